@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Every target is built with the same settings: Swift 6 language mode (strict
+/// concurrency checking is complete in it) plus upcoming features that keep
+/// imports explicit.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Newsdesk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "newsdesk", targets: ["newsdesk"]),
+        .library(name: "NewsdeskCore", targets: ["NewsdeskCore"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libpq itself: a module map and a shim header, nothing else.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Knows PostgreSQL, knows nothing about news.
+        .target(
+            name: "PostgresClient",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The newsroom: schema migrations, the embedded database, and (later) the repositories.
+        .target(
+            name: "NewsdeskCore",
+            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")],
+            plugins: ["EmbedMigrationsPlugin"]
+        ),
+        // The command-line tool: parse, call the core, print.
+        .executableTarget(
+            name: "newsdesk",
+            dependencies: [
+                "NewsdeskCore", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Build-time tool: turns Migrations/*.sql into Swift string literals so
+        // the binary carries its schema and works from any directory.
+        .executableTarget(name: "EmbedMigrations"),
+        .plugin(
+            name: "EmbedMigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"]
+        ),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
+        .testTarget(name: "NewsdeskCoreTests", dependencies: ["NewsdeskCore", "PostgresClient"]),
+        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient"]),
+    ]
+)
+
+for target in package.targets where target.type != .system && target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,26 @@
+import Foundation
+import PackagePlugin
+
+/// Embeds every `Migrations/NNNN_name.sql` file of the package into the target
+/// it is applied to, as a generated Swift file. The build re-runs the tool
+/// whenever a migration file changes or a new one appears.
+@main
+struct EmbedMigrationsPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
+        let directory = context.package.directoryURL.appending(path: "Migrations")
+        let files = try FileManager.default
+            .contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding \(files.count) schema migrations",
+                executable: try context.tool(named: "EmbedMigrations").url,
+                arguments: [output.path] + files.map(\.path),
+                inputFiles: files,
+                outputFiles: [output]
+            )
+        ]
+    }
+}

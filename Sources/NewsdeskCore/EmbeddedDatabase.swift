@@ -1,0 +1,289 @@
+public import Logging
+public import PostgresClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The newsroom's own PostgreSQL cluster, used when no server is configured.
+///
+/// It lives under ``home`` (`NEWSDESK_HOME`):
+///
+/// ```
+/// cluster/      the data directory (initdb)
+/// run/          the Unix socket and server.log; no TCP port is opened
+/// setup.log     what initdb and pg_ctl printed
+/// lock          held while the cluster is created, started, migrated or stopped
+/// schema        the newest migration applied, so a started cluster needs no check
+/// ```
+///
+/// Run as root, the server runs as the unprivileged `postgres` system user
+/// (PostgreSQL refuses to run as root). Local connections are trusted: the
+/// socket directory is private to the user the server runs as.
+public struct EmbeddedDatabase: Sendable {
+    /// The role that owns the cluster and applies migrations.
+    public static let superuser = "newsdesk"
+    /// The database the newsroom lives in.
+    public static let databaseName = "newsdesk"
+    static let port = 5432
+
+    public let home: String
+    public var clusterPath: String { home + "/cluster" }
+    public var runPath: String { home + "/run" }
+    var socketPath: String { runPath + "/.s.PGSQL.\(Self.port)" }
+    /// The server's own log, written by the server user.
+    var logPath: String { runPath + "/server.log" }
+    /// What initdb and pg_ctl print, written by whoever runs newsdesk.
+    var setupLogPath: String { home + "/setup.log" }
+    var lockPath: String { home + "/lock" }
+    var schemaMarkerPath: String { home + "/schema" }
+
+    public init(home: String) {
+        self.home = home
+    }
+
+    /// `NEWSDESK_HOME`, else `$XDG_DATA_HOME/newsdesk`, else `~/.local/share/newsdesk`.
+    /// As root the default is `/var/lib/newsdesk`, a place the unprivileged
+    /// server user can reach (root's home is closed to it).
+    public static func defaultHome(environment: [String: String]) -> String {
+        if let home = environment["NEWSDESK_HOME"], !home.isEmpty { return home }
+        if geteuid() == 0 { return "/var/lib/newsdesk" }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return data + "/newsdesk" }
+        return (environment["HOME"] ?? ".") + "/.local/share/newsdesk"
+    }
+
+    // MARK: - State
+
+    /// Whether `initdb` has made the cluster.
+    public var isCreated: Bool { access(clusterPath + "/PG_VERSION", F_OK) == 0 }
+
+    /// The server's process id when it is running.
+    public var serverProcessID: Int32? {
+        guard let text = try? String(contentsOfFile: clusterPath + "/postmaster.pid", encoding: .utf8),
+              let pid = Int32(text.prefix(while: { $0 != "\n" })), pid > 0
+        else { return nil }
+        // EPERM: alive, but owned by another user (the server user when we are root).
+        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
+        return access(socketPath, F_OK) == 0 ? pid : nil
+    }
+
+    /// How to connect to it as `user` (the superuser when nil).
+    public func configuration(user: String?) -> ConnectionConfiguration {
+        ConnectionConfiguration([
+            .init("host", runPath),
+            .init("port", String(Self.port)),
+            .init("dbname", Self.databaseName),
+            .init("user", user ?? Self.superuser),
+        ])
+    }
+
+    /// Makes sure the cluster exists, runs and has the current schema. The
+    /// usual case (running and migrated) costs two file reads and no process.
+    public func ensureReady(logger: Logger) throws {
+        if serverProcessID != nil,
+           (try? String(contentsOfFile: schemaMarkerPath, encoding: .utf8)) == Migration.latestIdentifier {
+            return
+        }
+        try start(logger: logger)
+    }
+
+    // MARK: - Start and stop
+
+    /// Creates the cluster on first use, starts it, creates the newsroom
+    /// database and applies pending migrations. Safe to run from several
+    /// processes at once: they take turns on ``lockPath``.
+    public func start(logger: Logger) throws {
+        try prepareHome()
+        try withLock {
+            let user = try ServerUser.current()
+            if !isCreated { try create(as: user, logger: logger) }
+            if serverProcessID == nil {
+                try makeDirectory(runPath, owner: user)
+                logger.info("starting the embedded database", metadata: ["home": "\(home)"])
+                let status = try run(user, "pg_ctl", ["-D", clusterPath, "-l", logPath, "-w", "-t", "60", "start"])
+                guard status == 0 else {
+                    throw NewsdeskError(.unavailable, "The embedded database did not start.\n\(logTail())")
+                }
+            }
+            try createDatabaseAndMigrate(logger: logger)
+        }
+    }
+
+    /// Stops the server if it runs. Returns whether it was running.
+    @discardableResult
+    public func stop() throws -> Bool {
+        guard isCreated else { return false }
+        return try withLock {
+            guard serverProcessID != nil else { return false }
+            let user = try ServerUser.current()
+            let status = try run(user, "pg_ctl", ["-D", clusterPath, "-m", "fast", "-w", "-t", "60", "stop"])
+            guard status == 0 else {
+                throw NewsdeskError(.unavailable, "The embedded database did not stop.\n\(logTail())")
+            }
+            return true
+        }
+    }
+
+    private func create(as user: ServerUser, logger: Logger) throws {
+        // initdb writes into a fresh directory that is renamed into place only
+        // when complete, so an interrupted first use never leaves half a cluster.
+        let staging = home + "/cluster.new"
+        try removeTree(staging)
+        try makeDirectory(staging, owner: user)
+        try makeDirectory(runPath, owner: user)
+        logger.info("creating the embedded database", metadata: ["home": "\(home)"])
+        let status = try run(user, "initdb", [
+            "-D", staging, "-U", Self.superuser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions",
+        ])
+        guard status == 0 else {
+            throw NewsdeskError(.unavailable, "Creating the embedded database failed.\n\(logTail())")
+        }
+        let settings = """
+
+            # Newsdesk embedded database: Unix socket only, private to the server's user.
+            listen_addresses = ''
+            port = \(Self.port)
+            unix_socket_directories = '\(runPath.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'
+            unix_socket_permissions = 0700
+
+            """
+        let handle = open(staging + "/postgresql.conf", O_WRONLY | O_APPEND)
+        guard handle >= 0 else { throw NewsdeskError(.unavailable, "Cannot write \(staging)/postgresql.conf.") }
+        _ = settings.utf8CString.withUnsafeBufferPointer { write(handle, $0.baseAddress, $0.count - 1) }
+        close(handle)
+        guard rename(staging, clusterPath) == 0 else {
+            throw NewsdeskError(.unavailable, "Cannot move the new cluster into \(clusterPath).")
+        }
+    }
+
+    private func createDatabaseAndMigrate(logger: Logger) throws {
+        let maintenance = try Connection(
+            configuration: configuration(user: Self.superuser).with("dbname", "postgres"), logger: logger)
+        let exists = try maintenance.query("SELECT 1 FROM pg_database WHERE datname = \(Self.databaseName)")
+        if exists.isEmpty {
+            try maintenance.execute(Query(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(Self.databaseName))"))
+        }
+        let newsroom = try Connection(configuration: configuration(user: Self.superuser), logger: logger)
+        try Migrator().migrate(newsroom)
+        try Migration.latestIdentifier.write(toFile: schemaMarkerPath, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: - Files and processes
+
+    /// Runs a server program, as the unprivileged server user when we are root.
+    private func run(_ user: ServerUser, _ program: String, _ arguments: [String]) throws -> Int32 {
+        let binary = try ServerPrograms.locate(program)
+        if let name = user.switchTo {
+            guard let runuser = ProcessRunner.find("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) else {
+                throw NewsdeskError(.unavailable, "Running as root needs `runuser` (util-linux) to start PostgreSQL as \(name).")
+            }
+            return try ProcessRunner.run(runuser, ["-u", name, "--", binary] + arguments, logPath: setupLogPath, directory: runPath)
+        }
+        return try ProcessRunner.run(binary, arguments, logPath: setupLogPath, directory: runPath)
+    }
+
+    private func logTail() -> String {
+        [setupLogPath, logPath].compactMap { path in
+            guard let log = try? String(contentsOfFile: path, encoding: .utf8), !log.isEmpty else { return nil }
+            return "Last lines of \(path):\n" + log.split(separator: "\n").suffix(6).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    private func prepareHome() throws {
+        guard socketPath.utf8.count < 108 else {
+            throw NewsdeskError(.unavailable, """
+                NEWSDESK_HOME (\(home)) is too long for a Unix socket path; choose a shorter directory.
+                """)
+        }
+        try makeDirectory(home, owner: nil, mode: geteuid() == 0 ? 0o755 : 0o700, recursive: true)
+        if geteuid() == 0, let blocked = firstClosedAncestor(of: home) {
+            throw NewsdeskError(.unavailable, """
+                The embedded database runs as the unprivileged user postgres, which cannot enter \(blocked). \
+                Set NEWSDESK_HOME to a directory it can reach (the default for root is /var/lib/newsdesk).
+                """)
+        }
+    }
+
+    private func withLock<T>(_ body: () throws -> T) throws -> T {
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw NewsdeskError(.unavailable, "Cannot open \(lockPath): \(String(cString: strerror(errno))).")
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    private func makeDirectory(_ path: String, owner: ServerUser?, mode: mode_t = 0o700, recursive: Bool = false) throws {
+        if recursive {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } else if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw NewsdeskError(.unavailable, "Cannot create \(path): \(String(cString: strerror(errno))).")
+        }
+        chmod(path, mode)
+        if let owner, owner.switchTo != nil { chown(path, owner.uid, owner.gid) }
+    }
+
+    private func removeTree(_ path: String) throws {
+        if access(path, F_OK) == 0 { try FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// The first directory on the way to `path` that "others" cannot traverse.
+    private func firstClosedAncestor(of path: String) -> String? {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            guard stat(current, &info) == 0 else { return nil }
+            if info.st_mode & S_IXOTH == 0 { return current }
+        }
+        return nil
+    }
+}
+
+/// The system user the server runs as.
+struct ServerUser {
+    /// Set when we are root and must switch to this user to run the server.
+    let switchTo: String?
+    let uid: uid_t
+    let gid: gid_t
+
+    static func current() throws -> ServerUser {
+        guard geteuid() == 0 else { return ServerUser(switchTo: nil, uid: geteuid(), gid: getegid()) }
+        guard let entry = getpwnam("postgres") else {
+            throw NewsdeskError(.unavailable, """
+                PostgreSQL refuses to run as root, and there is no unprivileged `postgres` user to run it as. \
+                Install the server (apt-get install postgresql), which creates it.
+                """)
+        }
+        return ServerUser(switchTo: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    }
+}
+
+/// Finds PostgreSQL's server programs.
+enum ServerPrograms {
+    /// `NEWSDESK_PG_BINDIR`, Debian's `/usr/lib/postgresql/<newest>/bin`, then `PATH`.
+    static func locate(_ program: String) throws -> String {
+        var directories: [String] = []
+        if let configured = getenv("NEWSDESK_PG_BINDIR") { directories.append(String(cString: configured)) }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        directories += versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
+        directories += ["/usr/local/pgsql/bin"]
+        if let path = getenv("PATH") { directories += String(cString: path).split(separator: ":").map(String.init) }
+        guard let found = ProcessRunner.find(program, in: directories) else {
+            throw NewsdeskError(.unavailable, """
+                The embedded database needs the PostgreSQL server programs, and \(program) was not found. \
+                Install them with `sudo apt-get install postgresql` (or set NEWSDESK_PG_BINDIR to their directory), \
+                or point newsdesk at an existing server with DATABASE_URL.
+                """)
+        }
+        return found
+    }
+}

@@ -1,0 +1,256 @@
+import CLibPQ
+public import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection.
+///
+/// libpq calls block, and a `PGconn` must never be used by two threads at once,
+/// so a `Connection` is a plain synchronous class that is not `Sendable`: give
+/// each thread or task its own.
+///
+/// ```swift
+/// let connection = try Connection(configuration: .url("postgres://localhost/newsroom"), logger: logger)
+/// let rows = try connection.query("SELECT headline FROM edition WHERE id = \(id)")
+/// ```
+public final class Connection {
+    let handle: OpaquePointer
+    public let logger: Logger
+    /// Keeps the notice sink alive for as long as libpq may call it.
+    private let noticeSink: NoticeSink
+    /// Statements sent to the server since the connection was made (each a round trip).
+    public internal(set) var roundTrips = 0
+
+    /// Connects, or throws a ``PostgresError`` of kind `.connectionFailed`.
+    ///
+    /// - Parameters:
+    ///   - configuration: keyword/value pairs for `PQconnectdbParams`.
+    ///   - applicationName: shown in `pg_stat_activity` unless the configuration names another.
+    public init(configuration: ConnectionConfiguration, applicationName: String = "newsdesk", logger: Logger) throws {
+        var parameters = configuration.parameters
+        parameters.insert(.init("fallback_application_name", applicationName), at: 0)
+        // The first dbname is expanded when it is a URI; it must come before the
+        // others so that what follows can override it.
+        if let uri = parameters.firstIndex(where: { $0.keyword == "dbname" }) {
+            parameters.insert(parameters.remove(at: uri), at: 0)
+        }
+        let keywords = parameters.map { strdup($0.keyword) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let connection: OpaquePointer? = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keys in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { vals in
+                PQconnectdbParams(keys.baseAddress, vals.baseAddress, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
+                                message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmedMessage(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
+                                message: message.isEmpty ? "could not connect to the server" : message)
+        }
+        handle = connection
+        self.logger = logger
+        noticeSink = NoticeSink(logger: logger)
+        PQsetNoticeReceiver(handle, noticeReceiver, Unmanaged.passUnretained(noticeSink).toOpaque())
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Runs a statement and returns its rows, decoded lazily by ``Row``.
+    @discardableResult
+    public func query(_ query: Query) throws -> QueryResult {
+        for (index, binding) in query.bindings.enumerated() {
+            try binding.validate(position: index + 1)
+        }
+        let sql = query.sql
+        logger.debug("query", metadata: ["sql": "\(sql)"])
+        let outcome = outcomeIfLost(sql: sql)
+        let bindings = query.bindings
+        var types = bindings.map { Oid($0.oid) }
+        var lengths = bindings.map { Int32($0.bytes?.count ?? 0) }
+        var formats = bindings.map { $0.format.rawValue }
+        // Copies that stay valid for the whole call, NUL-terminated for the
+        // text format (libpq reads text parameters as C strings).
+        let buffers: [UnsafeMutablePointer<CChar>?] = bindings.map { binding in
+            guard let bytes = binding.bytes else { return nil }
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            bytes.withUnsafeBytes { source in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress!, byteCount: bytes.count)
+            }
+            buffer[bytes.count] = 0
+            return buffer
+        }
+        defer { buffers.forEach { $0?.deallocate() } }
+        var values = buffers.map { UnsafePointer($0) }
+        roundTrips += 1
+        let result = PQexecParams(handle, sql, Int32(bindings.count), &types, &values, &lengths, &formats, 1)
+        defer { PQclear(result) }
+        try check(result, outcome: outcome)
+        return Self.extract(result!)
+    }
+
+    /// Runs a statement for its effect and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: Query) throws -> Int {
+        try self.query(query).affectedRows
+    }
+
+    /// Runs a script of several statements (a migration file) with the simple
+    /// query protocol, which the extended protocol does not allow. It takes no
+    /// parameters, so only trusted text belongs here.
+    public func executeScript(unsafeSQL script: String) throws {
+        guard !script.utf8.contains(0) else {
+            throw PostgresError(kind: .invalidParameter(position: 0), sqlState: .characterNotInRepertoire,
+                                message: "the script contains a NUL byte")
+        }
+        let outcome = outcomeIfLost(sql: script)
+        roundTrips += 1
+        let result = PQexec(handle, script)
+        defer { PQclear(result) }
+        try check(result, outcome: outcome)
+    }
+
+    /// What the server says about itself and this session. Never includes a password.
+    public var server: ServerInfo {
+        ServerInfo(
+            host: PQhost(handle).map { String(cString: $0) } ?? "",
+            port: PQport(handle).map { String(cString: $0) } ?? "",
+            database: PQdb(handle).map { String(cString: $0) } ?? "",
+            user: PQuser(handle).map { String(cString: $0) } ?? "",
+            serverVersion: parameterStatus("server_version") ?? "")
+    }
+
+    /// A run-time parameter the server reports (`server_version`, `TimeZone`, …).
+    public func parameterStatus(_ name: String) -> String? {
+        PQparameterStatus(handle, name).map { String(cString: $0) }
+    }
+
+    /// Whether the connection is inside an open transaction block.
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    // MARK: - Results and errors
+
+    /// If the connection breaks during `sql`, did anything commit? Inside an open
+    /// transaction (and not the COMMIT itself) the answer is known: no.
+    func outcomeIfLost(sql: String) -> PostgresError.CommandOutcome {
+        guard isInTransaction else { return .unknown }
+        let verb = sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
+        return verb.hasPrefix("COMMIT") || verb.hasPrefix("END") ? .unknown : .notCommitted
+    }
+
+    func check(_ result: OpaquePointer?, outcome: PostgresError.CommandOutcome) throws {
+        let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
+            return
+        default:
+            break
+        }
+        if isBroken {
+            let reason = result.flatMap { PQresultErrorField($0, CLibPQ_DIAG_MESSAGE_PRIMARY) }.map { String(cString: $0) }
+                ?? Self.trimmedMessage(PQerrorMessage(handle))
+            let consequence = outcome == .notCommitted
+                ? "the transaction was not committed"
+                : "whether the command took effect is unknown"
+            throw PostgresError(kind: .connectionLost(outcome), sqlState: .connectionFailure,
+                                message: "the connection to the server was lost (\(reason)); \(consequence)")
+        }
+        guard let result else {
+            throw PostgresError(kind: .unexpectedResponse, sqlState: .connectionException,
+                                message: Self.trimmedMessage(PQerrorMessage(handle)))
+        }
+        throw Self.serverError(result, fallback: Self.trimmedMessage(PQerrorMessage(handle)))
+    }
+
+    static func serverError(_ result: OpaquePointer, fallback: String) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            PQresultErrorField(result, code).map { String(cString: $0) }
+        }
+        return PostgresError(
+            kind: .server,
+            sqlState: field(CLibPQ_DIAG_SQLSTATE).map(SQLState.init(rawValue:)) ?? .internalError,
+            message: field(CLibPQ_DIAG_MESSAGE_PRIMARY) ?? fallback,
+            detail: field(CLibPQ_DIAG_MESSAGE_DETAIL),
+            hint: field(CLibPQ_DIAG_MESSAGE_HINT),
+            constraint: field(CLibPQ_DIAG_CONSTRAINT_NAME),
+            table: field(CLibPQ_DIAG_TABLE_NAME),
+            column: field(CLibPQ_DIAG_COLUMN_NAME),
+            schema: field(CLibPQ_DIAG_SCHEMA_NAME))
+    }
+
+    static func trimmedMessage(_ pointer: UnsafePointer<CChar>?) -> String {
+        guard let pointer else { return "" }
+        let text = String(cString: pointer)
+        return String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// Copies every value out of `result` (which the caller then clears).
+    static func extract(_ result: OpaquePointer) -> QueryResult {
+        let rowCount = Int(PQntuples(result))
+        let fieldCount = Int(PQnfields(result))
+        let columns = (0..<fieldCount).map { field in
+            Column(name: String(cString: PQfname(result, Int32(field))), oid: UInt32(PQftype(result, Int32(field))))
+        }
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(rowCount * fieldCount)
+        for row in 0..<Int32(rowCount) {
+            for field in 0..<Int32(fieldCount) {
+                if PQgetisnull(result, row, field) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, row, field))
+                    let start = UnsafeRawPointer(PQgetvalue(result, row, field)!)
+                    values.append(Array(UnsafeRawBufferPointer(start: start, count: length)))
+                }
+            }
+        }
+        let affected = PQcmdTuples(result).map { Int(String(cString: $0)) ?? 0 } ?? 0
+        return QueryResult(columns: columns, values: values, affectedRows: affected)
+    }
+}
+
+// A PGconn must never be used from two threads at once.
+@available(*, unavailable)
+extension Connection: Sendable {}
+
+/// Where a connection goes and as whom.
+public struct ServerInfo: Sendable, Equatable {
+    /// A host name, an address, or the directory of a Unix socket.
+    public let host: String
+    public let port: String
+    public let database: String
+    public let user: String
+    public let serverVersion: String
+}
+
+/// Holds the logger that server NOTICEs and WARNINGs go to, instead of stderr.
+final class NoticeSink {
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+}
+
+private let noticeReceiver: PQnoticeReceiver = { context, result in
+    guard let context, let result else { return }
+    let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+    let severity = PQresultErrorField(result, CLibPQ_DIAG_SEVERITY_NONLOCALIZED).map { String(cString: $0) } ?? "NOTICE"
+    let message = PQresultErrorField(result, CLibPQ_DIAG_MESSAGE_PRIMARY).map { String(cString: $0) } ?? ""
+    let sqlState = PQresultErrorField(result, CLibPQ_DIAG_SQLSTATE).map { String(cString: $0) } ?? ""
+    sink.logger.info("\(message)", metadata: ["severity": "\(severity)", "sqlstate": "\(sqlState)"])
+}

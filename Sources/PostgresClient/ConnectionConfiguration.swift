@@ -1,0 +1,36 @@
+/// The libpq connection parameters for one connection, as keyword/value pairs
+/// handed to `PQconnectdbParams` (never interpolated into a conninfo string).
+///
+/// Whatever is not given here comes from libpq's own defaults: `PGHOST`,
+/// `PGPORT`, `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGSERVICE`, `PGSSLMODE`,
+/// service files and `.pgpass` all keep working.
+public struct ConnectionConfiguration: Sendable, Equatable {
+    public struct Parameter: Sendable, Equatable {
+        public var keyword: String
+        public var value: String
+        public init(_ keyword: String, _ value: String) {
+            self.keyword = keyword
+            self.value = value
+        }
+    }
+
+    /// In order; a later keyword overrides an earlier one, and the first
+    /// `dbname` may be a `postgres://` URI that libpq expands.
+    public var parameters: [Parameter]
+
+    public init(_ parameters: [Parameter] = []) {
+        self.parameters = parameters
+    }
+
+    /// Settings from a `postgres://` or `postgresql://` URI (or a conninfo string).
+    public static func url(_ url: String) -> ConnectionConfiguration {
+        ConnectionConfiguration([Parameter("dbname", url)])
+    }
+
+    /// Adds (or overrides) one parameter.
+    public func with(_ keyword: String, _ value: String) -> ConnectionConfiguration {
+        var copy = self
+        copy.parameters.append(Parameter(keyword, value))
+        return copy
+    }
+}

@@ -1,0 +1,198 @@
+import ArgumentParser
+import Logging
+import NewsdeskCore
+import PostgresClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Manage the schema and the embedded local database.",
+        subcommands: [Migrate.self, Status.self, Start.self, Stop.self]
+    )
+}
+
+/// Options every command that talks to the database shares.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("as"), help: ArgumentHelp("Act as this staff login (default: PGUSER).", valueName: "login"))
+    var login: String?
+
+    var target: DatabaseTarget { DatabaseTarget.resolve(environment: Environment.variables) }
+
+    func connect(logger: Logger) throws -> Connection {
+        try target.connect(as: login, environment: Environment.variables, logger: logger)
+    }
+}
+
+extension DatabaseCommand {
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply the schema migrations this database does not have yet.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() throws {
+            let logger = Logger(label: "newsdesk")
+            let db = try connection.connect(logger: logger)
+            let applied = try Migrator().migrate(db)
+            let total = Migration.all.count
+            if json {
+                try Output.json(MigrateReport(applied: applied.map(MigrationEntry.init), total: total))
+            } else if applied.isEmpty {
+                Output.line("The schema is up to date (\(total) migration\(total == 1 ? "" : "s")).")
+            } else {
+                for migration in applied { Output.line("Applied \(migration.fileName)") }
+                Output.line("The schema is up to date (\(total) migration\(total == 1 ? "" : "s")).")
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show which database newsdesk uses and which migrations it has.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() throws {
+            let logger = Logger(label: "newsdesk")
+            var report = StatusReport()
+            if case .embedded(let embedded) = connection.target {
+                report.embedded = EmbeddedReport(home: embedded.home, created: embedded.isCreated,
+                                                 running: embedded.serverProcessID != nil,
+                                                 pid: embedded.serverProcessID.map(Int.init))
+                guard embedded.serverProcessID != nil else { return try print(report) }
+            }
+            let db = try connection.connect(logger: logger)
+            let server = db.server
+            report.server = ServerReport(host: server.host, port: server.port, database: server.database,
+                                         user: server.user, serverVersion: server.serverVersion)
+            let status = try Migrator().status(db)
+            report.applied = status.applied.map {
+                MigrationEntry(version: $0.version, name: $0.name, appliedAt: $0.appliedAt)
+            }
+            report.pending = status.pending.map(MigrationEntry.init)
+            report.unknown = status.unknown.map {
+                MigrationEntry(version: $0.version, name: $0.name, appliedAt: $0.appliedAt)
+            }
+            try print(report)
+        }
+
+        private func print(_ report: StatusReport) throws {
+            if json { return try Output.json(report) }
+            if let embedded = report.embedded {
+                let state = embedded.pid.map { "running (pid \($0))" } ?? (embedded.created ? "stopped" : "not created yet")
+                Output.line("Embedded database: \(state) in \(embedded.home)")
+                if !embedded.running {
+                    Output.line("It starts on first use, or with `newsdesk db start`.")
+                }
+            }
+            guard let server = report.server else { return }
+            let place = server.host.hasPrefix("/") ? "socket in \(server.host)" : "\(server.host):\(server.port)"
+            Output.line("Server: PostgreSQL \(server.serverVersion), \(place), database \(server.database), user \(server.user)")
+            Output.line("Migrations: \(report.applied.count) applied, \(report.pending.count) pending"
+                        + (report.unknown.isEmpty ? "" : ", \(report.unknown.count) unknown to this newsdesk"))
+            for entry in report.applied {
+                Output.line("  applied  \(entry.label)  \(entry.appliedAt.map(RFC3339.string) ?? "")")
+            }
+            for entry in report.pending { Output.line("  pending  \(entry.label)") }
+            for entry in report.unknown { Output.line("  unknown  \(entry.label)  (from a newer newsdesk)") }
+        }
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create (on first use) and start the embedded database.")
+
+        func run() throws {
+            let embedded = try embeddedTarget()
+            try embedded.start(logger: Logger(label: "newsdesk"))
+            Output.line("Embedded database running (pid \(embedded.serverProcessID ?? 0)) in \(embedded.home)")
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the embedded database.")
+
+        func run() throws {
+            let embedded = try embeddedTarget()
+            if try embedded.stop() {
+                Output.line("Embedded database stopped.")
+            } else {
+                Output.line("Embedded database was not running.")
+            }
+        }
+    }
+}
+
+/// `db start` and `db stop` manage only the embedded database.
+private func embeddedTarget() throws -> EmbeddedDatabase {
+    guard case .embedded(let embedded) = DatabaseTarget.resolve(environment: Environment.variables) else {
+        throw NewsdeskError(.refused, """
+            newsdesk is configured to use a server (DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGSERVICE is set); \
+            db start and db stop manage only the embedded database. Unset those variables to use it.
+            """)
+    }
+    return embedded
+}
+
+// MARK: - Reports
+
+struct MigrationEntry: Encodable {
+    let version: Int
+    let name: String
+    var appliedAt: Date?
+
+    init(version: Int, name: String, appliedAt: Date?) {
+        self.version = version
+        self.name = name
+        self.appliedAt = appliedAt
+    }
+
+    init(_ migration: Migration) {
+        self.init(version: migration.version, name: migration.name, appliedAt: nil)
+    }
+
+    var label: String { String(repeating: "0", count: max(0, 4 - String(version).count)) + "\(version)_\(name)" }
+
+    enum CodingKeys: String, CodingKey {
+        case version, name, appliedAt = "applied_at"
+    }
+}
+
+struct MigrateReport: Encodable {
+    let applied: [MigrationEntry]
+    let total: Int
+}
+
+struct ServerReport: Encodable {
+    let host: String
+    let port: String
+    let database: String
+    let user: String
+    let serverVersion: String
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, database, user, serverVersion = "server_version"
+    }
+}
+
+struct EmbeddedReport: Encodable {
+    let home: String
+    let created: Bool
+    let running: Bool
+    let pid: Int?
+}
+
+struct StatusReport: Encodable {
+    var embedded: EmbeddedReport?
+    var server: ServerReport?
+    var applied: [MigrationEntry] = []
+    var pending: [MigrationEntry] = []
+    var unknown: [MigrationEntry] = []
+}

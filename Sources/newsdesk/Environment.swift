@@ -1,0 +1,16 @@
+import Logging
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What the process environment says, read once.
+enum Environment {
+    static let variables: [String: String] = ProcessInfo.processInfo.environment
+
+    /// `NEWSDESK_LOG_LEVEL` (trace … critical); warnings and worse by default.
+    static var logLevel: Logger.Level {
+        variables["NEWSDESK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    }
+}

@@ -1,0 +1,54 @@
+import NewsdeskCore
+import PostgresClient
+
+/// The one place that turns an error into what the user sees: a message that
+/// says what happened and what to do, and an exit code from SPEC §5. Never a
+/// stack trace, never a bare SQLSTATE.
+struct ErrorReport {
+    let message: String
+    let exitCode: Int32
+
+    init(_ error: any Error) {
+        switch error {
+        case let error as NewsdeskError:
+            message = "Error: \(error.message)"
+            exitCode = error.exitCode
+        case let error as PostgresError:
+            (message, exitCode) = Self.describe(error)
+        default:
+            message = "Error: \(error)"
+            exitCode = 70
+        }
+    }
+
+    private static func describe(_ error: PostgresError) -> (String, Int32) {
+        switch error.kind {
+        case .connectionFailed:
+            return ("Error: cannot connect to the database: \(error.message)", NewsdeskError.Category.unavailable.rawValue)
+        case .connectionLost(.notCommitted):
+            return ("Error: the connection to the database was lost; nothing was saved. Run the command again.",
+                    NewsdeskError.Category.temporary.rawValue)
+        case .connectionLost(.unknown):
+            return ("""
+                Error: the connection to the database was lost while saving; the change may or may not have been \
+                made. Check before repeating it, or repeat it with the same --idempotency-key.
+                """, NewsdeskError.Category.temporary.rawValue)
+        case .invalidParameter:
+            return ("Error: \(error.message).", NewsdeskError.Category.badInput.rawValue)
+        default:
+            break
+        }
+        switch error.sqlState {
+        case .serializationFailure, .deadlockDetected, .lockNotAvailable, .tooManyConnections, .cannotConnectNow,
+             .adminShutdown, .crashShutdown:
+            return ("Error: the database is busy (\(error.message)). Try again in a moment.",
+                    NewsdeskError.Category.temporary.rawValue)
+        case .insufficientPrivilege:
+            return ("Error: permission denied: \(error.message).", NewsdeskError.Category.refused.rawValue)
+        default:
+            var text = "Error: the database refused the command: \(error.message)."
+            if let hint = error.hint { text += "\n\(hint)" }
+            return (text, NewsdeskError.Category.refused.rawValue)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the tool prints goes through here.
+enum Output {
+    static func line(_ text: String) {
+        print(text)
+    }
+
+    static func standardError(_ text: String) {
+        let bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
+        // write(2) on descriptor 2 rather than `stderr`, a C global that is not concurrency-safe.
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Prints one JSON document: sorted keys, RFC 3339 UTC timestamps.
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.string(from: date))
+        }
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// RFC 3339 timestamps in UTC, with microseconds when there are any.
+enum RFC3339 {
+    static func string(from date: Date) -> String {
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+        return date.formatted(style)
+    }
+}
