@@ -56,9 +56,15 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
         ),
-        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
-        .testTarget(name: "NewsdeskCoreTests", dependencies: ["NewsdeskCore", "PostgresClient"]),
-        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient"]),
+        // Helpers the test targets share: a fresh database per test, the built binary.
+        .target(
+            name: "NewsdeskTestSupport",
+            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "NewsdeskTestSupport"]),
+        .testTarget(name: "NewsdeskCoreTests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
+        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
     ]
 )
 

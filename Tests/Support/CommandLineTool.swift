@@ -1,0 +1,79 @@
+public import Foundation
+
+/// What one run of the built `newsdesk` binary produced.
+public struct CommandResult: Sendable, CustomStringConvertible {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+
+    public var description: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+}
+
+/// Runs the `newsdesk` binary that `swift build` made, the way a user would.
+public enum CommandLineTool {
+    /// The package's root directory, found from this file's location.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `NEWSDESK_BIN`, else the debug build in `.build`.
+    public static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["NEWSDESK_BIN"] { return URL(fileURLWithPath: path) }
+        return packageRoot.appending(path: ".build/debug/newsdesk")
+    }
+
+    /// Runs `newsdesk arguments…` and waits for it.
+    public static func run(
+        _ arguments: [String], environment: [String: String], stdin: String? = nil, directory: URL? = nil
+    ) throws -> CommandResult {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw TestSetupError("newsdesk is not built at \(binary.path); run the tests with scripts/test")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe(), errors = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes to the end before waiting, so a full pipe never blocks the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errorData = errors.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus,
+                             stdout: String(decoding: outputData, as: UTF8.self),
+                             stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// An environment with no server configured, so the binary uses the
+    /// embedded database under `home`.
+    public static func embeddedEnvironment(home: String) -> [String: String] {
+        var variables = ProcessInfo.processInfo.environment
+        for name in ["DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE", "PGUSER"] {
+            variables[name] = nil
+        }
+        variables["NEWSDESK_HOME"] = home
+        return variables
+    }
+
+    /// A new empty directory for an embedded database, under the folder
+    /// `scripts/test` tears down (so a cluster a failed test left running is stopped).
+    public static func makeHome() throws -> String {
+        let base = ProcessInfo.processInfo.environment["NEWSDESK_TEST_HOMES"] ?? NSTemporaryDirectory()
+        let path = base + "/home-" + UUID().uuidString.prefix(8).lowercased()
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        return path
+    }
+}

@@ -1,0 +1,55 @@
+# Shared by the scripts: make sure this machine has what Newsdesk needs.
+# Installs what is missing with apt-get (as root, or through sudo).
+
+newsdesk_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# The newest PostgreSQL server binary directory, if any.
+postgres_bindir() {
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -n -r); do
+        [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
+    done
+    command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return 0; }
+    return 1
+}
+
+apt_install() {
+    local runner=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { say "Missing packages: $*. Install them as root: apt-get install $*"; exit 69; }
+        runner=(sudo)
+    fi
+    say "Installing $* …"
+    "${runner[@]}" apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq "$@" >&2
+}
+
+ensure_prerequisites() {
+    local missing=()
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+    postgres_bindir >/dev/null || missing+=(postgresql)
+    if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
+    [ ${#missing[@]} -eq 0 ] || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
+
+    if ! command -v swift >/dev/null 2>&1; then
+        [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+        command -v swift >/dev/null 2>&1 || { say "Swift 6 is needed to build Newsdesk: https://www.swift.org/install/"; exit 69; }
+    fi
+}
+
+release_binary="$newsdesk_root/.build/release/newsdesk"
+
+# Builds the release binary when it is missing or older than any source.
+# The Swift runtime is linked statically: a command starts in a few
+# milliseconds instead of loading a dozen shared libraries.
+ensure_release_build() {
+    if [ -x "$release_binary" ] && [ -z "$(cd "$newsdesk_root" && find Package.swift Sources Migrations Plugins -newer "$release_binary" -print -quit 2>/dev/null)" ]; then
+        return 0
+    fi
+    say "Building newsdesk (release) …"
+    (cd "$newsdesk_root" && swift build -c release --static-swift-stdlib --product newsdesk >&2) || {
+        say "The build failed; see the messages above."; exit 70; }
+}
