@@ -32,7 +32,8 @@ for path in arguments.dropFirst() {
     let text = try String(contentsOf: url, encoding: .utf8)
     let hashes = delimiter(for: text)
     source += "        Migration(fileName: \(String(reflecting: url.lastPathComponent)), sql: \(hashes)\"\"\"\n"
-    source += text + (text.hasSuffix("\n") ? "" : "\n")
+    // The newline before the closing delimiter is not part of a multi-line literal.
+    source += text + "\n"
     source += "\"\"\"\(hashes)),\n"
 }
 source += "    ]\n}\n"

@@ -269,14 +269,18 @@ struct ServerUser {
 
 /// Finds PostgreSQL's server programs.
 enum ServerPrograms {
-    /// `NEWSDESK_PG_BINDIR`, Debian's `/usr/lib/postgresql/<newest>/bin`, then `PATH`.
+    /// `NEWSDESK_PG_BINDIR` when set (and then only there); else Debian's
+    /// `/usr/lib/postgresql/<newest>/bin`, `/usr/local/pgsql/bin`, then `PATH`.
     static func locate(_ program: String) throws -> String {
         var directories: [String] = []
-        if let configured = getenv("NEWSDESK_PG_BINDIR") { directories.append(String(cString: configured)) }
-        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        directories += versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
-        directories += ["/usr/local/pgsql/bin"]
-        if let path = getenv("PATH") { directories += String(cString: path).split(separator: ":").map(String.init) }
+        if let configured = getenv("NEWSDESK_PG_BINDIR") {
+            directories.append(String(cString: configured))
+        } else {
+            let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+            directories += versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
+            directories += ["/usr/local/pgsql/bin"]
+            if let path = getenv("PATH") { directories += String(cString: path).split(separator: ":").map(String.init) }
+        }
         guard let found = ProcessRunner.find(program, in: directories) else {
             throw NewsdeskError(.unavailable, """
                 The embedded database needs the PostgreSQL server programs, and \(program) was not found. \

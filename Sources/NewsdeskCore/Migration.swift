@@ -7,6 +7,11 @@ public struct Migration: Sendable, Equatable {
     /// The SQL script, run in one transaction.
     public let sql: String
 
+    public init(fileName: String, sql: String) {
+        self.fileName = fileName
+        self.sql = sql
+    }
+
     /// The number the file name starts with (`1` for `0001_newsroom.sql`).
     public var version: Int {
         Int(fileName.prefix(while: \.isNumber)) ?? 0

@@ -8,7 +8,9 @@ struct ErrorReport {
     let message: String
     let exitCode: Int32
 
-    init(_ error: any Error) {
+    /// The report for a newsroom or database error; nil for errors that
+    /// ArgumentParser reports itself (usage, help, version).
+    init?(_ error: any Error) {
         switch error {
         case let error as NewsdeskError:
             message = "Error: \(error.message)"
@@ -16,8 +18,7 @@ struct ErrorReport {
         case let error as PostgresError:
             (message, exitCode) = Self.describe(error)
         default:
-            message = "Error: \(error)"
-            exitCode = 70
+            return nil
         }
     }
 

@@ -18,6 +18,19 @@ struct Newsdesk: ParsableCommand {
         subcommands: [DatabaseCommand.self]
     )
 
+    /// `newsdesk --as LOGIN COMMAND …` is how a newsroom says who acts, but
+    /// ArgumentParser only reads options after the command they belong to:
+    /// move a leading `--as LOGIN` to the end.
+    static func movingLeadingLogin(_ arguments: [String]) -> [String] {
+        if arguments.first == "--as", arguments.count >= 2 {
+            return Array(arguments.dropFirst(2)) + ["--as", arguments[1]]
+        }
+        if let first = arguments.first, first.hasPrefix("--as=") {
+            return Array(arguments.dropFirst()) + [first]
+        }
+        return arguments
+    }
+
     /// Runs the command and turns every failure into a message on stderr and
     /// the documented exit code (see ``ErrorReport``).
     static func main() {
@@ -28,19 +41,16 @@ struct Newsdesk: ParsableCommand {
         }
         let command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(movingLeadingLogin(Array(CommandLine.arguments.dropFirst())))
         } catch {
             exit(withError: error)
         }
         do {
             var runnable = command
             try runnable.run()
-        } catch let error as ExitCode {
-            exit(withError: error)
-        } catch let error as CleanExit {
-            exit(withError: error)
         } catch {
-            let report = ErrorReport(error)
+            // Help, version and argument errors are ArgumentParser's to print.
+            guard let report = ErrorReport(error) else { exit(withError: error) }
             Output.standardError(report.message)
             Glibc.exit(report.exitCode)
         }

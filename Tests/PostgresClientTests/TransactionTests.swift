@@ -174,7 +174,8 @@ struct ConnectionLossTests {
     /// Terminates the backend of `victim` as soon as it is busy with a statement that contains `marker`.
     func terminate(whenRunning marker: String, pid: Int) {
         let configuration = database.configuration
-        DispatchQueue.global().async {
+        // A thread of its own: the test blocks a pool thread, and the pool on two cores is small.
+        Thread {
             guard let killer = try? Connection(configuration: configuration, logger: .test) else { return }
             for _ in 0..<200 {
                 let busy = (try? killer.query("""
@@ -187,7 +188,7 @@ struct ConnectionLossTests {
                 }
                 usleep(20_000)
             }
-        }
+        }.start()
     }
 
     @Test("lost inside an open transaction: known, nothing committed")

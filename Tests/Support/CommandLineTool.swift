@@ -22,38 +22,48 @@ public enum CommandLineTool {
     }
 
     /// Runs `newsdesk arguments…` and waits for it.
+    ///
+    /// Spawned with `posix_spawn` and waited for with `waitpid`, its streams
+    /// in files: Foundation's `Process` learns of the exit through a dispatch
+    /// queue, which tests that block every pool thread would starve.
     public static func run(
         _ arguments: [String], environment: [String: String], stdin: String? = nil, directory: URL? = nil
     ) throws -> CommandResult {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestSetupError("newsdesk is not built at \(binary.path); run the tests with scripts/test")
         }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe(), errors = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a full pipe never blocks the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errors.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        let scratch = FileManager.default.temporaryDirectory.appending(path: "newsdesk-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let inPath = scratch.appending(path: "stdin").path
+        let outPath = scratch.appending(path: "stdout").path
+        let errPath = scratch.appending(path: "stderr").path
+        try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: inPath))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        // `env --chdir` sets the working directory without changing ours.
+        let command = directory.map { ["/usr/bin/env", "--chdir=\($0.path)", binary.path] } ?? [binary.path]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
         }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus,
-                             stdout: String(decoding: outputData, as: UTF8.self),
-                             stderr: String(decoding: errorData, as: UTF8.self))
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+        guard spawned == 0 else { throw TestSetupError("cannot run \(command[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let signal = status & 0x7F
+        return CommandResult(status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal,
+                             stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
+                             stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
     }
 
     /// An environment with no server configured, so the binary uses the

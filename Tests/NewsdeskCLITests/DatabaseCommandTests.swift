@@ -1,0 +1,99 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import PostgresClient
+import Testing
+
+@Suite("newsdesk db against a configured server")
+struct DatabaseCommandTests {
+    @Test("db migrate run by 4 processes at once leaves one consistent schema; running it again does nothing")
+    func concurrentMigrate() throws {
+        let database = try TestDatabase.create("climigrate")
+        let results = try runConcurrently(4) { _ in
+            try CommandLineTool.run(["db", "migrate"], environment: database.environment)
+        }
+        for result in results {
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stderr.isEmpty, "\(result)")
+        }
+        // Exactly one process applied each migration; the others found nothing to do.
+        let appliedLines = results.flatMap { $0.stdout.split(separator: "\n").filter { $0.hasPrefix("Applied ") } }
+        #expect(appliedLines.count == Migration.all.count)
+
+        let connection = try database.connect()
+        let versions = try connection.query("SELECT version FROM schema_migration ORDER BY version")
+            .map { try $0.decode("version", as: Int.self) }
+        #expect(versions == Migration.all.map(\.version))
+        #expect(try connection.query("SELECT count(*) AS n FROM language")[0].decode("n", as: Int.self) == 3)
+
+        let again = try CommandLineTool.run(["db", "migrate"], environment: database.environment)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("up to date"))
+        #expect(!again.stdout.contains("Applied"))
+    }
+
+    @Test("db migrate refuses a database with a migration it does not know, with exit 1")
+    func unknownNewer() throws {
+        let database = try TestDatabase.create("clinewer")
+        #expect(try CommandLineTool.run(["db", "migrate"], environment: database.environment).status == 0)
+        try database.connect().execute(
+            "INSERT INTO schema_migration (version, name, checksum) VALUES (9999, 'from_the_future', 'x')")
+        let result = try CommandLineTool.run(["db", "migrate"], environment: database.environment)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("9999"))
+        #expect(result.stdout.isEmpty)
+        let status = try CommandLineTool.run(["db", "status"], environment: database.environment)
+        #expect(status.stdout.contains("unknown  9999_from_the_future"), "\(status)")
+    }
+
+    @Test("db status names the server, database and user, shows pending migrations, and never a password")
+    func statusWithoutPassword() throws {
+        let database = try TestDatabase.create("clistatus")
+        let host = ProcessInfo.processInfo.environment["PGHOST"] ?? ""
+        var environment = database.environment
+        environment["PGHOST"] = nil
+        environment["PGDATABASE"] = nil
+        let hostParameter = host.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? host
+        environment["DATABASE_URL"] = "postgresql://newsdesk_test:hunter2-secret@/\(database.name)?host=\(hostParameter)"
+        let before = try CommandLineTool.run(["db", "status"], environment: environment)
+        #expect(before.status == 0, "\(before)")
+        #expect(before.stdout.contains("database \(database.name)"))
+        #expect(before.stdout.contains("user newsdesk_test"))
+        #expect(before.stdout.contains("0 applied, \(Migration.all.count) pending"))
+        _ = try CommandLineTool.run(["db", "migrate"], environment: environment)
+        let after = try CommandLineTool.run(["db", "status", "--json"], environment: environment)
+        #expect(after.status == 0, "\(after)")
+        let report = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]
+        #expect((report?["applied"] as? [Any])?.count == Migration.all.count)
+        #expect((report?["pending"] as? [Any])?.isEmpty == true)
+        #expect((report?["server"] as? [String: Any])?["database"] as? String == database.name)
+        for output in [before.stdout, before.stderr, after.stdout, after.stderr] {
+            #expect(!output.contains("hunter2"))
+        }
+    }
+
+    @Test("an unreachable server gives exit 69 and says where the server setting comes from")
+    func unreachable() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGHOST"] = "/nonexistent-newsdesk-socket-dir"
+        let result = try CommandLineTool.run(["db", "status"], environment: environment)
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("Cannot connect to the database"))
+        #expect(result.stderr.contains("DATABASE_URL"))
+    }
+
+    @Test("usage errors exit 64", arguments: [["db", "nonsense"], ["db", "status", "--no-such-option"], ["frobnicate"]])
+    func usage(_ arguments: [String]) throws {
+        let result = try CommandLineTool.run(arguments, environment: ProcessInfo.processInfo.environment)
+        #expect(result.status == 64, "\(result)")
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test("help describes the db commands")
+    func help() throws {
+        let result = try CommandLineTool.run(["help", "db"], environment: ProcessInfo.processInfo.environment)
+        #expect(result.status == 0)
+        for word in ["migrate", "status", "start", "stop"] { #expect(result.stdout.contains(word)) }
+    }
+}
+

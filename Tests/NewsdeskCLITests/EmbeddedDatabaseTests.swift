@@ -1,0 +1,82 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("The embedded database, through the built binary")
+struct EmbeddedDatabaseTests {
+    @Test("newsdesk creates, starts, reports and stops its own database, from any directory")
+    func lifecycle() throws {
+        let home = try CommandLineTool.makeHome()
+        let environment = CommandLineTool.embeddedEnvironment(home: home)
+        let root = URL(fileURLWithPath: "/")
+
+        let fresh = try CommandLineTool.run(["db", "status"], environment: environment, directory: root)
+        #expect(fresh.status == 0, "\(fresh)")
+        #expect(fresh.stdout.contains("not created yet"))
+
+        let start = try CommandLineTool.run(["db", "start"], environment: environment, directory: root)
+        #expect(start.status == 0, "\(start)")
+        #expect(start.stdout.contains("running"))
+        #expect(FileManager.default.fileExists(atPath: home + "/cluster/PG_VERSION"))
+
+        let running = try CommandLineTool.run(["db", "status", "--json"], environment: environment, directory: root)
+        #expect(running.status == 0, "\(running)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(running.stdout.utf8)) as? [String: Any])
+        let embedded = try #require(report["embedded"] as? [String: Any])
+        #expect(embedded["running"] as? Bool == true)
+        #expect((embedded["pid"] as? Int ?? 0) > 0)
+        #expect((report["applied"] as? [Any])?.count == Migration.all.count)
+        #expect((report["server"] as? [String: Any])?["host"] as? String == home + "/run")
+
+        // Unix socket only: the server listens on no TCP port.
+        let config = try String(contentsOfFile: home + "/cluster/postgresql.conf", encoding: .utf8)
+        #expect(config.contains("listen_addresses = ''"))
+
+        let stop = try CommandLineTool.run(["db", "stop"], environment: environment, directory: root)
+        #expect(stop.status == 0, "\(stop)")
+        #expect(stop.stdout.contains("stopped"))
+        let stopped = try CommandLineTool.run(["db", "status"], environment: environment, directory: root)
+        #expect(stopped.stdout.contains("Embedded database: stopped"), "\(stopped)")
+
+        // Used again, it starts by itself.
+        let migrate = try CommandLineTool.run(["db", "migrate"], environment: environment, directory: root)
+        #expect(migrate.status == 0, "\(migrate)")
+        #expect(migrate.stdout.contains("up to date"))
+        #expect(try CommandLineTool.run(["db", "stop"], environment: environment).status == 0)
+    }
+
+    @Test("two first uses at the same moment make one healthy database")
+    func concurrentFirstUse() throws {
+        let home = try CommandLineTool.makeHome()
+        let environment = CommandLineTool.embeddedEnvironment(home: home)
+        let results = try runConcurrently(3) { _ in
+            try CommandLineTool.run(["db", "migrate"], environment: environment)
+        }
+        for result in results { #expect(result.status == 0, "\(result)") }
+        let status = try CommandLineTool.run(["db", "status", "--json"], environment: environment)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect((report["applied"] as? [Any])?.count == Migration.all.count)
+        #expect((report["pending"] as? [Any])?.isEmpty == true)
+        #expect(try CommandLineTool.run(["db", "stop"], environment: environment).status == 0)
+    }
+
+    @Test("missing PostgreSQL server programs give exit 69 and say how to install them")
+    func missingServer() throws {
+        let home = try CommandLineTool.makeHome()
+        var environment = CommandLineTool.embeddedEnvironment(home: home)
+        environment["NEWSDESK_PG_BINDIR"] = "/nonexistent/postgresql/bin"
+        let result = try CommandLineTool.run(["db", "start"], environment: environment)
+        #expect(result.status == 69, "\(result)")
+        #expect(result.stderr.contains("apt-get install postgresql"))
+    }
+
+    @Test("db start refuses when a server is configured")
+    func startWithServerConfigured() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = "postgresql://localhost/elsewhere"
+        let result = try CommandLineTool.run(["db", "start"], environment: environment)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("embedded database"))
+    }
+}
