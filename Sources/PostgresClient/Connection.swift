@@ -22,7 +22,7 @@ public final class Connection {
     /// Keeps the notice sink alive for as long as libpq may call it.
     private let noticeSink: NoticeSink
     /// Statements sent to the server since the connection was made (each a round trip).
-    public internal(set) var roundTrips = 0
+    public private(set) var roundTrips = 0
 
     /// Connects, or throws a ``PostgresError`` of kind `.connectionFailed`.
     ///
@@ -75,7 +75,6 @@ public final class Connection {
             try binding.validate(position: index + 1)
         }
         let sql = query.sql
-        logger.debug("query", metadata: ["sql": "\(sql)"])
         let outcome = outcomeIfLost(sql: sql)
         let bindings = query.bindings
         var types = bindings.map { Oid($0.oid) }
@@ -94,7 +93,7 @@ public final class Connection {
         }
         defer { buffers.forEach { $0?.deallocate() } }
         var values = buffers.map { UnsafePointer($0) }
-        roundTrips += 1
+        countRoundTrip(sql)
         let result = PQexecParams(handle, sql, Int32(bindings.count), &types, &values, &lengths, &formats, 1)
         defer { PQclear(result) }
         try check(result, outcome: outcome)
@@ -116,7 +115,7 @@ public final class Connection {
                                 message: "the script contains a NUL byte")
         }
         let outcome = outcomeIfLost(sql: script)
-        roundTrips += 1
+        countRoundTrip(script)
         let result = PQexec(handle, script)
         defer { PQclear(result) }
         try check(result, outcome: outcome)
@@ -144,6 +143,13 @@ public final class Connection {
     }
 
     var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// Every statement sent goes through here: counted, and logged at debug
+    /// level (SQL text only, never values) so round trips can be audited.
+    func countRoundTrip(_ sql: String) {
+        roundTrips += 1
+        logger.debug("statement", metadata: ["sql": "\(sql.prefix(200))"])
+    }
 
     // MARK: - Results and errors
 

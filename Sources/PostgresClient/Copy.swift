@@ -15,7 +15,7 @@ extension Connection {
     public func copy(into table: String, columns: [String], rows: some Sequence<[String?]>) throws -> Int {
         let statement = "COPY \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
         let outcome = outcomeIfLost(sql: statement)
-        roundTrips += 1
+        countRoundTrip(statement)
         let start = PQexec(handle, statement)
         let startStatus = start.map { PQresultStatus($0) }
         defer { PQclear(start) }

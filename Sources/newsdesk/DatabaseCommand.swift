@@ -31,6 +31,7 @@ struct ConnectionOptions: ParsableArguments {
 extension DatabaseCommand {
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Apply the schema migrations this database does not have yet.")
 
         @OptionGroup var connection: ConnectionOptions
@@ -54,6 +55,7 @@ extension DatabaseCommand {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show which database newsdesk uses and which migrations it has.")
 
         @OptionGroup var connection: ConnectionOptions
@@ -107,6 +109,7 @@ extension DatabaseCommand {
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "start",
             abstract: "Create (on first use) and start the embedded database.")
 
         func run() throws {
@@ -117,7 +120,9 @@ extension DatabaseCommand {
     }
 
     struct Stop: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the embedded database.")
+        static let configuration = CommandConfiguration(
+            commandName: "stop",
+            abstract: "Stop the embedded database.")
 
         func run() throws {
             let embedded = try embeddedTarget()
