@@ -13,13 +13,16 @@ public enum DatabaseTarget: Sendable {
     /// database is used. (`PGUSER` picks who acts, not where, so it is not here.)
     public static let serverVariables = ["DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGSERVICE"]
 
-    /// Decides from the environment.
-    public static func resolve(environment: [String: String]) -> DatabaseTarget {
+    /// Decides from the environment. `progress` hears what the embedded
+    /// database does on first use (created, started, migrated).
+    public static func resolve(
+        environment: [String: String], progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> DatabaseTarget {
         if let url = environment["DATABASE_URL"], !url.isEmpty { return .server(.url(url)) }
         if serverVariables.contains(where: { !(environment[$0] ?? "").isEmpty }) {
             return .server(ConnectionConfiguration())
         }
-        return .embedded(EmbeddedDatabase(home: EmbeddedDatabase.defaultHome(environment: environment)))
+        return .embedded(EmbeddedDatabase(home: EmbeddedDatabase.defaultHome(environment: environment), progress: progress))
     }
 
     /// Connects as `login` (else `PGUSER`, else the default user), starting

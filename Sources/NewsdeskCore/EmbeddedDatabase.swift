@@ -44,8 +44,13 @@ public struct EmbeddedDatabase: Sendable {
     var lockPath: String { home + "/lock" }
     var schemaMarkerPath: String { home + "/schema" }
 
-    public init(home: String) {
+    /// Told what the embedded database did on the way to being ready
+    /// ("Created the embedded database in …"), so the CLI can say so.
+    public let progress: @Sendable (String) -> Void
+
+    public init(home: String, progress: @escaping @Sendable (String) -> Void = { _ in }) {
         self.home = home
+        self.progress = progress
     }
 
     /// `NEWSDESK_HOME`, else `$XDG_DATA_HOME/newsdesk`, else `~/.local/share/newsdesk`.
@@ -102,7 +107,10 @@ public struct EmbeddedDatabase: Sendable {
         try prepareHome()
         try withLock {
             let user = try ServerUser.current()
-            if !isCreated { try create(as: user, logger: logger) }
+            if !isCreated {
+                try create(as: user, logger: logger)
+                progress("Created the embedded database in \(home).")
+            }
             if serverProcessID == nil {
                 try makeDirectory(runPath, owner: user)
                 logger.info("starting the embedded database", metadata: ["home": "\(home)"])
@@ -110,6 +118,7 @@ public struct EmbeddedDatabase: Sendable {
                 guard status == 0 else {
                     throw NewsdeskError(.unavailable, "The embedded database did not start.\n\(logTail())")
                 }
+                progress("Started the embedded database (pid \(serverProcessID ?? 0)).")
             }
             try createDatabaseAndMigrate(logger: logger)
         }
@@ -170,7 +179,9 @@ public struct EmbeddedDatabase: Sendable {
             try maintenance.execute(Query(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(Self.databaseName))"))
         }
         let newsroom = try Connection(configuration: configuration(user: Self.superuser), logger: logger)
-        try Migrator().migrate(newsroom)
+        for migration in try Migrator().migrate(newsroom) {
+            progress("Applied \(migration.fileName).")
+        }
         try Migration.latestIdentifier.write(toFile: schemaMarkerPath, atomically: true, encoding: .utf8)
     }
 

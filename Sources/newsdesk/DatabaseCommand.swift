@@ -21,7 +21,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("as"), help: ArgumentHelp("Act as this staff login (default: PGUSER).", valueName: "login"))
     var login: String?
 
-    var target: DatabaseTarget { DatabaseTarget.resolve(environment: Environment.variables) }
+    var target: DatabaseTarget { Environment.databaseTarget }
 
     func connect(logger: Logger) throws -> Connection {
         try target.connect(as: login, environment: Environment.variables, logger: logger)
@@ -137,7 +137,7 @@ extension DatabaseCommand {
 
 /// `db start` and `db stop` manage only the embedded database.
 private func embeddedTarget() throws -> EmbeddedDatabase {
-    guard case .embedded(let embedded) = DatabaseTarget.resolve(environment: Environment.variables) else {
+    guard case .embedded(let embedded) = Environment.databaseTarget else {
         throw NewsdeskError(.refused, """
             newsdesk is configured to use a server (DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGSERVICE is set); \
             db start and db stop manage only the embedded database. Unset those variables to use it.

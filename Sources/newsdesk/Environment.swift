@@ -1,4 +1,5 @@
 import Logging
+import NewsdeskCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -8,6 +9,12 @@ import Foundation
 /// What the process environment says, read once.
 enum Environment {
     static let variables: [String: String] = ProcessInfo.processInfo.environment
+
+    /// The configured server, or the embedded database, which reports on
+    /// stderr what it did on first use.
+    static var databaseTarget: DatabaseTarget {
+        DatabaseTarget.resolve(environment: variables) { Output.standardError($0) }
+    }
 
     /// `NEWSDESK_LOG_LEVEL` (trace … critical); warnings and worse by default.
     static var logLevel: Logger.Level {
