@@ -18,9 +18,8 @@ public enum DatabaseTarget: Sendable {
     public static func resolve(
         environment: [String: String], progress: @escaping @Sendable (String) -> Void = { _ in }
     ) -> DatabaseTarget {
-        if let url = environment["DATABASE_URL"], !url.isEmpty { return .server(.url(url)) }
         if serverVariables.contains(where: { !(environment[$0] ?? "").isEmpty }) {
-            return .server(ConnectionConfiguration())
+            return .server(.environment(environment))
         }
         return .embedded(EmbeddedDatabase(home: EmbeddedDatabase.defaultHome(environment: environment), progress: progress))
     }

@@ -27,6 +27,14 @@ public struct ConnectionConfiguration: Sendable, Equatable {
         ConnectionConfiguration([Parameter("dbname", url)])
     }
 
+    /// The server the environment names: `DATABASE_URL` when it is set (a
+    /// `postgres://` URI), else nothing explicit, so libpq reads `PGHOST`,
+    /// `PGPORT`, `PGDATABASE`, `PGSERVICE`, `.pgpass` and service files itself.
+    public static func environment(_ variables: [String: String]) -> ConnectionConfiguration {
+        if let url = variables["DATABASE_URL"], !url.isEmpty { return .url(url) }
+        return ConnectionConfiguration()
+    }
+
     /// Adds (or overrides) one parameter.
     public func with(_ keyword: String, _ value: String) -> ConnectionConfiguration {
         var copy = self
