@@ -1,14 +1,25 @@
 import Logging
 import NewsdeskCore
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// What the process environment says, read once.
 enum Environment {
-    static let variables: [String: String] = ProcessInfo.processInfo.environment
+    /// Read straight from `environ`: `ProcessInfo.environment` costs about
+    /// 0.4 ms at start-up (callgrind), and every command pays it.
+    static let variables: [String: String] = {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return variables
+    }()
 
     /// The configured server, or the embedded database, which reports on
     /// stderr what it did on first use.

@@ -1,3 +1,4 @@
+import NewsdeskCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -31,10 +32,3 @@ enum Output {
     }
 }
 
-/// RFC 3339 timestamps in UTC, with microseconds when there are any.
-enum RFC3339 {
-    static func string(from date: Date) -> String {
-        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        return date.formatted(style)
-    }
-}

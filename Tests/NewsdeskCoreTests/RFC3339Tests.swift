@@ -1,0 +1,34 @@
+import Foundation
+import NewsdeskCore
+import Testing
+
+@Suite("RFC 3339 timestamps")
+struct RFC3339Tests {
+    @Test("whole seconds have no fraction; microseconds are kept", arguments: [
+        (1_698_327_780.0, "2023-10-26T13:43:00Z"),
+        (1_698_327_780.123456, "2023-10-26T13:43:00.123456Z"),
+        (1_698_327_780.000001, "2023-10-26T13:43:00.000001Z"),
+        (0.0, "1970-01-01T00:00:00Z"),
+        (-0.5, "1969-12-31T23:59:59.500000Z"),
+        (951_782_400.0, "2000-02-29T00:00:00Z"),
+    ])
+    func known(_ seconds: Double, _ expected: String) {
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: seconds)) == expected)
+    }
+
+    @Test("agrees with Foundation's ISO 8601 parser on a thousand random instants")
+    func agreesWithFoundation() throws {
+        var generator = SystemRandomNumberGenerator()
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        for _ in 0..<1_000 {
+            let micros = Int64.random(in: 0...4_102_444_800_000_000, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+            let text = RFC3339.string(from: date)
+            let parsed = try #require(parser.date(from: text) ?? plain.date(from: text), "\(text)")
+            // Foundation's parser keeps milliseconds only.
+            #expect(abs(parsed.timeIntervalSince1970 - date.timeIntervalSince1970) < 0.001, "\(text)")
+        }
+    }
+}
