@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // libpq itself: a module map and a shim header, nothing else.
@@ -36,7 +37,11 @@ let package = Package(
         // The newsroom: schema migrations, the embedded database, and (later) the repositories.
         .target(
             name: "NewsdeskCore",
-            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Ink", package: "Ink"),
+            ],
             plugins: ["EmbedMigrationsPlugin"]
         ),
         // The command-line tool: parse, call the core, print.

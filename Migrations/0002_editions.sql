@@ -43,6 +43,14 @@ LANGUAGE sql STABLE AS $$
     END
 $$;
 
+-- '+03:00' for an interval of three hours.
+CREATE FUNCTION newsroom.offset_text(shift interval) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN shift < interval '0' THEN '-' ELSE '+' END
+        || lpad(abs(extract(hour FROM shift))::int::text, 2, '0') || ':'
+        || lpad(abs(extract(minute FROM shift))::int::text, 2, '0')
+$$;
+
 -- A TIME argument: an RFC 3339 instant with an offset, or a newsroom-local
 -- 'YYYY-MM-DD HH:MM' that exists exactly once (not skipped or repeated by a
 -- daylight-saving change).
@@ -91,8 +99,8 @@ BEGIN
     ELSIF cardinality(found) > 1 THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('%s: %s happens twice in %s because the clocks were moved back. Give it with an offset: %s or %s.', field, input, zone,
-                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || to_char(found[1] AT TIME ZONE zone - found[1] AT TIME ZONE 'UTC', 'SHH24:MI'),
-                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || to_char(found[2] AT TIME ZONE zone - found[2] AT TIME ZONE 'UTC', 'SHH24:MI'));
+                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(found[1] AT TIME ZONE zone - found[1] AT TIME ZONE 'UTC'),
+                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(found[2] AT TIME ZONE zone - found[2] AT TIME ZONE 'UTC'));
     END IF;
     RETURN found[1];
 END
@@ -237,7 +245,7 @@ $$;
 
 -- The edition as scripts see it (SPEC §5), at its current version or at an
 -- earlier one. Later migrations add subjects, live updates and translations.
-CREATE FUNCTION desk.edition_document(edition bigint, at_version integer DEFAULT NULL) RETURNS jsonb
+CREATE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
         'id', e.id,
@@ -280,30 +288,31 @@ LANGUAGE sql STABLE AS $$
         'timezone', newsroom.timezone(),
         'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
                                                     THEN e.published_at ELSE coalesce(e.published_at, e.scheduled_at) END),
-        'updated_local', newsroom.local_time(e.updated_at))
+        'updated_local', newsroom.local_time(e.updated_at),
+        'scheduled_local', newsroom.local_time(e.scheduled_at))
     FROM newsroom.edition e
     LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
-    WHERE e.id = edition
+    WHERE e.id = target
 $$;
 
 -- `newsdesk show`: the edition by reference, at a version or as it stood at an instant.
 CREATE FUNCTION desk.show_edition(reference text, at_version integer DEFAULT NULL, as_of text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    edition bigint := desk.resolve_edition(reference);
+    target bigint := desk.resolve_edition(reference);
     instant timestamptz := desk.parse_time(as_of, 'at');
     version integer := at_version;
 BEGIN
     IF instant IS NOT NULL THEN
-        SELECT max(r.version) INTO version FROM newsroom.edition_revision r WHERE r.edition_id = edition AND r.saved_at <= instant;
+        SELECT max(r.version) INTO version FROM newsroom.edition_revision r WHERE r.edition_id = target AND r.saved_at <= instant;
         IF version IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('Edition %s did not exist yet at %s.', reference, as_of);
         END IF;
     ELSIF version IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM newsroom.edition_revision r WHERE r.edition_id = edition AND r.version = at_version) THEN
+        SELECT 1 FROM newsroom.edition_revision r WHERE r.edition_id = target AND r.version = at_version) THEN
         RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('Edition %s has no version %s.', reference, at_version);
     END IF;
-    RETURN desk.edition_document(edition, version);
+    RETURN desk.edition_document(target, version);
 END
 $$;
 
@@ -330,11 +339,11 @@ $$;
 
 -- Publishes a scheduled edition whose time has come, so that changes made
 -- after that time see it as published.
-CREATE FUNCTION newsroom.settle(edition bigint) RETURNS void
+CREATE FUNCTION newsroom.settle(target bigint) RETURNS void
 LANGUAGE sql AS $$
     UPDATE newsroom.edition
     SET status = 'published', published_at = coalesce(published_at, scheduled_at), updated_at = coalesce(updated_at, scheduled_at)
-    WHERE id = edition AND status = 'scheduled' AND scheduled_at <= now()
+    WHERE id = target AND status = 'scheduled' AND scheduled_at <= now()
 $$;
 
 -- Locks and returns an edition, refusing unless its status is one of `allowed`.
@@ -342,22 +351,23 @@ CREATE FUNCTION newsroom.edition_for_change(reference text, allowed newsroom.edi
 RETURNS newsroom.edition
 LANGUAGE plpgsql AS $$
 DECLARE
-    edition bigint := desk.resolve_edition(reference);
-    row newsroom.edition;
+    target bigint := desk.resolve_edition(reference);
+    locked newsroom.edition;
 BEGIN
-    PERFORM newsroom.settle(edition);
-    SELECT * INTO row FROM newsroom.edition WHERE id = edition FOR UPDATE;
-    IF NOT row.status = ANY (allowed) THEN
+    PERFORM newsroom.settle(target);
+    SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
+    IF NOT locked.status = ANY (allowed) THEN
         RAISE EXCEPTION USING ERRCODE = 'NDST0',
-            MESSAGE = format('Cannot %s %s/%s: it is %s; %s.', verb, row.lang, row.slug, replace(row.status::text, '_', ' '), requirement);
+            MESSAGE = format('Cannot %s %s/%s: it is %s; %s.', verb, locked.lang, locked.slug,
+                             replace(locked.status::text, '_', ' '), requirement);
     END IF;
-    RETURN row;
+    RETURN locked;
 END
 $$;
 
 -- Claims the first free slug of `base`, `base-2`, `base-3` … in a language.
 -- Concurrent claims of the same slug wait for each other, so none fails.
-CREATE FUNCTION newsroom.claim_slug(language text, base text, edition bigint) RETURNS text
+CREATE FUNCTION newsroom.claim_slug(language text, base text, target bigint) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     stem text := coalesce(nullif(base, ''), 'story');
@@ -367,7 +377,7 @@ BEGIN
     LOOP
         candidate := CASE WHEN attempt = 1 THEN stem
                           ELSE rtrim(left(stem, 80 - length('-' || attempt)), '-') || '-' || attempt END;
-        INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, edition)
+        INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, target)
         ON CONFLICT DO NOTHING;
         IF FOUND THEN
             RETURN candidate;
@@ -395,7 +405,7 @@ CREATE FUNCTION desk.create_story(
 LANGUAGE plpgsql AS $$
 DECLARE
     story bigint;
-    edition bigint;
+    target bigint;
     e newsroom.edition;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = create_story.lang) THEN
@@ -404,22 +414,24 @@ BEGIN
                              (SELECT string_agg(tag, ', ' ORDER BY position) FROM newsroom.language));
     END IF;
     INSERT INTO newsroom.story DEFAULT VALUES RETURNING id INTO story;
-    edition := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));
+    target := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));
     INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, photo_url, photo_caption, photo_credit,
                                   bylines, video, embargo_until)
-    VALUES (edition, story, create_story.lang, newsroom.claim_slug(create_story.lang, create_story.slug, edition),
+    VALUES (target, story, create_story.lang, newsroom.claim_slug(create_story.lang, create_story.slug, target),
             create_story.headline, coalesce(create_story.lead, ''), coalesce(create_story.body, ''),
             create_story.photo_url, create_story.photo_caption, create_story.photo_credit,
             coalesce(create_story.bylines, ARRAY[session_user::text]), coalesce(create_story.video, false),
             desk.parse_time(create_story.embargo_until, 'embargo'))
     RETURNING * INTO e;
     PERFORM newsroom.save_revision(e, 'create', NULL);
-    RETURN desk.edition_document(edition);
+    RETURN desk.edition_document(target);
 END
 $$;
 
 -- `newsdesk edit`: a new revision. NULL arguments leave a field as it is.
 -- With expect_version, a stale version is refused (NDCF0) and nothing is saved.
+-- Parameters share names with columns: in its SQL statements a bare name is
+-- the column (#variable_conflict use_column), the parameter is edit_edition.name.
 CREATE FUNCTION desk.edit_edition(
     reference text, expect_version integer DEFAULT NULL,
     headline text DEFAULT NULL, lead text DEFAULT NULL, body text DEFAULT NULL,
@@ -428,6 +440,7 @@ CREATE FUNCTION desk.edit_edition(
     correction text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     e newsroom.edition := newsroom.edition_for_change(reference,
         ARRAY['draft', 'in_review', 'scheduled', 'published', 'withdrawn']::newsroom.edition_status[], 'edit', '');
@@ -435,20 +448,20 @@ DECLARE
     embargo timestamptz := desk.parse_time(embargo_until, 'embargo');
     claimed text;
 BEGIN
-    IF expect_version IS NOT NULL AND e.version <> expect_version THEN
+    IF edit_edition.expect_version IS NOT NULL AND e.version <> edit_edition.expect_version THEN
         SELECT * INTO latest FROM newsroom.edition_revision r WHERE r.edition_id = e.id AND r.version = e.version;
         RAISE EXCEPTION USING ERRCODE = 'NDCF0',
             MESSAGE = format('%s/%s has changed: you edited version %s, but %s saved version %s at %s.',
-                             e.lang, e.slug, expect_version, latest.saved_by, e.version, newsroom.local_time(latest.saved_at)->>'text'),
+                             e.lang, e.slug, edit_edition.expect_version, latest.saved_by, e.version, newsroom.local_time(latest.saved_at)->>'text'),
             DETAIL = jsonb_build_object('version', e.version, 'saved_by', latest.saved_by,
                                         'saved_at', newsroom.rfc3339(latest.saved_at))::text;
     END IF;
-    IF correction IS NOT NULL AND e.status <> 'published' THEN
+    IF edit_edition.correction IS NOT NULL AND e.status <> 'published' THEN
         RAISE EXCEPTION USING ERRCODE = 'NDST0',
             MESSAGE = format('A correction is for a published edition; %s/%s is %s. Edit it without --correction.',
                              e.lang, e.slug, replace(e.status::text, '_', ' '));
     END IF;
-    IF slug IS NOT NULL AND slug <> e.slug THEN
+    IF edit_edition.slug IS NOT NULL AND edit_edition.slug <> e.slug THEN
         INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (e.lang, edit_edition.slug, e.id)
         ON CONFLICT (lang, slug) DO UPDATE SET edition_id = EXCLUDED.edition_id
             WHERE newsroom.edition_slug.edition_id = EXCLUDED.edition_id
@@ -465,7 +478,7 @@ BEGIN
     e.photo_caption := coalesce(edit_edition.photo_caption, e.photo_caption);
     e.photo_credit := coalesce(edit_edition.photo_credit, e.photo_credit);
     e.video := coalesce(edit_edition.video, e.video);
-    e.embargo_until := CASE WHEN clear_embargo THEN NULL ELSE coalesce(embargo, e.embargo_until) END;
+    e.embargo_until := CASE WHEN edit_edition.clear_embargo THEN NULL ELSE coalesce(embargo, e.embargo_until) END;
     e.version := e.version + 1;
     UPDATE newsroom.edition SET
         slug = e.slug, headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url,
@@ -473,9 +486,10 @@ BEGIN
         version = e.version, saved_at = now(),
         updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
     WHERE id = e.id;
-    PERFORM newsroom.save_revision(e, CASE WHEN correction IS NULL THEN 'edit' ELSE 'correction' END, correction);
-    IF correction IS NOT NULL THEN
-        INSERT INTO newsroom.edition_correction (edition_id, version, note) VALUES (e.id, e.version, correction);
+    PERFORM newsroom.save_revision(e, CASE WHEN edit_edition.correction IS NULL THEN 'edit' ELSE 'correction' END,
+                                   edit_edition.correction);
+    IF edit_edition.correction IS NOT NULL THEN
+        INSERT INTO newsroom.edition_correction (edition_id, version, note) VALUES (e.id, e.version, edit_edition.correction);
     END IF;
     RETURN desk.edition_document(e.id);
 END
@@ -537,14 +551,14 @@ $$;
 CREATE FUNCTION desk.publish_edition(reference text, publish_at text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    at timestamptz := desk.parse_time(publish_at, 'at');
+    publish_time timestamptz := desk.parse_time(publish_at, 'at');
     e newsroom.edition := newsroom.edition_for_change(reference,
         ARRAY['draft', 'in_review', 'scheduled']::newsroom.edition_status[], 'publish',
         'a published edition changes with edit, and a withdrawn one comes back with republish');
 BEGIN
-    IF at IS NOT NULL AND at > now() THEN
-        UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = at WHERE id = e.id;
-        INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'schedule', newsroom.rfc3339(at));
+    IF publish_time IS NOT NULL AND publish_time > now() THEN
+        UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time WHERE id = e.id;
+        INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'schedule', newsroom.rfc3339(publish_time));
     ELSE
         UPDATE newsroom.edition
         SET status = 'published', scheduled_at = NULL,

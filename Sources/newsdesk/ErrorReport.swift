@@ -12,6 +12,13 @@ struct ErrorReport {
     /// ArgumentParser reports itself (usage, help, version).
     init?(_ error: any Error) {
         switch error {
+        case let kept as KeptText:
+            guard let inner = ErrorReport(kept.underlying) else { return nil }
+            message = inner.message + "\nYour text was kept in \(kept.path)."
+            exitCode = inner.exitCode
+        case let conflict as EditConflict:
+            message = "Conflict: \(conflict.message) Nothing was saved; look at their version (newsdesk show) and edit again."
+            exitCode = NewsdeskError.Category.conflict.rawValue
         case let error as NewsdeskError:
             message = "Error: \(error.message)"
             exitCode = error.exitCode

@@ -15,7 +15,11 @@ struct Newsdesk: ParsableCommand {
             embedded database under NEWSDESK_HOME, created and started on first use.
             """,
         version: "0.1.0",
-        subcommands: [DatabaseCommand.self]
+        subcommands: [
+            DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self, ReturnCommand.self,
+            PublishCommand.self, UnpublishCommand.self, RepublishCommand.self, ShowCommand.self, HistoryCommand.self,
+            DiffCommand.self, RestoreCommand.self,
+        ]
     )
 
     /// `newsdesk --as LOGIN COMMAND …` is how a newsroom says who acts, but
@@ -40,6 +44,12 @@ struct Newsdesk: ParsableCommand {
             return handler
         }
         let command: any ParsableCommand
+        do {
+            try TextInput.checkArguments()
+        } catch {
+            Output.standardError(ErrorReport(error)?.message ?? "\(error)")
+            Glibc.exit(NewsdeskError.Category.badInput.rawValue)
+        }
         do {
             command = try parseAsRoot(movingLeadingLogin(Array(CommandLine.arguments.dropFirst())))
         } catch {

@@ -14,6 +14,11 @@ enum Output {
         print(text)
     }
 
+    /// Prints text that already ends with a newline.
+    static func text(_ text: String) {
+        print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+    }
+
     static func standardError(_ text: String) {
         let bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
         // write(2) on descriptor 2 rather than `stderr`, a C global that is not concurrency-safe.
@@ -22,13 +27,7 @@ enum Output {
 
     /// Prints one JSON document: sorted keys, RFC 3339 UTC timestamps.
     static func json(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(RFC3339.string(from: date))
-        }
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        print(String(decoding: try NewsroomJSON.encoder().encode(value), as: UTF8.self))
     }
 }
 

@@ -32,3 +32,24 @@ struct RFC3339Tests {
         }
     }
 }
+
+@Suite("Reading RFC 3339 timestamps")
+struct RFC3339ParsingTests {
+    @Test("what we write reads back to the microsecond", arguments: [0.0, 1_698_327_780.123456, -0.5, 4_102_444_799.999999])
+    func roundTrip(_ seconds: Double) throws {
+        let date = Date(timeIntervalSince1970: seconds)
+        let back = try #require(RFC3339.date(from: RFC3339.string(from: date)))
+        #expect(abs(back.timeIntervalSince1970 - seconds) < 0.000_000_5)
+    }
+
+    @Test("offsets and short fractions are understood")
+    func offsets() {
+        #expect(RFC3339.date(from: "2023-10-26T16:43:00+03:00") == Date(timeIntervalSince1970: 1_698_327_780))
+        #expect(RFC3339.date(from: "2023-10-26T13:43:00.5Z") == Date(timeIntervalSince1970: 1_698_327_780.5))
+    }
+
+    @Test("anything else is nil", arguments: ["", "2023-10-26", "2023-10-26T13:43:00", "2023-10-26T13:43:00+0300", "yesterday"])
+    func rejects(_ text: String) {
+        #expect(RFC3339.date(from: text) == nil)
+    }
+}

@@ -79,7 +79,7 @@ public struct TextField: Sendable {
     }
 
     /// Where the first malformed UTF-8 sequence starts, to point the user at it.
-    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+    public static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
         var offset = 0

@@ -1,0 +1,54 @@
+public import PostgresClient
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// SQLSTATEs the newsroom's database functions raise (class ND), each with
+/// a message written for people.
+extension SQLState {
+    /// No such edition, story or version.
+    public static let notFound = SQLState("NDNF0")
+    /// The action is not allowed in the edition's current state.
+    public static let wrongState = SQLState("NDST0")
+    /// `--expect-version` was stale.
+    public static let versionConflict = SQLState("NDCF0")
+    /// A value the database checked is bad (a time that does not exist, an unknown language).
+    public static let badInput = SQLState("NDIN0")
+}
+
+/// Someone saved the edition after the version this edit was based on.
+public struct EditConflict: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let currentVersion: Int
+    public let savedBy: String
+    public let savedAt: Date?
+
+    public var description: String { message }
+}
+
+enum DeskError {
+    /// Turns the database's refusals into the newsroom's errors; anything
+    /// else passes through unchanged.
+    static func translate(_ error: any Error) -> any Error {
+        guard let error = error as? PostgresError, error.kind == .server else { return error }
+        switch error.sqlState {
+        case .notFound, .wrongState:
+            return NewsdeskError(.refused, error.message + (error.hint.map { " " + $0 } ?? ""))
+        case .badInput:
+            return NewsdeskError(.badInput, error.message)
+        case .versionConflict:
+            struct Detail: Decodable {
+                let version: Int
+                let saved_by: String
+                let saved_at: String
+            }
+            let detail = error.detail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }
+            return EditConflict(message: error.message, currentVersion: detail?.version ?? 0,
+                                savedBy: detail?.saved_by ?? "someone", savedAt: detail.flatMap { RFC3339.date(from: $0.saved_at) })
+        default:
+            return error
+        }
+    }
+}

@@ -1,0 +1,232 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Where an edition is in its life (SPEC §2).
+public enum EditionStatus: String, Codable, Sendable, CaseIterable {
+    case draft
+    case inReview = "in_review"
+    case scheduled
+    case published
+    case withdrawn
+
+    /// As people say it: "in review".
+    public var words: String { rawValue.replacingUnderscores() }
+}
+
+/// A wall-clock time in the newsroom's zone, as readers see it.
+public struct LocalTime: Codable, Sendable, Equatable {
+    /// `2023-10-26 16:43`
+    public let text: String
+    /// ISO weekday: Monday is 1, Sunday 7.
+    public let weekday: Int
+}
+
+/// A story in one language, as the database returns it (SPEC §5 JSON shape).
+public struct Edition: Codable, Sendable {
+    public struct Photo: Codable, Sendable, Equatable {
+        public let url: String
+        public let caption: String?
+        public let credit: String?
+
+        public init(url: String, caption: String?, credit: String?) {
+            self.url = url
+            self.caption = caption
+            self.credit = credit
+        }
+    }
+
+    public struct Correction: Codable, Sendable {
+        public let at: Date
+        public let note: String
+        public let version: Int
+        public let localTime: LocalTime
+
+        enum CodingKeys: String, CodingKey {
+            case at, note, version, localTime = "local_time"
+        }
+    }
+
+    public let id: Int64
+    public let storyID: Int64
+    public let lang: String
+    public let slug: String
+    public let headline: String
+    public let lead: String
+    public let body: String
+    public let status: EditionStatus
+    /// The version shown (an earlier one with `show --version`).
+    public let version: Int
+    /// The newest version.
+    public let currentVersion: Int
+    public let publishedAt: Date?
+    public let updatedAt: Date?
+    public let scheduledAt: Date?
+    public let embargoUntil: Date?
+    public let savedAt: Date
+    public let savedBy: String?
+    /// Logins, in byline order.
+    public let bylines: [String]
+    public let subjects: [String]
+    public let photo: Photo?
+    public let video: Bool
+    public let corrections: [Correction]
+    /// The story's editions: language → edition id.
+    public let editions: [String: Int64]
+    public let reviewNote: String?
+    public let withdrawalReason: String?
+    public let timezone: String
+    public let publishedLocal: LocalTime?
+    public let updatedLocal: LocalTime?
+    public let scheduledLocal: LocalTime?
+
+    /// `uk/kyivrada-sklykaie-…`, how people name an edition.
+    public var reference: String { "\(lang)/\(slug)" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, lang, slug, headline, lead, body, status, version, bylines, subjects, photo, video, corrections,
+             editions, timezone
+        case storyID = "story_id"
+        case currentVersion = "current_version"
+        case publishedAt = "published_at"
+        case updatedAt = "updated_at"
+        case scheduledAt = "scheduled_at"
+        case embargoUntil = "embargo_until"
+        case savedAt = "saved_at"
+        case savedBy = "saved_by"
+        case reviewNote = "review_note"
+        case withdrawalReason = "withdrawal_reason"
+        case publishedLocal = "published_local"
+        case updatedLocal = "updated_local"
+        case scheduledLocal = "scheduled_local"
+        case translatedFrom = "translated_from"
+        case updates
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int64.self, forKey: .id)
+        storyID = try c.decode(Int64.self, forKey: .storyID)
+        lang = try c.decode(String.self, forKey: .lang)
+        slug = try c.decode(String.self, forKey: .slug)
+        headline = try c.decode(String.self, forKey: .headline)
+        lead = try c.decode(String.self, forKey: .lead)
+        body = try c.decode(String.self, forKey: .body)
+        status = try c.decode(EditionStatus.self, forKey: .status)
+        version = try c.decode(Int.self, forKey: .version)
+        currentVersion = try c.decode(Int.self, forKey: .currentVersion)
+        publishedAt = try c.decodeIfPresent(Date.self, forKey: .publishedAt)
+        updatedAt = try c.decodeIfPresent(Date.self, forKey: .updatedAt)
+        scheduledAt = try c.decodeIfPresent(Date.self, forKey: .scheduledAt)
+        embargoUntil = try c.decodeIfPresent(Date.self, forKey: .embargoUntil)
+        savedAt = try c.decode(Date.self, forKey: .savedAt)
+        savedBy = try c.decodeIfPresent(String.self, forKey: .savedBy)
+        bylines = try c.decode([String].self, forKey: .bylines)
+        subjects = try c.decode([String].self, forKey: .subjects)
+        photo = try c.decodeIfPresent(Photo.self, forKey: .photo)
+        video = try c.decode(Bool.self, forKey: .video)
+        corrections = try c.decode([Correction].self, forKey: .corrections)
+        editions = try c.decode([String: Int64].self, forKey: .editions)
+        reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
+        withdrawalReason = try c.decodeIfPresent(String.self, forKey: .withdrawalReason)
+        timezone = try c.decode(String.self, forKey: .timezone)
+        publishedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .publishedLocal)
+        updatedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .updatedLocal)
+        scheduledLocal = try c.decodeIfPresent(LocalTime.self, forKey: .scheduledLocal)
+    }
+
+    /// Writes every field of the SPEC §5 shape, nulls included, so scripts
+    /// can rely on each key being present.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(storyID, forKey: .storyID)
+        try c.encode(lang, forKey: .lang)
+        try c.encode(slug, forKey: .slug)
+        try c.encode(headline, forKey: .headline)
+        try c.encode(lead, forKey: .lead)
+        try c.encode(body, forKey: .body)
+        try c.encode(status, forKey: .status)
+        try c.encode(version, forKey: .version)
+        try c.encode(currentVersion, forKey: .currentVersion)
+        try c.encode(publishedAt, forKey: .publishedAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(scheduledAt, forKey: .scheduledAt)
+        try c.encode(embargoUntil, forKey: .embargoUntil)
+        try c.encode(savedAt, forKey: .savedAt)
+        try c.encode(savedBy, forKey: .savedBy)
+        try c.encode(bylines, forKey: .bylines)
+        try c.encode(subjects, forKey: .subjects)
+        try c.encode(photo, forKey: .photo)
+        try c.encode(video, forKey: .video)
+        try c.encode(corrections, forKey: .corrections)
+        try c.encode(editions, forKey: .editions)
+        try c.encode(reviewNote, forKey: .reviewNote)
+        try c.encode(withdrawalReason, forKey: .withdrawalReason)
+        try c.encode(timezone, forKey: .timezone)
+        try c.encode(publishedLocal, forKey: .publishedLocal)
+        try c.encode(updatedLocal, forKey: .updatedLocal)
+        try c.encode(scheduledLocal, forKey: .scheduledLocal)
+        try c.encodeNil(forKey: .translatedFrom)
+        try c.encode([String](), forKey: .updates)
+    }
+}
+
+/// One line of an edition's history: a saved revision or a lifecycle change.
+public struct HistoryEntry: Codable, Sendable {
+    public let at: Date
+    public let localTime: LocalTime
+    public let actor: String
+    /// `create`, `edit`, `correction`, `restore`, `submit`, `return`, `publish`, `schedule`, `unpublish`, `republish`.
+    public let action: String
+    /// Set for revisions.
+    public let version: Int?
+    public let note: String?
+    public let headline: String?
+
+    enum CodingKeys: String, CodingKey {
+        case at, actor, action, version, note, headline, localTime = "local_time"
+    }
+}
+
+public struct EditionHistory: Codable, Sendable {
+    public let editionID: Int64
+    public let entries: [HistoryEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case entries, editionID = "edition_id"
+    }
+}
+
+extension String {
+    func replacingUnderscores() -> String {
+        String(map { $0 == "_" ? " " : $0 })
+    }
+}
+
+/// JSON as the database and the tool write it: RFC 3339 timestamps.
+public enum NewsroomJSON {
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = RFC3339.date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not RFC 3339: \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }
+
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.string(from: date))
+        }
+        return encoder
+    }
+}

@@ -1,0 +1,155 @@
+public import PostgresClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A new story and its first edition, as a reporter writes it.
+public struct NewStory: Sendable {
+    public var lang: String
+    public var headline: String
+    public var lead: String = ""
+    public var body: String = ""
+    public var photo: Edition.Photo?
+    /// Logins; the acting login when empty.
+    public var bylines: [String] = []
+    public var video = false
+    /// `TIME` text, checked by the database (RFC 3339, or newsroom-local).
+    public var embargoUntil: String?
+
+    public init(lang: String, headline: String) {
+        self.lang = lang
+        self.headline = headline
+    }
+}
+
+/// What an edit changes; `nil` leaves a field as it is.
+public struct EditionChanges: Sendable, Equatable {
+    public var headline: String?
+    public var lead: String?
+    public var body: String?
+    public var photoURL: String?
+    public var caption: String?
+    public var credit: String?
+    public var video: Bool?
+    public var slug: String?
+    public var embargoUntil: String?
+    public var clearEmbargo = false
+
+    public init() {}
+
+    /// Whether the edit changes any field at all.
+    public var isEmpty: Bool { self == EditionChanges() }
+}
+
+/// The editorial lifecycle of editions (SPEC §2), one database call per
+/// action: each is a function in schema `desk` that checks the rules, saves
+/// the revision and returns the edition, all in one round trip and one commit.
+///
+/// ```swift
+/// let desk = EditionDesk(connection: connection)
+/// let draft = try desk.createStory(NewStory(lang: "uk", headline: "Київрада скликає сесію"))
+/// let live = try desk.publish(draft.reference)
+/// ```
+///
+/// Errors: ``NewsdeskError`` (`.refused` for a wrong state or an unknown
+/// edition, `.badInput` for a bad time or language), ``EditConflict`` for a
+/// stale `expectVersion`, ``PostgresError`` for anything else.
+public struct EditionDesk {
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Creates a story with its first edition, a draft. The slug comes from the headline.
+    public func createStory(_ story: NewStory) throws -> Edition {
+        let slug = Slug.make(from: story.headline, language: story.lang)
+        return try edition("""
+            SELECT desk.create_story(
+                lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
+                photo_url => \(story.photo?.url), photo_caption => \(story.photo?.caption),
+                photo_credit => \(story.photo?.credit),
+                bylines => \(story.bylines.isEmpty ? nil : story.bylines), video => \(story.video),
+                slug => \(slug), embargo_until => \(story.embargoUntil))
+            """)
+    }
+
+    /// Saves a new revision. With `expectVersion`, a newer saved version makes
+    /// this throw ``EditConflict`` and save nothing. With `correction`, the
+    /// edit of a published edition is a public correction.
+    public func edit(_ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
+                     correction: String? = nil) throws -> Edition {
+        try edition("""
+            SELECT desk.edit_edition(
+                reference => \(reference), expect_version => \(expectVersion)::int,
+                headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),
+                photo_url => \(changes.photoURL), photo_caption => \(changes.caption), photo_credit => \(changes.credit),
+                video => \(changes.video), slug => \(changes.slug), embargo_until => \(changes.embargoUntil),
+                clear_embargo => \(changes.clearEmbargo), correction => \(correction))
+            """)
+    }
+
+    /// Draft → in review.
+    public func submit(_ reference: String) throws -> Edition {
+        try edition("SELECT desk.submit_edition(\(reference))")
+    }
+
+    /// In review → draft, with a note for the reporter.
+    public func returnToDraft(_ reference: String, note: String) throws -> Edition {
+        try edition("SELECT desk.return_edition(\(reference), \(note))")
+    }
+
+    /// Publishes now, or schedules for `at` (a `TIME` text) when that is later.
+    public func publish(_ reference: String, at time: String? = nil) throws -> Edition {
+        try edition("SELECT desk.publish_edition(\(reference), \(time))")
+    }
+
+    /// Published or scheduled → withdrawn, with the reason.
+    public func unpublish(_ reference: String, reason: String) throws -> Edition {
+        try edition("SELECT desk.unpublish_edition(\(reference), \(reason))")
+    }
+
+    /// Withdrawn → published again.
+    public func republish(_ reference: String) throws -> Edition {
+        try edition("SELECT desk.republish_edition(\(reference))")
+    }
+
+    /// Makes the content of `version` the newest revision (history is kept).
+    public func restore(_ reference: String, version: Int) throws -> Edition {
+        try edition("SELECT desk.restore_edition(\(reference), \(version)::int)")
+    }
+
+    /// The edition now, at `version`, or as it stood at `time` (a `TIME` text).
+    public func show(_ reference: String, version: Int? = nil, at time: String? = nil) throws -> Edition {
+        try edition("SELECT desk.show_edition(\(reference), \(version)::int, \(time))")
+    }
+
+    /// Revisions and lifecycle changes, oldest first.
+    public func history(_ reference: String) throws -> EditionHistory {
+        try decode(EditionHistory.self, "SELECT desk.edition_history(\(reference))")
+    }
+
+    /// Two versions of an edition, for a diff.
+    public func versions(_ reference: String, _ first: Int, _ second: Int) throws -> (Edition, Edition) {
+        let documents = try decode([Edition].self, """
+            SELECT jsonb_build_array(desk.show_edition(\(reference), \(first)::int), desk.show_edition(\(reference), \(second)::int))
+            """)
+        return (documents[0], documents[1])
+    }
+
+    private func edition(_ query: Query) throws -> Edition {
+        try decode(Edition.self, query)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ query: Query) throws -> T {
+        let text: String
+        do {
+            text = try connection.query(query)[0].decode(0, as: String.self)
+        } catch {
+            throw DeskError.translate(error)
+        }
+        return try NewsroomJSON.decoder().decode(type, from: Data(text.utf8))
+    }
+}

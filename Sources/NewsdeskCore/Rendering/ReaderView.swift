@@ -1,0 +1,142 @@
+/// An edition as the site shows it (SPEC §6), in plain text or HTML.
+public struct ReaderView {
+    public let edition: Edition
+    /// Display names of the bylined logins, in the edition's language.
+    public let bylineNames: [String: String]
+
+    public init(edition: Edition, bylineNames: [String: String] = [:]) {
+        self.edition = edition
+        self.bylineNames = bylineNames
+    }
+
+    /// Labels in the edition's language.
+    struct Labels {
+        let by: String
+        let updated: String
+        let correction: String
+        let photo: String
+        let withdrawn: String
+
+        static func `for`(_ language: String) -> Labels {
+            switch language {
+            case "uk": Labels(by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото", withdrawn: "Матеріал знято з публікації")
+            case "ru": Labels(by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото", withdrawn: "Материал снят с публикации")
+            default: Labels(by: "By", updated: "Updated", correction: "Correction:", photo: "Photo", withdrawn: "This story has been withdrawn")
+            }
+        }
+    }
+
+    var labels: Labels { .for(edition.lang) }
+
+    var byline: String? {
+        guard !edition.bylines.isEmpty else { return nil }
+        return "\(labels.by) " + edition.bylines.map { bylineNames[$0] ?? $0 }.joined(separator: ", ")
+    }
+
+    var dateline: String? {
+        edition.publishedLocal.map { Dateline.full($0, language: edition.lang) }
+    }
+
+    var updatedLine: String? {
+        guard let updated = edition.updatedLocal, let published = edition.publishedLocal,
+              updated.text != published.text else { return nil }
+        return "\(labels.updated): \(Dateline.short(updated, language: edition.lang))"
+    }
+
+    /// Caption and credit, as under the photo.
+    var photoLine: String? {
+        guard let photo = edition.photo else { return nil }
+        let parts = [photo.caption, photo.credit].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    /// Plain text, for the terminal.
+    public func text() -> String {
+        var blocks: [String] = []
+        var head = [edition.headline]
+        if let byline { head.append(byline) }
+        if let dateline { head.append(dateline) }
+        if let updatedLine { head.append(updatedLine) }
+        blocks.append(head.joined(separator: "\n"))
+        if edition.status == .withdrawn { blocks.append("[\(labels.withdrawn)]") }
+        if let photoLine { blocks.append("[\(labels.photo): \(photoLine)]") }
+        if !edition.lead.isEmpty { blocks.append(edition.lead) }
+        let body = MarkdownText.plain(edition.body)
+        if !body.isEmpty { blocks.append(body) }
+        for correction in edition.corrections {
+            blocks.append("\(labels.correction) \(Dateline.short(correction.localTime, language: edition.lang)). \(correction.note)")
+        }
+        return blocks.joined(separator: "\n\n") + "\n"
+    }
+
+    /// An HTML fragment safe to embed in a page: every piece of text is
+    /// escaped, and the body's Markdown goes through ``SafeHTML``.
+    public func html() -> String {
+        let e = SafeHTML.escape
+        var parts = ["<article lang=\"\(e(edition.lang))\">", "<h1>\(e(edition.headline))</h1>"]
+        if let byline { parts.append("<p class=\"byline\">\(e(byline))</p>") }
+        if let dateline { parts.append("<p class=\"dateline\"><time>\(e(dateline))</time></p>") }
+        if let updatedLine { parts.append("<p class=\"updated\">\(e(updatedLine))</p>") }
+        if let photo = edition.photo, SafeHTML.isSafeURL(photo.url) {
+            parts.append("<figure><img src=\"\(e(photo.url))\" alt=\"\(e(photo.caption ?? ""))\"/>"
+                         + (photoLine.map { "<figcaption>\(e($0))</figcaption>" } ?? "") + "</figure>")
+        }
+        if !edition.lead.isEmpty { parts.append("<p class=\"lead\">\(e(edition.lead))</p>") }
+        parts.append(SafeHTML.render(markdown: edition.body))
+        for correction in edition.corrections {
+            parts.append("<p class=\"correction\">\(e(labels.correction)) "
+                         + "\(e(Dateline.short(correction.localTime, language: edition.lang))). \(e(correction.note))</p>")
+        }
+        parts.append("</article>")
+        return parts.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Markdown shown as plain text: emphasis markers and link syntax removed,
+/// lists and paragraphs kept as they are.
+enum MarkdownText {
+    static func plain(_ markdown: String) -> String {
+        var lines: [String] = []
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            var text = String(line)
+            if text.hasPrefix("#") { text = String(text.drop(while: { $0 == "#" }).drop(while: { $0 == " " })) }
+            lines.append(stripInline(text))
+        }
+        // Trailing blank lines of the body are not part of the text.
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `**bold**`, `__bold__`, `*em*`, `` `code` `` → their text; `[text](url)` → `text (url)`.
+    static func stripInline(_ line: String) -> String {
+        var output = ""
+        let characters = Array(line)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if character == "[", let closeText = characters[index...].firstIndex(of: "]"),
+               closeText + 1 < characters.count, characters[closeText + 1] == "(",
+               let closeURL = characters[(closeText + 1)...].firstIndex(of: ")") {
+                let text = String(characters[(index + 1)..<closeText])
+                let url = String(characters[(closeText + 2)..<closeURL])
+                output += "\(stripInline(text)) (\(url))"
+                index = closeURL + 1
+                continue
+            }
+            if character == "*" || character == "`" || (character == "_" && isMarkerUnderscore(characters, index)) {
+                index += 1
+                continue
+            }
+            output.append(character)
+            index += 1
+        }
+        return output
+    }
+
+    /// `_` marks emphasis at a word edge, not inside `snake_case`.
+    private static func isMarkerUnderscore(_ characters: [Character], _ index: Int) -> Bool {
+        let before = index > 0 ? characters[index - 1] : " "
+        let after = index + 1 < characters.count ? characters[index + 1] : " "
+        return !(before.isLetter || before.isNumber) || !(after.isLetter || after.isNumber)
+    }
+}

@@ -1,0 +1,177 @@
+import Ink
+
+/// Markdown to HTML that is safe to put on a page (SPEC §6): rendered by Ink,
+/// then rebuilt tag by tag from an allow-list, so no `<script>`, no event
+/// handler attribute and no `javascript:` (or other non-web) URL survives,
+/// whatever the Markdown held.
+public enum SafeHTML {
+    /// Tags Markdown produces, with the attributes each may keep.
+    static let allowed: [String: Set<String>] = [
+        "p": [], "br": [], "hr": [], "em": [], "strong": [], "code": [], "pre": [], "blockquote": [],
+        "ul": [], "ol": ["start"], "li": [], "h1": [], "h2": [], "h3": [], "h4": [], "h5": [], "h6": [],
+        "a": ["href", "title"], "img": ["src", "alt", "title"], "table": [], "thead": [], "tbody": [], "tr": [],
+        "th": ["align"], "td": ["align"], "del": [], "s": [],
+    ]
+    static let urlAttributes: Set<String> = ["href", "src"]
+
+    /// Renders `markdown` and sanitises the result.
+    public static func render(markdown: String) -> String {
+        sanitize(MarkdownParser().html(from: markdown))
+    }
+
+    /// Escapes text for HTML.
+    public static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&#39;"
+            default: output.append(character)
+            }
+        }
+        return output
+    }
+
+    /// Keeps allowed tags with allowed attributes and safe URLs; everything
+    /// else that looks like a tag is shown as text.
+    public static func sanitize(_ html: String) -> String {
+        var output = ""
+        var rest = Substring(html)
+        while let open = rest.firstIndex(of: "<") {
+            output += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            guard let close = rest[afterOpen...].firstIndex(of: ">") else {
+                output += escape(String(rest[open...]))
+                return output
+            }
+            let inside = rest[afterOpen..<close]
+            if let tag = Tag(inside), let rebuilt = tag.rebuilt() {
+                output += rebuilt
+            } else {
+                output += escape(String(rest[open...close]))
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        output += rest
+        return output
+    }
+
+    /// One parsed tag: `<a href="…">`, `</p>`, `<br/>`.
+    struct Tag {
+        let name: String
+        let closing: Bool
+        let selfClosing: Bool
+        let attributes: [(String, String)]
+
+        init?(_ text: Substring) {
+            var body = text
+            closing = body.first == "/"
+            if closing { body = body.dropFirst() }
+            selfClosing = body.last == "/"
+            if selfClosing { body = body.dropLast() }
+            let nameEnd = body.firstIndex(where: { !($0.isLetter || $0.isNumber) }) ?? body.endIndex
+            guard nameEnd > body.startIndex else { return nil }
+            name = body[..<nameEnd].lowercased()
+            attributes = Self.parseAttributes(body[nameEnd...])
+        }
+
+        func rebuilt() -> String? {
+            guard let permitted = SafeHTML.allowed[name] else { return nil }
+            if closing { return "</\(name)>" }
+            var text = "<" + name
+            for (key, value) in attributes where permitted.contains(key) {
+                if SafeHTML.urlAttributes.contains(key) && !SafeHTML.isSafeURL(value) { continue }
+                text += " \(key)=\"\(SafeHTML.escape(SafeHTML.unescape(value)))\""
+            }
+            return text + (selfClosing ? "/>" : ">")
+        }
+
+        /// `key="value"`, `key='value'`, `key=value`, `key`.
+        static func parseAttributes(_ text: Substring) -> [(String, String)] {
+            var result: [(String, String)] = []
+            var rest = text
+            while true {
+                rest = rest.drop(while: { $0.isWhitespace })
+                guard !rest.isEmpty else { return result }
+                let keyEnd = rest.firstIndex(where: { $0.isWhitespace || $0 == "=" }) ?? rest.endIndex
+                let key = rest[..<keyEnd].lowercased()
+                rest = rest[keyEnd...].drop(while: { $0.isWhitespace })
+                guard rest.first == "=" else {
+                    result.append((key, ""))
+                    if keyEnd == rest.startIndex && !rest.isEmpty { rest = rest.dropFirst() }
+                    continue
+                }
+                rest = rest.dropFirst().drop(while: { $0.isWhitespace })
+                if let quote = rest.first, quote == "\"" || quote == "'" {
+                    let valueStart = rest.index(after: rest.startIndex)
+                    let valueEnd = rest[valueStart...].firstIndex(of: quote) ?? rest.endIndex
+                    result.append((key, String(rest[valueStart..<valueEnd])))
+                    rest = valueEnd < rest.endIndex ? rest[rest.index(after: valueEnd)...] : ""
+                } else {
+                    let valueEnd = rest.firstIndex(where: { $0.isWhitespace }) ?? rest.endIndex
+                    result.append((key, String(rest[..<valueEnd])))
+                    rest = rest[valueEnd...]
+                }
+            }
+        }
+    }
+
+    /// Web links only: http, https, mailto, or a relative path or fragment.
+    /// Decoded and stripped of control characters and spaces first, as browsers do.
+    static func isSafeURL(_ raw: String) -> Bool {
+        let url = String(unescape(raw).unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F }).lowercased()
+        if let colon = url.firstIndex(of: ":") {
+            let scheme = url[..<colon]
+            // A colon after a slash, ? or # is not a scheme (a relative path).
+            if !scheme.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
+                return scheme == "http" || scheme == "https" || scheme == "mailto"
+            }
+        }
+        return true
+    }
+
+    /// Decodes the character references an attribute may hide a scheme in
+    /// (`&#106;avascript:`).
+    static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var output = ""
+        var rest = Substring(text)
+        while let amp = rest.firstIndex(of: "&") {
+            output += rest[..<amp]
+            let tail = rest[rest.index(after: amp)...]
+            guard let semicolon = tail.prefix(12).firstIndex(of: ";") else {
+                output += "&"
+                rest = tail
+                continue
+            }
+            let entity = tail[..<semicolon]
+            var decoded: String?
+            switch entity {
+            case "amp": decoded = "&"
+            case "lt": decoded = "<"
+            case "gt": decoded = ">"
+            case "quot": decoded = "\""
+            case "apos": decoded = "'"
+            case "colon": decoded = ":"
+            default:
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let value = UInt32(entity.dropFirst(2), radix: 16) {
+                    decoded = Unicode.Scalar(value).map { String($0) }
+                } else if entity.hasPrefix("#"), let value = UInt32(entity.dropFirst()) {
+                    decoded = Unicode.Scalar(value).map { String($0) }
+                }
+            }
+            if let decoded {
+                output += decoded
+                rest = tail[tail.index(after: semicolon)...]
+            } else {
+                output += "&"
+                rest = tail
+            }
+        }
+        return output + rest
+    }
+}

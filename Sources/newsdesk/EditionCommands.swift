@@ -1,0 +1,172 @@
+import ArgumentParser
+import NewsdeskCore
+
+/// `newsdesk edit`: a new revision of an edition.
+struct EditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit",
+        abstract: "Save a new revision of an edition.",
+        discussion: """
+            With no --headline, --lead, --body or --body-file, opens the edition in $VISUAL or $EDITOR and saves \
+            what you change, refusing if someone else saved in the meantime. With --expect-version N, the edit is \
+            refused (exit 2) unless N is still the newest version; your text is then kept in a file whose path is \
+            printed. On a published edition, --correction NOTE makes the edit a public correction; without it the \
+            edit is a silent fix.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @Option(help: "A new headline.") var headline: String?
+    @Option(help: "A new lead.") var lead: String?
+    @Option(help: "A new body, in Markdown.") var body: String?
+    @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the new body from a file, or - for stdin.", valueName: "file"))
+    var bodyFile: String?
+    @Option(help: ArgumentHelp("A new main photo URL.", valueName: "url")) var photo: String?
+    @Option(help: "A new photo caption.") var caption: String?
+    @Option(help: "A new photo credit.") var credit: String?
+    @Option(help: "A new slug (the old one keeps working).") var slug: String?
+    @Flag(inversion: .prefixedNo, help: "Mark or unmark the story as video.") var video: Bool?
+    @Option(name: .customLong("embargo-until"), help: ArgumentHelp("Hide it from readers until this TIME.", valueName: "time"))
+    var embargoUntil: String?
+    @Flag(name: .customLong("no-embargo"), help: "Remove the embargo.") var noEmbargo = false
+    @Option(name: .customLong("expect-version"), help: "Refuse unless this is still the newest version.")
+    var expectVersion: Int?
+    @Option(help: ArgumentHelp("Make this a public correction with this note.", valueName: "note")) var correction: String?
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        if embargoUntil != nil && noEmbargo { throw ValidationError("Give --embargo-until or --no-embargo, not both.") }
+        if let expectVersion, expectVersion < 1 { throw ValidationError("--expect-version must be 1 or more.") }
+    }
+
+    func run() throws {
+        var changes = EditionChanges()
+        changes.headline = try TextInput.optional(headline, .headline)
+        changes.lead = try TextInput.optional(lead, .lead)
+        changes.body = try TextInput.body(text: body, file: bodyFile)
+        changes.photoURL = try TextInput.optional(photo, .photoURL)
+        changes.caption = try TextInput.optional(caption, .caption)
+        changes.credit = try TextInput.optional(credit, .credit)
+        changes.video = video
+        changes.embargoUntil = embargoUntil
+        changes.clearEmbargo = noEmbargo
+        if let slug {
+            let clean = try TextField.slug.clean(slug)
+            guard Slug.isValid(clean) else {
+                throw NewsdeskError(.badInput, "slug: use lower-case Latin letters, digits and single hyphens (such as kyiv-heating).")
+            }
+            changes.slug = clean
+        }
+        let note = try TextInput.optional(correction, .correction)
+        let desk = try EditionDesk(connection: connection.connect())
+
+        var basedOn = expectVersion
+        if changes.isEmpty && note == nil {
+            let current = try desk.show(edition)
+            guard let edited = try EditorSession.edit(current) else {
+                Output.line("No changes; nothing saved.")
+                return
+            }
+            changes = edited
+            basedOn = expectVersion ?? current.version
+        }
+        let saved = try keepingTyped(changes, correction: note, edition: edition, basedOn: basedOn) {
+            try desk.edit(edition, changes, expectVersion: basedOn, correction: note)
+        }
+        let kind = note == nil ? "Saved" : "Saved a correction to"
+        try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")
+    }
+}
+
+/// The lifecycle commands share their shape: an edition, maybe a note, one call.
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "submit", abstract: "Send a draft for review.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let result = try EditionDesk(connection: connection.connect()).submit(edition)
+        try EditionOutput.print(result, json: output.json, summary: "Submitted \(EditionOutput.label(result)) for review.")
+    }
+}
+
+struct ReturnCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "return", abstract: "Send an edition in review back to its reporter as a draft, with a note.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @Option(help: "What the reporter should change.") var note: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let note = try TextField.note.clean(note)
+        let result = try EditionDesk(connection: connection.connect()).returnToDraft(edition, note: note)
+        try EditionOutput.print(result, json: output.json, summary: "Returned \(EditionOutput.label(result)) to draft.")
+    }
+}
+
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish an edition now, or schedule it with --at.",
+        discussion: """
+            TIME is an instant with an offset (2023-10-26T16:43+03:00) or a newsroom-local time \
+            (2023-10-26 16:43) that exists exactly once. A scheduled edition appears to readers from that \
+            time on; nothing needs to run then.
+            """)
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @Option(help: ArgumentHelp("Publish at this TIME instead of now.", valueName: "time")) var at: String?
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let result = try EditionDesk(connection: connection.connect()).publish(edition, at: at)
+        let summary = result.status == .scheduled
+            ? "Scheduled \(EditionOutput.label(result)) for \(EditionOutput.when(result.scheduledLocal, result))."
+            : "Published \(EditionOutput.label(result))."
+        try EditionOutput.print(result, json: output.json, summary: summary)
+    }
+}
+
+struct UnpublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unpublish", abstract: "Withdraw a published or scheduled edition, giving the reason.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @Option(help: "Why it is withdrawn.") var reason: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let reason = try TextField.reason.clean(reason)
+        let result = try EditionDesk(connection: connection.connect()).unpublish(edition, reason: reason)
+        try EditionOutput.print(result, json: output.json, summary: "Withdrew \(EditionOutput.label(result)).")
+    }
+}
+
+struct RepublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "republish", abstract: "Publish a withdrawn edition again.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let result = try EditionDesk(connection: connection.connect()).republish(edition)
+        try EditionOutput.print(result, json: output.json, summary: "Republished \(EditionOutput.label(result)).")
+    }
+}
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Make an earlier version the newest again (as a new revision; history stays).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
+    @Argument(help: "The version to restore.") var version: Int
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let result = try EditionDesk(connection: connection.connect()).restore(edition, version: version)
+        try EditionOutput.print(result, json: output.json,
+                                summary: "Restored version \(version) of \(result.reference) as version \(result.version).")
+    }
+}

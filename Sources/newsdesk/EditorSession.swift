@@ -1,0 +1,82 @@
+import ArgumentParser
+import NewsdeskCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Editing an edition in `$VISUAL` or `$EDITOR`: the text goes to a file as
+/// `Headline:` and `Lead:` lines, a blank line and the body; what comes back
+/// is checked like any other input.
+enum EditorSession {
+    static var editor: String? {
+        let environment = Environment.variables
+        return [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty }
+    }
+
+    /// The changes the user made, or nil when they changed nothing.
+    static func edit(_ edition: Edition) throws -> EditionChanges? {
+        guard let editor else {
+            throw ValidationError("""
+                Nothing to change: give --headline, --lead, --body or --body-file, or set EDITOR to edit in your editor.
+                """)
+        }
+        let path = FileManager.default.temporaryDirectory.appending(path: "newsdesk-\(edition.id)-\(getpid()).md").path
+        let original = "Headline: \(edition.headline)\nLead: \(edition.lead.replacing("\n", with: " "))\n\n\(edition.body)"
+        try original.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+
+        let status = try runAttached(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path])
+        guard status == 0 else {
+            throw NewsdeskError(.refused, "The editor exited with status \(status); nothing was saved.")
+        }
+        let bytes = try TextInput.readAll(path, field: "edited text")
+        let text = try TextField(name: "edited text", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(bytes: bytes)
+        let parsed = try parse(text)
+        var changes = EditionChanges()
+        if parsed.headline != edition.headline { changes.headline = try TextField.headline.clean(parsed.headline) }
+        if parsed.lead != edition.lead.replacing("\n", with: " ") { changes.lead = try TextField.lead.clean(parsed.lead) }
+        if parsed.body != edition.body { changes.body = try TextField.body.clean(parsed.body) }
+        return changes.isEmpty ? nil : changes
+    }
+
+    static func parse(_ text: String) throws -> (headline: String, lead: String, body: String) {
+        var headline: String?, lead = ""
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        while let line = lines.first, !line.isEmpty {
+            if line.hasPrefix("Headline:") { headline = String(line.dropFirst("Headline:".count)) }
+            else if line.hasPrefix("Lead:") { lead = String(line.dropFirst("Lead:".count)) }
+            else { break }
+            lines = lines.dropFirst()
+        }
+        guard let headline else {
+            throw NewsdeskError(.badInput, "edited text: the first line must be \"Headline: …\".")
+        }
+        if lines.first?.isEmpty == true { lines = lines.dropFirst() }
+        return (headline.trimmingSpaces(), lead.trimmingSpaces(), lines.joined(separator: "\n"))
+    }
+
+    /// Runs a program on the user's terminal and waits for it.
+    static func runAttached(_ arguments: [String]) throws -> Int32 {
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
+        guard spawned == 0 else {
+            throw NewsdeskError(.refused, "Could not start the editor: \(String(cString: strerror(spawned))).")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

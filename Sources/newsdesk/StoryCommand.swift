@@ -1,0 +1,92 @@
+import ArgumentParser
+import NewsdeskCore
+
+struct StoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "story",
+        abstract: "Create stories.",
+        subcommands: [New.self]
+    )
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new",
+            abstract: "Create a story and its first edition, as a draft.",
+            discussion: """
+                The slug comes from the headline: Ukrainian by the national transliteration table of 2010, \
+                Russian by ICAO Doc 9303, other languages as written. The acting login is the byline unless \
+                --byline is given.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "The edition's language: uk, ru, en, …") var lang: String
+        @Option(help: "The headline (one line).") var headline: String
+        @Option(help: "The lead paragraph.") var lead: String?
+        @Option(help: "The body, in Markdown.") var body: String?
+        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
+        var bodyFile: String?
+        @Option(help: ArgumentHelp("The main photo's URL.", valueName: "url")) var photo: String?
+        @Option(help: "The photo's caption.") var caption: String?
+        @Option(help: "The photo's credit.") var credit: String?
+        @Option(name: .customLong("byline"), help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"))
+        var bylines: [String] = []
+        @Flag(help: "Mark the story as video.") var video = false
+        @Option(name: .customLong("embargo-until"), help: ArgumentHelp("Hidden from readers until this TIME.", valueName: "time"))
+        var embargoUntil: String?
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            if (caption != nil || credit != nil) && photo == nil {
+                throw ValidationError("--caption and --credit describe a photo: give --photo URL too.")
+            }
+        }
+
+        func run() throws {
+            var story = NewStory(lang: lang, headline: try TextField.headline.clean(headline))
+            story.lead = try TextInput.optional(lead, .lead) ?? ""
+            story.body = try TextInput.body(text: body, file: bodyFile) ?? ""
+            if let photo {
+                story.photo = Edition.Photo(url: try TextField.photoURL.clean(photo),
+                                            caption: try TextInput.optional(caption, .caption),
+                                            credit: try TextInput.optional(credit, .credit))
+            }
+            story.bylines = try bylines.map { try TextField.login.clean($0) }
+            story.video = video
+            story.embargoUntil = embargoUntil
+            let typed = EditionChanges(headline: story.headline, lead: story.lead, body: story.body)
+            let edition = try keepingTyped(typed, edition: "\(lang)-new-story", basedOn: nil) {
+                try EditionDesk(connection: connection.connect()).createStory(story)
+            }
+            try EditionOutput.print(edition, json: output.json, summary: """
+                Created draft \(EditionOutput.label(edition)) of story \(edition.storyID).
+                """)
+        }
+    }
+}
+
+/// Runs `body`; if it fails after the user typed text, the text is kept in a
+/// file and the error says where.
+func keepingTyped<T>(_ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?,
+                     _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        guard let path = UnsavedText.keep(changes, correction: correction, edition: edition, basedOn: version) else { throw error }
+        throw KeptText(underlying: error, path: path)
+    }
+}
+
+/// An error after which the user's text was kept in a file.
+struct KeptText: Error {
+    let underlying: any Error
+    let path: String
+}
+
+extension EditionChanges {
+    init(headline: String?, lead: String?, body: String?) {
+        self.init()
+        self.headline = headline
+        self.lead = lead
+        self.body = body
+    }
+}
