@@ -64,7 +64,7 @@ let package = Package(
         // Helpers the test targets share: a fresh database per test, the built binary.
         .target(
             name: "NewsdeskTestSupport",
-            dependencies: ["PostgresClient", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PostgresClient", "NewsdeskCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "NewsdeskTestSupport"]),

@@ -81,12 +81,3 @@ struct KeptText: Error {
     let underlying: any Error
     let path: String
 }
-
-extension EditionChanges {
-    init(headline: String?, lead: String?, body: String?) {
-        self.init()
-        self.headline = headline
-        self.lead = lead
-        self.body = body
-    }
-}

@@ -24,7 +24,7 @@ struct DatabaseCommandTests {
         let versions = try connection.query("SELECT version FROM schema_migration ORDER BY version")
             .map { try $0.decode("version", as: Int.self) }
         #expect(versions == Migration.all.map(\.version))
-        #expect(try connection.query("SELECT count(*) AS n FROM language")[0].decode("n", as: Int.self) == 3)
+        #expect(try connection.query("SELECT count(*) AS n FROM newsroom.language")[0].decode("n", as: Int.self) == 3)
 
         let again = try CommandLineTool.run(["db", "migrate"], environment: database.environment)
         #expect(again.status == 0)

@@ -42,7 +42,7 @@ struct MigrationTests {
         let status = try Migrator().status(connection)
         #expect(status.pending.isEmpty && status.unknown.isEmpty)
         #expect(status.applied.count == Migration.all.count)
-        #expect(try connection.query("SELECT value FROM newsroom_setting WHERE key = 'timezone'")[0]
+        #expect(try connection.query("SELECT value FROM newsroom.newsroom_setting WHERE key = 'timezone'")[0]
             .decode("value", as: String.self) == "Europe/Kyiv")
     }
 

@@ -29,6 +29,15 @@ public enum CommandLineTool {
     public static func run(
         _ arguments: [String], environment: [String: String], stdin: String? = nil, directory: URL? = nil
     ) throws -> CommandResult {
+        try run(rawArguments: arguments.map { Array($0.utf8) }, environment: environment,
+                stdin: stdin.map { Array($0.utf8) }, directory: directory)
+    }
+
+    /// Runs `newsdesk` with arguments and stdin given as raw bytes, which may
+    /// be invalid UTF-8 (a Swift `String` cannot hold that).
+    public static func run(
+        rawArguments arguments: [[UInt8]], environment: [String: String], stdin: [UInt8]? = nil, directory: URL? = nil
+    ) throws -> CommandResult {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestSetupError("newsdesk is not built at \(binary.path); run the tests with scripts/test")
         }
@@ -38,7 +47,7 @@ public enum CommandLineTool {
         let inPath = scratch.appending(path: "stdin").path
         let outPath = scratch.appending(path: "stdout").path
         let errPath = scratch.appending(path: "stderr").path
-        try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: inPath))
+        try Data(stdin ?? []).write(to: URL(fileURLWithPath: inPath))
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -49,7 +58,11 @@ public enum CommandLineTool {
 
         // `env --chdir` sets the working directory without changing ours.
         let command = directory.map { ["/usr/bin/env", "--chdir=\($0.path)", binary.path] } ?? [binary.path]
-        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let argv = (command.map { Array($0.utf8) } + arguments).map { bytes in
+            (bytes + [0]).withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { strdup($0.baseAddress!) }
+            }
+        } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }

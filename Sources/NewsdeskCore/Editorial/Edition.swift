@@ -22,6 +22,11 @@ public struct LocalTime: Codable, Sendable, Equatable {
     public let text: String
     /// ISO weekday: Monday is 1, Sunday 7.
     public let weekday: Int
+
+    public init(text: String, weekday: Int) {
+        self.text = text
+        self.weekday = weekday
+    }
 }
 
 /// A story in one language, as the database returns it (SPEC §5 JSON shape).

@@ -37,7 +37,11 @@ public struct EditionChanges: Sendable, Equatable {
     public var embargoUntil: String?
     public var clearEmbargo = false
 
-    public init() {}
+    public init(headline: String? = nil, lead: String? = nil, body: String? = nil) {
+        self.headline = headline
+        self.lead = lead
+        self.body = body
+    }
 
     /// Whether the edit changes any field at all.
     public var isEmpty: Bool { self == EditionChanges() }

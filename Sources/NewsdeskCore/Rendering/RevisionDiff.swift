@@ -16,7 +16,7 @@ public enum RevisionDiff {
     }
 
     /// The changed lines of `before` → `after`, `-` removed, `+` added, `  ` context.
-    static func lines(before: String, after: String, context: Int) -> String {
+    public static func lines(before: String, after: String, context: Int) -> String {
         let old = before.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let new = after.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let difference = new.difference(from: old)

@@ -1,0 +1,100 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("The editorial lifecycle through the built binary")
+struct LifecycleTests {
+    /// An action the tool offers on an edition, and the states it is allowed from.
+    struct Action: CustomTestStringConvertible, Sendable {
+        let name: String
+        let arguments: @Sendable (String) -> [String]
+        let allowedFrom: Set<EditionStatus>
+        var testDescription: String { name }
+    }
+
+    static let actions: [Action] = [
+        Action(name: "submit", arguments: { ["submit", $0] }, allowedFrom: [.draft]),
+        Action(name: "return", arguments: { ["return", $0, "--note", "Check the figures"] }, allowedFrom: [.inReview]),
+        Action(name: "publish", arguments: { ["publish", $0] }, allowedFrom: [.draft, .inReview, .scheduled]),
+        Action(name: "publish --at", arguments: { ["publish", $0, "--at", "2099-01-01T12:00:00Z"] },
+               allowedFrom: [.draft, .inReview, .scheduled]),
+        Action(name: "unpublish", arguments: { ["unpublish", $0, "--reason", "Legal review"] }, allowedFrom: [.published, .scheduled]),
+        Action(name: "republish", arguments: { ["republish", $0] }, allowedFrom: [.withdrawn]),
+        Action(name: "edit", arguments: { ["edit", $0, "--lead", "A new lead"] },
+               allowedFrom: [.draft, .inReview, .scheduled, .published, .withdrawn]),
+    ]
+
+    /// Brings a new edition into `status` through the library.
+    static func edition(in status: EditionStatus, _ newsroom: TestNewsroom) throws -> Edition {
+        let desk = try newsroom.desk()
+        let draft = try desk.createStory(NewStory(lang: "en", headline: "Lifecycle \(status.rawValue) \(UUID().uuidString.prefix(6))"))
+        switch status {
+        case .draft: return draft
+        case .inReview: return try desk.submit(draft.reference)
+        case .scheduled: return try desk.publish(draft.reference, at: "2099-06-01T12:00:00Z")
+        case .published: return try desk.publish(draft.reference)
+        case .withdrawn:
+            _ = try desk.publish(draft.reference)
+            return try desk.unpublish(draft.reference, reason: "Test")
+        }
+    }
+
+    @Test("every action from every state: allowed ones succeed, the others exit 1, name the state and change nothing",
+          arguments: actions)
+    func transitions(_ action: Action) throws {
+        let newsroom = try TestNewsroom("lifecycle")
+        for status in EditionStatus.allCases {
+            let before = try Self.edition(in: status, newsroom)
+            let result = try newsroom.run(action.arguments(before.reference))
+            let after = try newsroom.desk().show(before.reference)
+            if action.allowedFrom.contains(status) {
+                #expect(result.status == 0, "\(action.name) from \(status): \(result)")
+            } else {
+                #expect(result.status == 1, "\(action.name) from \(status): \(result)")
+                #expect(result.stderr.contains("it is \(status.words)"), "\(action.name) from \(status): \(result.stderr)")
+                #expect(after.status == before.status && after.version == before.version, "\(action.name) from \(status)")
+                #expect(result.stdout.isEmpty)
+            }
+        }
+    }
+
+    @Test("8 concurrent publishes of one draft give one publication")
+    func concurrentPublish() throws {
+        let newsroom = try TestNewsroom("publish8")
+        let draft = try newsroom.desk().createStory(NewStory(lang: "uk", headline: "Вісім редакторів"))
+        let results = try runConcurrently(8) { _ in try newsroom.run(["publish", draft.reference]) }
+        #expect(results.filter { $0.status == 0 }.count == 1, "\(results)")
+        #expect(results.filter { $0.status == 1 }.count == 7, "\(results)")
+        let history = try newsroom.desk().history(draft.reference)
+        #expect(history.entries.filter { $0.action == "publish" }.count == 1)
+        #expect(try newsroom.desk().show(draft.reference).status == .published)
+    }
+
+    @Test("a scheduled edition is published from its time on, with nothing running at that time")
+    func scheduledBecomesPublished() throws {
+        let newsroom = try TestNewsroom("schedule")
+        let draft = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Scheduled briefing"))
+        let soon = RFC3339.string(from: Date().addingTimeInterval(1.5))
+        let scheduled = try newsroom.json(Edition.self, ["publish", draft.reference, "--at", soon])
+        #expect(scheduled.status == .scheduled)
+        #expect(scheduled.publishedAt == nil)
+        Thread.sleep(forTimeInterval: 2)
+        let later = try newsroom.json(Edition.self, ["show", draft.reference])
+        #expect(later.status == .published)
+        #expect(later.publishedAt.map { abs($0.timeIntervalSince(RFC3339.date(from: soon)!)) < 0.001 } == true)
+    }
+
+    @Test("return sends a note back with the draft; history lists every step with its actor")
+    func returnAndHistory() throws {
+        let newsroom = try TestNewsroom("history")
+        let draft = try newsroom.json(Edition.self, ["story", "new", "--lang", "en", "--headline", "Council votes"])
+        #expect(try newsroom.run(["submit", draft.reference]).status == 0)
+        let returned = try newsroom.json(Edition.self, ["return", draft.reference, "--note", "Add the vote count"])
+        #expect(returned.status == .draft)
+        #expect(returned.reviewNote == "Add the vote count")
+        let history = try newsroom.json(EditionHistory.self, ["history", draft.reference])
+        #expect(history.entries.map(\.action) == ["create", "submit", "return"])
+        #expect(history.entries.allSatisfy { $0.actor == "newsdesk_test" })
+    }
+}

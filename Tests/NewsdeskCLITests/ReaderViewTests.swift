@@ -1,0 +1,111 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("What readers get")
+struct ReaderViewTests {
+    /// Creates the sample story's edition in `lang` through the binary, publishes
+    /// it, and dates its publication as in the fixture.
+    static func sampleEdition(_ lang: String, in newsroom: TestNewsroom) throws -> Edition {
+        let sample = try SharedFixtures.newsroom().story
+        let text = try #require(sample.editions[lang])
+        var arguments = ["story", "new", "--lang", lang, "--headline", text.headline, "--lead", text.lead,
+                         "--body-file", "-", "--photo", sample.photo.url, "--caption", text.caption, "--credit", text.credit]
+        for login in sample.bylines { arguments += ["--byline", login] }
+        let created = try newsroom.run(arguments + ["--json"], stdin: text.body)
+        #expect(created.status == 0, "\(created)")
+        let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(created.stdout.utf8))
+        #expect(try newsroom.run(["publish", edition.reference]).status == 0)
+        // Publication happened "now"; date it as the fixture says, as an archive import would.
+        try newsroom.connect().execute("""
+            UPDATE newsroom.edition SET published_at = \(sample.publishedUTC)::timestamptz,
+                updated_at = \(sample.publishedUTC)::timestamptz WHERE id = \(edition.id)
+            """)
+        return edition
+    }
+
+    @Test("the sample story in Ukrainian renders as the site shows it")
+    func ukrainianText() throws {
+        let newsroom = try TestNewsroom("readeruk")
+        let edition = try Self.sampleEdition("uk", in: newsroom)
+        #expect(edition.slug == "kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia")
+        let result = try newsroom.run(["show", edition.reference, "--format", "text"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            Київрада скликає позачергову сесію через опалення
+            Автор: omarchenko
+            Четвер, 26 жовтня 2023, 16:43
+
+            [Фото: Будівля Київської міської ради. Фото: пресслужба Київради]
+
+            Київська міська рада в п'ятницю збереться на позачергову сесію, щоб обговорити ремонт теплових мереж перед холодами.
+
+            Джерело: пресслужба Київради; заява заступника голови Івана Петренка
+
+            Деталі: За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в чотирьох районах міста.
+
+            Передісторія:
+
+            - Опалювальний сезон у Києві зазвичай починається в середині жовтня.
+            - Минулого року ремонт мереж затримався через перебої з електропостачанням.
+
+            """)
+    }
+
+    @Test("English and Russian datelines use their own names")
+    func datelines() throws {
+        let newsroom = try TestNewsroom("readeren")
+        let sample = try SharedFixtures.newsroom().story
+        let english = try Self.sampleEdition("en", in: newsroom)
+        #expect(english.slug == sample.editions["en"]?.expectedSlug)
+        let text = try newsroom.run(["show", english.reference]).stdout
+        #expect(text.contains("\n\(sample.readerViewEnglish.dateline)\n"), "\(text)")
+        let russian = try Self.sampleEdition("ru", in: newsroom)
+        #expect(try newsroom.run(["show", russian.reference]).stdout.contains("\nЧетверг, 26 октября 2023, 16:43\n"))
+    }
+
+    @Test("show --format html is safe to embed whatever the edition holds")
+    func safeHTML() throws {
+        let newsroom = try TestNewsroom("html")
+        let body = SafeHTMLTestsInput.hostileBody
+        let result = try newsroom.run(["story", "new", "--lang", "en", "--headline", "<script>alert('headline')</script> News",
+                                       "--lead", "<img src=x onerror=alert(1)>", "--body-file", "-",
+                                       "--photo", "javascript:alert(1)", "--caption", "\"><script>alert(2)</script>",
+                                       "--json"], stdin: body)
+        #expect(result.status == 0, "\(result)")
+        let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(result.stdout.utf8))
+        let html = try newsroom.run(["show", edition.reference, "--format", "html"]).stdout.lowercased()
+        #expect(!html.contains("<script"))
+        // No link or image may point at javascript: (the words may remain as visible text).
+        #expect(html.range(of: #"(href|src)\s*=\s*["']?\s*javascript:"#, options: .regularExpression) == nil, "\(html)")
+        #expect(html.range(of: #"<[^>]*\son[a-z]+\s*="#, options: .regularExpression) == nil, "\(html)")
+        #expect(html.contains("&lt;script&gt;alert(&#39;headline&#39;)&lt;/script&gt; news"))
+    }
+
+    @Test("show --json has every field of the edition shape")
+    func jsonShape() throws {
+        let newsroom = try TestNewsroom("shape")
+        let edition = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Shape"))
+        let result = try newsroom.run(["show", edition.reference, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in ["id", "story_id", "lang", "slug", "headline", "lead", "body", "status", "version", "published_at",
+                    "updated_at", "scheduled_at", "embargo_until", "bylines", "subjects", "photo", "translated_from",
+                    "updates", "corrections", "editions"] {
+            #expect(object.keys.contains(key), "\(key)")
+        }
+        #expect((object["editions"] as? [String: Any])?["en"] as? Int == Int(edition.id))
+    }
+}
+
+enum SafeHTMLTestsInput {
+    static let hostileBody = """
+        Intro with <script>alert(1)</script> inline.
+
+        <img src=x onerror=alert(1)>
+
+        [click](javascript:alert(1)) and [ok](https://example.org) and <a href="jav&#x61;script:alert(1)">x</a>
+
+        <iframe src="https://evil.example"></iframe><svg onload=alert(1)>
+        """
+}

@@ -1,0 +1,51 @@
+public import Foundation
+public import NewsdeskCore
+public import PostgresClient
+
+/// A migrated newsroom database of its own for one test, and the means to
+/// run the built `newsdesk` against it.
+public struct TestNewsroom: Sendable {
+    public let database: TestDatabase
+    /// Where `newsdesk` keeps text it could not save, for this test.
+    public let unsavedDirectory: String
+
+    public init(_ label: String) throws {
+        database = try TestDatabase.create(label)
+        try Migrator().migrate(database.connect())
+        unsavedDirectory = NSTemporaryDirectory() + "newsdesk-unsaved-" + UUID().uuidString.prefix(8)
+    }
+
+    public var environment: [String: String] {
+        var variables = database.environment
+        variables["NEWSDESK_UNSAVED_DIR"] = unsavedDirectory
+        variables["EDITOR"] = nil
+        variables["VISUAL"] = nil
+        return variables
+    }
+
+    /// Runs `newsdesk arguments…` against this newsroom.
+    public func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> CommandResult {
+        try CommandLineTool.run(arguments, environment: environment.merging(extra) { $1 }, stdin: stdin)
+    }
+
+    /// Runs a command that prints JSON with `--json` and decodes it.
+    public func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
+        let result = try run(arguments + ["--json"])
+        guard result.status == 0 else { throw TestSetupError("newsdesk \(arguments.joined(separator: " ")) failed: \(result)") }
+        return try NewsroomJSON.decoder().decode(type, from: Data(result.stdout.utf8))
+    }
+
+    public func connect() throws -> Connection {
+        try database.connect()
+    }
+
+    /// The library's desk, acting as the test's superuser.
+    public func desk() throws -> EditionDesk {
+        EditionDesk(connection: try connect())
+    }
+
+    /// How many rows a table has, to prove that nothing was written.
+    public func count(_ table: String) throws -> Int {
+        try connect().query(Query(unsafeSQL: "SELECT count(*) AS n FROM \(table)"))[0].decode("n")
+    }
+}
