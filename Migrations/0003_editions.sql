@@ -1,110 +1,11 @@
 -- Stories, their language editions, immutable revisions, corrections, old
--- slugs and lifecycle events (SPEC §1, §2). Tables live in schema newsroom;
--- every action is a function in schema desk, so the rules hold the same for
--- the newsdesk tool and for anyone with psql.
+-- slugs and lifecycle events (SPEC §1, §2). Every action is a function in
+-- schema desk that checks who may do it (SPEC §3), changes the edition, and
+-- records one audit event, in one transaction.
 --
 -- Errors raised here carry SQLSTATEs of class ND that the tool maps to its
 -- exit codes: NDNF0 not found (1), NDST0 wrong state (1), NDCF0 version
 -- conflict (2), NDIN0 bad input (65). Their messages are written for people.
-
-CREATE SCHEMA newsroom;
-COMMENT ON SCHEMA newsroom IS 'The newsroom''s tables.';
-CREATE SCHEMA desk;
-COMMENT ON SCHEMA desk IS 'The actions of the newsroom: one function each.';
-
-ALTER TABLE public.newsroom_setting SET SCHEMA newsroom;
-ALTER TABLE public.language SET SCHEMA newsroom;
-
--- Helpers ------------------------------------------------------------------
-
-CREATE FUNCTION newsroom.timezone() RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT value FROM newsroom.newsroom_setting WHERE key = 'timezone'), 'Europe/Kyiv')
-$$;
-
--- RFC 3339 in UTC, whatever the session's TimeZone and DateStyle; microseconds
--- only when there are any.
-CREATE FUNCTION newsroom.rfc3339(t timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE
-        WHEN t IS NULL THEN NULL
-        WHEN date_trunc('second', t) = t THEN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-        ELSE to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    END
-$$;
-
--- The newsroom-local wall time of an instant, as readers see it:
--- {"text": "2023-10-26 16:43", "weekday": 4} (ISO weekday, Monday = 1).
-CREATE FUNCTION newsroom.local_time(t timestamptz) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN t IS NULL THEN NULL ELSE jsonb_build_object(
-        'text', to_char(t AT TIME ZONE newsroom.timezone(), 'YYYY-MM-DD HH24:MI'),
-        'weekday', extract(isodow FROM t AT TIME ZONE newsroom.timezone())::int)
-    END
-$$;
-
--- '+03:00' for an interval of three hours.
-CREATE FUNCTION newsroom.offset_text(shift interval) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN shift < interval '0' THEN '-' ELSE '+' END
-        || lpad(abs(extract(hour FROM shift))::int::text, 2, '0') || ':'
-        || lpad(abs(extract(minute FROM shift))::int::text, 2, '0')
-$$;
-
--- A TIME argument: an RFC 3339 instant with an offset, or a newsroom-local
--- 'YYYY-MM-DD HH:MM' that exists exactly once (not skipped or repeated by a
--- daylight-saving change).
-CREATE FUNCTION desk.parse_time(input text, field text DEFAULT 'time') RETURNS timestamptz
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    zone text := newsroom.timezone();
-    wall timestamp;
-    found timestamptz[] := '{}';
-    candidate timestamptz;
-    shift interval;
-BEGIN
-    IF input IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF input ~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$' THEN
-        BEGIN
-            RETURN input::timestamptz;
-        EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
-            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('%s: "%s" is not a real date and time.', field, input);
-        END;
-    END IF;
-    IF input !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}$' THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('%s: "%s" is not a time. Give an instant with an offset (2023-10-26T16:43+03:00) or a local time in %s (2023-10-26 16:43).', field, input, zone);
-    END IF;
-    BEGIN
-        wall := input::timestamp;
-    EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('%s: "%s" is not a real date and time.', field, input);
-    END;
-    -- Try the offsets in force a day before and a day after: around a clock
-    -- change a wall time maps to none of them (skipped) or to both (repeated).
-    FOREACH shift IN ARRAY ARRAY[
-        ((wall - interval '1 day') AT TIME ZONE 'UTC' AT TIME ZONE zone) - (wall - interval '1 day'),
-        ((wall + interval '1 day') AT TIME ZONE 'UTC' AT TIME ZONE zone) - (wall + interval '1 day')]
-    LOOP
-        candidate := (wall - shift) AT TIME ZONE 'UTC';
-        IF candidate AT TIME ZONE zone = wall AND NOT candidate = ANY (found) THEN
-            found := found || candidate;
-        END IF;
-    END LOOP;
-    IF cardinality(found) = 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('%s: %s does not exist in %s: the clocks were moved forward over it. Give the time with an offset instead.', field, input, zone);
-    ELSIF cardinality(found) > 1 THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('%s: %s happens twice in %s because the clocks were moved back. Give it with an offset: %s or %s.', field, input, zone,
-                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(found[1] AT TIME ZONE zone - found[1] AT TIME ZONE 'UTC'),
-                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(found[2] AT TIME ZONE zone - found[2] AT TIME ZONE 'UTC'));
-    END IF;
-    RETURN found[1];
-END
-$$;
 
 -- Tables -------------------------------------------------------------------
 
@@ -283,6 +184,8 @@ LANGUAGE sql STABLE AS $$
             FROM newsroom.edition_correction c
             WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
         'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
+        'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                  FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
         'review_note', e.review_note,
         'withdrawal_reason', e.withdrawal_reason,
         'timezone', newsroom.timezone(),
@@ -346,9 +249,8 @@ LANGUAGE sql AS $$
     WHERE id = target AND status = 'scheduled' AND scheduled_at <= now()
 $$;
 
--- Locks and returns an edition, refusing unless its status is one of `allowed`.
-CREATE FUNCTION newsroom.edition_for_change(reference text, allowed newsroom.edition_status[], verb text, requirement text)
-RETURNS newsroom.edition
+-- Locks and returns an edition (publishing it first if its time has come).
+CREATE FUNCTION newsroom.locked_edition(reference text) RETURNS newsroom.edition
 LANGUAGE plpgsql AS $$
 DECLARE
     target bigint := desk.resolve_edition(reference);
@@ -356,13 +258,62 @@ DECLARE
 BEGIN
     PERFORM newsroom.settle(target);
     SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
-    IF NOT locked.status = ANY (allowed) THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDST0',
-            MESSAGE = format('Cannot %s %s/%s: it is %s; %s.', verb, locked.lang, locked.slug,
-                             replace(locked.status::text, '_', ' '), requirement);
-    END IF;
     RETURN locked;
 END
+$$;
+
+-- Refuses (NDST0) unless the edition's status is one of `allowed`.
+CREATE FUNCTION newsroom.require_state(e newsroom.edition, allowed newsroom.edition_status[], verb text, requirement text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT e.status = ANY (allowed) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('Cannot %s %s/%s: it is %s; %s.', verb, e.lang, e.slug, replace(e.status::text, '_', ' '), requirement);
+    END IF;
+END
+$$;
+
+-- Whether an edition was made as a translation (the translations migration
+-- gives this its real definition).
+CREATE FUNCTION newsroom.is_translation(target bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT false
+$$;
+
+-- SPEC §3: editors and admins edit anything; reporters edit drafts they are
+-- bylined on; translators edit draft translations they are bylined on.
+CREATE FUNCTION newsroom.may_edit(e newsroom.edition) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.actor_is('editor', 'admin')
+        OR (e.status = 'draft' AND session_user::text = ANY (e.bylines)
+            AND (newsroom.actor_is('reporter') OR (newsroom.actor_is('translator') AND newsroom.is_translation(e.id))))
+$$;
+
+-- The fields of an edition that an edit can change, for audit details.
+CREATE FUNCTION newsroom.edition_fields(e newsroom.edition) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('version', e.version, 'slug', e.slug, 'headline', e.headline, 'lead', e.lead,
+        'body', e.body, 'photo_url', e.photo_url, 'photo_caption', e.photo_caption, 'photo_credit', e.photo_credit,
+        'bylines', to_jsonb(e.bylines), 'video', e.video, 'embargo_until', newsroom.rfc3339(e.embargo_until))
+$$;
+
+-- Before and after of the fields that changed.
+CREATE FUNCTION newsroom.changes(before jsonb, after jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object(
+        'before', coalesce(jsonb_object_agg(b.key, b.value) FILTER (WHERE b.value IS DISTINCT FROM after->b.key), '{}'),
+        'after', coalesce(jsonb_object_agg(b.key, after->b.key) FILTER (WHERE b.value IS DISTINCT FROM after->b.key), '{}'))
+    FROM jsonb_each(before) AS b
+$$;
+
+-- Records a lifecycle change of an edition.
+CREATE FUNCTION newsroom.audit_transition(action text, e newsroom.edition, note text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$
+    SELECT newsroom.audit(action, e.story_id, e.id, NULL, jsonb_strip_nulls(jsonb_build_object(
+        'status', jsonb_build_object('before', e.status,
+                                     'after', (SELECT status FROM newsroom.edition WHERE id = e.id)),
+        'note', note)))
 $$;
 
 -- Claims the first free slug of `base`, `base-2`, `base-3` … in a language.
@@ -406,8 +357,25 @@ LANGUAGE plpgsql AS $$
 DECLARE
     story bigint;
     target bigint;
+    names text[] := coalesce(create_story.bylines, ARRAY[session_user::text]);
+    operator boolean := newsroom.actor_is('admin') AND NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = session_user::text);
     e newsroom.edition;
 BEGIN
+    IF NOT newsroom.actor_is('reporter', 'editor', 'admin') THEN
+        RETURN newsroom.refusal('story.create', 'reporter', 'Creating a story needs the reporter, editor or admin role.');
+    END IF;
+    -- A reporter writes their own stories: they are always on the byline.
+    IF NOT newsroom.actor_is('editor', 'admin') AND NOT session_user::text = ANY (names) THEN
+        RETURN newsroom.refusal('story.create', 'editor',
+            'A reporter''s story carries their own byline; bylines for others alone need the editor role.');
+    END IF;
+    IF NOT operator AND EXISTS (SELECT 1 FROM unnest(names) AS n
+                                WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('byline: %s is not on the staff.',
+                             (SELECT string_agg(n, ', ') FROM unnest(names) AS n
+                              WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)));
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = create_story.lang) THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('lang: this newsroom does not publish in "%s"; it publishes in %s.', create_story.lang,
@@ -420,10 +388,10 @@ BEGIN
     VALUES (target, story, create_story.lang, newsroom.claim_slug(create_story.lang, create_story.slug, target),
             create_story.headline, coalesce(create_story.lead, ''), coalesce(create_story.body, ''),
             create_story.photo_url, create_story.photo_caption, create_story.photo_credit,
-            coalesce(create_story.bylines, ARRAY[session_user::text]), coalesce(create_story.video, false),
-            desk.parse_time(create_story.embargo_until, 'embargo'))
+            names, coalesce(create_story.video, false), desk.parse_time(create_story.embargo_until, 'embargo'))
     RETURNING * INTO e;
     PERFORM newsroom.save_revision(e, 'create', NULL);
+    PERFORM newsroom.audit('story.create', story, target, NULL, jsonb_build_object('after', newsroom.edition_fields(e)));
     RETURN desk.edition_document(target);
 END
 $$;
@@ -442,12 +410,18 @@ CREATE FUNCTION desk.edit_edition(
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    e newsroom.edition := newsroom.edition_for_change(reference,
-        ARRAY['draft', 'in_review', 'scheduled', 'published', 'withdrawn']::newsroom.edition_status[], 'edit', '');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    before jsonb := newsroom.edition_fields(e);
     latest newsroom.edition_revision;
-    embargo timestamptz := desk.parse_time(embargo_until, 'embargo');
+    embargo timestamptz := desk.parse_time(edit_edition.embargo_until, 'embargo');
     claimed text;
 BEGIN
+    IF NOT newsroom.may_edit(e) THEN
+        RETURN newsroom.refusal('edition.edit', 'editor', CASE
+            WHEN e.status <> 'draft' THEN format('%s/%s is %s: editing it needs the editor role.', e.lang, e.slug, replace(e.status::text, '_', ' '))
+            ELSE format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug) END,
+            e.story_id, e.id);
+    END IF;
     IF edit_edition.expect_version IS NOT NULL AND e.version <> edit_edition.expect_version THEN
         SELECT * INTO latest FROM newsroom.edition_revision r WHERE r.edition_id = e.id AND r.version = e.version;
         RAISE EXCEPTION USING ERRCODE = 'NDCF0',
@@ -491,6 +465,10 @@ BEGIN
     IF edit_edition.correction IS NOT NULL THEN
         INSERT INTO newsroom.edition_correction (edition_id, version, note) VALUES (e.id, e.version, edit_edition.correction);
     END IF;
+    PERFORM newsroom.audit(CASE WHEN edit_edition.correction IS NULL THEN 'edition.edit' ELSE 'edition.correct' END,
+        e.story_id, e.id, NULL,
+        newsroom.changes(before, newsroom.edition_fields(e))
+            || jsonb_strip_nulls(jsonb_build_object('correction', edit_edition.correction)));
     RETURN desk.edition_document(e.id);
 END
 $$;
@@ -499,10 +477,14 @@ $$;
 CREATE FUNCTION desk.restore_edition(reference text, from_version integer) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    e newsroom.edition := newsroom.edition_for_change(reference,
-        ARRAY['draft', 'in_review', 'scheduled', 'published', 'withdrawn']::newsroom.edition_status[], 'restore', '');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    before jsonb := newsroom.edition_fields(e);
     old newsroom.edition_revision;
 BEGIN
+    IF NOT newsroom.may_edit(e) THEN
+        RETURN newsroom.refusal('edition.restore', 'editor',
+            format('Restoring %s/%s needs the editor role, or your own draft.', e.lang, e.slug), e.story_id, e.id);
+    END IF;
     SELECT * INTO old FROM newsroom.edition_revision WHERE edition_id = e.id AND version = from_version;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('%s/%s has no version %s.', e.lang, e.slug, from_version);
@@ -518,6 +500,8 @@ BEGIN
         updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
     WHERE id = e.id;
     PERFORM newsroom.save_revision(e, 'restore', format('restored version %s', from_version));
+    PERFORM newsroom.audit('edition.restore', e.story_id, e.id, NULL,
+        newsroom.changes(before, newsroom.edition_fields(e)) || jsonb_build_object('restored_version', from_version));
     RETURN desk.edition_document(e.id);
 END
 $$;
@@ -525,23 +509,41 @@ $$;
 CREATE FUNCTION desk.submit_edition(reference text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    e newsroom.edition := newsroom.edition_for_change(reference, ARRAY['draft']::newsroom.edition_status[],
-        'submit', 'only a draft can be submitted for review');
+    e newsroom.edition := newsroom.locked_edition(reference);
 BEGIN
+    IF NOT (newsroom.actor_is('editor', 'admin')
+            OR (newsroom.actor_is('reporter', 'translator') AND session_user::text = ANY (e.bylines))) THEN
+        RETURN newsroom.refusal('edition.submit', 'reporter',
+            format('Submitting %s/%s needs your name on its byline, or the editor role.', e.lang, e.slug), e.story_id, e.id);
+    END IF;
+    PERFORM newsroom.require_state(e, ARRAY['draft']::newsroom.edition_status[], 'submit', 'only a draft can be submitted for review');
     UPDATE newsroom.edition SET status = 'in_review', review_note = NULL WHERE id = e.id;
     INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'submit');
+    PERFORM newsroom.audit_transition('edition.submit', e);
     RETURN desk.edition_document(e.id);
 END
+$$;
+
+-- The editor's actions share one check.
+CREATE FUNCTION newsroom.editor_refusal(action text, e newsroom.edition, verb text) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT CASE WHEN newsroom.actor_is('editor', 'admin') THEN NULL
+        ELSE newsroom.refusal(action, 'editor', format('To %s %s/%s you need the editor role.', verb, e.lang, e.slug), e.story_id, e.id)
+    END
 $$;
 
 CREATE FUNCTION desk.return_edition(reference text, note text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    e newsroom.edition := newsroom.edition_for_change(reference, ARRAY['in_review']::newsroom.edition_status[],
-        'return', 'only an edition in review can be returned to its reporter');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal('edition.return', e, 'return');
 BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['in_review']::newsroom.edition_status[], 'return',
+        'only an edition in review can be returned to its reporter');
     UPDATE newsroom.edition SET status = 'draft', review_note = note WHERE id = e.id;
     INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'return', note);
+    PERFORM newsroom.audit_transition('edition.return', e, note);
     RETURN desk.edition_document(e.id);
 END
 $$;
@@ -552,19 +554,24 @@ CREATE FUNCTION desk.publish_edition(reference text, publish_at text DEFAULT NUL
 LANGUAGE plpgsql AS $$
 DECLARE
     publish_time timestamptz := desk.parse_time(publish_at, 'at');
-    e newsroom.edition := newsroom.edition_for_change(reference,
-        ARRAY['draft', 'in_review', 'scheduled']::newsroom.edition_status[], 'publish',
-        'a published edition changes with edit, and a withdrawn one comes back with republish');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal(CASE WHEN publish_time > now() THEN 'edition.schedule' ELSE 'edition.publish' END,
+                                             e, CASE WHEN publish_time > now() THEN 'schedule' ELSE 'publish' END);
 BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['draft', 'in_review', 'scheduled']::newsroom.edition_status[], 'publish',
+        'a published edition changes with edit, and a withdrawn one comes back with republish');
     IF publish_time IS NOT NULL AND publish_time > now() THEN
         UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time WHERE id = e.id;
         INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'schedule', newsroom.rfc3339(publish_time));
+        PERFORM newsroom.audit_transition('edition.schedule', e, newsroom.rfc3339(publish_time));
     ELSE
         UPDATE newsroom.edition
         SET status = 'published', scheduled_at = NULL,
             published_at = coalesce(published_at, now()), updated_at = coalesce(updated_at, now())
         WHERE id = e.id;
         INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'publish');
+        PERFORM newsroom.audit_transition('edition.publish', e);
     END IF;
     RETURN desk.edition_document(e.id);
 END
@@ -573,13 +580,17 @@ $$;
 CREATE FUNCTION desk.unpublish_edition(reference text, reason text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    e newsroom.edition := newsroom.edition_for_change(reference, ARRAY['published', 'scheduled']::newsroom.edition_status[],
-        'unpublish', 'only a published or scheduled edition can be withdrawn');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal('edition.unpublish', e, 'unpublish');
 BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['published', 'scheduled']::newsroom.edition_status[], 'unpublish',
+        'only a published or scheduled edition can be withdrawn');
     UPDATE newsroom.edition SET status = 'withdrawn', withdrawal_reason = reason, scheduled_at = NULL,
         updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
     WHERE id = e.id;
     INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'unpublish', reason);
+    PERFORM newsroom.audit_transition('edition.unpublish', e, reason);
     RETURN desk.edition_document(e.id);
 END
 $$;
@@ -587,13 +598,25 @@ $$;
 CREATE FUNCTION desk.republish_edition(reference text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    e newsroom.edition := newsroom.edition_for_change(reference, ARRAY['withdrawn']::newsroom.edition_status[],
-        'republish', 'only a withdrawn edition can be republished');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal('edition.republish', e, 'republish');
 BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['withdrawn']::newsroom.edition_status[], 'republish',
+        'only a withdrawn edition can be republished');
     UPDATE newsroom.edition SET status = 'published', withdrawal_reason = NULL,
         published_at = coalesce(published_at, now()), updated_at = now()
     WHERE id = e.id;
     INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'republish');
+    PERFORM newsroom.audit_transition('edition.republish', e);
     RETURN desk.edition_document(e.id);
 END
 $$;
+
+CALL newsroom.watch('newsroom.story');
+CALL newsroom.watch('newsroom.edition');
+CALL newsroom.watch('newsroom.edition_slug');
+CALL newsroom.watch('newsroom.edition_revision');
+CALL newsroom.watch('newsroom.edition_correction');
+CALL newsroom.watch('newsroom.edition_event');
+CALL newsroom.secure_objects();
