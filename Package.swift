@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libpq itself: a module map and a shim header, nothing else.
@@ -41,6 +42,7 @@ let package = Package(
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Ink", package: "Ink"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedMigrationsPlugin"]
         ),

@@ -60,7 +60,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     zone text := newsroom.timezone();
     wall timestamp;
-    found timestamptz[] := '{}';
+    matches timestamptz[] := '{}';
     candidate timestamptz;
     shift interval;
 BEGIN
@@ -90,20 +90,20 @@ BEGIN
         ((wall + interval '1 day') AT TIME ZONE 'UTC' AT TIME ZONE zone) - (wall + interval '1 day')]
     LOOP
         candidate := (wall - shift) AT TIME ZONE 'UTC';
-        IF candidate AT TIME ZONE zone = wall AND NOT candidate = ANY (found) THEN
-            found := found || candidate;
+        IF candidate AT TIME ZONE zone = wall AND NOT candidate = ANY (matches) THEN
+            matches := matches || candidate;
         END IF;
     END LOOP;
-    IF cardinality(found) = 0 THEN
+    IF cardinality(matches) = 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('%s: %s does not exist in %s: the clocks were moved forward over it. Give the time with an offset instead.', field, input, zone);
-    ELSIF cardinality(found) > 1 THEN
+    ELSIF cardinality(matches) > 1 THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('%s: %s happens twice in %s because the clocks were moved back. Give it with an offset: %s or %s.', field, input, zone,
-                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(found[1] AT TIME ZONE zone - found[1] AT TIME ZONE 'UTC'),
-                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(found[2] AT TIME ZONE zone - found[2] AT TIME ZONE 'UTC'));
+                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(matches[1] AT TIME ZONE zone - matches[1] AT TIME ZONE 'UTC'),
+                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(matches[2] AT TIME ZONE zone - matches[2] AT TIME ZONE 'UTC'));
     END IF;
-    RETURN found[1];
+    RETURN matches[1];
 END
 $$;
 
@@ -353,13 +353,13 @@ $$;
 CREATE FUNCTION newsroom.staff_member(person text) RETURNS newsroom.staff
 LANGUAGE plpgsql AS $$
 DECLARE
-    found newsroom.staff;
+    member newsroom.staff;
 BEGIN
-    SELECT * INTO found FROM newsroom.staff WHERE login = person FOR UPDATE;
+    SELECT * INTO member FROM newsroom.staff WHERE login = person FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('%s is not on the staff.', person);
     END IF;
-    RETURN found;
+    RETURN member;
 END
 $$;
 
@@ -381,16 +381,24 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('%s is already on the staff; use staff grant to add a role.', login);
     END IF;
     SELECT * INTO existing FROM pg_catalog.pg_roles r WHERE r.rolname = staff_add.login;
-    IF FOUND AND (existing.rolsuper OR existing.rolbypassrls OR existing.rolname LIKE 'newsdesk\_%') THEN
+    IF FOUND AND (existing.rolsuper OR existing.rolbypassrls OR existing.rolcreaterole OR existing.rolname LIKE 'newsdesk\_%') THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('login: %s is a database administrator''s role; staff log in with roles of their own.', login);
     END IF;
-    IF NOT FOUND THEN
+    -- Login roles belong to the whole cluster: another newsroom database may
+    -- be creating the same one at this moment.
+    BEGIN
         EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS', login);
-    ELSE
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
+    -- Change the shared catalogs only where needed.
+    IF NOT (SELECT rolcanlogin FROM pg_catalog.pg_roles r WHERE r.rolname = staff_add.login) THEN
         EXECUTE format('ALTER ROLE %I LOGIN', login);
     END IF;
-    EXECUTE format('GRANT newsdesk_staff TO %I', login);
+    IF NOT pg_catalog.pg_has_role(login, 'newsdesk_staff', 'MEMBER') THEN
+        EXECUTE format('GRANT newsdesk_staff TO %I', login);
+    END IF;
     INSERT INTO newsroom.staff (login, names) VALUES (staff_add.login, coalesce(names, '{}'));
     INSERT INTO newsroom.staff_role (login, role) SELECT staff_add.login, r FROM unnest(roles) AS r ON CONFLICT DO NOTHING;
     PERFORM newsroom.audit('staff.add', NULL, NULL, NULL, jsonb_build_object('after', newsroom.staff_document(login)));

@@ -125,22 +125,22 @@ $$;
 CREATE FUNCTION desk.resolve_edition(reference text) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    found bigint;
+    match bigint;
 BEGIN
     IF reference ~ '^[0-9]{1,18}$' THEN
-        SELECT id INTO found FROM newsroom.edition WHERE id = reference::bigint;
+        SELECT id INTO match FROM newsroom.edition WHERE id = reference::bigint;
     ELSIF reference ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/.+$' THEN
-        SELECT edition_id INTO found FROM newsroom.edition_slug
+        SELECT edition_id INTO match FROM newsroom.edition_slug
         WHERE lang = split_part(reference, '/', 1) AND slug = substr(reference, strpos(reference, '/') + 1);
     ELSE
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('edition: "%s" is neither an edition id nor LANG/slug (such as uk/kyivrada-sklykaie-sesiiu).', reference);
     END IF;
-    IF found IS NULL THEN
+    IF match IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no edition %s.', reference),
             HINT = 'Name an edition by its id or as LANG/slug.';
     END IF;
-    RETURN found;
+    RETURN match;
 END
 $$;
 
@@ -419,7 +419,10 @@ BEGIN
     IF NOT newsroom.may_edit(e) THEN
         RETURN newsroom.refusal('edition.edit', 'editor', CASE
             WHEN e.status <> 'draft' THEN format('%s/%s is %s: editing it needs the editor role.', e.lang, e.slug, replace(e.status::text, '_', ' '))
-            ELSE format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug) END,
+            WHEN NOT session_user::text = ANY (e.bylines)
+                THEN format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug)
+            ELSE format('%s/%s is not a translation, and translators edit translations: editing it needs the reporter or editor role.',
+                        e.lang, e.slug) END,
             e.story_id, e.id);
     END IF;
     IF edit_edition.expect_version IS NOT NULL AND e.version <> edit_edition.expect_version THEN

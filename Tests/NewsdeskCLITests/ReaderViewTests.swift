@@ -25,16 +25,28 @@ struct ReaderViewTests {
         return edition
     }
 
+    /// Adds the sample newsroom's staff, with their names.
+    static func addStaff(_ newsroom: TestNewsroom) throws {
+        for person in try SharedFixtures.newsroom().staff {
+            var arguments = ["staff", "add", person.login]
+            for role in person.roles { arguments += ["--role", role] }
+            for (lang, name) in person.names.sorted(by: { $0.key < $1.key }) { arguments += ["--name", "\(lang)=\(name)"] }
+            let result = try newsroom.run(arguments)
+            #expect(result.status == 0, "\(result)")
+        }
+    }
+
     @Test("the sample story in Ukrainian renders as the site shows it")
     func ukrainianText() throws {
         let newsroom = try TestNewsroom("readeruk")
+        try Self.addStaff(newsroom)
         let edition = try Self.sampleEdition("uk", in: newsroom)
         #expect(edition.slug == "kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia")
         let result = try newsroom.run(["show", edition.reference, "--format", "text"])
         #expect(result.status == 0)
         #expect(result.stdout == """
             Київрада скликає позачергову сесію через опалення
-            Автор: omarchenko
+            Автор: Олена Марченко
             Четвер, 26 жовтня 2023, 16:43
 
             [Фото: Будівля Київської міської ради. Фото: пресслужба Київради]

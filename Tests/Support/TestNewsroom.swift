@@ -39,6 +39,24 @@ public struct TestNewsroom: Sendable {
         try database.connect()
     }
 
+    /// A connection as a staff login, the way `psql -U LOGIN` would connect.
+    public func connect(as login: String, settings: String? = nil) throws -> Connection {
+        var configuration = database.configuration.with("user", login)
+        if let settings { configuration = configuration.with("options", settings) }
+        return try Connection(configuration: configuration, applicationName: "newsdesk-tests", logger: .test)
+    }
+
+    /// Adds a person through the library, as the test's superuser.
+    @discardableResult
+    public func addStaff(_ login: String, _ roles: [String], names: [String: String] = [:]) throws -> StaffMember {
+        try StaffDesk(connection: connect()).add(login, roles: roles, names: names)
+    }
+
+    /// Audit events, newest last.
+    public func auditActions() throws -> [String] {
+        try connect().query("SELECT action FROM newsroom.audit_event ORDER BY seq").map { try $0.decode("action", as: String.self) }
+    }
+
     /// The library's desk, acting as the test's superuser.
     public func desk() throws -> EditionDesk {
         EditionDesk(connection: try connect())

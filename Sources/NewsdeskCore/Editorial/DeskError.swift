@@ -52,3 +52,31 @@ enum DeskError {
         }
     }
 }
+
+/// Calls a `desk` function that returns one JSON document, and turns its
+/// refusals and errors into the newsroom's errors.
+enum DeskCall {
+    static func decode<T: Decodable>(_ type: T.Type, _ query: Query, on connection: Connection) throws -> T {
+        let text: String
+        do {
+            text = try connection.query(query)[0].decode(0, as: String.self)
+        } catch {
+            throw DeskError.translate(error)
+        }
+        // A refusal comes back as {"refused": {...}} (jsonb writes that key
+        // first) so that the database can record it and still commit.
+        if text.hasPrefix("{\"refused\"") {
+            let refusal = try JSONDecoder().decode(RefusalEnvelope.self, from: Data(text.utf8)).refused
+            throw NewsdeskError(.refused, "Permission denied: \(refusal.message) The refusal was recorded in the audit log.")
+        }
+        return try NewsroomJSON.decoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+/// What a `desk` function returns instead of acting when the actor lacks the role.
+struct RefusalEnvelope: Decodable {
+    struct Refused: Decodable {
+        let message: String
+    }
+    let refused: Refused
+}

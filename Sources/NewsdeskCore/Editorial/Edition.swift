@@ -74,6 +74,8 @@ public struct Edition: Codable, Sendable {
     public let savedBy: String?
     /// Logins, in byline order.
     public let bylines: [String]
+    /// Display names of the bylined staff in the edition's language.
+    public let bylineNames: [String: String]
     public let subjects: [String]
     public let photo: Photo?
     public let video: Bool
@@ -94,6 +96,7 @@ public struct Edition: Codable, Sendable {
         case id, lang, slug, headline, lead, body, status, version, bylines, subjects, photo, video, corrections,
              editions, timezone
         case storyID = "story_id"
+        case bylineNames = "byline_names"
         case currentVersion = "current_version"
         case publishedAt = "published_at"
         case updatedAt = "updated_at"
@@ -129,6 +132,7 @@ public struct Edition: Codable, Sendable {
         savedAt = try c.decode(Date.self, forKey: .savedAt)
         savedBy = try c.decodeIfPresent(String.self, forKey: .savedBy)
         bylines = try c.decode([String].self, forKey: .bylines)
+        bylineNames = try c.decodeIfPresent([String: String].self, forKey: .bylineNames) ?? [:]
         subjects = try c.decode([String].self, forKey: .subjects)
         photo = try c.decodeIfPresent(Photo.self, forKey: .photo)
         video = try c.decode(Bool.self, forKey: .video)
@@ -163,6 +167,7 @@ public struct Edition: Codable, Sendable {
         try c.encode(savedAt, forKey: .savedAt)
         try c.encode(savedBy, forKey: .savedBy)
         try c.encode(bylines, forKey: .bylines)
+        try c.encode(bylineNames, forKey: .bylineNames)
         try c.encode(subjects, forKey: .subjects)
         try c.encode(photo, forKey: .photo)
         try c.encode(video, forKey: .video)

@@ -148,12 +148,6 @@ public struct EditionDesk {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ query: Query) throws -> T {
-        let text: String
-        do {
-            text = try connection.query(query)[0].decode(0, as: String.self)
-        } catch {
-            throw DeskError.translate(error)
-        }
-        return try NewsroomJSON.decoder().decode(type, from: Data(text.utf8))
+        try DeskCall.decode(type, query, on: connection)
     }
 }

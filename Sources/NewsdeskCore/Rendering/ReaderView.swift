@@ -1,12 +1,8 @@
 /// An edition as the site shows it (SPEC §6), in plain text or HTML.
 public struct ReaderView {
     public let edition: Edition
-    /// Display names of the bylined logins, in the edition's language.
-    public let bylineNames: [String: String]
-
-    public init(edition: Edition, bylineNames: [String: String] = [:]) {
+    public init(edition: Edition) {
         self.edition = edition
-        self.bylineNames = bylineNames
     }
 
     /// Labels in the edition's language.
@@ -30,7 +26,7 @@ public struct ReaderView {
 
     var byline: String? {
         guard !edition.bylines.isEmpty else { return nil }
-        return "\(labels.by) " + edition.bylines.map { bylineNames[$0] ?? $0 }.joined(separator: ", ")
+        return "\(labels.by) " + edition.bylines.map { edition.bylineNames[$0] ?? $0 }.joined(separator: ", ")
     }
 
     var dateline: String? {

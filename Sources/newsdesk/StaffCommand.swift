@@ -1,0 +1,123 @@
+import ArgumentParser
+import NewsdeskCore
+
+struct StaffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "staff",
+        abstract: "Manage the newsroom's staff and their roles (admins).",
+        discussion: """
+            Each person is a PostgreSQL login role: `newsdesk --as LOGIN` acts as them. Roles: reporter, \
+            translator, editor, admin. The database checks every action against them.
+            """,
+        subcommands: [Add.self, List.self, Grant.self, Revoke.self, Deactivate.self]
+    )
+
+    enum Role: String, ExpressibleByArgument, CaseIterable {
+        case reporter, translator, editor, admin
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a person with one or more roles.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Their login: lower-case letters, digits and _.") var login: String
+        @Option(help: "A role; repeat for several.") var role: [Role]
+        @Option(help: ArgumentHelp("Their name in a language, as LANG=NAME; repeat per language.", valueName: "lang=name"))
+        var name: [String] = []
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            if role.isEmpty { throw ValidationError("Give at least one --role.") }
+        }
+
+        func run() throws {
+            var names: [String: String] = [:]
+            for entry in name {
+                guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                    throw ValidationError("--name takes LANG=NAME, such as uk=Олена Марченко.")
+                }
+                let lang = String(entry[..<equals])
+                names[lang] = try TextField(name: "name", maximumBytes: 200).clean(String(entry[entry.index(after: equals)...]))
+            }
+            let member = try StaffDesk(connection: connection.connect())
+                .add(try TextField.login.clean(login), roles: role.map(\.rawValue), names: names)
+            try StaffOutput.print(member, json: output.json, verb: "Added")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the staff.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let staff = try StaffDesk(connection: connection.connect()).list()
+            if output.json {
+                struct Listing: Encodable { let staff: [StaffMember] }
+                return try Output.json(Listing(staff: staff))
+            }
+            for member in staff {
+                let name = member.names["en"] ?? member.names.values.sorted().first ?? ""
+                Output.line("\(member.login.padding(14))\(member.roles.joined(separator: ",").padding(24))"
+                            + "\(member.active ? "" : "(deactivated) ")\(name)")
+            }
+        }
+    }
+
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "grant", abstract: "Give a person a role.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var login: String
+        @Argument var role: Role
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let member = try StaffDesk(connection: connection.connect()).grant(login, role: role.rawValue)
+            try StaffOutput.print(member, json: output.json, verb: "Granted \(role.rawValue) to")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Take a role from a person.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var login: String
+        @Argument var role: Role
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let member = try StaffDesk(connection: connection.connect()).revoke(login, role: role.rawValue)
+            try StaffOutput.print(member, json: output.json, verb: "Revoked \(role.rawValue) from")
+        }
+    }
+
+    struct Deactivate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "deactivate", abstract: "Stop a person's login from working; their work and history stay.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var login: String
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let member = try StaffDesk(connection: connection.connect()).deactivate(login)
+            try StaffOutput.print(member, json: output.json, verb: "Deactivated")
+        }
+    }
+}
+
+struct WhoamiCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show which login acts, with which roles.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let actor = try StaffDesk(connection: connection.connect()).whoami()
+        if output.json { return try Output.json(actor) }
+        Output.line("\(actor.login): \(actor.roles.isEmpty ? "no newsroom role" : actor.roles.joined(separator: ", "))")
+    }
+}
+
+enum StaffOutput {
+    static func print(_ member: StaffMember, json: Bool, verb: String) throws {
+        if json { return try Output.json(member) }
+        Output.line("\(verb) \(member.login) (\(member.roles.joined(separator: ", "))).")
+    }
+}
