@@ -109,16 +109,21 @@ $$;
 
 -- Roles are shared by every database of a cluster, so they are created only
 -- when missing.
+-- Another database of the cluster may be creating them at this moment.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'newsdesk_owner') THEN
+    BEGIN
         -- Owns everything; creates the staff's login roles. Nobody logs in as it.
         CREATE ROLE newsdesk_owner NOLOGIN CREATEROLE;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'newsdesk_staff') THEN
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
+    BEGIN
         -- Every person's login is a member: it may call the desk functions, nothing more.
         CREATE ROLE newsdesk_staff NOLOGIN;
-    END IF;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
 END
 $$;
 

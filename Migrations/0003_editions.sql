@@ -144,6 +144,13 @@ BEGIN
 END
 $$;
 
+-- The live updates readers see on an edition (the live-updates migration
+-- gives this its real definition).
+CREATE FUNCTION newsroom.edition_updates(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT '[]'::jsonb
+$$;
+
 -- The edition as scripts see it (SPEC §5), at its current version or at an
 -- earlier one. Later migrations add subjects, live updates and translations.
 CREATE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
@@ -176,7 +183,7 @@ LANGUAGE sql STABLE AS $$
                           'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
         'video', coalesce(r.video, e.video),
         'translated_from', NULL,
-        'updates', '[]'::jsonb,
+        'updates', newsroom.edition_updates(e.id),
         'corrections', coalesce((
             SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
                                                 'version', c.version, 'local_time', newsroom.local_time(c.at))

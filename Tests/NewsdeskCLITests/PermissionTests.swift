@@ -31,6 +31,8 @@ struct PermissionTests {
         case inReview
         case published(bylinedOnActor: Bool)
         case withdrawn
+        /// A published edition with an update, by the actor or by someone else.
+        case update(byActor: Bool)
     }
 
     struct Cell: CustomTestStringConvertible, Sendable {
@@ -71,6 +73,16 @@ struct PermissionTests {
         Cell(name: "correct a published edition", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
              command: { ["edit", $0.edition, "--lead", "Fixed", "--correction", "Wrong day"] },
              sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Fixed', correction => 'Wrong day')::text" }),
+        Cell(name: "append a live update to a published edition", allowed: ["reporter", "editor", "admin"],
+             setup: .published(bylinedOnActor: true),
+             command: { ["update", "add", $0.edition, "--body", "Developing"] },
+             sql: { "SELECT desk.add_update(\($0.edition), 'Developing')::text" }),
+        Cell(name: "edit their own live update", allowed: ["reporter", "editor", "admin"], setup: .update(byActor: true),
+             command: { ["update", "edit", $0.edition, "--body", "Fixed"] },
+             sql: { "SELECT desk.edit_update(\($0.edition), 'Fixed')::text" }),
+        Cell(name: "withdraw someone else's live update", allowed: ["editor", "admin"], setup: .update(byActor: false),
+             command: { ["update", "withdraw", $0.edition, "--reason", "Wrong"] },
+             sql: { "SELECT desk.withdraw_update(\($0.edition), 'Wrong')::text" }),
         Cell(name: "read the audit log", allowed: ["editor", "admin"], setup: .nothing,
              command: { _ in ["audit"] }, sql: { _ in "SELECT desk.audit_events()::text" }),
         Cell(name: "manage staff", allowed: ["admin"], setup: .nothing,
@@ -93,6 +105,15 @@ struct PermissionTests {
         case .withdrawn:
             let live = try desk.publish(draft(bylined: true).reference)
             return try desk.unpublish(live.reference, reason: "Setup").reference
+        case .update(let byActor):
+            let live = try desk.publish(draft(bylined: true).reference)
+            // Written directly so that the author can be anyone, even someone who may not post.
+            let id: Int64 = try newsroom.connect().query("""
+                WITH counted AS (UPDATE newsroom.edition SET update_count = 1 WHERE id = \(live.id) RETURNING id)
+                INSERT INTO newsroom.live_update (edition_id, seq, body, author)
+                SELECT id, 1, 'Setup update', \(byActor ? actor : other) FROM counted RETURNING id
+                """)[0].decode("id")
+            return String(id)
         }
     }
 

@@ -18,11 +18,11 @@ public func runConcurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendab
 }
 
 /// Results written from several threads.
-final class Results<T: Sendable>: @unchecked Sendable {
+public final class Results<T: Sendable>: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var storage: [Result<T, any Error>?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Result<T, any Error>) { lock.withLock { storage[index] = value } }
-    var values: [Result<T, any Error>?] { lock.withLock { storage } }
+    public init(count: Int) { storage = Array(repeating: nil, count: count) }
+    public func set(_ index: Int, _ value: Result<T, any Error>) { lock.withLock { storage[index] = value } }
+    public var values: [Result<T, any Error>?] { lock.withLock { storage } }
 }

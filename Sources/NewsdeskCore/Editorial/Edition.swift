@@ -80,6 +80,8 @@ public struct Edition: Codable, Sendable {
     public let photo: Photo?
     public let video: Bool
     public let corrections: [Correction]
+    /// Live updates readers see, in seq order (withdrawn ones are not here).
+    public let updates: [LiveUpdate]
     /// The story's editions: language → edition id.
     public let editions: [String: Int64]
     public let reviewNote: String?
@@ -137,6 +139,7 @@ public struct Edition: Codable, Sendable {
         photo = try c.decodeIfPresent(Photo.self, forKey: .photo)
         video = try c.decode(Bool.self, forKey: .video)
         corrections = try c.decode([Correction].self, forKey: .corrections)
+        updates = try c.decode([LiveUpdate].self, forKey: .updates)
         editions = try c.decode([String: Int64].self, forKey: .editions)
         reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
         withdrawalReason = try c.decodeIfPresent(String.self, forKey: .withdrawalReason)
@@ -180,7 +183,7 @@ public struct Edition: Codable, Sendable {
         try c.encode(updatedLocal, forKey: .updatedLocal)
         try c.encode(scheduledLocal, forKey: .scheduledLocal)
         try c.encodeNil(forKey: .translatedFrom)
-        try c.encode([String](), forKey: .updates)
+        try c.encode(updates, forKey: .updates)
     }
 }
 

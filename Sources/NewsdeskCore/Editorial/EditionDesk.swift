@@ -67,12 +67,14 @@ public struct EditionDesk {
         self.connection = connection
     }
 
-    /// Creates a story with its first edition, a draft. The slug comes from the headline.
-    public func createStory(_ story: NewStory) throws -> Edition {
+    /// Creates a story with its first edition, a draft. The slug comes from
+    /// the headline. With `idempotencyKey`, repeating the same call returns
+    /// the first result instead of creating a second story.
+    public func createStory(_ story: NewStory, idempotencyKey: String? = nil) throws -> Edition {
         let slug = Slug.make(from: story.headline, language: story.lang)
         return try edition("""
-            SELECT desk.create_story(
-                lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
+            SELECT desk.create_story_once(
+                idempotency_key => \(idempotencyKey), lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
                 photo_url => \(story.photo?.url), photo_caption => \(story.photo?.caption),
                 photo_credit => \(story.photo?.credit),
                 bylines => \(story.bylines.isEmpty ? nil : story.bylines), video => \(story.video),

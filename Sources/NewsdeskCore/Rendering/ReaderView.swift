@@ -12,14 +12,43 @@ public struct ReaderView {
         let correction: String
         let photo: String
         let withdrawn: String
+        /// Labels of live updates by kind: "Update:", "Correction:", "Clarification:".
+        let kinds: [UpdateKind: String]
+        let keyEvents: String
+        let edited: String
 
         static func `for`(_ language: String) -> Labels {
             switch language {
-            case "uk": Labels(by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото", withdrawn: "Матеріал знято з публікації")
-            case "ru": Labels(by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото", withdrawn: "Материал снят с публикации")
-            default: Labels(by: "By", updated: "Updated", correction: "Correction:", photo: "Photo", withdrawn: "This story has been withdrawn")
+            case "uk":
+                Labels(by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото",
+                       withdrawn: "Матеріал знято з публікації",
+                       kinds: [.update: "Оновлення:", .correction: "Виправлення:", .clarification: "Уточнення:"],
+                       keyEvents: "Ключові події", edited: "змінено")
+            case "ru":
+                Labels(by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото",
+                       withdrawn: "Материал снят с публикации",
+                       kinds: [.update: "Обновление:", .correction: "Исправление:", .clarification: "Уточнение:"],
+                       keyEvents: "Ключевые события", edited: "изменено")
+            default:
+                Labels(by: "By", updated: "Updated", correction: "Correction:", photo: "Photo",
+                       withdrawn: "This story has been withdrawn",
+                       kinds: [.update: "Update:", .correction: "Correction:", .clarification: "Clarification:"],
+                       keyEvents: "Key events", edited: "edited")
             }
         }
+    }
+
+    /// "Update: 26 October 2023, 17:20" (and "(edited …)" when it was).
+    func updateHeading(_ update: LiveUpdate) -> String {
+        var heading = "\(labels.kinds[update.kind] ?? "") \(Dateline.short(update.localTime, language: edition.lang))"
+        if let edited = update.editedLocal { heading += " (\(labels.edited) \(Dateline.short(edited, language: edition.lang)))" }
+        return heading
+    }
+
+    /// Key events, listed at the top of a long live story (one with more
+    /// updates than fit on a screen).
+    var keyEvents: [LiveUpdate] {
+        edition.updates.count >= 5 ? edition.updates.filter(\.key) : []
     }
 
     var labels: Labels { .for(edition.lang) }
@@ -56,9 +85,17 @@ public struct ReaderView {
         blocks.append(head.joined(separator: "\n"))
         if edition.status == .withdrawn { blocks.append("[\(labels.withdrawn)]") }
         if let photoLine { blocks.append("[\(labels.photo): \(photoLine)]") }
+        if !keyEvents.isEmpty {
+            blocks.append(([labels.keyEvents + ":"] + keyEvents.map {
+                "- \($0.localTime.text.suffix(5)) \(MarkdownText.plain($0.body).split(separator: "\n").first ?? "")"
+            }).joined(separator: "\n"))
+        }
         if !edition.lead.isEmpty { blocks.append(edition.lead) }
         let body = MarkdownText.plain(edition.body)
         if !body.isEmpty { blocks.append(body) }
+        for update in edition.updates {
+            blocks.append("\(updateHeading(update))\n\(MarkdownText.plain(update.body))")
+        }
         for correction in edition.corrections {
             blocks.append("\(labels.correction) \(Dateline.short(correction.localTime, language: edition.lang)). \(correction.note)")
         }
@@ -77,8 +114,18 @@ public struct ReaderView {
             parts.append("<figure><img src=\"\(e(photo.url))\" alt=\"\(e(photo.caption ?? ""))\"/>"
                          + (photoLine.map { "<figcaption>\(e($0))</figcaption>" } ?? "") + "</figure>")
         }
+        if !keyEvents.isEmpty {
+            parts.append("<nav class=\"key-events\"><h2>\(e(labels.keyEvents))</h2><ul>"
+                         + keyEvents.map { "<li><a href=\"#update-\($0.seq)\">\(e(String($0.localTime.text.suffix(5)))) "
+                             + "\(e(String(MarkdownText.plain($0.body).split(separator: "\n").first ?? "")))</a></li>" }.joined()
+                         + "</ul></nav>")
+        }
         if !edition.lead.isEmpty { parts.append("<p class=\"lead\">\(e(edition.lead))</p>") }
         parts.append(SafeHTML.render(markdown: edition.body))
+        for update in edition.updates {
+            parts.append("<section class=\"update \(update.kind.rawValue)\" id=\"update-\(update.seq)\"><h3>\(e(updateHeading(update)))</h3>"
+                         + SafeHTML.render(markdown: update.body) + "</section>")
+        }
         for correction in edition.corrections {
             parts.append("<p class=\"correction\">\(e(labels.correction)) "
                          + "\(e(Dateline.short(correction.localTime, language: edition.lang))). \(e(correction.note))</p>")

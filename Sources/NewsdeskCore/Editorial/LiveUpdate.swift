@@ -1,0 +1,134 @@
+public import PostgresClient
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// What kind of entry a live update is; readers see it as its label.
+public enum UpdateKind: String, Codable, Sendable, CaseIterable {
+    case update, correction, clarification
+}
+
+/// A timestamped entry on a published edition (SPEC §1).
+public struct LiveUpdate: Codable, Sendable {
+    public let id: Int64
+    public let editionID: Int64
+    /// 1, 2, 3 … per edition, without gaps.
+    public let seq: Int
+    public let postedAt: Date
+    public let localTime: LocalTime
+    public let kind: UpdateKind
+    /// Pinned as a key event.
+    public let key: Bool
+    public let author: String
+    public let authorName: String?
+    public let body: String
+    public let version: Int
+    public let editedAt: Date?
+    public let editedLocal: LocalTime?
+    public let withdrawnAt: Date?
+    public let withdrawalReason: String?
+    public let translationOf: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, seq, kind, key, author, body, version
+        case editionID = "edition_id"
+        case postedAt = "posted_at"
+        case localTime = "local_time"
+        case authorName = "author_name"
+        case editedAt = "edited_at"
+        case editedLocal = "edited_local"
+        case withdrawnAt = "withdrawn_at"
+        case withdrawalReason = "withdrawal_reason"
+        case translationOf = "translation_of"
+    }
+}
+
+/// An edition's updates, withdrawn ones included (`update list`).
+public struct UpdateListing: Codable, Sendable {
+    public let editionID: Int64
+    public let updates: [LiveUpdate]
+
+    enum CodingKeys: String, CodingKey {
+        case updates, editionID = "edition_id"
+    }
+}
+
+/// One saved version of a live update.
+public struct UpdateVersion: Codable, Sendable {
+    public let version: Int
+    public let kind: UpdateKind
+    public let body: String
+    public let key: Bool
+    public let savedAt: Date
+    public let localTime: LocalTime
+    public let savedBy: String
+    /// `add`, `edit`, `withdraw`, `key`, `unkey`.
+    public let change: String
+    public let note: String?
+
+    enum CodingKeys: String, CodingKey {
+        case version, kind, body, key, change, note
+        case savedAt = "saved_at"
+        case localTime = "local_time"
+        case savedBy = "saved_by"
+    }
+}
+
+public struct UpdateHistory: Codable, Sendable {
+    public let updateID: Int64
+    public let versions: [UpdateVersion]
+
+    enum CodingKeys: String, CodingKey {
+        case versions, updateID = "update_id"
+    }
+}
+
+/// Live updates on published editions: append, edit, withdraw, pin. Each
+/// call is one `desk` function (one round trip, one commit, one audit event).
+///
+/// ```swift
+/// let update = try LiveUpdateDesk(connection: connection)
+///     .add(to: "uk/kyivrada-sklykaie-sesiiu", body: "Сесію перенесли на суботу.")
+/// ```
+public struct LiveUpdateDesk {
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Appends an update; with `idempotencyKey`, repeating the same call
+    /// returns the first result instead of adding again.
+    public func add(to edition: String, body: String, kind: UpdateKind = .update, key: Bool = false,
+                    idempotencyKey: String? = nil) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, """
+            SELECT desk.add_update(\(edition), \(body), \(kind.rawValue), \(key), \(idempotencyKey))
+            """, on: connection)
+    }
+
+    /// A new version of the update's text (the earlier one stays in its history).
+    public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.edit_update(\(String(update)), \(body), \(kind?.rawValue))",
+                            on: connection)
+    }
+
+    /// Hides the update from readers; it stays in its history.
+    public func withdraw(_ update: Int64, reason: String) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.withdraw_update(\(String(update)), \(reason))", on: connection)
+    }
+
+    /// Pins or unpins the update as a key event.
+    public func setKey(_ update: Int64, _ key: Bool) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.set_update_key(\(String(update)), \(key))", on: connection)
+    }
+
+    public func list(_ edition: String) throws -> UpdateListing {
+        try DeskCall.decode(UpdateListing.self, "SELECT desk.list_updates(\(edition))", on: connection)
+    }
+
+    public func history(_ update: Int64) throws -> UpdateHistory {
+        try DeskCall.decode(UpdateHistory.self, "SELECT desk.update_history(\(String(update)))", on: connection)
+    }
+}
