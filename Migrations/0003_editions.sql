@@ -144,6 +144,13 @@ BEGIN
 END
 $$;
 
+-- What a translation was made from (the translations migration gives this
+-- its real definition).
+CREATE FUNCTION newsroom.edition_source(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT NULL::jsonb
+$$;
+
 -- The live updates readers see on an edition (the live-updates migration
 -- gives this its real definition).
 CREATE FUNCTION newsroom.edition_updates(target bigint) RETURNS jsonb
@@ -182,7 +189,7 @@ LANGUAGE sql STABLE AS $$
                           'caption', CASE WHEN r.version IS NULL THEN e.photo_caption ELSE r.photo_caption END,
                           'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
         'video', coalesce(r.video, e.video),
-        'translated_from', NULL,
+        'translated_from', newsroom.edition_source(e.id),
         'updates', newsroom.edition_updates(e.id),
         'corrections', coalesce((
             SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
@@ -191,6 +198,12 @@ LANGUAGE sql STABLE AS $$
             FROM newsroom.edition_correction c
             WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
         'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
+        'other_editions', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
+                                                'status', newsroom.effective_status(o.status, o.scheduled_at))
+                             ORDER BY l.position)
+            FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
+            WHERE o.story_id = e.story_id AND o.id <> e.id), '[]'),
         'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
                                   FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
         'review_note', e.review_note,

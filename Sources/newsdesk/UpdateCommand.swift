@@ -5,7 +5,7 @@ struct UpdateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update",
         abstract: "Live updates on published editions.",
-        subcommands: [Add.self, Edit.self, Withdraw.self, List.self, History.self, Key.self, Unkey.self]
+        subcommands: [Add.self, Edit.self, Withdraw.self, List.self, History.self, Key.self, Unkey.self, Translate.self]
     )
 
     static let bodyField = TextField(name: "body", maximumBytes: 65_536, multiline: true)

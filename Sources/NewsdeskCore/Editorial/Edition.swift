@@ -43,6 +43,31 @@ public struct Edition: Codable, Sendable {
         }
     }
 
+    /// What a translation was made from.
+    public struct Source: Codable, Sendable, Equatable {
+        public let editionID: Int64
+        public let version: Int
+
+        public init(editionID: Int64, version: Int) {
+            self.editionID = editionID
+            self.version = version
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case version, editionID = "edition_id"
+        }
+    }
+
+    /// Another edition of the same story (the language switcher).
+    public struct OtherEdition: Codable, Sendable {
+        public let lang: String
+        public let id: Int64
+        public let slug: String
+        /// The language's own name: "Українська".
+        public let language: String
+        public let status: EditionStatus
+    }
+
     public struct Correction: Codable, Sendable {
         public let at: Date
         public let note: String
@@ -84,6 +109,9 @@ public struct Edition: Codable, Sendable {
     public let updates: [LiveUpdate]
     /// The story's editions: language → edition id.
     public let editions: [String: Int64]
+    public let otherEditions: [OtherEdition]
+    /// Set when this edition is a translation.
+    public let translatedFrom: Source?
     public let reviewNote: String?
     public let withdrawalReason: String?
     public let timezone: String
@@ -112,6 +140,7 @@ public struct Edition: Codable, Sendable {
         case updatedLocal = "updated_local"
         case scheduledLocal = "scheduled_local"
         case translatedFrom = "translated_from"
+        case otherEditions = "other_editions"
         case updates
     }
 
@@ -141,6 +170,8 @@ public struct Edition: Codable, Sendable {
         corrections = try c.decode([Correction].self, forKey: .corrections)
         updates = try c.decode([LiveUpdate].self, forKey: .updates)
         editions = try c.decode([String: Int64].self, forKey: .editions)
+        otherEditions = try c.decodeIfPresent([OtherEdition].self, forKey: .otherEditions) ?? []
+        translatedFrom = try c.decodeIfPresent(Source.self, forKey: .translatedFrom)
         reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
         withdrawalReason = try c.decodeIfPresent(String.self, forKey: .withdrawalReason)
         timezone = try c.decode(String.self, forKey: .timezone)
@@ -182,7 +213,8 @@ public struct Edition: Codable, Sendable {
         try c.encode(publishedLocal, forKey: .publishedLocal)
         try c.encode(updatedLocal, forKey: .updatedLocal)
         try c.encode(scheduledLocal, forKey: .scheduledLocal)
-        try c.encodeNil(forKey: .translatedFrom)
+        try c.encode(translatedFrom, forKey: .translatedFrom)
+        try c.encode(otherEditions, forKey: .otherEditions)
         try c.encode(updates, forKey: .updates)
     }
 }

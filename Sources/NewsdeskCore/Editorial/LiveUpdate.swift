@@ -43,6 +43,27 @@ public struct LiveUpdate: Codable, Sendable {
         case withdrawalReason = "withdrawal_reason"
         case translationOf = "translation_of"
     }
+
+    /// Writes every key, nulls included (`translation_of` is part of the SPEC §5 shape).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(editionID, forKey: .editionID)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(postedAt, forKey: .postedAt)
+        try c.encode(localTime, forKey: .localTime)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(key, forKey: .key)
+        try c.encode(author, forKey: .author)
+        try c.encode(authorName, forKey: .authorName)
+        try c.encode(body, forKey: .body)
+        try c.encode(version, forKey: .version)
+        try c.encode(editedAt, forKey: .editedAt)
+        try c.encode(editedLocal, forKey: .editedLocal)
+        try c.encode(withdrawnAt, forKey: .withdrawnAt)
+        try c.encode(withdrawalReason, forKey: .withdrawalReason)
+        try c.encode(translationOf, forKey: .translationOf)
+    }
 }
 
 /// An edition's updates, withdrawn ones included (`update list`).

@@ -16,6 +16,7 @@ public struct ReaderView {
         let kinds: [UpdateKind: String]
         let keyEvents: String
         let edited: String
+        let alsoIn: String
 
         static func `for`(_ language: String) -> Labels {
             switch language {
@@ -23,17 +24,17 @@ public struct ReaderView {
                 Labels(by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото",
                        withdrawn: "Матеріал знято з публікації",
                        kinds: [.update: "Оновлення:", .correction: "Виправлення:", .clarification: "Уточнення:"],
-                       keyEvents: "Ключові події", edited: "змінено")
+                       keyEvents: "Ключові події", edited: "змінено", alsoIn: "Читайте також")
             case "ru":
                 Labels(by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото",
                        withdrawn: "Материал снят с публикации",
                        kinds: [.update: "Обновление:", .correction: "Исправление:", .clarification: "Уточнение:"],
-                       keyEvents: "Ключевые события", edited: "изменено")
+                       keyEvents: "Ключевые события", edited: "изменено", alsoIn: "Читайте также")
             default:
                 Labels(by: "By", updated: "Updated", correction: "Correction:", photo: "Photo",
                        withdrawn: "This story has been withdrawn",
                        kinds: [.update: "Update:", .correction: "Correction:", .clarification: "Clarification:"],
-                       keyEvents: "Key events", edited: "edited")
+                       keyEvents: "Key events", edited: "edited", alsoIn: "Also in")
             }
         }
     }
@@ -75,6 +76,11 @@ public struct ReaderView {
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
+    /// The story's other editions readers can open (the language switcher).
+    var languageLinks: [Edition.OtherEdition] {
+        edition.otherEditions.filter { $0.status == .published }
+    }
+
     /// Plain text, for the terminal.
     public func text() -> String {
         var blocks: [String] = []
@@ -98,6 +104,9 @@ public struct ReaderView {
         }
         for correction in edition.corrections {
             blocks.append("\(labels.correction) \(Dateline.short(correction.localTime, language: edition.lang)). \(correction.note)")
+        }
+        if !languageLinks.isEmpty {
+            blocks.append("\(labels.alsoIn): " + languageLinks.map { "\($0.language) (\($0.lang)/\($0.slug))" }.joined(separator: ", "))
         }
         return blocks.joined(separator: "\n\n") + "\n"
     }
@@ -129,6 +138,11 @@ public struct ReaderView {
         for correction in edition.corrections {
             parts.append("<p class=\"correction\">\(e(labels.correction)) "
                          + "\(e(Dateline.short(correction.localTime, language: edition.lang))). \(e(correction.note))</p>")
+        }
+        if !languageLinks.isEmpty {
+            parts.append("<nav class=\"editions\">\(e(labels.alsoIn)): " + languageLinks.map {
+                "<a hreflang=\"\(e($0.lang))\" href=\"/\(e($0.lang))/\(e($0.slug))\">\(e($0.language))</a>"
+            }.joined(separator: ", ") + "</nav>")
         }
         parts.append("</article>")
         return parts.joined(separator: "\n") + "\n"

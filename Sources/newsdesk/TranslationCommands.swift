@@ -1,0 +1,122 @@
+import ArgumentParser
+import NewsdeskCore
+
+struct TranslateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translate",
+        abstract: "Translate an edition into another language, or refresh a translation.",
+        discussion: """
+            `translate EDITION --to LANG` creates the story's edition in LANG as a draft, prefilled from EDITION \
+            where you give no --headline, --lead or --body, and records the source version it follows. \
+            `translate --refresh TRANSLATION` shows what changed in the source since that version, then saves \
+            your edit (if any) as following the source's current version; --diff-only just shows.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The source edition (or, with --refresh, the translation): id or LANG/slug.") var edition: String
+    @Option(help: "The language to translate into.") var to: String?
+    @Flag(help: "Refresh an existing translation against its source.") var refresh = false
+    @Flag(name: .customLong("diff-only"), help: "With --refresh: show the source's changes, save nothing.") var diffOnly = false
+    @Option(help: "The translated headline.") var headline: String?
+    @Option(help: "The translated lead.") var lead: String?
+    @Option(help: "The translated body, in Markdown.") var body: String?
+    @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
+    var bodyFile: String?
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        if refresh == (to != nil) { throw ValidationError("Give --to LANG to translate, or --refresh to refresh a translation.") }
+        if diffOnly && !refresh { throw ValidationError("--diff-only goes with --refresh.") }
+    }
+
+    func run() throws {
+        let changes = EditionChanges(headline: try TextInput.optional(headline, .headline),
+                                     lead: try TextInput.optional(lead, .lead),
+                                     body: try TextInput.body(text: body, file: bodyFile))
+        let connection = try connection.connect()
+        let translations = TranslationDesk(connection: connection)
+        guard refresh else {
+            let created = try keepingTyped(changes, edition: "\(edition)-\(to ?? "")", basedOn: nil) {
+                try translations.translate(edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body)
+            }
+            return try EditionOutput.print(created, json: output.json, summary: """
+                Created draft translation \(EditionOutput.label(created)) from edition \(created.translatedFrom?.editionID ?? 0) \
+                version \(created.translatedFrom?.version ?? 0).
+                """)
+        }
+        let desk = EditionDesk(connection: connection)
+        let translation = try desk.show(edition)
+        guard let source = translation.translatedFrom else {
+            throw NewsdeskError(.refused, "\(translation.reference) is not a translation; there is nothing to refresh.")
+        }
+        let current = try desk.show(String(source.editionID))
+        if !output.json {
+            if current.version == source.version {
+                Output.line("The source \(current.reference) has not changed since version \(source.version).")
+            } else {
+                let (old, new) = try desk.versions(String(source.editionID), source.version, current.version)
+                Output.text(RevisionDiff.render(old: old, new: new))
+            }
+        }
+        if diffOnly { return }
+        let refreshed = try keepingTyped(changes, edition: edition, basedOn: translation.version) {
+            try translations.refresh(edition, changes, expectVersion: translation.version)
+        }
+        try EditionOutput.print(refreshed, json: output.json, summary: """
+            Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version).
+            """)
+    }
+}
+
+struct TranslationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translations",
+        abstract: "Show a story's editions: which follow which source, which are stale, which miss updates.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The story's id.") var story: Int64
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let state = try TranslationDesk(connection: connection.connect()).translations(story: story)
+        if output.json { return try Output.json(state) }
+        for edition in state.editions {
+            var line = "\(edition.lang.padding(4))\(("\(edition.lang)/\(edition.slug)").padding(50))\(edition.status.words.padding(11))v\(edition.version)"
+            if let source = edition.source {
+                line += "  from \(source.lang) v\(source.version)"
+                if edition.stale { line += "  STALE (source is at v\(source.currentVersion))" }
+                if edition.staleUpstream { line += "  (its source is stale too)" }
+                if !edition.missingUpdates.isEmpty {
+                    line += "  missing updates: \(edition.missingUpdates.map(String.init).joined(separator: ", "))"
+                }
+            } else {
+                line += "  original"
+            }
+            Output.line(line)
+        }
+    }
+}
+
+extension UpdateCommand {
+    struct Translate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "translate", abstract: "Add a live update's translation to the story's edition in another language.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The source update's id.") var update: Int64
+        @Option(help: "The language of the edition to add it to.") var to: String
+        @Option(help: "The translated text.") var body: String?
+        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
+        var bodyFile: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            guard let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField) else {
+                throw ValidationError("Give the translated text with --body or --body-file.")
+            }
+            let translated = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)-\(to)", basedOn: nil) {
+                try TranslationDesk(connection: connection.connect()).translateUpdate(update, to: to, body: text)
+            }
+            try UpdateOutput.print(translated, json: output.json, verb: "Translated update \(update) as")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("Translations kept in step with their source")
+struct TranslationTests {
+    static func state(_ newsroom: TestNewsroom, story: Int64, _ lang: String) throws -> TranslationState {
+        let all = try newsroom.json(StoryTranslations.self, ["translations", String(story)])
+        return try #require(all.editions.first { $0.lang == lang })
+    }
+
+    @Test("the sample story: missing updates, staleness after an edit, a refresh that follows the new version")
+    func sampleStory() throws {
+        let newsroom = try TestNewsroom("translations")
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        let translator = "t_translator_\(suffix)", reporter = "t_reporter_\(suffix)"
+        try newsroom.addStaff(translator, ["translator"])
+        try newsroom.addStaff(reporter, ["reporter"])
+        let sample = try SharedFixtures.newsroom().story
+        let uk = try #require(sample.editions["uk"]), en = try #require(sample.editions["en"]), ru = try #require(sample.editions["ru"])
+
+        let original = try newsroom.json(Edition.self, ["story", "new", "--lang", "uk", "--headline", uk.headline,
+                                                        "--lead", uk.lead, "--body", uk.body])
+        #expect(try newsroom.run(["publish", original.reference]).status == 0)
+        let update = try newsroom.json(LiveUpdate.self, ["update", "add", original.reference, "--body", sample.liveUpdates[0].body["uk"]!])
+
+        let english = try newsroom.json(Edition.self, ["--as", translator, "translate", original.reference, "--to", "en",
+                                                       "--headline", en.headline, "--lead", en.lead, "--body", en.body])
+        #expect(english.status == .draft && english.slug == en.expectedSlug)
+        #expect(english.translatedFrom == Edition.Source(editionID: original.id, version: 1))
+        #expect(english.bylines == [translator])
+        let russian = try newsroom.json(Edition.self, ["--as", translator, "translate", original.reference, "--to", "ru",
+                                                       "--headline", ru.headline])
+        #expect(russian.lead == uk.lead, "fields not given are prefilled from the source")
+
+        for lang in ["en", "ru"] {
+            let state = try Self.state(newsroom, story: original.storyID, lang)
+            #expect(state.missingUpdates == [update.id], "\(lang)")
+            #expect(!state.stale)
+            #expect(state.source?.editionID == original.id && state.source?.version == 1)
+        }
+        #expect(try Self.state(newsroom, story: original.storyID, "uk").source == nil)
+
+        let translated = try newsroom.json(LiveUpdate.self, ["--as", translator, "update", "translate", String(update.id),
+                                                             "--to", "en", "--body", sample.liveUpdates[0].body["en"]!])
+        #expect(translated.translationOf == update.id)
+        #expect(translated.postedAt == update.postedAt)
+        #expect(try Self.state(newsroom, story: original.storyID, "en").missingUpdates.isEmpty)
+        #expect(try Self.state(newsroom, story: original.storyID, "ru").missingUpdates == [update.id])
+
+        // The source is edited: both translations are stale.
+        let edited = uk.body.replacing("чотирьох", with: "п'яти")
+        #expect(try newsroom.run(["edit", original.reference, "--body", edited, "--correction", "П'ять районів, а не чотири."]).status == 0)
+        #expect(try Self.state(newsroom, story: original.storyID, "en").stale)
+        #expect(try Self.state(newsroom, story: original.storyID, "ru").stale)
+
+        // Refreshing English shows the source's change and follows the new version.
+        let newEnglish = en.body.replacing("four city districts", with: "five city districts")
+        let refresh = try newsroom.run(["--as", translator, "translate", "--refresh", english.reference, "--body", newEnglish])
+        #expect(refresh.status == 0, "\(refresh)")
+        #expect(refresh.stdout.contains("- **Деталі:** За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в чотирьох районах міста."))
+        #expect(refresh.stdout.contains("+ **Деталі:** За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в п'яти районах міста."))
+        let english2 = try Self.state(newsroom, story: original.storyID, "en")
+        #expect(!english2.stale && english2.source?.version == 2 && english2.version == 2)
+        #expect(try Self.state(newsroom, story: original.storyID, "ru").stale)
+        #expect(try newsroom.desk().show(english.reference).body == newEnglish)
+
+        // A second Ukrainian edition is refused; a reporter cannot translate.
+        let second = try newsroom.run(["translate", english.reference, "--to", "uk"])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("already has its uk edition"))
+        let byReporter = try newsroom.run(["--as", reporter, "translate", original.reference, "--to", "en"])
+        #expect(byReporter.status == 1)
+        #expect(byReporter.stderr.contains("translator"))
+        let reporterUpdate = try newsroom.run(["--as", reporter, "update", "translate", String(update.id), "--to", "ru", "--body", "x"])
+        #expect(reporterUpdate.status == 1)
+
+        #expect(try newsroom.auditActions().filter { $0.hasPrefix("translation.") || $0 == "update.translate" }
+            == ["translation.create", "translation.create", "update.translate", "translation.refresh"])
+        // The language switcher lists the published editions.
+        #expect(try newsroom.run(["publish", english.reference]).status == 0)
+        let text = try newsroom.run(["show", original.reference]).stdout
+        #expect(text.contains("Читайте також: English (\(english.reference))"))
+    }
+
+    @Test("a chain ru ← uk, en ← ru reports staleness along the chain")
+    func chain() throws {
+        let newsroom = try TestNewsroom("translationchain")
+        let desk = try newsroom.desk()
+        let uk = try desk.createStory(NewStory(lang: "uk", headline: "Ланцюжок перекладів"))
+        let ru = try newsroom.json(Edition.self, ["translate", uk.reference, "--to", "ru", "--headline", "Цепочка переводов"])
+        let en = try newsroom.json(Edition.self, ["translate", ru.reference, "--to", "en", "--headline", "A chain of translations"])
+        #expect(en.translatedFrom?.editionID == ru.id)
+        _ = try desk.edit(uk.reference, EditionChanges(lead: "Новий лід"))
+        var ruState = try Self.state(newsroom, story: uk.storyID, "ru")
+        var enState = try Self.state(newsroom, story: uk.storyID, "en")
+        #expect(ruState.stale && !enState.stale && enState.staleUpstream)
+        #expect(try newsroom.run(["translate", "--refresh", ru.reference, "--lead", "Новый лид"]).status == 0)
+        ruState = try Self.state(newsroom, story: uk.storyID, "ru")
+        enState = try Self.state(newsroom, story: uk.storyID, "en")
+        #expect(!ruState.stale && enState.stale && !enState.staleUpstream)
+        let diffOnly = try newsroom.run(["translate", "--refresh", en.reference, "--diff-only"])
+        #expect(diffOnly.stdout.contains("+ Новый лид"))
+        #expect(try Self.state(newsroom, story: uk.storyID, "en").stale, "--diff-only saves nothing")
+    }
+}
