@@ -317,6 +317,8 @@ BEGIN
     FOR item IN
         SELECT p.oid::regprocedure AS name, p.prokind, n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname IN ('newsroom', 'desk')
+          -- Functions of extensions (levenshtein) stay with their extension.
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
     LOOP
         EXECUTE format('ALTER %s %s OWNER TO newsdesk_owner',
                        CASE WHEN item.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, item.name);
@@ -328,6 +330,7 @@ BEGIN
     REVOKE ALL ON ALL FUNCTIONS IN SCHEMA newsroom FROM PUBLIC;
     REVOKE ALL ON ALL PROCEDURES IN SCHEMA newsroom FROM PUBLIC;
     REVOKE ALL ON ALL FUNCTIONS IN SCHEMA desk FROM PUBLIC;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA newsroom TO newsdesk_owner;
     GRANT USAGE ON SCHEMA desk TO newsdesk_staff;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA desk TO newsdesk_staff;
 END

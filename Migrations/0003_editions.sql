@@ -151,6 +151,19 @@ LANGUAGE sql STABLE AS $$
     SELECT NULL::jsonb
 $$;
 
+-- The story's subject slugs, and more for readers: subject names in the
+-- edition's language and related stories (the subjects migration gives these
+-- their real definitions).
+CREATE FUNCTION newsroom.story_subjects(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT '[]'::jsonb
+$$;
+
+CREATE FUNCTION newsroom.edition_extras(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT '{}'::jsonb
+$$;
+
 -- The live updates readers see on an edition (the live-updates migration
 -- gives this its real definition).
 CREATE FUNCTION newsroom.edition_updates(target bigint) RETURNS jsonb
@@ -162,7 +175,7 @@ $$;
 -- earlier one. Later migrations add subjects, live updates and translations.
 CREATE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
+    SELECT newsroom.edition_extras(e.id) || jsonb_build_object(
         'id', e.id,
         'story_id', e.story_id,
         'lang', e.lang,
@@ -174,15 +187,15 @@ LANGUAGE sql STABLE AS $$
         'version', coalesce(r.version, e.version),
         'current_version', e.version,
         'published_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                              THEN e.published_at ELSE coalesce(e.published_at, e.scheduled_at) END),
-        'updated_at', newsroom.rfc3339(CASE WHEN e.updated_at IS NULL AND newsroom.effective_status(e.status, e.scheduled_at) = 'published'
-                                            THEN e.scheduled_at ELSE e.updated_at END),
+                                              THEN NULL ELSE coalesce(e.published_at, e.scheduled_at) END),
+        'updated_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled' THEN NULL
+                                            ELSE coalesce(e.updated_at, e.scheduled_at) END),
         'scheduled_at', newsroom.rfc3339(e.scheduled_at),
         'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
         'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
         'saved_by', coalesce(r.saved_by, (SELECT saved_by FROM newsroom.edition_revision WHERE edition_id = e.id AND version = e.version)),
         'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
-        'subjects', '[]'::jsonb,
+        'subjects', newsroom.story_subjects(e.id),
         'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
                       ELSE jsonb_build_object(
                           'url', coalesce(r.photo_url, e.photo_url),
@@ -210,8 +223,9 @@ LANGUAGE sql STABLE AS $$
         'withdrawal_reason', e.withdrawal_reason,
         'timezone', newsroom.timezone(),
         'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                    THEN e.published_at ELSE coalesce(e.published_at, e.scheduled_at) END),
-        'updated_local', newsroom.local_time(e.updated_at),
+                                                    THEN NULL ELSE coalesce(e.published_at, e.scheduled_at) END),
+        'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                                  THEN NULL ELSE e.updated_at END),
         'scheduled_local', newsroom.local_time(e.scheduled_at))
     FROM newsroom.edition e
     LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
@@ -585,13 +599,18 @@ BEGIN
     PERFORM newsroom.require_state(e, ARRAY['draft', 'in_review', 'scheduled']::newsroom.edition_status[], 'publish',
         'a published edition changes with edit, and a withdrawn one comes back with republish');
     IF publish_time IS NOT NULL AND publish_time > now() THEN
-        UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time WHERE id = e.id;
+        -- Feeds sort by published_at: it is the scheduled time, and readers see it from then on.
+        UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time,
+            published_at = publish_time, updated_at = publish_time
+        WHERE id = e.id;
         INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'schedule', newsroom.rfc3339(publish_time));
         PERFORM newsroom.audit_transition('edition.schedule', e, newsroom.rfc3339(publish_time));
     ELSE
+        -- Published now; a schedule that had not come yet no longer holds.
         UPDATE newsroom.edition
         SET status = 'published', scheduled_at = NULL,
-            published_at = coalesce(published_at, now()), updated_at = coalesce(updated_at, now())
+            published_at = CASE WHEN e.status = 'scheduled' THEN now() ELSE coalesce(published_at, now()) END,
+            updated_at = CASE WHEN e.status = 'scheduled' THEN now() ELSE coalesce(updated_at, now()) END
         WHERE id = e.id;
         INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'publish');
         PERFORM newsroom.audit_transition('edition.publish', e);
@@ -610,7 +629,9 @@ BEGIN
     PERFORM newsroom.require_state(e, ARRAY['published', 'scheduled']::newsroom.edition_status[], 'unpublish',
         'only a published or scheduled edition can be withdrawn');
     UPDATE newsroom.edition SET status = 'withdrawn', withdrawal_reason = reason, scheduled_at = NULL,
-        updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
+        -- A scheduled edition withdrawn before its time was never published.
+        published_at = CASE WHEN e.status = 'scheduled' THEN NULL ELSE published_at END,
+        updated_at = CASE WHEN e.status = 'published' THEN now() WHEN e.status = 'scheduled' THEN NULL ELSE updated_at END
     WHERE id = e.id;
     INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'unpublish', reason);
     PERFORM newsroom.audit_transition('edition.unpublish', e, reason);

@@ -30,14 +30,7 @@ struct StaffCommand: ParsableCommand {
         }
 
         func run() throws {
-            var names: [String: String] = [:]
-            for entry in name {
-                guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
-                    throw ValidationError("--name takes LANG=NAME, such as uk=Олена Марченко.")
-                }
-                let lang = String(entry[..<equals])
-                names[lang] = try TextField(name: "name", maximumBytes: 200).clean(String(entry[entry.index(after: equals)...]))
-            }
+            let names = try parseNames(name)
             let member = try StaffDesk(connection: connection.connect())
                 .add(try TextField.login.clean(login), roles: role.map(\.rawValue), names: names)
             try StaffOutput.print(member, json: output.json, verb: "Added")

@@ -73,7 +73,8 @@ struct EditingTests {
         try "#!/bin/sh\nsed -i 's/^Headline: .*/Headline: Changed in the editor/' \"$1\"\n"
             .write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
-        let saved = try newsroom.run(["edit", edition.reference], environment: ["EDITOR": script])
+        // Run through sh: executing a script that another test thread's child may briefly hold open fails with ETXTBSY.
+        let saved = try newsroom.run(["edit", edition.reference], environment: ["EDITOR": "/bin/sh \(script)"])
         #expect(saved.status == 0, "\(saved)")
         #expect(try newsroom.desk().show(edition.reference).headline == "Changed in the editor")
 
@@ -85,7 +86,7 @@ struct EditingTests {
             sed -i 's/^Headline: .*/Headline: Mine/' "$1"
             """.write(toFile: racing, atomically: true, encoding: .utf8)
         chmod(racing, 0o755)
-        let conflict = try newsroom.run(["edit", edition.reference], environment: ["EDITOR": racing])
+        let conflict = try newsroom.run(["edit", edition.reference], environment: ["EDITOR": "/bin/sh \(racing)"])
         #expect(conflict.status == 2, "\(conflict)")
         #expect(conflict.stderr.contains("kept in"))
         #expect(try newsroom.desk().show(edition.reference).headline == "Changed in the editor")

@@ -58,6 +58,24 @@ public struct Edition: Codable, Sendable {
         }
     }
 
+    /// A subject as readers see it, named in the edition's language.
+    public struct SubjectName: Codable, Sendable {
+        public let slug: String
+        public let name: String
+        public let mediatopic: String?
+    }
+
+    /// Another story on the same subjects, in the same language.
+    public struct Related: Codable, Sendable {
+        public let editionID: Int64
+        public let slug: String
+        public let headline: String
+
+        enum CodingKeys: String, CodingKey {
+            case slug, headline, editionID = "edition_id"
+        }
+    }
+
     /// Another edition of the same story (the language switcher).
     public struct OtherEdition: Codable, Sendable {
         public let lang: String
@@ -102,6 +120,8 @@ public struct Edition: Codable, Sendable {
     /// Display names of the bylined staff in the edition's language.
     public let bylineNames: [String: String]
     public let subjects: [String]
+    public let subjectNames: [SubjectName]
+    public let related: [Related]
     public let photo: Photo?
     public let video: Bool
     public let corrections: [Correction]
@@ -141,6 +161,8 @@ public struct Edition: Codable, Sendable {
         case scheduledLocal = "scheduled_local"
         case translatedFrom = "translated_from"
         case otherEditions = "other_editions"
+        case subjectNames = "subject_names"
+        case related
         case updates
     }
 
@@ -165,6 +187,8 @@ public struct Edition: Codable, Sendable {
         bylines = try c.decode([String].self, forKey: .bylines)
         bylineNames = try c.decodeIfPresent([String: String].self, forKey: .bylineNames) ?? [:]
         subjects = try c.decode([String].self, forKey: .subjects)
+        subjectNames = try c.decodeIfPresent([SubjectName].self, forKey: .subjectNames) ?? []
+        related = try c.decodeIfPresent([Related].self, forKey: .related) ?? []
         photo = try c.decodeIfPresent(Photo.self, forKey: .photo)
         video = try c.decode(Bool.self, forKey: .video)
         corrections = try c.decode([Correction].self, forKey: .corrections)
@@ -203,6 +227,8 @@ public struct Edition: Codable, Sendable {
         try c.encode(bylines, forKey: .bylines)
         try c.encode(bylineNames, forKey: .bylineNames)
         try c.encode(subjects, forKey: .subjects)
+        try c.encode(subjectNames, forKey: .subjectNames)
+        try c.encode(related, forKey: .related)
         try c.encode(photo, forKey: .photo)
         try c.encode(video, forKey: .video)
         try c.encode(corrections, forKey: .corrections)

@@ -17,6 +17,8 @@ public struct ReaderView {
         let keyEvents: String
         let edited: String
         let alsoIn: String
+        let subjects: String
+        let more: String
 
         static func `for`(_ language: String) -> Labels {
             switch language {
@@ -24,17 +26,17 @@ public struct ReaderView {
                 Labels(by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото",
                        withdrawn: "Матеріал знято з публікації",
                        kinds: [.update: "Оновлення:", .correction: "Виправлення:", .clarification: "Уточнення:"],
-                       keyEvents: "Ключові події", edited: "змінено", alsoIn: "Читайте також")
+                       keyEvents: "Ключові події", edited: "змінено", alsoIn: "Читайте також", subjects: "Теми", more: "Більше на цю тему")
             case "ru":
                 Labels(by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото",
                        withdrawn: "Материал снят с публикации",
                        kinds: [.update: "Обновление:", .correction: "Исправление:", .clarification: "Уточнение:"],
-                       keyEvents: "Ключевые события", edited: "изменено", alsoIn: "Читайте также")
+                       keyEvents: "Ключевые события", edited: "изменено", alsoIn: "Читайте также", subjects: "Темы", more: "Еще по теме")
             default:
                 Labels(by: "By", updated: "Updated", correction: "Correction:", photo: "Photo",
                        withdrawn: "This story has been withdrawn",
                        kinds: [.update: "Update:", .correction: "Correction:", .clarification: "Clarification:"],
-                       keyEvents: "Key events", edited: "edited", alsoIn: "Also in")
+                       keyEvents: "Key events", edited: "edited", alsoIn: "Also in", subjects: "Subjects", more: "More on this")
             }
         }
     }
@@ -105,8 +107,15 @@ public struct ReaderView {
         for correction in edition.corrections {
             blocks.append("\(labels.correction) \(Dateline.short(correction.localTime, language: edition.lang)). \(correction.note)")
         }
+        if !edition.subjectNames.isEmpty {
+            blocks.append("\(labels.subjects): " + edition.subjectNames.map(\.name).joined(separator: ", "))
+        }
         if !languageLinks.isEmpty {
             blocks.append("\(labels.alsoIn): " + languageLinks.map { "\($0.language) (\($0.lang)/\($0.slug))" }.joined(separator: ", "))
+        }
+        if !edition.related.isEmpty {
+            blocks.append(([labels.more + ":"] + edition.related.map { "- \($0.headline) (\(edition.lang)/\($0.slug))" })
+                .joined(separator: "\n"))
         }
         return blocks.joined(separator: "\n\n") + "\n"
     }
@@ -138,6 +147,14 @@ public struct ReaderView {
         for correction in edition.corrections {
             parts.append("<p class=\"correction\">\(e(labels.correction)) "
                          + "\(e(Dateline.short(correction.localTime, language: edition.lang))). \(e(correction.note))</p>")
+        }
+        if !edition.subjectNames.isEmpty {
+            parts.append("<p class=\"subjects\">\(e(labels.subjects)): " + edition.subjectNames.map { e($0.name) }.joined(separator: ", ") + "</p>")
+        }
+        if !edition.related.isEmpty {
+            parts.append("<aside class=\"related\"><h2>\(e(labels.more))</h2><ul>" + edition.related.map {
+                "<li><a href=\"/\(e(edition.lang))/\(e($0.slug))\">\(e($0.headline))</a></li>"
+            }.joined() + "</ul></aside>")
         }
         if !languageLinks.isEmpty {
             parts.append("<nav class=\"editions\">\(e(labels.alsoIn)): " + languageLinks.map {

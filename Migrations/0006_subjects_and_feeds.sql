@@ -1,0 +1,239 @@
+-- Subjects (the newsroom's tags) and what readers get: feeds by language and
+-- subject, and related stories (SPEC §1, §6).
+
+-- levenshtein() suggests the closest subject slugs for a mistyped one. In the
+-- newsroom schema, because the desk functions see only pg_catalog and what
+-- they name.
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA newsroom;
+
+-- Setting up the schema is not a newsroom action: as the owner, it leaves no
+-- sql.insert event in the audit log.
+SET LOCAL ROLE newsdesk_owner;
+-- Where readers find the site: links in feeds are built on it.
+INSERT INTO newsroom.newsroom_setting (key, value) VALUES ('site_url', 'https://newsroom.example');
+RESET ROLE;
+
+CREATE TABLE newsroom.subject (
+    slug       text PRIMARY KEY CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND octet_length(slug) <= 80),
+    names      jsonb NOT NULL CHECK (jsonb_typeof(names) = 'object' AND names <> '{}'),
+    parent     text REFERENCES newsroom.subject,
+    mediatopic text CHECK (mediatopic ~ '^https?://'),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT subject_not_its_own_parent CHECK (parent <> slug)
+);
+COMMENT ON TABLE newsroom.subject IS 'The newsroom''s vocabulary: a stable slug, a name per language, an optional IPTC Media Topic.';
+
+CREATE TABLE newsroom.story_subject (
+    story_id bigint NOT NULL REFERENCES newsroom.story,
+    subject  text NOT NULL REFERENCES newsroom.subject,
+    tagged_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (story_id, subject)
+);
+CREATE INDEX story_subject_by_subject ON newsroom.story_subject (subject, story_id);
+
+-- Feeds read newest first by publication or by last public change.
+CREATE INDEX edition_feed_published ON newsroom.edition (lang, published_at DESC, id DESC) WHERE published_at IS NOT NULL;
+CREATE INDEX edition_feed_updated ON newsroom.edition (lang, updated_at DESC, id DESC) WHERE updated_at IS NOT NULL;
+
+-- Whether readers may see an edition now: published (a scheduled one from its
+-- time on) and not under embargo.
+CREATE FUNCTION newsroom.visible(status newsroom.edition_status, scheduled_at timestamptz, embargo_until timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.effective_status(status, scheduled_at) = 'published' AND (embargo_until IS NULL OR embargo_until <= now())
+$$;
+
+CREATE FUNCTION newsroom.subject_name(subject newsroom.subject, lang text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(subject.names->>lang, subject.names->>'en', subject.slug)
+$$;
+
+-- Refuses an unknown subject, naming the closest existing slugs.
+CREATE FUNCTION newsroom.require_subjects(slugs text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    unknown text;
+BEGIN
+    SELECT s INTO unknown FROM unnest(slugs) AS s WHERE NOT EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = s) LIMIT 1;
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('subject: there is no subject "%s".%s', unknown, coalesce(
+            ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
+                SELECT slug, newsroom.levenshtein(left(slug, 255), left(unknown, 255)) AS distance FROM newsroom.subject
+                ORDER BY distance, slug LIMIT 3) closest) || '?', ''));
+    END IF;
+END
+$$;
+
+CREATE FUNCTION newsroom.subject_document(s newsroom.subject) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('slug', s.slug, 'names', s.names, 'parent', s.parent, 'mediatopic', s.mediatopic,
+                              'stories', (SELECT count(*) FROM newsroom.story_subject t WHERE t.subject = s.slug))
+$$;
+
+-- `newsdesk subject add`
+CREATE FUNCTION desk.subject_add(slug text, names jsonb, parent text DEFAULT NULL, mediatopic text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    added newsroom.subject;
+BEGIN
+    IF NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('subject.add', 'editor', 'Managing subjects needs the editor or admin role.');
+    END IF;
+    IF slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('slug: "%s" must be lower-case Latin letters, digits and single hyphens.', slug);
+    END IF;
+    IF names IS NULL OR names = '{}' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'name: give the subject''s name in at least one language (--name uk=…).';
+    END IF;
+    IF parent IS NOT NULL THEN PERFORM newsroom.require_subjects(ARRAY[parent]); END IF;
+    IF EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = subject_add.slug) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('The subject %s exists already; change its names with subject rename.', slug);
+    END IF;
+    INSERT INTO newsroom.subject (slug, names, parent, mediatopic)
+    VALUES (subject_add.slug, subject_add.names, subject_add.parent, subject_add.mediatopic) RETURNING * INTO added;
+    PERFORM newsroom.audit('subject.add', NULL, NULL, NULL, jsonb_build_object('after', newsroom.subject_document(added)));
+    RETURN newsroom.subject_document(added);
+END
+$$;
+
+-- `newsdesk subject rename SLUG --name LANG=NAME…`: new names in some languages.
+CREATE FUNCTION desk.subject_rename(slug text, names jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    before newsroom.subject;
+    after newsroom.subject;
+BEGIN
+    IF NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('subject.rename', 'editor', 'Managing subjects needs the editor or admin role.');
+    END IF;
+    PERFORM newsroom.require_subjects(ARRAY[slug]);
+    SELECT * INTO before FROM newsroom.subject x WHERE x.slug = subject_rename.slug FOR UPDATE;
+    UPDATE newsroom.subject x SET names = x.names || subject_rename.names WHERE x.slug = subject_rename.slug RETURNING * INTO after;
+    PERFORM newsroom.audit('subject.rename', NULL, NULL, NULL,
+        jsonb_build_object('slug', slug, 'before', before.names, 'after', after.names));
+    RETURN newsroom.subject_document(after);
+END
+$$;
+
+CREATE FUNCTION desk.subject_list() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('subjects', coalesce(jsonb_agg(newsroom.subject_document(s) ORDER BY s.slug), '[]'))
+    FROM newsroom.subject s
+$$;
+
+-- `newsdesk tag` / `untag`: reporters, editors and admins.
+CREATE FUNCTION desk.tag_story(story bigint, subjects text[], remove boolean DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    before text[];
+    after text[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM newsroom.story s WHERE s.id = story) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no story %s.', story);
+    END IF;
+    IF NOT newsroom.actor_is('reporter', 'editor', 'admin') THEN
+        RETURN newsroom.refusal(CASE WHEN remove THEN 'story.untag' ELSE 'story.tag' END, 'reporter',
+            'Tagging stories needs the reporter, editor or admin role.', story);
+    END IF;
+    PERFORM newsroom.require_subjects(subjects);
+    PERFORM 1 FROM newsroom.story s WHERE s.id = story FOR UPDATE;
+    SELECT coalesce(array_agg(t.subject ORDER BY t.subject), '{}') INTO before FROM newsroom.story_subject t WHERE t.story_id = story;
+    IF remove THEN
+        DELETE FROM newsroom.story_subject t WHERE t.story_id = story AND t.subject = ANY (subjects);
+    ELSE
+        INSERT INTO newsroom.story_subject (story_id, subject) SELECT story, s FROM unnest(subjects) AS s ON CONFLICT DO NOTHING;
+    END IF;
+    SELECT coalesce(array_agg(t.subject ORDER BY t.subject), '{}') INTO after FROM newsroom.story_subject t WHERE t.story_id = story;
+    PERFORM newsroom.audit(CASE WHEN remove THEN 'story.untag' ELSE 'story.tag' END, story, NULL, NULL,
+        jsonb_build_object('before', to_jsonb(before), 'after', to_jsonb(after)));
+    RETURN jsonb_build_object('story_id', story, 'subjects', to_jsonb(after));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.story_subjects(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(t.subject ORDER BY t.tagged_at, t.subject), '[]')
+    FROM newsroom.edition e JOIN newsroom.story_subject t ON t.story_id = e.story_id WHERE e.id = target
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.edition_extras(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'subject_names', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, e.lang),
+                                                'mediatopic', s.mediatopic) ORDER BY t.tagged_at, s.slug)
+            FROM newsroom.story_subject t JOIN newsroom.subject s ON s.slug = t.subject WHERE t.story_id = e.story_id), '[]'),
+        -- Up to three other stories on the same subjects, in the same language, that readers can see.
+        'related', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
+                                                'published_at', newsroom.rfc3339(r.published_at)) ORDER BY r.published_at DESC, r.id DESC)
+            FROM (SELECT o.* FROM newsroom.edition o
+                  WHERE o.lang = e.lang AND o.story_id <> e.story_id
+                    AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
+                    AND EXISTS (SELECT 1 FROM newsroom.story_subject a JOIN newsroom.story_subject b ON a.subject = b.subject
+                                WHERE a.story_id = e.story_id AND b.story_id = o.story_id)
+                  ORDER BY o.published_at DESC, o.id DESC LIMIT 3) r), '[]'))
+    FROM newsroom.edition e WHERE e.id = target
+$$;
+
+-- `newsdesk feed`: what readers see, newest first, one page at a time. The
+-- cursor is the last item's sort time (microseconds) and id, so a page never
+-- repeats or skips an item while others publish.
+CREATE FUNCTION desk.feed(
+    lang text DEFAULT NULL, subjects text[] DEFAULT NULL, sort text DEFAULT 'published', max_items integer DEFAULT 20,
+    before text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cursor_time timestamptz;
+    cursor_id bigint;
+    result jsonb;
+BEGIN
+    IF sort NOT IN ('published', 'updated') THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'order: must be published or updated.';
+    END IF;
+    IF before IS NOT NULL THEN
+        IF before !~ '^[0-9]{1,19}-[0-9]{1,18}$' THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('before: "%s" is not a cursor from a feed''s next_cursor.', before);
+        END IF;
+        cursor_time := to_timestamp(split_part(before, '-', 1)::numeric / 1000000);
+        cursor_id := split_part(before, '-', 2)::bigint;
+    END IF;
+    IF subjects IS NOT NULL THEN PERFORM newsroom.require_subjects(subjects); END IF;
+    WITH page AS (
+        SELECT e.*, CASE WHEN sort = 'updated' THEN e.updated_at ELSE e.published_at END AS sort_time
+        FROM newsroom.edition e
+        WHERE (feed.lang IS NULL OR e.lang = feed.lang)
+          AND e.published_at IS NOT NULL
+          AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
+          AND (subjects IS NULL OR EXISTS (SELECT 1 FROM newsroom.story_subject t
+                                           WHERE t.story_id = e.story_id AND t.subject = ANY (subjects)))
+          AND (cursor_time IS NULL OR (CASE WHEN sort = 'updated' THEN e.updated_at ELSE e.published_at END, e.id)
+                                      < (cursor_time, cursor_id))
+        ORDER BY sort_time DESC, e.id DESC
+        LIMIT greatest(1, least(max_items, 500))
+    )
+    SELECT jsonb_build_object(
+        'items', coalesce(jsonb_agg(jsonb_build_object(
+            'edition_id', p.id, 'story_id', p.story_id, 'lang', p.lang, 'slug', p.slug, 'headline', p.headline,
+            'lead', p.lead,
+            'published_at', newsroom.rfc3339(p.published_at), 'updated_at', newsroom.rfc3339(p.updated_at),
+            'local_time', newsroom.local_time(p.sort_time),
+            'markers', to_jsonb(array_remove(ARRAY[
+                CASE WHEN p.updated_at > p.published_at THEN 'updated' END,
+                CASE WHEN p.video THEN 'video' END], NULL)))
+            ORDER BY p.sort_time DESC, p.id DESC), '[]'),
+        'next_cursor', CASE WHEN count(*) >= greatest(1, least(max_items, 500))
+            THEN (SELECT (extract(epoch FROM l.sort_time) * 1000000)::bigint::text || '-' || l.id
+                  FROM page l ORDER BY l.sort_time ASC, l.id ASC LIMIT 1) END,
+        'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
+        'timezone', newsroom.timezone())
+    INTO result
+    FROM page p;
+    RETURN result;
+END
+$$;
+
+CALL newsroom.watch('newsroom.subject');
+CALL newsroom.watch('newsroom.story_subject');
+CALL newsroom.secure_objects();

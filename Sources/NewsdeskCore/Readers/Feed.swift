@@ -1,0 +1,86 @@
+public import PostgresClient
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// One page of the "Recent news" list (SPEC §5 `feed --json` shape).
+public struct Feed: Codable, Sendable {
+    public struct Item: Codable, Sendable {
+        public let editionID: Int64
+        public let storyID: Int64
+        public let lang: String
+        public let slug: String
+        public let headline: String
+        public let lead: String
+        public let publishedAt: Date
+        public let updatedAt: Date?
+        /// The time the list shows (publication, or last change with `--order updated`).
+        public let localTime: LocalTime
+        /// `updated`, `video`.
+        public let markers: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case lang, slug, headline, lead, markers
+            case editionID = "edition_id"
+            case storyID = "story_id"
+            case publishedAt = "published_at"
+            case updatedAt = "updated_at"
+            case localTime = "local_time"
+        }
+    }
+
+    public let items: [Item]
+    /// Pass as `before` for the next page; nil on the last page.
+    public let nextCursor: String?
+    public let siteURL: String
+    public let timezone: String
+
+    enum CodingKeys: String, CodingKey {
+        case items, timezone
+        case nextCursor = "next_cursor"
+        case siteURL = "site_url"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)
+        try c.encode(siteURL, forKey: .siteURL)
+        try c.encode(timezone, forKey: .timezone)
+    }
+}
+
+/// What a feed shows.
+public struct FeedQuery: Sendable {
+    public enum Order: String, Sendable, CaseIterable {
+        case published, updated
+    }
+
+    public var language: String?
+    /// Any of these subjects.
+    public var subjects: [String] = []
+    public var order: Order = .published
+    public var limit = 20
+    public var before: String?
+
+    public init() {}
+}
+
+/// Reading what readers see: only published editions whose scheduled time
+/// and embargo have passed.
+public struct FeedReader {
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    public func feed(_ query: FeedQuery) throws -> Feed {
+        try DeskCall.decode(Feed.self, """
+            SELECT desk.feed(lang => \(query.language), subjects => \(query.subjects.isEmpty ? nil : query.subjects),
+                             sort => \(query.order.rawValue), max_items => \(query.limit)::int, before => \(query.before))
+            """, on: connection)
+    }
+}
