@@ -59,6 +59,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('subject: there is no subject "%s".%s', unknown, coalesce(
             ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
                 SELECT slug, newsroom.levenshtein(left(slug, 255), left(unknown, 255)) AS distance FROM newsroom.subject
+                WHERE newsroom.levenshtein(left(slug, 255), left(unknown, 255)) <= greatest(2, length(unknown) / 3)
                 ORDER BY distance, slug LIMIT 3) closest) || '?', ''));
     END IF;
 END
