@@ -120,7 +120,9 @@ BEGIN
     VALUES (target, source.story_id, to_lang, newsroom.claim_slug(to_lang, coalesce(translate_edition.slug, source.slug), target),
             coalesce(translate_edition.headline, source.headline), coalesce(translate_edition.lead, source.lead),
             coalesce(translate_edition.body, source.body), source.photo_url, source.photo_caption, source.photo_credit,
-            ARRAY[session_user::text], source.video, source.embargo_until, source.id, source.version)
+            -- The original's authors keep their byline; the translator joins it (and may then edit the draft).
+            source.bylines || CASE WHEN session_user::text = ANY (source.bylines) THEN '{}'::text[] ELSE ARRAY[session_user::text] END,
+            source.video, source.embargo_until, source.id, source.version)
     RETURNING * INTO e;
     PERFORM newsroom.save_revision(e, 'create', format('translated from %s/%s version %s', source.lang, source.slug, source.version));
     PERFORM newsroom.audit('translation.create', e.story_id, e.id, NULL, jsonb_build_object(

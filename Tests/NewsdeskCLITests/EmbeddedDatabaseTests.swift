@@ -80,3 +80,34 @@ struct EmbeddedDatabaseTests {
         #expect(result.stderr.contains("embedded database"))
     }
 }
+
+@Suite("newsdesk demo")
+struct DemoTests {
+    @Test("the demo loads a newsroom, shows the English feed and a story, and runs again without loading twice")
+    func demo() throws {
+        let home = try CommandLineTool.makeHome()
+        let environment = CommandLineTool.embeddedEnvironment(home: home)
+        defer { _ = try? CommandLineTool.run(["db", "stop"], environment: environment) }
+        let first = try CommandLineTool.run(["demo"], environment: environment)
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stderr.contains("Loaded the demo newsroom."))
+        let feedLines = first.stdout.components(separatedBy: "\n\n")[1].split(separator: "\n")
+        #expect(feedLines.count == 3, "\(first.stdout)")
+        #expect(first.stdout.contains("Kyiv metro to run late on New Year's Eve  [updated]"))
+        #expect(first.stdout.contains("By Halyna Bondar, Oksana Ivanova"))
+        #expect(first.stdout.contains("Update: "))
+        #expect(first.stdout.contains("Subjects: Kyiv, Transport"))
+        #expect(first.stdout.contains("STALE (source at v2), missing updates"))
+
+        let again = try CommandLineTool.run(["demo"], environment: environment)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("already loaded"))
+        #expect(again.stdout == first.stdout)
+
+        // The demo's people act under their own logins, with their own rights.
+        let refused = try CommandLineTool.run(["--as", "hbondar", "publish", "uk/kyivske-metro-pratsiuvatyme-dovshe-v-novorichnu-nich"],
+                                              environment: environment)
+        #expect(refused.status == 1)
+        #expect(try CommandLineTool.run(["--as", "pmelnyk", "audit", "verify"], environment: environment).status == 0)
+    }
+}

@@ -37,6 +37,7 @@ struct SlugTests {
     @Test("English keeps its letters and digits, drops accents and punctuation", arguments: [
         ("Kyiv City Council calls emergency session", "kyiv-city-council-calls-emergency-session"),
         ("Café owners' 2024 plans — «final»!", "cafe-owners-2024-plans-final"),
+        ("Kyiv metro to run late on New Year’s Eve", "kyiv-metro-to-run-late-on-new-years-eve"),
         ("  Spaces   everywhere  ", "spaces-everywhere"),
         ("Ærø & Straße", "aero-strasse"),
     ])

@@ -17,6 +17,8 @@ public enum Slug {
         var slug = ""
         var pendingSeparator = false
         for scalar in latin.unicodeScalars {
+            // "New Year's" is one word: apostrophes join, they do not separate.
+            if scalar == "'" || scalar == "\u{2019}" || scalar == "\u{02BC}" { continue }
             let ascii = asciiLetter(scalar)
             guard let ascii else {
                 // Combining accents are part of the letter before them, not a break.
