@@ -70,7 +70,13 @@ public struct DemoNewsroom {
         _ = try translations.translateUpdate(firstUpdate.id, to: "en", body: "Khreshchatyk station will be exit-only from 23:00.")
         let metroRU = try translations.translate(metroUK.reference, to: "ru",
             headline: "Киевское метро будет работать дольше в новогоднюю ночь",
-            lead: "Станции метрополитена не будут закрываться до двух часов ночи 1 января, сообщили в КГГА.")
+            lead: "Станции метрополитена не будут закрываться до двух часов ночи 1 января, сообщили в КГГА.",
+            body: """
+                **Источник:** пресс-служба Киевского метрополитена
+
+                **Детали:** Поезда будут курсировать с интервалом 10 минут. Вход на станции «Майдан Независимости» \
+                и «Крещатик» может ограничиваться из-за большого количества пассажиров.
+                """)
         _ = try editorDesk.publish(metroEN.reference)
         _ = try editorDesk.publish(metroRU.reference)
         // A second update, translated into English only: Russian misses it.

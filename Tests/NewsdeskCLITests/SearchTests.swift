@@ -1,0 +1,40 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("Full-text search")
+struct SearchTests {
+    @Test("finds the sample story by a word from its body in each language, and ranks a headline match first")
+    func sampleStory() throws {
+        let newsroom = try TestNewsroom("search")
+        let sample = try SharedFixtures.newsroom().story
+        var ids: [String: Int64] = [:]
+        for lang in ["uk", "ru", "en"] {
+            let text = try #require(sample.editions[lang])
+            var story = NewStory(lang: lang, headline: text.headline)
+            story.lead = text.lead
+            story.body = text.body
+            let desk = try newsroom.desk()
+            ids[lang] = try desk.publish(desk.createStory(story).reference).id
+        }
+        // A body word in each language: English and Russian by another form of the word (stemming),
+        // Ukrainian by the form in the text.
+        for (lang, word) in [("en", "pipelines"), ("ru", "трубопроводы"), ("uk", "трубопроводу")] {
+            let results = try newsroom.json(SearchResults.self, ["search", word, "--lang", lang])
+            #expect(results.items.map(\.editionID) == [ids[lang]!], "\(lang): \(results.items.map(\.headline))")
+            #expect(results.items.first?.snippet.contains("«") == true)
+        }
+        // A story with the word only in its body ranks below the one with it in the headline.
+        var other = NewStory(lang: "en", headline: "City budget for next year")
+        other.body = "Spending on district heating grows by a tenth."
+        let desk = try newsroom.desk()
+        let bodyOnly = try desk.publish(desk.createStory(other).reference)
+        let heating = try newsroom.json(SearchResults.self, ["search", "heating", "--lang", "en"])
+        #expect(heating.items.map(\.editionID) == [ids["en"]!, bodyOnly.id])
+        #expect(heating.items[0].rank > heating.items[1].rank)
+        // Drafts are not found.
+        _ = try desk.createStory(NewStory(lang: "en", headline: "Secret heating plan"))
+        #expect(try newsroom.json(SearchResults.self, ["search", "secret"]).items.isEmpty)
+    }
+}
