@@ -160,6 +160,7 @@ $$;
 CREATE OR REPLACE FUNCTION newsroom.edition_extras(target bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
+        'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
         'subject_names', coalesce((
             SELECT jsonb_agg(jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, e.lang),
                                                 'mediatopic', s.mediatopic) ORDER BY t.tagged_at, s.slug)

@@ -135,6 +135,8 @@ public struct Edition: Codable, Sendable {
     public let reviewNote: String?
     public let withdrawalReason: String?
     public let timezone: String
+    /// Where readers find the site (links are built on it).
+    public let siteURL: String
     public let publishedLocal: LocalTime?
     public let updatedLocal: LocalTime?
     public let scheduledLocal: LocalTime?
@@ -163,6 +165,7 @@ public struct Edition: Codable, Sendable {
         case otherEditions = "other_editions"
         case subjectNames = "subject_names"
         case related
+        case siteURL = "site_url"
         case updates
     }
 
@@ -199,6 +202,7 @@ public struct Edition: Codable, Sendable {
         reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
         withdrawalReason = try c.decodeIfPresent(String.self, forKey: .withdrawalReason)
         timezone = try c.decode(String.self, forKey: .timezone)
+        siteURL = try c.decodeIfPresent(String.self, forKey: .siteURL) ?? "https://newsroom.example"
         publishedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .publishedLocal)
         updatedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .updatedLocal)
         scheduledLocal = try c.decodeIfPresent(LocalTime.self, forKey: .scheduledLocal)
@@ -236,6 +240,7 @@ public struct Edition: Codable, Sendable {
         try c.encode(reviewNote, forKey: .reviewNote)
         try c.encode(withdrawalReason, forKey: .withdrawalReason)
         try c.encode(timezone, forKey: .timezone)
+        try c.encode(siteURL, forKey: .siteURL)
         try c.encode(publishedLocal, forKey: .publishedLocal)
         try c.encode(updatedLocal, forKey: .updatedLocal)
         try c.encode(scheduledLocal, forKey: .scheduledLocal)

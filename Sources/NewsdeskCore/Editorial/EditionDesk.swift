@@ -137,6 +137,11 @@ public struct EditionDesk {
         try decode(EditionHistory.self, "SELECT desk.edition_history(\(reference))")
     }
 
+    /// Editions in id order after `afterID`, a page at a time (for export).
+    public func editions(after afterID: Int64, limit: Int = 500) throws -> [Edition] {
+        try decode([Edition].self, "SELECT desk.all_editions(\(afterID), \(limit)::int)")
+    }
+
     /// Two versions of an edition, for a diff.
     public func versions(_ reference: String, _ first: Int, _ second: Int) throws -> (Edition, Edition) {
         let documents = try decode([Edition].self, """

@@ -1,0 +1,105 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("ninjs export")
+struct ExportTests {
+    struct Verdict: Decodable {
+        let file: String
+        let line: Int
+        let valid: Bool
+        let error: String?
+    }
+
+    /// Runs the ninjs 3.1 validator (Tests/ninjs_validate.py, jsonschema) over `files`.
+    static func validate(_ files: [String]) throws -> [Verdict] {
+        let python = try #require(ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides jsonschema")
+        let script = CommandLineTool.packageRoot.appending(path: "Tests/ninjs_validate.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, SharedFixtures.directory.path] + files
+        let output = NSTemporaryDirectory() + "newsdesk-ninjs-\(UUID().uuidString.prefix(6)).out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        try process.run()
+        while process.isRunning { usleep(20_000) }
+        #expect(process.terminationStatus == 0)
+        return try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(Verdict.self, from: Data($0.utf8)) }
+    }
+
+    static func suite(_ kind: String) throws -> [String] {
+        try ["3.1", "3.0"].flatMap { version in
+            let directory = SharedFixtures.directory.appending(path: "ninjs/test_suite/\(version)/\(kind)")
+            return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map { directory.appending(path: $0).path }
+        }
+    }
+
+    @Test("every exported edition of the sample newsroom is valid ninjs 3.1, by a validator that passes and fails the official suite")
+    func sampleNewsroom() throws {
+        let newsroom = try TestNewsroom("export")
+        let fixture = try SharedFixtures.newsroom()
+        for subject in fixture.subjects {
+            var arguments = ["subject", "add", subject.slug]
+            for (lang, name) in subject.names.sorted(by: { $0.key < $1.key }) { arguments += ["--name", "\(lang)=\(name)"] }
+            if let uri = subject.mediatopic { arguments += ["--mediatopic", uri] }
+            #expect(try newsroom.run(arguments).status == 0)
+        }
+        var story: Int64 = 0
+        var original = ""
+        for lang in ["uk", "ru", "en"] {
+            let text = try #require(fixture.story.editions[lang])
+            var arguments = ["--headline", text.headline, "--lead", text.lead, "--body", text.body]
+            let edition: Edition
+            if lang == "uk" {
+                arguments += ["--photo", fixture.story.photo.url, "--caption", text.caption, "--credit", text.credit]
+                edition = try newsroom.json(Edition.self, ["story", "new", "--lang", "uk"] + arguments)
+                story = edition.storyID
+                original = edition.reference
+                #expect(try newsroom.run(["tag", String(story)] + fixture.story.subjects).status == 0)
+            } else {
+                edition = try newsroom.json(Edition.self, ["translate", original, "--to", lang] + arguments)
+            }
+            #expect(try newsroom.run(["publish", edition.reference]).status == 0)
+            #expect(try newsroom.run(["update", "add", edition.reference, "--body", fixture.story.liveUpdates[0].body[lang]!]).status == 0)
+        }
+        _ = try newsroom.desk().createStory(NewStory(lang: "en", headline: "A draft, exported as withheld"))
+
+        let export = try newsroom.run(["export", "--all", "--format", "ninjs"])
+        #expect(export.status == 0, "\(export)")
+        let lines = export.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        let exported = NSTemporaryDirectory() + "newsdesk-export-\(UUID().uuidString.prefix(6)).ndjson"
+        try export.stdout.write(toFile: exported, atomically: true, encoding: .utf8)
+
+        // A document of ours with one field broken must fail, or the validator proves nothing.
+        var broken = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        broken["pubStatus"] = "maybe"
+        let brokenPath = NSTemporaryDirectory() + "newsdesk-broken-\(UUID().uuidString.prefix(6)).json"
+        try JSONSerialization.data(withJSONObject: broken).write(to: URL(fileURLWithPath: brokenPath))
+
+        let passing = try Self.suite("should_pass"), failing = try Self.suite("should_fail")
+        let verdicts = try Self.validate([exported, brokenPath] + passing + failing)
+        for verdict in verdicts where verdict.file == exported { #expect(verdict.valid, "line \(verdict.line): \(verdict.error ?? "")") }
+        #expect(verdicts.filter { $0.file == exported }.count == 4)
+        #expect(verdicts.first { $0.file == brokenPath }?.valid == false)
+        for verdict in verdicts where passing.contains(verdict.file) { #expect(verdict.valid, "\(verdict.file): \(verdict.error ?? "")") }
+        for verdict in verdicts where failing.contains(verdict.file) { #expect(!verdict.valid, "\(verdict.file) should fail") }
+        #expect(verdicts.filter { failing.contains($0.file) }.count == failing.count)
+
+        // The Ukrainian edition carries what SPEC §6 asks for.
+        let uk = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(uk["language"] as? String == "uk")
+        #expect(uk["pubStatus"] as? String == "usable")
+        #expect(uk["version"] as? String == "1")
+        let subjects = try #require(uk["subjects"] as? [[String: Any]])
+        #expect(subjects.contains { $0["name"] as? String == "Енергетика" && $0["uri"] as? String == "http://cv.iptc.org/newscodes/mediatopic/20000250" })
+        let association = try #require((uk["associations"] as? [[String: Any]])?.first)
+        #expect(association["uri"] as? String == fixture.story.photo.url)
+        #expect(association["by"] as? String == fixture.story.editions["uk"]!.credit)
+        let single = try newsroom.run(["export", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"])
+        #expect(single.status == 0)
+        #expect(single.stdout.contains("\"headlines\""))
+    }
+}
