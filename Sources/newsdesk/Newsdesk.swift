@@ -19,7 +19,7 @@ struct Newsdesk: ParsableCommand {
             DemoCommand.self, DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self, ReturnCommand.self,
             PublishCommand.self, UnpublishCommand.self, RepublishCommand.self, ShowCommand.self, HistoryCommand.self,
             DiffCommand.self, RestoreCommand.self, UpdateCommand.self, TranslateCommand.self, TranslationsCommand.self, SubjectCommand.self,
-            TagCommand.self, UntagCommand.self, FeedCommand.self, SearchCommand.self, ExportCommand.self, StaffCommand.self, WhoamiCommand.self,
+            TagCommand.self, UntagCommand.self, FeedCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, StaffCommand.self, WhoamiCommand.self,
             AuditCommand.self,
         ]
     )

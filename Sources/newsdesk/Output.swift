@@ -19,6 +19,12 @@ enum Output {
         print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
     }
 
+    /// Writes to stderr without a newline (a progress bar redrawn with \r).
+    static func standardErrorInline(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
     static func standardError(_ text: String) {
         let bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
         // write(2) on descriptor 2 rather than `stderr`, a C global that is not concurrency-safe.

@@ -1,0 +1,77 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("Bulk import")
+struct ImportTests {
+    @Test("10,000 editions through COPY, then the same file again: no duplicates")
+    func tenThousand() throws {
+        let newsroom = try TestNewsroom("import")
+        #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv"]).status == 0)
+        var lines: [String] = []
+        for index in 0..<10_000 {
+            let lang = ["uk", "ru", "en"][index % 3]
+            let document: [String: Any] = [
+                "uri": "urn:archive:story:\(index)", "language": lang,
+                "headlines": [["role": "main", "value": "Архівна новина \(index)"]],
+                "descriptions": [["role": "summary", "value": "Лід \(index)"]],
+                "bodies": [["role": "main", "contentType": "text/markdown", "value": "Текст новини \(index)"]],
+                "pubStatus": index % 10 == 0 ? "withheld" : "usable",
+                "firstCreated": "2024-01-0\(1 + index % 9)T10:00:00Z",
+                "subjects": [["name": "Kyiv", "literal": "kyiv"]],
+            ]
+            lines.append(String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self))
+        }
+        let file = NSTemporaryDirectory() + "newsdesk-import-\(UUID().uuidString.prefix(6)).ndjson"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let first = try newsroom.json(ImportResult.self, ["import", file])
+        #expect(first.imported == 10_000 && first.skipped == 0)
+        #expect(try newsroom.count("newsroom.edition") == 10_000)
+        let again = try newsroom.json(ImportResult.self, ["import", file])
+        #expect(again.imported == 0 && again.skipped == 10_000)
+        #expect(try newsroom.count("newsroom.edition") == 10_000)
+        #expect(try newsroom.count("newsroom.story_subject") == 10_000)
+        let published = try newsroom.connect().query("SELECT count(*) AS n FROM newsroom.edition WHERE status = 'published'")[0]
+            .decode("n", as: Int.self)
+        #expect(published == 9_000)
+        #expect(try newsroom.auditActions().filter { $0 == "edition.import" }.count == 2)
+        let shown = try newsroom.desk().show("uk/arkhivna-novyna-3")
+        #expect(shown.lead == "Лід 3" && shown.body == "Текст новини 3")
+        #expect(shown.publishedAt == RFC3339.date(from: "2024-01-04T10:00:00Z"))
+    }
+
+    @Test("an export imported into another newsroom round-trips; into the same one it adds nothing")
+    func roundTrip() throws {
+        let source = try TestNewsroom("exportsrc")
+        let desk = try source.desk()
+        var story = NewStory(lang: "uk", headline: "Експортована новина")
+        story.lead = "Лід"
+        story.body = "**Тіло**"
+        _ = try desk.publish(desk.createStory(story).reference)
+        let export = try source.run(["export", "--all"])
+        let file = NSTemporaryDirectory() + "newsdesk-roundtrip-\(UUID().uuidString.prefix(6)).ndjson"
+        try export.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try source.json(ImportResult.self, ["import", file]).imported == 0)
+        let target = try TestNewsroom("exportdst")
+        #expect(try target.json(ImportResult.self, ["import", file]).imported == 1)
+        let copied = try target.desk().show("uk/eksportovana-novyna")
+        #expect(copied.headline == "Експортована новина" && copied.lead == "Лід" && copied.body == "**Тіло**")
+        #expect(copied.status == .published)
+    }
+
+    @Test("a bad line stops the import with its number, and nothing is written")
+    func badLine() throws {
+        let newsroom = try TestNewsroom("importbad")
+        let file = NSTemporaryDirectory() + "newsdesk-bad-\(UUID().uuidString.prefix(6)).ndjson"
+        try """
+            {"uri": "urn:a", "language": "en", "headlines": [{"value": "Fine"}]}
+            {"uri": "urn:b", "language": "en"}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try newsroom.run(["import", file])
+        #expect(result.status == 65, "\(result)")
+        #expect(result.stderr.contains("line 2"))
+        #expect(try newsroom.count("newsroom.edition") == 0)
+    }
+}
