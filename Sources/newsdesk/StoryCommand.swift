@@ -30,6 +30,8 @@ struct StoryCommand: ParsableCommand {
         @Option(help: "The photo's credit.") var credit: String?
         @Option(name: .customLong("byline"), help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"))
         var bylines: [String] = []
+        @Option(name: .customLong("subject"), help: ArgumentHelp("Tag the story with a subject; repeat for several.", valueName: "slug"))
+        var subjects: [String] = []
         @Flag(help: "Mark the story as video.") var video = false
         @Option(name: .customLong("embargo-until"), help: ArgumentHelp("Hidden from readers until this TIME.", valueName: "time"))
         var embargoUntil: String?
@@ -54,6 +56,7 @@ struct StoryCommand: ParsableCommand {
             }
             story.bylines = try bylines.map { try TextField.login.clean($0) }
             story.video = video
+            story.subjects = subjects
             story.embargoUntil = embargoUntil
             let typed = EditionChanges(headline: story.headline, lead: story.lead, body: story.body)
             let edition = try keepingTyped(typed, edition: "\(lang)-new-story", basedOn: nil) {

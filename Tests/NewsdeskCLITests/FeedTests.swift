@@ -36,6 +36,11 @@ struct FeedTests {
         #expect(Set(kyiv.items.map(\.editionID)) == [first.id, ukrainian.id])
         let ukrainianFeed = try newsroom.json(Feed.self, ["feed", "--lang", "uk"])
         #expect(ukrainianFeed.items.map(\.editionID) == [ukrainian.id])
+        let tagged = try newsroom.json(Edition.self, ["story", "new", "--lang", "en", "--headline", "Tagged at birth",
+                                                      "--subject", "kyiv", "--subject", "energy"])
+        #expect(Set(tagged.subjects) == ["kyiv", "energy"])
+        let misspelt = try newsroom.run(["story", "new", "--lang", "en", "--headline", "Lost", "--subject", "enrgy"])
+        #expect(misspelt.status == 65 && misspelt.stderr.contains("Did you mean energy?"))
         let unknown = try newsroom.run(["feed", "--subject", "energi"])
         #expect(unknown.status == 65)
         #expect(unknown.stderr.contains("Did you mean energy?"))

@@ -14,6 +14,8 @@ public struct NewStory: Sendable {
     public var photo: Edition.Photo?
     /// Logins; the acting login when empty.
     public var bylines: [String] = []
+    /// Subject slugs to tag the story with.
+    public var subjects: [String] = []
     public var video = false
     /// `TIME` text, checked by the database (RFC 3339, or newsroom-local).
     public var embargoUntil: String?
@@ -73,8 +75,8 @@ public struct EditionDesk {
     public func createStory(_ story: NewStory, idempotencyKey: String? = nil) throws -> Edition {
         let slug = Slug.make(from: story.headline, language: story.lang)
         return try edition("""
-            SELECT desk.create_story_once(
-                idempotency_key => \(idempotencyKey), lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
+            SELECT desk.create_tagged_story(
+                idempotency_key => \(idempotencyKey), subjects => \(story.subjects), lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
                 photo_url => \(story.photo?.url), photo_caption => \(story.photo?.caption),
                 photo_credit => \(story.photo?.credit),
                 bylines => \(story.bylines.isEmpty ? nil : story.bylines), video => \(story.video),
