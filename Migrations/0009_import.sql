@@ -22,6 +22,7 @@ DECLARE
     e newsroom.edition;
     imported integer := 0;
     skipped integer := 0;
+    site text := (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url');
 BEGIN
     IF NOT newsroom.actor_is('editor', 'admin') THEN
         RETURN newsroom.refusal('edition.import', 'editor', 'Importing editions needs the editor or admin role.');
@@ -31,8 +32,9 @@ BEGIN
     LOOP
         -- Imported before, or exported from this very newsroom.
         IF EXISTS (SELECT 1 FROM newsroom.edition_import i WHERE i.uri = item.uri)
-           OR EXISTS (SELECT 1 FROM newsroom.edition x
-                      WHERE item.uri = (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url') || '/editions/' || x.id) THEN
+           OR (starts_with(item.uri, site || '/editions/')
+               AND substr(item.uri, length(site) + 11) ~ '^[0-9]{1,18}$'
+               AND EXISTS (SELECT 1 FROM newsroom.edition x WHERE x.id = substr(item.uri, length(site) + 11)::bigint)) THEN
             skipped := skipped + 1;
             CONTINUE;
         END IF;
