@@ -18,6 +18,28 @@ struct TamperingTests {
         }
     }
 
+    /// Recomputes every hash from event `seq` on, and the head, as an
+    /// attacker who knows the algorithm would after changing that event.
+    static func recomputeChain(from seq: Int) -> String {
+        """
+        DO $$
+        DECLARE
+            link record;
+            previous bytea := (SELECT prev_hash FROM newsroom.audit_event WHERE seq = \(seq));
+            digest bytea;
+        BEGIN
+            FOR link IN SELECT * FROM newsroom.audit_event WHERE seq >= \(seq) ORDER BY seq LOOP
+                digest := sha256(previous || newsroom.audit_canonical(link.seq, link.at, link.actor, link.action,
+                    link.story_id, link.edition_id, link.update_id, link.client, link.detail));
+                UPDATE newsroom.audit_event SET prev_hash = previous, hash = digest WHERE seq = link.seq;
+                previous := digest;
+            END LOOP;
+            UPDATE newsroom.audit_head SET hash = previous;
+        END
+        $$;
+        """
+    }
+
     @Test("100 random trials: every one detected, and the first bad seq is the right one")
     func randomTrials() throws {
         let newsroom = try TestNewsroom("tamper")
@@ -78,24 +100,8 @@ struct TamperingTests {
                     """)
             case .recomputeChain:
                 useHead = true
-                try Self.tamper(connection, """
-                    UPDATE newsroom.audit_event SET actor = 'someone_else' WHERE seq = \(k);
-                    DO $$
-                    DECLARE
-                        link record;
-                        previous bytea := (SELECT prev_hash FROM newsroom.audit_event WHERE seq = \(k));
-                        digest bytea;
-                    BEGIN
-                        FOR link IN SELECT * FROM newsroom.audit_event WHERE seq >= \(k) ORDER BY seq LOOP
-                            digest := sha256(previous || newsroom.audit_canonical(link.seq, link.at, link.actor, link.action,
-                                link.story_id, link.edition_id, link.update_id, link.client, link.detail));
-                            UPDATE newsroom.audit_event SET prev_hash = previous, hash = digest WHERE seq = link.seq;
-                            previous := digest;
-                        END LOOP;
-                        UPDATE newsroom.audit_head SET hash = previous;
-                    END
-                    $$;
-                    """)
+                try Self.tamper(connection, "UPDATE newsroom.audit_event SET actor = 'someone_else' WHERE seq = \(k);\n"
+                                + Self.recomputeChain(from: k))
                 // A recomputed chain is consistent in itself: only the head kept elsewhere shows it.
                 #expect(try log.verify().ok, "trial \(trial): a recomputed chain should verify on its own")
             }
@@ -116,20 +122,8 @@ struct TamperingTests {
         let head = try newsroom.run(["audit", "head"])
         let file = NSTemporaryDirectory() + "newsdesk-head-\(UUID().uuidString.prefix(6)).json"
         try head.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-        try Self.tamper(try newsroom.connect(), """
-            UPDATE newsroom.audit_event SET actor = 'forger' WHERE seq = 3;
-            DO $$
-            DECLARE link record; previous bytea := (SELECT prev_hash FROM newsroom.audit_event WHERE seq = 3); digest bytea;
-            BEGIN
-                FOR link IN SELECT * FROM newsroom.audit_event WHERE seq >= 3 ORDER BY seq LOOP
-                    digest := sha256(previous || newsroom.audit_canonical(link.seq, link.at, link.actor, link.action,
-                        link.story_id, link.edition_id, link.update_id, link.client, link.detail));
-                    UPDATE newsroom.audit_event SET prev_hash = previous, hash = digest WHERE seq = link.seq;
-                    previous := digest;
-                END LOOP;
-                UPDATE newsroom.audit_head SET hash = previous;
-            END $$;
-            """)
+        try Self.tamper(try newsroom.connect(), "UPDATE newsroom.audit_event SET actor = 'forger' WHERE seq = 3;\n"
+                        + Self.recomputeChain(from: 3))
         #expect(try newsroom.run(["audit", "verify"]).status == 0)
         let against = try newsroom.run(["audit", "verify", "--against", file])
         #expect(against.status == 1, "\(against)")

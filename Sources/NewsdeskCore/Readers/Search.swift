@@ -1,4 +1,4 @@
-public import PostgresClient
+import PostgresClient
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
