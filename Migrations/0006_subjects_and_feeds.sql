@@ -165,15 +165,21 @@ LANGUAGE sql STABLE AS $$
             SELECT jsonb_agg(jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, e.lang),
                                                 'mediatopic', s.mediatopic) ORDER BY t.tagged_at, s.slug)
             FROM newsroom.story_subject t JOIN newsroom.subject s ON s.slug = t.subject WHERE t.story_id = e.story_id), '[]'),
-        -- Up to three other stories on the same subjects, in the same language, that readers can see.
+        -- Up to three other stories on the same subjects, in the same language, that readers can see:
+        -- for each subject the latest stories tagged with it (an index walk from the newest story
+        -- down, stopping at three), then the newest of those.
         'related', coalesce((
             SELECT jsonb_agg(jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
                                                 'published_at', newsroom.rfc3339(r.published_at)) ORDER BY r.published_at DESC, r.id DESC)
-            FROM (SELECT o.* FROM newsroom.edition o
-                  WHERE o.lang = e.lang AND o.story_id <> e.story_id
-                    AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
-                    AND EXISTS (SELECT 1 FROM newsroom.story_subject a JOIN newsroom.story_subject b ON a.subject = b.subject
-                                WHERE a.story_id = e.story_id AND b.story_id = o.story_id)
+            FROM (SELECT DISTINCT ON (o.published_at, o.id) o.*
+                  FROM newsroom.story_subject a
+                  CROSS JOIN LATERAL (
+                      SELECT o.* FROM newsroom.story_subject b
+                      JOIN newsroom.edition o ON o.story_id = b.story_id AND o.lang = e.lang
+                      WHERE b.subject = a.subject AND b.story_id <> e.story_id
+                        AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
+                      ORDER BY b.story_id DESC LIMIT 3) o
+                  WHERE a.story_id = e.story_id
                   ORDER BY o.published_at DESC, o.id DESC LIMIT 3) r), '[]'))
     FROM newsroom.edition e WHERE e.id = target
 $$;
