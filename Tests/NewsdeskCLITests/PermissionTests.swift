@@ -22,6 +22,9 @@ struct PermissionTests {
     struct Target: Sendable {
         let edition: String
         let staff: Staff
+        /// The story id of `edition` ("en/slug"), for story-level actions.
+        var storyOf: String { story }
+        var story = ""
     }
 
     /// What a cell needs before the action: an edition in some state, bylined or not.
@@ -86,6 +89,12 @@ struct PermissionTests {
         Cell(name: "create a translation", allowed: ["translator", "editor", "admin"], setup: .draft(bylinedOnActor: false),
              command: { ["translate", $0.edition, "--to", "uk", "--headline", "Переклад"] },
              sql: { "SELECT desk.translate_edition(\($0.edition), 'uk', 'Переклад')::text" }),
+        Cell(name: "manage subjects", allowed: ["editor", "admin"], setup: .nothing,
+             command: { _ in ["subject", "add", "topic-\(UUID().uuidString.prefix(8).lowercased())", "--name", "en=Topic"] },
+             sql: { _ in "SELECT desk.subject_add(\("topic-" + UUID().uuidString.prefix(8).lowercased()), '{\"en\": \"Topic\"}')::text" }),
+        Cell(name: "tag a story", allowed: ["reporter", "editor", "admin"], setup: .draft(bylinedOnActor: false),
+             command: { ["tag", $0.storyOf, "city"] },
+             sql: { "SELECT desk.tag_story(\($0.storyOf)::bigint, ARRAY['city'])::text" }),
         Cell(name: "read the audit log", allowed: ["editor", "admin"], setup: .nothing,
              command: { _ in ["audit"] }, sql: { _ in "SELECT desk.audit_events()::text" }),
         Cell(name: "manage staff", allowed: ["admin"], setup: .nothing,
@@ -120,11 +129,18 @@ struct PermissionTests {
         }
     }
 
+    static func target(_ reference: String, _ staff: Staff, _ newsroom: TestNewsroom) throws -> Target {
+        var target = Target(edition: reference, staff: staff)
+        if reference.contains("/") { target.story = String(try newsroom.desk().show(reference).storyID) }
+        return target
+    }
+
     static func newsroomWithStaff(_ label: String) throws -> (TestNewsroom, Staff) {
         let newsroom = try TestNewsroom(label)
         let staff = Staff()
         for role in Role.allCases { try newsroom.addStaff(staff.login(role), [role.rawValue]) }
         try newsroom.addStaff(staff.other, ["reporter"])
+        _ = try SubjectDesk(connection: newsroom.connect()).add("city", names: ["en": "City"])
         return (newsroom, staff)
     }
 
@@ -137,7 +153,7 @@ struct PermissionTests {
             let login = staff.login(role)
 
             let reference = try Self.prepare(cell.setup, actor: login, other: staff.other, newsroom)
-            let result = try newsroom.run(["--as", login] + cell.command(Target(edition: reference, staff: staff)))
+            let result = try newsroom.run(["--as", login] + cell.command(Self.target(reference, staff, newsroom)))
             let allowedByTool = result.status == 0
             if allowedByTool != expected || (!expected && !(result.status == 1 && result.stderr.contains("Permission denied"))) {
                 mismatches.append("newsdesk, \(role): \(result)")
@@ -150,7 +166,7 @@ struct PermissionTests {
             let sqlReference = try Self.prepare(cell.setup, actor: login, other: staff.other, newsroom)
             let allowedBySQL: Bool
             do {
-                let text = try newsroom.connect(as: login).query(cell.sql(Target(edition: sqlReference, staff: staff)))[0]
+                let text = try newsroom.connect(as: login).query(cell.sql(Self.target(sqlReference, staff, newsroom)))[0]
                     .decode(0, as: String.self)
                 allowedBySQL = !text.hasPrefix("{\"refused\"")
             } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
