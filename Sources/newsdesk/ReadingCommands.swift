@@ -8,12 +8,12 @@ struct ShowCommand: ParsableCommand {
         discussion: "--version N shows an earlier version; --at TIME the version that was current at that time.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, html
+        case text, json, html, ninjs
     }
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug (old slugs work too).") var edition: String
-    @Option(help: "text (default), json or html.") var format: Format = .text
+    @Option(help: "text (default), json, html or ninjs.") var format: Format = .text
     @Option(name: .customLong("version"), help: "Show this version.") var version: Int?
     @Option(help: ArgumentHelp("Show the version current at this TIME.", valueName: "time")) var at: String?
     @Flag(help: "The same as --format json.") var json = false
@@ -27,6 +27,7 @@ struct ShowCommand: ParsableCommand {
         switch json ? .json : format {
         case .json: try Output.json(shown)
         case .html: Output.text(ReaderView(edition: shown).html())
+        case .ninjs: Output.line(try NinjsDocument(shown).json(pretty: true))
         case .text: Output.text(ReaderView(edition: shown).text())
         }
     }

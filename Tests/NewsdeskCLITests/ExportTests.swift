@@ -101,5 +101,7 @@ struct ExportTests {
         let single = try newsroom.run(["export", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"])
         #expect(single.status == 0)
         #expect(single.stdout.contains("\"headlines\""))
+        let viaShow = try newsroom.run(["show", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"])
+        #expect(viaShow.stdout == single.stdout)
     }
 }
