@@ -33,6 +33,7 @@ struct EditCommand: ParsableCommand {
     var expectVersion: Int?
     @Option(help: ArgumentHelp("Make this a public correction with this note.", valueName: "note")) var correction: String?
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func validate() throws {
         if embargoUntil != nil && noEmbargo { throw ValidationError("Give --embargo-until or --no-embargo, not both.") }
@@ -70,8 +71,16 @@ struct EditCommand: ParsableCommand {
             changes = edited
             basedOn = expectVersion ?? current.version
         }
+        let request: [String: String?] = [
+            "edition": edition, "headline": changes.headline, "lead": changes.lead, "body": changes.body,
+            "photo": changes.photoURL, "caption": changes.caption, "credit": changes.credit, "slug": changes.slug,
+            "video": changes.video.map { String($0) }, "embargo": changes.embargoUntil,
+            "clear_embargo": String(changes.clearEmbargo), "correction": note, "expect_version": basedOn.map(String.init),
+        ]
         let saved = try keepingTyped(changes, correction: note, edition: edition, basedOn: basedOn) {
-            try desk.edit(edition, changes, expectVersion: basedOn, correction: note)
+            try idempotency.once(note == nil ? "edition.edit" : "edition.correct", request, on: desk.connection) {
+                try desk.edit(edition, changes, expectVersion: basedOn, correction: note)
+            }
         }
         let kind = note == nil ? "Saved" : "Saved a correction to"
         try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")
@@ -84,9 +93,13 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).submit(edition)
+        let db = try connection.connect()
+        let result = try idempotency.once("edition.submit", ["edition": edition], on: db) {
+            try EditionDesk(connection: db).submit(edition)
+        }
         try EditionOutput.print(result, json: output.json, summary: "Submitted \(EditionOutput.label(result)) for review.")
     }
 }
@@ -98,10 +111,14 @@ struct ReturnCommand: ParsableCommand {
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Option(help: "What the reporter should change.") var note: String
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
         let note = try TextField.note.clean(note)
-        let result = try EditionDesk(connection: connection.connect()).returnToDraft(edition, note: note)
+        let db = try connection.connect()
+        let result = try idempotency.once("edition.return", ["edition": edition, "note": note], on: db) {
+            try EditionDesk(connection: db).returnToDraft(edition, note: note)
+        }
         try EditionOutput.print(result, json: output.json, summary: "Returned \(EditionOutput.label(result)) to draft.")
     }
 }
@@ -119,9 +136,13 @@ struct PublishCommand: ParsableCommand {
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Option(help: ArgumentHelp("Publish at this TIME instead of now.", valueName: "time")) var at: String?
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).publish(edition, at: at)
+        let db = try connection.connect()
+        let result = try idempotency.once("edition.publish", ["edition": edition, "at": at], on: db) {
+            try EditionDesk(connection: db).publish(edition, at: at)
+        }
         let summary = result.status == .scheduled
             ? "Scheduled \(EditionOutput.label(result)) for \(EditionOutput.when(result.scheduledLocal, result))."
             : "Published \(EditionOutput.label(result))."
@@ -136,10 +157,14 @@ struct UnpublishCommand: ParsableCommand {
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Option(help: "Why it is withdrawn.") var reason: String
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
         let reason = try TextField.reason.clean(reason)
-        let result = try EditionDesk(connection: connection.connect()).unpublish(edition, reason: reason)
+        let db = try connection.connect()
+        let result = try idempotency.once("edition.unpublish", ["edition": edition, "reason": reason], on: db) {
+            try EditionDesk(connection: db).unpublish(edition, reason: reason)
+        }
         try EditionOutput.print(result, json: output.json, summary: "Withdrew \(EditionOutput.label(result)).")
     }
 }
@@ -149,9 +174,13 @@ struct RepublishCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).republish(edition)
+        let db = try connection.connect()
+        let result = try idempotency.once("edition.republish", ["edition": edition], on: db) {
+            try EditionDesk(connection: db).republish(edition)
+        }
         try EditionOutput.print(result, json: output.json, summary: "Republished \(EditionOutput.label(result)).")
     }
 }
@@ -163,9 +192,13 @@ struct RestoreCommand: ParsableCommand {
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Argument(help: "The version to restore.") var version: Int
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).restore(edition, version: version)
+        let db = try connection.connect()
+        let result = try idempotency.once("edition.restore", ["edition": edition, "version": String(version)], on: db) {
+            try EditionDesk(connection: db).restore(edition, version: version)
+        }
         try EditionOutput.print(result, json: output.json,
                                 summary: "Restored version \(version) of \(result.reference) as version \(result.version).")
     }

@@ -24,6 +24,7 @@ struct StaffCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Their name in a language, as LANG=NAME; repeat per language.", valueName: "lang=name"))
         var name: [String] = []
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func validate() throws {
             if role.isEmpty { throw ValidationError("Give at least one --role.") }
@@ -31,8 +32,13 @@ struct StaffCommand: ParsableCommand {
 
         func run() throws {
             let names = try parseNames(name)
-            let member = try StaffDesk(connection: connection.connect())
-                .add(try TextField.login.clean(login), roles: role.map(\.rawValue), names: names)
+            let login = try TextField.login.clean(login)
+            let db = try connection.connect()
+            let request: [String: String?] = ["login": login, "roles": role.map(\.rawValue).joined(separator: " "),
+                                              "names": names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")]
+            let member = try idempotency.once("staff.add", request, on: db) {
+                try StaffDesk(connection: db).add(login, roles: role.map(\.rawValue), names: names)
+            }
             try StaffOutput.print(member, json: output.json, verb: "Added")
         }
     }
@@ -62,9 +68,13 @@ struct StaffCommand: ParsableCommand {
         @Argument var login: String
         @Argument var role: Role
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let member = try StaffDesk(connection: connection.connect()).grant(login, role: role.rawValue)
+            let db = try connection.connect()
+            let member = try idempotency.once("staff.grant", ["login": login, "role": role.rawValue], on: db) {
+                try StaffDesk(connection: db).grant(login, role: role.rawValue)
+            }
             try StaffOutput.print(member, json: output.json, verb: "Granted \(role.rawValue) to")
         }
     }
@@ -75,9 +85,13 @@ struct StaffCommand: ParsableCommand {
         @Argument var login: String
         @Argument var role: Role
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let member = try StaffDesk(connection: connection.connect()).revoke(login, role: role.rawValue)
+            let db = try connection.connect()
+            let member = try idempotency.once("staff.revoke", ["login": login, "role": role.rawValue], on: db) {
+                try StaffDesk(connection: db).revoke(login, role: role.rawValue)
+            }
             try StaffOutput.print(member, json: output.json, verb: "Revoked \(role.rawValue) from")
         }
     }
@@ -88,9 +102,13 @@ struct StaffCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument var login: String
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let member = try StaffDesk(connection: connection.connect()).deactivate(login)
+            let db = try connection.connect()
+            let member = try idempotency.once("staff.deactivate", ["login": login], on: db) {
+                try StaffDesk(connection: db).deactivate(login)
+            }
             try StaffOutput.print(member, json: output.json, verb: "Deactivated")
         }
     }

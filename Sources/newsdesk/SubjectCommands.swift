@@ -29,11 +29,18 @@ struct SubjectCommand: ParsableCommand {
         @Option(help: "A broader subject it belongs to.") var parent: String?
         @Option(help: ArgumentHelp("Its IPTC Media Topic URI.", valueName: "uri")) var mediatopic: String?
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let subject = try SubjectDesk(connection: connection.connect())
-                .add(try TextField.slug.clean(slug), names: try parseNames(name), parent: parent,
-                     mediatopic: try TextInput.optional(mediatopic, .photoURL))
+            let slug = try TextField.slug.clean(slug)
+            let names = try parseNames(name)
+            let mediatopic = try TextInput.optional(mediatopic, .photoURL)
+            let db = try connection.connect()
+            let request: [String: String?] = ["slug": slug, "parent": parent, "mediatopic": mediatopic,
+                                              "names": names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")]
+            let subject = try idempotency.once("subject.add", request, on: db) {
+                try SubjectDesk(connection: db).add(slug, names: names, parent: parent, mediatopic: mediatopic)
+            }
             if output.json { return try Output.json(subject) }
             Output.line("Added subject \(subject.slug) (\(subject.names.sorted { $0.key < $1.key }.map(\.value).joined(separator: " / "))).")
         }
@@ -45,11 +52,17 @@ struct SubjectCommand: ParsableCommand {
         @Argument(help: "The subject's slug (it does not change).") var slug: String
         @Option(help: ArgumentHelp("A new name, as LANG=NAME; repeat per language.", valueName: "lang=name")) var name: [String] = []
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
             let names = try parseNames(name)
             if names.isEmpty { throw ValidationError("Give at least one --name LANG=NAME.") }
-            let subject = try SubjectDesk(connection: connection.connect()).rename(slug, names: names)
+            let db = try connection.connect()
+            let request: [String: String?] = ["slug": slug,
+                                              "names": names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")]
+            let subject = try idempotency.once("subject.rename", request, on: db) {
+                try SubjectDesk(connection: db).rename(slug, names: names)
+            }
             if output.json { return try Output.json(subject) }
             Output.line("Renamed subject \(subject.slug).")
         }
@@ -84,9 +97,13 @@ struct TagCommand: ParsableCommand {
     @Argument(help: "The story's id.") var story: Int64
     @Argument(help: "Subject slugs.") var subjects: [String]
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let tags = try SubjectDesk(connection: connection.connect()).tag(story: story, subjects)
+        let db = try connection.connect()
+        let tags = try idempotency.once("story.tag", ["story": String(story), "subjects": subjects.joined(separator: " ")], on: db) {
+            try SubjectDesk(connection: db).tag(story: story, subjects)
+        }
         if output.json { return try Output.json(tags) }
         Output.line("Story \(tags.storyID): \(tags.subjects.joined(separator: ", ")).")
     }
@@ -98,9 +115,13 @@ struct UntagCommand: ParsableCommand {
     @Argument(help: "The story's id.") var story: Int64
     @Argument(help: "Subject slugs.") var subjects: [String]
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let tags = try SubjectDesk(connection: connection.connect()).untag(story: story, subjects)
+        let db = try connection.connect()
+        let tags = try idempotency.once("story.untag", ["story": String(story), "subjects": subjects.joined(separator: " ")], on: db) {
+            try SubjectDesk(connection: db).untag(story: story, subjects)
+        }
         if output.json { return try Output.json(tags) }
         Output.line("Story \(tags.storyID): \(tags.subjects.isEmpty ? "no subjects" : tags.subjects.joined(separator: ", ")).")
     }

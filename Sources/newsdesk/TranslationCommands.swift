@@ -23,6 +23,7 @@ struct TranslateCommand: ParsableCommand {
     @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
     var bodyFile: String?
     @OptionGroup var output: JSONOption
+    @OptionGroup var idempotency: IdempotencyOption
 
     func validate() throws {
         if refresh == (to != nil) { throw ValidationError("Give --to LANG to translate, or --refresh to refresh a translation.") }
@@ -36,8 +37,12 @@ struct TranslateCommand: ParsableCommand {
         let connection = try connection.connect()
         let translations = TranslationDesk(connection: connection)
         guard refresh else {
+            let request: [String: String?] = ["edition": edition, "to": to, "headline": changes.headline,
+                                              "lead": changes.lead, "body": changes.body]
             let created = try keepingTyped(changes, edition: "\(edition)-\(to ?? "")", basedOn: nil) {
-                try translations.translate(edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body)
+                try idempotency.once("translation.create", request, on: connection) {
+                    try translations.translate(edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body)
+                }
             }
             return try EditionOutput.print(created, json: output.json, summary: """
                 Created draft translation \(EditionOutput.label(created)) from edition \(created.translatedFrom?.editionID ?? 0) \
@@ -59,8 +64,12 @@ struct TranslateCommand: ParsableCommand {
             }
         }
         if diffOnly { return }
+        let request: [String: String?] = ["edition": edition, "headline": changes.headline, "lead": changes.lead,
+                                          "body": changes.body, "version": String(translation.version)]
         let refreshed = try keepingTyped(changes, edition: edition, basedOn: translation.version) {
-            try translations.refresh(edition, changes, expectVersion: translation.version)
+            try idempotency.once("translation.refresh", request, on: connection) {
+                try translations.refresh(edition, changes, expectVersion: translation.version)
+            }
         }
         try EditionOutput.print(refreshed, json: output.json, summary: """
             Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version).
@@ -108,13 +117,17 @@ extension UpdateCommand {
         @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
             guard let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField) else {
                 throw ValidationError("Give the translated text with --body or --body-file.")
             }
+            let db = try connection.connect()
             let translated = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)-\(to)", basedOn: nil) {
-                try TranslationDesk(connection: connection.connect()).translateUpdate(update, to: to, body: text)
+                try idempotency.once("update.translate", ["update": String(update), "to": to, "body": text], on: db) {
+                    try TranslationDesk(connection: db).translateUpdate(update, to: to, body: text)
+                }
             }
             try UpdateOutput.print(translated, json: output.json, verb: "Translated update \(update) as")
         }

@@ -52,12 +52,16 @@ struct UpdateCommand: ParsableCommand {
         var bodyFile: String?
         @Option(help: "A new kind: update, correction or clarification.") var kind: UpdateKind?
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
             let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField)
             if text == nil && kind == nil { throw ValidationError("Give the new text with --body or --body-file, or a new --kind.") }
+            let db = try connection.connect()
             let edited = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)", basedOn: nil) {
-                try LiveUpdateDesk(connection: connection.connect()).edit(update, body: text, kind: kind)
+                try idempotency.once("update.edit", ["update": String(update), "body": text, "kind": kind?.rawValue], on: db) {
+                    try LiveUpdateDesk(connection: db).edit(update, body: text, kind: kind)
+                }
             }
             try UpdateOutput.print(edited, json: output.json, verb: "Edited")
         }
@@ -70,10 +74,14 @@ struct UpdateCommand: ParsableCommand {
         @Argument(help: "The update's id.") var update: Int64
         @Option(help: "Why it is withdrawn.") var reason: String
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
             let reason = try TextField.reason.clean(reason)
-            let withdrawn = try LiveUpdateDesk(connection: connection.connect()).withdraw(update, reason: reason)
+            let db = try connection.connect()
+            let withdrawn = try idempotency.once("update.withdraw", ["update": String(update), "reason": reason], on: db) {
+                try LiveUpdateDesk(connection: db).withdraw(update, reason: reason)
+            }
             try UpdateOutput.print(withdrawn, json: output.json, verb: "Withdrew")
         }
     }
@@ -83,9 +91,13 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The update's id.") var update: Int64
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let pinned = try LiveUpdateDesk(connection: connection.connect()).setKey(update, true)
+            let db = try connection.connect()
+            let pinned = try idempotency.once("update.key", ["update": String(update)], on: db) {
+                try LiveUpdateDesk(connection: db).setKey(update, true)
+            }
             try UpdateOutput.print(pinned, json: output.json, verb: "Pinned as a key event:")
         }
     }
@@ -95,9 +107,13 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The update's id.") var update: Int64
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let unpinned = try LiveUpdateDesk(connection: connection.connect()).setKey(update, false)
+            let db = try connection.connect()
+            let unpinned = try idempotency.once("update.unkey", ["update": String(update)], on: db) {
+                try LiveUpdateDesk(connection: db).setKey(update, false)
+            }
             try UpdateOutput.print(unpinned, json: output.json, verb: "Unpinned")
         }
     }

@@ -212,3 +212,40 @@ struct LiveUpdateTests {
         #expect(html.contains("<nav class=\"key-events\"><h2>Key events</h2>"))
     }
 }
+
+@Suite("--idempotency-key on every mutating command")
+struct IdempotencyTests {
+    @Test("a repeated command with the same key happens once and prints the same result; other content is refused")
+    func repeatedCommands() throws {
+        let newsroom = try TestNewsroom("idemall")
+        let draft = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Keyed everywhere"))
+        let edits = try (0..<3).map { _ in
+            try newsroom.run(["edit", draft.reference, "--lead", "Once", "--idempotency-key", "edit-1", "--json"])
+        }
+        #expect(edits.allSatisfy { $0.status == 0 }, "\(edits)")
+        #expect(Set(edits.map(\.stdout)).count == 1)
+        #expect(try newsroom.desk().show(draft.reference).version == 2)
+        let other = try newsroom.run(["edit", draft.reference, "--lead", "Twice", "--idempotency-key", "edit-1"])
+        #expect(other.status == 1 && other.stderr.contains("already used for a different request"))
+
+        let publishes = try runConcurrently(4) { _ in
+            try newsroom.run(["publish", draft.reference, "--idempotency-key", "pub-1", "--json"])
+        }
+        #expect(publishes.allSatisfy { $0.status == 0 }, "\(publishes)")
+        #expect(Set(publishes.map(\.stdout)).count == 1)
+        #expect(try newsroom.auditActions().filter { $0 == "edition.publish" }.count == 1)
+        // Without a key, a second publish is refused by the lifecycle, as before.
+        #expect(try newsroom.run(["publish", draft.reference]).status == 1)
+    }
+
+    @Test("a refusal under a key is still recorded in the audit log")
+    func refusalsRecorded() throws {
+        let newsroom = try TestNewsroom("idemrefuse")
+        let reporter = "i_reporter_\(UUID().uuidString.prefix(6).lowercased())"
+        try newsroom.addStaff(reporter, ["reporter"])
+        let draft = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Not yours to publish"))
+        let refused = try newsroom.run(["--as", reporter, "publish", draft.reference, "--idempotency-key", "try-1"])
+        #expect(refused.status == 1 && refused.stderr.contains("editor role"))
+        #expect(try newsroom.auditActions().last == "refused")
+    }
+}

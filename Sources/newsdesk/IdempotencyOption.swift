@@ -1,0 +1,16 @@
+import ArgumentParser
+import NewsdeskCore
+import PostgresClient
+
+/// `--idempotency-key KEY`, shared by the mutating commands.
+struct IdempotencyOption: ParsableArguments {
+    @Option(name: .customLong("idempotency-key"), help: "Makes a repeated command happen once and print the same result.")
+    var key: String?
+
+    /// Runs `body` once per key (see ``Idempotency``).
+    func once<T: Codable>(_ action: String, _ request: [String: String?], on connection: Connection,
+                          _ body: () throws -> T) throws -> T {
+        let key = try TextInput.optional(key, TextField(name: "idempotency-key", maximumBytes: 200))
+        return try Idempotency.once(key, action: action, request: request, on: connection, body)
+    }
+}
