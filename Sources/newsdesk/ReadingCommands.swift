@@ -62,10 +62,33 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Argument(help: "The earlier version.") var from: Int
     @Argument(help: "The later version.") var to: Int
+    @OptionGroup var output: JSONOption
+
+    /// `--json`: each field that changed, before and after.
+    struct Report: Encodable {
+        struct Change: Encodable {
+            let before: String
+            let after: String
+        }
+        let editionID: Int64
+        let from: Int
+        let to: Int
+        let changes: [String: Change]
+
+        enum CodingKeys: String, CodingKey {
+            case from, to, changes, editionID = "edition_id"
+        }
+    }
 
     func run() throws {
         let (old, new) = try EditionDesk(connection: connection.connect()).versions(edition, from, to)
-        Output.text(RevisionDiff.render(old: old, new: new))
+        guard output.json else { return Output.text(RevisionDiff.render(old: old, new: new)) }
+        var changes: [String: Report.Change] = [:]
+        for (name, before, after) in [("headline", old.headline, new.headline), ("lead", old.lead, new.lead),
+                                      ("body", old.body, new.body)] where before != after {
+            changes[name] = Report.Change(before: before, after: after)
+        }
+        try Output.json(Report(editionID: new.id, from: old.version, to: new.version, changes: changes))
     }
 }
 
