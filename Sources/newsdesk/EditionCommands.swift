@@ -96,8 +96,7 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let db = try connection.connect()
-        let result = try idempotency.once("edition.submit", ["edition": edition], on: db) {
+        let result = try idempotency.run("edition.submit", ["edition": edition], connecting: connection) { db in
             try EditionDesk(connection: db).submit(edition)
         }
         try EditionOutput.print(result, json: output.json, summary: "Submitted \(EditionOutput.label(result)) for review.")
@@ -115,8 +114,7 @@ struct ReturnCommand: ParsableCommand {
 
     func run() throws {
         let note = try TextField.note.clean(note)
-        let db = try connection.connect()
-        let result = try idempotency.once("edition.return", ["edition": edition, "note": note], on: db) {
+        let result = try idempotency.run("edition.return", ["edition": edition, "note": note], connecting: connection) { db in
             try EditionDesk(connection: db).returnToDraft(edition, note: note)
         }
         try EditionOutput.print(result, json: output.json, summary: "Returned \(EditionOutput.label(result)) to draft.")
@@ -139,8 +137,7 @@ struct PublishCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let db = try connection.connect()
-        let result = try idempotency.once("edition.publish", ["edition": edition, "at": at], on: db) {
+        let result = try idempotency.run("edition.publish", ["edition": edition, "at": at], connecting: connection) { db in
             try EditionDesk(connection: db).publish(edition, at: at)
         }
         let summary = result.status == .scheduled
@@ -161,8 +158,7 @@ struct UnpublishCommand: ParsableCommand {
 
     func run() throws {
         let reason = try TextField.reason.clean(reason)
-        let db = try connection.connect()
-        let result = try idempotency.once("edition.unpublish", ["edition": edition, "reason": reason], on: db) {
+        let result = try idempotency.run("edition.unpublish", ["edition": edition, "reason": reason], connecting: connection) { db in
             try EditionDesk(connection: db).unpublish(edition, reason: reason)
         }
         try EditionOutput.print(result, json: output.json, summary: "Withdrew \(EditionOutput.label(result)).")
@@ -177,8 +173,7 @@ struct RepublishCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let db = try connection.connect()
-        let result = try idempotency.once("edition.republish", ["edition": edition], on: db) {
+        let result = try idempotency.run("edition.republish", ["edition": edition], connecting: connection) { db in
             try EditionDesk(connection: db).republish(edition)
         }
         try EditionOutput.print(result, json: output.json, summary: "Republished \(EditionOutput.label(result)).")
@@ -195,8 +190,7 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let db = try connection.connect()
-        let result = try idempotency.once("edition.restore", ["edition": edition, "version": String(version)], on: db) {
+        let result = try idempotency.run("edition.restore", ["edition": edition, "version": String(version)], connecting: connection) { db in
             try EditionDesk(connection: db).restore(edition, version: version)
         }
         try EditionOutput.print(result, json: output.json,

@@ -33,10 +33,9 @@ struct StaffCommand: ParsableCommand {
         func run() throws {
             let names = try parseNames(name)
             let login = try TextField.login.clean(login)
-            let db = try connection.connect()
             let request: [String: String?] = ["login": login, "roles": role.map(\.rawValue).joined(separator: " "),
-                                              "names": names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")]
-            let member = try idempotency.once("staff.add", request, on: db) {
+                                              "names": requestText(names)]
+            let member = try idempotency.run("staff.add", request, connecting: connection) { db in
                 try StaffDesk(connection: db).add(login, roles: role.map(\.rawValue), names: names)
             }
             try StaffOutput.print(member, json: output.json, verb: "Added")
@@ -64,35 +63,33 @@ struct StaffCommand: ParsableCommand {
 
     struct Grant: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "grant", abstract: "Give a person a role.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument var login: String
-        @Argument var role: Role
-        @OptionGroup var output: JSONOption
-        @OptionGroup var idempotency: IdempotencyOption
+        @OptionGroup var change: RoleChange
 
-        func run() throws {
-            let db = try connection.connect()
-            let member = try idempotency.once("staff.grant", ["login": login, "role": role.rawValue], on: db) {
-                try StaffDesk(connection: db).grant(login, role: role.rawValue)
-            }
-            try StaffOutput.print(member, json: output.json, verb: "Granted \(role.rawValue) to")
-        }
+        func run() throws { try change.apply(grant: true) }
     }
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Take a role from a person.")
+        @OptionGroup var change: RoleChange
+
+        func run() throws { try change.apply(grant: false) }
+    }
+
+    /// What `staff grant` and `staff revoke` share.
+    struct RoleChange: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
-        @Argument var login: String
-        @Argument var role: Role
+        @Argument(help: "The person's login.") var login: String
+        @Argument(help: "The role.") var role: Role
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 
-        func run() throws {
-            let db = try connection.connect()
-            let member = try idempotency.once("staff.revoke", ["login": login, "role": role.rawValue], on: db) {
-                try StaffDesk(connection: db).revoke(login, role: role.rawValue)
+        func apply(grant: Bool) throws {
+            let member = try idempotency.run(grant ? "staff.grant" : "staff.revoke", ["login": login, "role": role.rawValue],
+                                             connecting: connection) { db in
+                let staff = StaffDesk(connection: db)
+                return try grant ? staff.grant(login, role: role.rawValue) : staff.revoke(login, role: role.rawValue)
             }
-            try StaffOutput.print(member, json: output.json, verb: "Revoked \(role.rawValue) from")
+            try StaffOutput.print(member, json: output.json, verb: grant ? "Granted \(role.rawValue) to" : "Revoked \(role.rawValue) from")
         }
     }
 
@@ -100,13 +97,12 @@ struct StaffCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "deactivate", abstract: "Stop a person's login from working; their work and history stay.")
         @OptionGroup var connection: ConnectionOptions
-        @Argument var login: String
+        @Argument(help: "The person's login.") var login: String
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let db = try connection.connect()
-            let member = try idempotency.once("staff.deactivate", ["login": login], on: db) {
+            let member = try idempotency.run("staff.deactivate", ["login": login], connecting: connection) { db in
                 try StaffDesk(connection: db).deactivate(login)
             }
             try StaffOutput.print(member, json: output.json, verb: "Deactivated")

@@ -1,6 +1,11 @@
 import ArgumentParser
 import NewsdeskCore
 
+/// Names as one stable text, for an idempotency request.
+func requestText(_ names: [String: String]) -> String {
+    names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+}
+
 /// `--name LANG=NAME`, repeated.
 func parseNames(_ entries: [String], field: String = "name") throws -> [String: String] {
     var names: [String: String] = [:]
@@ -35,10 +40,9 @@ struct SubjectCommand: ParsableCommand {
             let slug = try TextField.slug.clean(slug)
             let names = try parseNames(name)
             let mediatopic = try TextInput.optional(mediatopic, .photoURL)
-            let db = try connection.connect()
             let request: [String: String?] = ["slug": slug, "parent": parent, "mediatopic": mediatopic,
-                                              "names": names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")]
-            let subject = try idempotency.once("subject.add", request, on: db) {
+                                              "names": requestText(names)]
+            let subject = try idempotency.run("subject.add", request, connecting: connection) { db in
                 try SubjectDesk(connection: db).add(slug, names: names, parent: parent, mediatopic: mediatopic)
             }
             if output.json { return try Output.json(subject) }
@@ -57,10 +61,9 @@ struct SubjectCommand: ParsableCommand {
         func run() throws {
             let names = try parseNames(name)
             if names.isEmpty { throw ValidationError("Give at least one --name LANG=NAME.") }
-            let db = try connection.connect()
             let request: [String: String?] = ["slug": slug,
-                                              "names": names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")]
-            let subject = try idempotency.once("subject.rename", request, on: db) {
+                                              "names": requestText(names)]
+            let subject = try idempotency.run("subject.rename", request, connecting: connection) { db in
                 try SubjectDesk(connection: db).rename(slug, names: names)
             }
             if output.json { return try Output.json(subject) }
@@ -93,34 +96,31 @@ struct SubjectCommand: ParsableCommand {
 
 struct TagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "tag", abstract: "Tag a story with subjects.")
-    @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The story's id.") var story: Int64
-    @Argument(help: "Subject slugs.") var subjects: [String]
-    @OptionGroup var output: JSONOption
-    @OptionGroup var idempotency: IdempotencyOption
+    @OptionGroup var tags: TagOptions
 
-    func run() throws {
-        let db = try connection.connect()
-        let tags = try idempotency.once("story.tag", ["story": String(story), "subjects": subjects.joined(separator: " ")], on: db) {
-            try SubjectDesk(connection: db).tag(story: story, subjects)
-        }
-        if output.json { return try Output.json(tags) }
-        Output.line("Story \(tags.storyID): \(tags.subjects.joined(separator: ", ")).")
-    }
+    func run() throws { try tags.apply(remove: false) }
 }
 
 struct UntagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "untag", abstract: "Remove subjects from a story.")
+    @OptionGroup var tags: TagOptions
+
+    func run() throws { try tags.apply(remove: true) }
+}
+
+/// What `tag` and `untag` share.
+struct TagOptions: ParsableArguments {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The story's id.") var story: Int64
     @Argument(help: "Subject slugs.") var subjects: [String]
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
-    func run() throws {
-        let db = try connection.connect()
-        let tags = try idempotency.once("story.untag", ["story": String(story), "subjects": subjects.joined(separator: " ")], on: db) {
-            try SubjectDesk(connection: db).untag(story: story, subjects)
+    func apply(remove: Bool) throws {
+        let request = ["story": String(story), "subjects": subjects.joined(separator: " ")]
+        let tags = try idempotency.run(remove ? "story.untag" : "story.tag", request, connecting: connection) { db in
+            let desk = SubjectDesk(connection: db)
+            return try remove ? desk.untag(story: story, subjects) : desk.tag(story: story, subjects)
         }
         if output.json { return try Output.json(tags) }
         Output.line("Story \(tags.storyID): \(tags.subjects.isEmpty ? "no subjects" : tags.subjects.joined(separator: ", ")).")

@@ -123,9 +123,8 @@ extension UpdateCommand {
             guard let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField) else {
                 throw ValidationError("Give the translated text with --body or --body-file.")
             }
-            let db = try connection.connect()
             let translated = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)-\(to)", basedOn: nil) {
-                try idempotency.once("update.translate", ["update": String(update), "to": to, "body": text], on: db) {
+                try idempotency.run("update.translate", ["update": String(update), "to": to, "body": text], connecting: connection) { db in
                     try TranslationDesk(connection: db).translateUpdate(update, to: to, body: text)
                 }
             }

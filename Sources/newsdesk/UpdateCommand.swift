@@ -57,9 +57,8 @@ struct UpdateCommand: ParsableCommand {
         func run() throws {
             let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField)
             if text == nil && kind == nil { throw ValidationError("Give the new text with --body or --body-file, or a new --kind.") }
-            let db = try connection.connect()
             let edited = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)", basedOn: nil) {
-                try idempotency.once("update.edit", ["update": String(update), "body": text, "kind": kind?.rawValue], on: db) {
+                try idempotency.run("update.edit", ["update": String(update), "body": text, "kind": kind?.rawValue], connecting: connection) { db in
                     try LiveUpdateDesk(connection: db).edit(update, body: text, kind: kind)
                 }
             }
@@ -78,8 +77,7 @@ struct UpdateCommand: ParsableCommand {
 
         func run() throws {
             let reason = try TextField.reason.clean(reason)
-            let db = try connection.connect()
-            let withdrawn = try idempotency.once("update.withdraw", ["update": String(update), "reason": reason], on: db) {
+            let withdrawn = try idempotency.run("update.withdraw", ["update": String(update), "reason": reason], connecting: connection) { db in
                 try LiveUpdateDesk(connection: db).withdraw(update, reason: reason)
             }
             try UpdateOutput.print(withdrawn, json: output.json, verb: "Withdrew")
@@ -88,33 +86,31 @@ struct UpdateCommand: ParsableCommand {
 
     struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "key", abstract: "Pin an update as a key event.")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The update's id.") var update: Int64
-        @OptionGroup var output: JSONOption
-        @OptionGroup var idempotency: IdempotencyOption
+        @OptionGroup var pin: PinOptions
 
-        func run() throws {
-            let db = try connection.connect()
-            let pinned = try idempotency.once("update.key", ["update": String(update)], on: db) {
-                try LiveUpdateDesk(connection: db).setKey(update, true)
-            }
-            try UpdateOutput.print(pinned, json: output.json, verb: "Pinned as a key event:")
-        }
+        func run() throws { try pin.set(true, verb: "Pinned as a key event:") }
     }
 
     struct Unkey: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unkey", abstract: "Unpin a key event.")
+        @OptionGroup var pin: PinOptions
+
+        func run() throws { try pin.set(false, verb: "Unpinned") }
+    }
+
+    /// What `update key` and `update unkey` share.
+    struct PinOptions: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The update's id.") var update: Int64
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 
-        func run() throws {
-            let db = try connection.connect()
-            let unpinned = try idempotency.once("update.unkey", ["update": String(update)], on: db) {
-                try LiveUpdateDesk(connection: db).setKey(update, false)
+        func set(_ key: Bool, verb: String) throws {
+            let result = try idempotency.run(key ? "update.key" : "update.unkey", ["update": String(update)],
+                                             connecting: connection) { db in
+                try LiveUpdateDesk(connection: db).setKey(update, key)
             }
-            try UpdateOutput.print(unpinned, json: output.json, verb: "Unpinned")
+            try UpdateOutput.print(result, json: output.json, verb: verb)
         }
     }
 
