@@ -3,7 +3,9 @@ import PackagePlugin
 
 /// Embeds every `Migrations/NNNN_name.sql` file of the package into the target
 /// it is applied to, as a generated Swift file. The build re-runs the tool
-/// whenever a migration file changes or a new one appears.
+/// whenever a migration file changes. SwiftPM lists the files when it plans
+/// the build, so a new file is seen once the manifest changes; the scripts
+/// touch Package.swift when a migration is newer than the binary.
 @main
 struct EmbedMigrationsPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {

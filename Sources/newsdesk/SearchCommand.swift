@@ -4,7 +4,7 @@ import NewsdeskCore
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search published stories: headline matches rank above lead, lead above body.",
+        abstract: "Search published stories: headline matches first, then lead, then body; newest first within each.",
         discussion: """
             Words, "quoted phrases", -excluded words and `or`. English and Russian words match their other forms \
             (stemming); Ukrainian matches the forms you type.

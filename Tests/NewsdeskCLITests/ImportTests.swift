@@ -1,6 +1,7 @@
 import Foundation
 import NewsdeskCore
 import NewsdeskTestSupport
+import PostgresClient
 import Testing
 
 @Suite("Bulk import")
@@ -61,17 +62,49 @@ struct ImportTests {
         #expect(copied.status == .published)
     }
 
+    @Test("a slug already taken, or used twice in one file, gets the next free one; CRLF and blank lines are fine")
+    func slugCollisions() throws {
+        let newsroom = try TestNewsroom("importslug")
+        _ = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Bridge reopens"))
+        let file = NSTemporaryDirectory() + "newsdesk-slugs-\(UUID().uuidString.prefix(6)).ndjson"
+        let lines = [
+            #"{"uri": "urn:s:1", "language": "en", "headlines": [{"value": "Bridge reopens"}], "pubStatus": "usable"}"#,
+            "",
+            #"{"uri": "urn:s:2", "language": "en", "headlines": [{"value": "Bridge reopens"}]}"#,
+            #"{"uri": "urn:s:3", "language": "en", "headlines": [{"value": "Ferry resumes"}]}"#,
+            #"{"uri": "urn:s:4", "language": "en", "headlines": [{"value": "Ferry resumes"}]}"#,
+        ]
+        try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let result = try newsroom.json(ImportResult.self, ["import", file])
+        #expect(result.imported == 4 && result.skipped == 0)
+        let rows = try newsroom.connect().query("""
+            SELECT i.uri || ' ' || e.slug || ' v' || r.version || ' ' || r.slug AS line
+            FROM newsroom.edition_import i
+            JOIN newsroom.edition e ON e.id = i.edition_id
+            JOIN newsroom.edition_revision r ON r.edition_id = e.id
+            ORDER BY i.uri
+            """)
+        #expect(try rows.map { try $0.decode("line", as: String.self) } == [
+            "urn:s:1 bridge-reopens-2 v1 bridge-reopens-2", "urn:s:2 bridge-reopens-3 v1 bridge-reopens-3",
+            "urn:s:3 ferry-resumes v1 ferry-resumes", "urn:s:4 ferry-resumes-2 v1 ferry-resumes-2",
+        ])
+        #expect(try newsroom.desk().show("en/bridge-reopens-2").status == .published)
+    }
+
     @Test("a bad line stops the import with its number, and nothing is written")
     func badLine() throws {
         let newsroom = try TestNewsroom("importbad")
         let file = NSTemporaryDirectory() + "newsdesk-bad-\(UUID().uuidString.prefix(6)).ndjson"
         try """
             {"uri": "urn:a", "language": "en", "headlines": [{"value": "Fine"}]}
+
             {"uri": "urn:b", "language": "en"}
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try newsroom.run(["import", file])
         #expect(result.status == 65, "\(result)")
-        #expect(result.stderr.contains("line 2"))
+        // The blank line counts: the message names the line as the file has it.
+        #expect(result.stderr.contains("line 3"), "\(result)")
         #expect(try newsroom.count("newsroom.edition") == 0)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NewsdeskCore
 import NewsdeskTestSupport
+import PostgresClient
 import Testing
 
 @Suite("What readers get")

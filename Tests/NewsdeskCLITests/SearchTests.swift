@@ -37,4 +37,26 @@ struct SearchTests {
         _ = try desk.createStory(NewStory(lang: "en", headline: "Secret heating plan"))
         #expect(try newsroom.json(SearchResults.self, ["search", "secret"]).items.isEmpty)
     }
+
+    @Test("where the words are found orders the results: headline, then lead, then body, newest first in each")
+    func tiers() throws {
+        let newsroom = try TestNewsroom("searchtiers")
+        let desk = try newsroom.desk()
+        func publish(_ headline: String, lead: String = "", body: String = "") throws -> Int64 {
+            var story = NewStory(lang: "en", headline: headline)
+            story.lead = lead
+            story.body = body
+            return try desk.publish(desk.createStory(story).reference).id
+        }
+        // Published oldest first, so that "newest first" and "best first" disagree.
+        let olderHeadline = try publish("Ferry timetable changes")
+        let inBody = try publish("Port news", body: "The ferry leaves at nine.")
+        let inLead = try publish("Harbour works", lead: "The ferry pier is closed.")
+        let newerHeadline = try publish("Ferry returns to the river")
+        let results = try newsroom.json(SearchResults.self, ["search", "ferry", "--lang", "en"])
+        #expect(results.items.map(\.editionID) == [newerHeadline, olderHeadline, inLead, inBody])
+        #expect(results.items.map(\.matchedIn) == ["headline", "headline", "lead", "body"])
+        let firstTwo = try newsroom.json(SearchResults.self, ["search", "ferry", "--lang", "en", "--limit", "2"])
+        #expect(firstTwo.items.map(\.editionID) == [newerHeadline, olderHeadline])
+    }
 }

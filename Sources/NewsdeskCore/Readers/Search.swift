@@ -5,7 +5,9 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Full-text search results, best first.
+/// Full-text search results, best first: editions with the words in their
+/// headline, then in their lead, then only in their body, and within each of
+/// those the newest first.
 public struct SearchResults: Codable, Sendable {
     public struct Hit: Codable, Sendable {
         public let editionID: Int64
@@ -13,6 +15,9 @@ public struct SearchResults: Codable, Sendable {
         public let lang: String
         public let slug: String
         public let headline: String
+        /// Where the words were found first: `headline`, `lead` or `body`.
+        public let matchedIn: String
+        /// PostgreSQL's cover-density rank of the match, weighted headline over lead over body.
         public let rank: Double
         public let publishedAt: Date
         public let localTime: LocalTime
@@ -25,6 +30,7 @@ public struct SearchResults: Codable, Sendable {
             case storyID = "story_id"
             case publishedAt = "published_at"
             case localTime = "local_time"
+            case matchedIn = "matched_in"
         }
     }
 

@@ -46,11 +46,15 @@ public struct TextField: Sendable {
         if raw.utf8.contains(0) { throw refusal("contains a NUL byte") }
         // The standard library's own NFC normaliser: Foundation's
         // precomposedStringWithCanonicalMapping is this, behind all of Foundation.
-        var text = String(decoding: raw.replacing("\r\n", with: "\n")._nfcCodeUnits, as: UTF8.self)
+        // (A bulk import cleans three fields a line, so the common cases skip work.)
+        let unixLineEnds = raw.utf8.contains(UInt8(ascii: "\r")) ? raw.replacing("\r\n", with: "\n") : raw
+        var text = String(decoding: unixLineEnds._nfcCodeUnits, as: UTF8.self)
         for scalar in text.unicodeScalars {
             if let problem = Self.problem(with: scalar, multiline: multiline) { throw refusal(problem) }
         }
-        if !multiline { text = String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
+        if !multiline, text.first?.isWhitespace == true || text.last?.isWhitespace == true {
+            text = String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        }
         if text.isEmpty && !mayBeEmpty { throw refusal("is empty") }
         if text.utf8.count > maximumBytes {
             throw refusal("is \(text.utf8.count) bytes long; the limit is \(maximumBytes) bytes")
@@ -63,7 +67,7 @@ public struct TextField: Sendable {
     }
 
     static func problem(with scalar: Unicode.Scalar, multiline: Bool) -> String? {
-        let hex = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        var hex: String { "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4) }
         switch scalar.value {
         case 0x0A, 0x09:
             return multiline ? nil : "contains a line break or tab; it must be one line"
