@@ -72,7 +72,7 @@ ensure_release_build() {
         touch "$newsdesk_root/Package.swift"
     fi
     # shellcheck disable=SC2046  # the flags are words on purpose
-    (cd "$newsdesk_root" && swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie \
+    (cd "$newsdesk_root" && swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie --disable-local-rpath \
         $(static_cxx_runtime_flags) --product newsdesk >&2) || {
         say "The build failed; see the messages above."; exit 70; }
 }
