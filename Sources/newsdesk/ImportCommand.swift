@@ -18,8 +18,9 @@ struct ImportCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
+        // Each document's fields are cleaned as its row is made (Importer.row).
         let text = try TextField(name: "file", maximumBytes: Int.max, multiline: true, mayBeEmpty: true)
-            .clean(bytes: try TextInput.readAll(file, field: "file"))
+            .text(bytes: try TextInput.readAll(file, field: "file"))
         let onTerminal = isatty(2) == 1
         let result = try Importer(connection: connection.connect()).load(text) { sent, total in
             guard onTerminal else { return }

@@ -32,12 +32,20 @@ public struct TextField: Sendable {
 
     /// Checks raw bytes (from a file or stdin) and returns the clean text.
     public func clean(bytes: [UInt8]) throws -> String {
+        try clean(text(bytes: bytes))
+    }
+
+    /// The bytes as text, refused when they hold a NUL or are not UTF-8, but
+    /// otherwise untouched: for a file whose fields are cleaned one by one
+    /// later (a bulk import), where normalising the whole file first would
+    /// only do the same work twice.
+    public func text(bytes: [UInt8]) throws -> String {
         guard !bytes.contains(0) else { throw refusal("contains a NUL byte") }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let offset = Self.firstInvalidUTF8Offset(bytes)
             throw refusal("is not valid UTF-8 (at byte \(offset)); save it as UTF-8 and try again")
         }
-        return try clean(text)
+        return text
     }
 
     /// Checks text and returns it in NFC, trimmed (single-line fields), with
