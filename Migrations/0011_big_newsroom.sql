@@ -75,16 +75,63 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Search (SPEC §6). Matches are ordered by where the words are found —
--- headline, then lead, then body — and, within each, newest first. Each
--- tier is one index-ordered query that stops after a page: for a word in
--- every story PostgreSQL walks the newest editions and stops after the
--- page; for a rare word it takes the few matches from a GIN index. Ranking
--- every match by ts_rank_cd instead meant reading every matching row, which
--- for a common word is most of the newsroom.
+-- headline, then lead, then body — and, within each, newest first, so a
+-- search can stop after a page instead of ranking every match (for a common
+-- word that was most of the newsroom). Each tier first looks among the
+-- newest editions, where a common word is found at once; only when they do
+-- not fill the page does it take every match from a GIN index, newest
+-- first, which is quick because then the word is rare. (Left to itself,
+-- the planner walked the newest editions for a word it had no statistics
+-- for, and read the whole language when the word was in none of them.)
 CREATE INDEX edition_headline_search ON newsroom.edition
     USING gin (to_tsvector(newsroom.search_config(lang), headline));
 CREATE INDEX edition_lead_search ON newsroom.edition
     USING gin (to_tsvector(newsroom.search_config(lang), lead));
+
+-- The ids of up to `wanted` visible editions in `language` whose words
+-- match `q` in the tier's place (1 headline, 2 lead, 3 body) and not in an
+-- earlier one, newest first.
+CREATE FUNCTION newsroom.search_tier(language text, q tsquery, tier integer, wanted integer) RETURNS bigint[]
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    -- How many of the newest editions of the language are looked at first.
+    recent constant integer := 2000;
+    -- The tier's condition on an edition e: in the GIN-indexed form for the
+    -- full search, and on the stored weighted vector (A headline, B lead,
+    -- C body: the same words) among the newest editions.
+    indexed text := (ARRAY[
+        'to_tsvector(newsroom.search_config(e.lang), e.headline) @@ $2',
+        'to_tsvector(newsroom.search_config(e.lang), e.lead) @@ $2 AND NOT ts_filter(e.search, ''{a}'') @@ $2',
+        'e.search @@ $2 AND NOT ts_filter(e.search, ''{a,b}'') @@ $2'])[tier];
+    stored text := (ARRAY[
+        'ts_filter(e.search, ''{a}'') @@ $2',
+        'ts_filter(e.search, ''{b}'') @@ $2 AND NOT ts_filter(e.search, ''{a}'') @@ $2',
+        'e.search @@ $2 AND NOT ts_filter(e.search, ''{a,b}'') @@ $2'])[tier];
+    found bigint[];
+BEGIN
+    EXECUTE format($sql$
+        SELECT array_agg(e.id ORDER BY e.published_at DESC, e.id DESC) FROM (
+            SELECT e.id, e.published_at FROM (
+                SELECT * FROM newsroom.edition e WHERE e.lang = $1 AND e.published_at IS NOT NULL
+                ORDER BY e.published_at DESC, e.id DESC LIMIT %s) e
+            WHERE newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s
+            ORDER BY e.published_at DESC, e.id DESC LIMIT $3) e
+        $sql$, recent, stored)
+    INTO found USING language, q, wanted;
+    IF coalesce(cardinality(found), 0) < wanted THEN
+        EXECUTE format($sql$
+            WITH matching AS MATERIALIZED (
+                SELECT e.id, e.published_at FROM newsroom.edition e
+                WHERE e.lang = $1 AND e.published_at IS NOT NULL
+                  AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s)
+            SELECT array_agg(m.id ORDER BY m.published_at DESC, m.id DESC) FROM (
+                SELECT * FROM matching ORDER BY published_at DESC, id DESC LIMIT $3) m
+            $sql$, indexed)
+        INTO found USING language, q, wanted;
+    END IF;
+    RETURN coalesce(found, '{}');
+END
+$$;
 
 CREATE OR REPLACE FUNCTION desk.search(query text, lang text DEFAULT NULL, max_items integer DEFAULT 20) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -92,50 +139,23 @@ DECLARE
     wanted integer := greatest(1, least(max_items, 200));
     language text;
     q tsquery;
+    tier integer;
     found_ids bigint[];
     language_hits integer;
     hit_ids bigint[] := '{}';
     hit_tiers integer[] := '{}';
 BEGIN
     FOR language IN SELECT l.tag FROM newsroom.language l WHERE search.lang IS NULL OR l.tag = search.lang LOOP
-        -- A variable, not an expression: each statement is planned with the
-        -- query's own words, so PostgreSQL knows how common they are.
         q := websearch_to_tsquery(newsroom.search_config(language), query);
-        CONTINUE WHEN numnode(q) = 0;
-
-        SELECT array_agg(h.id) INTO found_ids FROM (
-            SELECT e.id FROM newsroom.edition e
-            WHERE e.lang = language AND e.published_at IS NOT NULL
-              AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
-              AND to_tsvector(newsroom.search_config(e.lang), e.headline) @@ q
-            ORDER BY e.published_at DESC, e.id DESC LIMIT wanted) h;
-        hit_ids := hit_ids || coalesce(found_ids, '{}');
-        language_hits := coalesce(cardinality(found_ids), 0);
-        hit_tiers := hit_tiers || array_fill(1, ARRAY[language_hits]);
-        CONTINUE WHEN language_hits >= wanted;
-
-        SELECT array_agg(h.id) INTO found_ids FROM (
-            SELECT e.id FROM newsroom.edition e
-            WHERE e.lang = language AND e.published_at IS NOT NULL
-              AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
-              AND to_tsvector(newsroom.search_config(e.lang), e.lead) @@ q
-              AND NOT to_tsvector(newsroom.search_config(e.lang), e.headline) @@ q
-            ORDER BY e.published_at DESC, e.id DESC LIMIT wanted) h;
-        hit_ids := hit_ids || coalesce(found_ids, '{}');
-        hit_tiers := hit_tiers || array_fill(2, ARRAY[coalesce(cardinality(found_ids), 0)]);
-        language_hits := language_hits + coalesce(cardinality(found_ids), 0);
-        CONTINUE WHEN language_hits >= wanted;
-
-        SELECT array_agg(h.id) INTO found_ids FROM (
-            SELECT e.id FROM newsroom.edition e
-            WHERE e.lang = language AND e.published_at IS NOT NULL
-              AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
-              AND e.search @@ q
-              AND NOT to_tsvector(newsroom.search_config(e.lang), e.headline) @@ q
-              AND NOT to_tsvector(newsroom.search_config(e.lang), e.lead) @@ q
-            ORDER BY e.published_at DESC, e.id DESC LIMIT wanted) h;
-        hit_ids := hit_ids || coalesce(found_ids, '{}');
-        hit_tiers := hit_tiers || array_fill(3, ARRAY[coalesce(cardinality(found_ids), 0)]);
+        CONTINUE WHEN numnode(q) = 0;  -- only stop words
+        language_hits := 0;
+        FOR tier IN 1..3 LOOP
+            EXIT WHEN language_hits >= wanted;
+            found_ids := newsroom.search_tier(language, q, tier, wanted - language_hits);
+            hit_ids := hit_ids || found_ids;
+            hit_tiers := hit_tiers || array_fill(tier, ARRAY[cardinality(found_ids)]);
+            language_hits := language_hits + cardinality(found_ids);
+        END LOOP;
     END LOOP;
 
     RETURN (
