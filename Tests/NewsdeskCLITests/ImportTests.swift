@@ -92,6 +92,29 @@ struct ImportTests {
         #expect(try newsroom.desk().show("en/bridge-reopens-2").status == .published)
     }
 
+    @Test("in a big file (read on two threads) the first bad line is the one named, and nothing is written")
+    func badLinesInBigFile() throws {
+        let newsroom = try TestNewsroom("importbadbig")
+        func file(badLines: Set<Int>) throws -> String {
+            let lines = (1...3_000).map { number in
+                badLines.contains(number)
+                    ? #"{"uri": "urn:big:\#(number)", "language": "en"}"#
+                    : #"{"uri": "urn:big:\#(number)", "language": "en", "headlines": [{"value": "Story \#(number)"}]}"#
+            }
+            let path = NSTemporaryDirectory() + "newsdesk-badbig-\(UUID().uuidString.prefix(6)).ndjson"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        // Both in the second half, then one in each half: the earlier line is named either way.
+        for (bad, named) in [(Set([2_400, 2_900]), 2_400), (Set([700, 2_100]), 700)] {
+            let result = try newsroom.run(["import", try file(badLines: bad)])
+            #expect(result.status == 65, "\(result)")
+            #expect(result.stderr.contains("line \(named):"), "\(result)")
+        }
+        #expect(try newsroom.count("newsroom.edition") == 0)
+        #expect(try newsroom.json(ImportResult.self, ["import", try file(badLines: [])]).imported == 3_000)
+    }
+
     @Test("a bad line stops the import with its number, and nothing is written")
     func badLine() throws {
         let newsroom = try TestNewsroom("importbad")

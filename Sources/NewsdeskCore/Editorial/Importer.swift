@@ -96,10 +96,11 @@ public struct Importer {
         // Lines are split on the UTF-8 bytes: splitting the String itself would
         // break it into grapheme clusters first, and keep "\r\n" whole.
         let blank: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")]
-        let rows = try text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .enumerated()
             .filter { !$0.element.allSatisfy(blank.contains) }
-            .map { try Self.row($0.element, number: $0.offset + 1) }
+        // Decoding and checking the documents is most of the tool's own work on a big file.
+        let rows = try TwoThreads.map(lines) { try Self.row($0.element, number: $0.offset + 1) }
         return try connection.transaction { db in
             try db.executeScript(unsafeSQL: """
                 CREATE TEMP TABLE import_staging (
