@@ -53,10 +53,11 @@ extension DatabaseCommand {
             let logger = Logger(label: "newsdesk")
             var report = StatusReport()
             if case .embedded(let embedded) = connection.target {
+                // (Each look at the server's pid reads its pid file and signals it: once is enough.)
+                let pid = embedded.serverProcessID
                 report.embedded = EmbeddedReport(home: embedded.home, created: embedded.isCreated,
-                                                 running: embedded.serverProcessID != nil,
-                                                 pid: embedded.serverProcessID.map(Int.init))
-                guard embedded.serverProcessID != nil else { return try print(report) }
+                                                 running: pid != nil, pid: pid.map(Int.init))
+                guard pid != nil else { return try print(report) }
             }
             let db = try connection.connect(logger: logger)
             let server = db.server

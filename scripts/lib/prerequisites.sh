@@ -57,6 +57,15 @@ static_cxx_runtime_flags() {
     echo "-Xswiftc -Xclang-linker -Xswiftc -L$dir -Xswiftc -Xclang-linker -Xswiftc -static-libgcc"
 }
 
+# SwiftPM lists a build plugin's input files when it plans a build, and a new
+# migration file does not make it plan again: touching the manifest does.
+# $1 is the binary about to be rebuilt.
+replan_for_new_migrations() {
+    if [ -e "$1" ] && [ -n "$(cd "$newsdesk_root" && find Migrations -newer "$1" -print -quit 2>/dev/null)" ]; then
+        touch "$newsdesk_root/Package.swift"
+    fi
+}
+
 # Builds the release binary when it is missing or older than any source.
 # The Swift runtime is linked statically, so a command does not load a dozen
 # shared libraries, and the executable is not position-independent, so the
@@ -66,11 +75,7 @@ ensure_release_build() {
         return 0
     fi
     say "Building newsdesk (release) …"
-    # SwiftPM lists a build plugin's input files when it plans a build, and a
-    # new migration file does not make it plan again: touching the manifest does.
-    if [ -n "$(cd "$newsdesk_root" && find Migrations -newer "$release_binary" -print -quit 2>/dev/null)" ]; then
-        touch "$newsdesk_root/Package.swift"
-    fi
+    replan_for_new_migrations "$release_binary"
     # shellcheck disable=SC2046  # the flags are words on purpose
     (cd "$newsdesk_root" && swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie --disable-local-rpath \
         $(static_cxx_runtime_flags) --product newsdesk >&2) || {
