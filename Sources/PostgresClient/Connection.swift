@@ -29,39 +29,34 @@ public final class Connection {
     /// - Parameters:
     ///   - configuration: keyword/value pairs for `PQconnectdbParams`.
     ///   - applicationName: shown in `pg_stat_activity` unless the configuration names another.
-    public init(configuration: ConnectionConfiguration, applicationName: String = "newsdesk", logger: Logger) throws {
-        var parameters = configuration.parameters
-        parameters.insert(.init("fallback_application_name", applicationName), at: 0)
-        // The first dbname is expanded when it is a URI; it must come before the
-        // others so that what follows can override it.
-        if let uri = parameters.firstIndex(where: { $0.keyword == "dbname" }) {
-            parameters.insert(parameters.remove(at: uri), at: 0)
-        }
-        let keywords = parameters.map { strdup($0.keyword) } + [nil]
-        let values = parameters.map { strdup($0.value) } + [nil]
-        defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
-        }
-        let connection: OpaquePointer? = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keys in
-            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { vals in
-                PQconnectdbParams(keys.baseAddress, vals.baseAddress, 1)
-            }
+    public convenience init(configuration: ConnectionConfiguration, applicationName: String = "newsdesk", logger: Logger) throws {
+        let connection = configuration.withLibpqParameters(applicationName: applicationName) { keywords, values in
+            PQconnectdbParams(keywords, values, 1)
         }
         guard let connection else {
             throw PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
                                 message: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.trimmedMessage(PQerrorMessage(connection))
-            PQfinish(connection)
-            throw PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
-                                message: message.isEmpty ? "could not connect to the server" : message)
+            defer { PQfinish(connection) }
+            throw Self.connectionFailure(connection)
         }
+        self.init(established: connection, logger: logger)
+    }
+
+    /// Takes over a `PGconn` that has finished connecting (see ``PendingConnection``).
+    init(established connection: OpaquePointer, logger: Logger) {
         handle = connection
         self.logger = logger
         noticeSink = NoticeSink(logger: logger)
         PQsetNoticeReceiver(handle, noticeReceiver, Unmanaged.passUnretained(noticeSink).toOpaque())
+    }
+
+    /// The error for a connection that could not be made, in libpq's words.
+    static func connectionFailure(_ connection: OpaquePointer) -> PostgresError {
+        let message = trimmedMessage(PQerrorMessage(connection))
+        return PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
+                             message: message.isEmpty ? "could not connect to the server" : message)
     }
 
     deinit {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The libpq connection parameters for one connection, as keyword/value pairs
 /// handed to `PQconnectdbParams` (never interpolated into a conninfo string).
 ///
@@ -40,5 +46,31 @@ public struct ConnectionConfiguration: Sendable, Equatable {
         var copy = self
         copy.parameters.append(Parameter(keyword, value))
         return copy
+    }
+
+    /// Calls `body` with the NULL-terminated keyword and value arrays libpq's
+    /// `…Params` functions take, `fallback_application_name` first and the
+    /// first `dbname` (which may be a URI that libpq expands) before the rest,
+    /// so that what follows it can override it.
+    func withLibpqParameters<Result>(
+        applicationName: String,
+        _ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) -> Result
+    ) -> Result {
+        var parameters = self.parameters
+        parameters.insert(Parameter("fallback_application_name", applicationName), at: 0)
+        if let uri = parameters.firstIndex(where: { $0.keyword == "dbname" }) {
+            parameters.insert(parameters.remove(at: uri), at: 0)
+        }
+        let keywords = parameters.map { strdup($0.keyword) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        return keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keys in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { vals in
+                body(keys.baseAddress!, vals.baseAddress!)
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ struct ConnectionOptions: ParsableArguments {
     var target: DatabaseTarget { Environment.databaseTarget }
 
     func connect(logger: Logger = Logger(label: "newsdesk")) throws -> Connection {
-        try target.connect(as: login, environment: Environment.variables, logger: logger)
+        try target.connect(as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take())
     }
 }
 

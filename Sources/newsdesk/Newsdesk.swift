@@ -40,6 +40,8 @@ struct Newsdesk: ParsableCommand {
     /// Runs the command and turns every failure into a message on stderr and
     /// the documented exit code (see ``ErrorReport``).
     static func main() {
+        let arguments = movingLeadingLogin(Array(CommandLine.arguments.dropFirst()))
+        HeadStart.begin(arguments)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Environment.logLevel
@@ -53,7 +55,7 @@ struct Newsdesk: ParsableCommand {
             Glibc.exit(NewsdeskError.Category.badInput.rawValue)
         }
         do {
-            command = try parseAsRoot(movingLeadingLogin(Array(CommandLine.arguments.dropFirst())))
+            command = try parseAsRoot(arguments)
         } catch {
             exit(withError: error)
         }

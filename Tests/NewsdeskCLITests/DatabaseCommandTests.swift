@@ -32,6 +32,20 @@ struct DatabaseCommandTests {
         #expect(!again.stdout.contains("Applied"))
     }
 
+    @Test("a command connects while its command line is read, as the --as login wherever it is given")
+    func headStart() throws {
+        let database = try TestDatabase.create("cliheadstart")
+        var environment = database.environment
+        environment["NEWSDESK_LOG_LEVEL"] = "debug"
+        let user = try database.connect().query("SELECT current_user AS who")[0].decode("who", as: String.self)
+        for arguments in [["db", "status"], ["db", "status", "--as", user], ["--as", user, "db", "status"]] {
+            let result = try CommandLineTool.run(arguments, environment: environment)
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stderr.contains("head start used"), "\(arguments): \(result)")
+            #expect(result.stdout.contains("user \(user)"), "\(result)")
+        }
+    }
+
     @Test("db migrate refuses a database with a migration it does not know, with exit 1")
     func unknownNewer() throws {
         let database = try TestDatabase.create("clinewer")

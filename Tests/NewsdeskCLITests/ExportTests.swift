@@ -20,7 +20,7 @@ struct ExportTests {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, SharedFixtures.directory.path] + files
         let output = NSTemporaryDirectory() + "newsdesk-ninjs-\(UUID().uuidString.prefix(6)).out"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: output))
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         try process.run()
         while process.isRunning { usleep(20_000) }

@@ -130,7 +130,7 @@ struct FeedTests {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         let output = NSTemporaryDirectory() + "newsdesk-python-\(UUID().uuidString.prefix(6)).out"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: output))
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         try process.run()
         // Polled rather than waitUntilExit(), which needs a free dispatch thread.

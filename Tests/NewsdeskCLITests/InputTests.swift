@@ -20,7 +20,7 @@ struct InputTests {
             var arguments: [[UInt8]] = [Array("--headline".utf8), headline]
             if let body, !viaStdin {
                 let path = NSTemporaryDirectory() + "newsdesk-input-\(UUID().uuidString.prefix(8))"
-                FileManager.default.createFile(atPath: path, contents: Data(body))
+                precondition(FileManager.default.createFile(atPath: path, contents: Data(body)), "cannot write \(path)")
                 arguments += [Array("--body-file".utf8), Array(path.utf8)]
             } else if body != nil {
                 arguments += [Array("--body-file".utf8), Array("-".utf8)]

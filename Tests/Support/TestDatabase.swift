@@ -59,3 +59,23 @@ extension Logger {
         return logger
     }
 }
+
+extension Connection {
+    /// The server process of the session whose `application_name` is `name`,
+    /// once its start-up is done; waits up to ten seconds for it to appear.
+    public func serverProcess(ofSession name: String) throws -> Int? {
+        for _ in 0..<1000 {
+            let rows = try query("""
+                SELECT pid FROM pg_stat_activity WHERE application_name = \(name) AND state IS NOT NULL
+                """)
+            if let row = rows.first { return try row.decode("pid") }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    /// The server process serving this connection.
+    public func serverProcess() throws -> Int {
+        try query("SELECT pg_backend_pid() AS pid")[0].decode("pid")
+    }
+}

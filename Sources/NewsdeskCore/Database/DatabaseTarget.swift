@@ -24,14 +24,39 @@ public enum DatabaseTarget: Sendable {
         return .embedded(EmbeddedDatabase(home: EmbeddedDatabase.defaultHome(environment: environment), progress: progress))
     }
 
+    /// The connection parameters for acting as `login` (else `PGUSER`, else
+    /// the default user).
+    public func configuration(as login: String?, environment: [String: String]) -> ConnectionConfiguration {
+        switch self {
+        case .server(let configuration): login.map { configuration.with("user", $0) } ?? configuration
+        case .embedded(let database): database.configuration(user: login ?? environment["PGUSER"])
+        }
+    }
+
+    /// Starts connecting as `login` and returns at once, so that the server
+    /// sets the session up while newsdesk does other work; hand the result to
+    /// ``connect(as:environment:logger:headStart:)``. Nil when the embedded
+    /// database is not running (connecting starts it) or libpq cannot
+    /// connect this way.
+    public func startConnecting(as login: String?, environment: [String: String]) -> PendingConnection? {
+        if case .embedded(let database) = self, database.serverProcessID == nil { return nil }
+        return PendingConnection(configuration: configuration(as: login, environment: environment))
+    }
+
     /// Connects as `login` (else `PGUSER`, else the default user), starting
     /// the embedded database first when that is the target.
     ///
+    /// - Parameter headStart: a connection started earlier by
+    ///   ``startConnecting(as:environment:)``; used when it was started for the
+    ///   same server and user and got through, else closed.
     /// - Throws: ``NewsdeskError`` `.unavailable` when no connection can be made.
-    public func connect(as login: String?, environment: [String: String], logger: Logger) throws -> Connection {
+    public func connect(
+        as login: String?, environment: [String: String], logger: Logger, headStart: PendingConnection? = nil
+    ) throws -> Connection {
+        let configured = configuration(as: login, environment: environment)
         switch self {
-        case .server(let configuration):
-            let configured = login.map { configuration.with("user", $0) } ?? configuration
+        case .server:
+            if let connection = Self.claim(headStart, for: configured, logger: logger) { return connection }
             do {
                 return try Connection(configuration: configured, logger: logger)
             } catch let error as PostgresError {
@@ -42,20 +67,42 @@ public enum DatabaseTarget: Sendable {
                     """)
             }
         case .embedded(let database):
-            let user = login ?? environment["PGUSER"]
             try database.ensureReady(logger: logger)
+            if let connection = Self.claim(headStart, for: configured, logger: logger) { return connection }
             do {
-                return try Connection(configuration: database.configuration(user: user), logger: logger)
+                return try Connection(configuration: configured, logger: logger)
             } catch let error as PostgresError where error.kind == .connectionFailed {
                 // The server may have stopped since we looked (a stale pid file,
                 // a crash): start it once more, then report what remains.
                 try database.start(logger: logger)
                 do {
-                    return try Connection(configuration: database.configuration(user: user), logger: logger)
+                    return try Connection(configuration: configured, logger: logger)
                 } catch let error as PostgresError {
                     throw NewsdeskError(.unavailable, "Cannot connect to the embedded database: \(error.message)")
                 }
             }
+        }
+    }
+
+    /// The head start's connection, when it was started with `configuration`
+    /// and got through. Otherwise nil, and the caller connects afresh: a
+    /// failure is then reported (and the embedded database restarted) the
+    /// usual way, so the head start's own error is not needed.
+    private static func claim(
+        _ headStart: PendingConnection?, for configuration: ConnectionConfiguration, logger: Logger
+    ) -> Connection? {
+        guard let headStart else { return nil }
+        guard headStart.configuration == configuration else {
+            logger.debug("head start not used: it was started for another server or user")
+            return nil
+        }
+        do {
+            let connection = try headStart.finish(logger: logger)
+            logger.debug("head start used: connected while the command line was read")
+            return connection
+        } catch {
+            logger.debug("head start not used: \(error)")
+            return nil
         }
     }
 }
