@@ -26,10 +26,12 @@ enum HeadStart {
     ]
 
     /// Starts connecting for the command `arguments` name, as the `--as` login
-    /// among them, unless the command surely does not connect.
+    /// among them, unless the command surely does not take this connection:
+    /// help, `db start` and `db stop`, and `demo` (which connects as several
+    /// staff of its own).
     static func begin(_ arguments: [String]) {
         let words = arguments.prefix { $0 != "--" }
-        guard let first = words.first, first != "help",
+        guard let first = words.first, !["help", "demo"].contains(first),
               !words.contains(where: informational.contains),
               !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
         else { return }
