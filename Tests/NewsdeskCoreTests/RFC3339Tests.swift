@@ -33,6 +33,26 @@ struct RFC3339Tests {
     }
 }
 
+extension RFC3339Tests {
+    @Test("the calendar matches the C library's from year 1 to 9999, and reads back")
+    func calendarAgreesWithGlibc() throws {
+        var generator = SystemRandomNumberGenerator()
+        // 0001-01-01 to 9999-12-31, and every day around 1970 and around leap days.
+        let edges: [Int64] = Array(-800...800).map { $0 * 86_400 + 43_210 } + [951_782_400, 951_868_799, 4_107_542_400]
+        let randomSeconds = (0..<2_000).map { _ in Int64.random(in: -62_135_596_800...253_402_300_799, using: &generator) }
+        for seconds in edges + randomSeconds {
+            var time = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&time, &parts)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                                  parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec)
+            let text = RFC3339.string(from: Date(timeIntervalSince1970: Double(seconds)))
+            #expect(text == expected)
+            #expect(RFC3339.date(from: text)?.timeIntervalSince1970 == Double(seconds), "\(text)")
+        }
+    }
+}
+
 @Suite("Reading RFC 3339 timestamps")
 struct RFC3339ParsingTests {
     @Test("what we write reads back to the microsecond", arguments: [0.0, 1_698_327_780.123456, -0.5, 4_102_444_799.999999])
