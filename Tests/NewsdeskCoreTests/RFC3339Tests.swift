@@ -34,7 +34,7 @@ struct RFC3339Tests {
 }
 
 extension RFC3339Tests {
-    @Test("the calendar matches the C library's from year 1 to 9999, and reads back")
+    @Test("the calendar and weekdays match the C library's from year 1 to 9999, and read back")
     func calendarAgreesWithGlibc() throws {
         var generator = SystemRandomNumberGenerator()
         // 0001-01-01 to 9999-12-31, and every day around 1970 and around leap days.
@@ -49,6 +49,13 @@ extension RFC3339Tests {
             let text = RFC3339.string(from: Date(timeIntervalSince1970: Double(seconds)))
             #expect(text == expected)
             #expect(RFC3339.date(from: text)?.timeIntervalSince1970 == Double(seconds), "\(text)")
+            var rss = [UInt8](repeating: 0, count: 64)
+            let length = rss.withUnsafeMutableBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    strftime($0.baseAddress, $0.count, "%a, %d %b %Y %H:%M:%S +0000", &parts)  // C locale: English names
+                }
+            }
+            #expect(FeedFormats.rfc822(Date(timeIntervalSince1970: Double(seconds))) == String(decoding: rss.prefix(length), as: UTF8.self))
         }
     }
 }

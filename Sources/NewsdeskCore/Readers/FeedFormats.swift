@@ -81,13 +81,12 @@ public enum FeedFormats {
     /// `Thu, 26 Oct 2023 13:43:00 +0000`, as RSS 2.0 wants, in English
     /// whatever the locale (hand-written for the same start-up reason as ``RFC3339``).
     public static func rfc822(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let utc = RFC3339.utc(Int64(date.timeIntervalSince1970.rounded(.down)))
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let time = utc.secondOfDay
+        return "\(days[Int(utc.weekday)]), \(two(utc.day)) \(months[Int(utc.month - 1)]) \(utc.year) "
+            + "\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)) +0000"
     }
 }

@@ -22,14 +22,13 @@ public enum RFC3339 {
             seconds -= 1
             fraction += 1_000_000
         }
-        let (days, secondOfDay) = Int64(seconds).quotientAndRemainder(dividingBy: 86_400)
-        let (day, time) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
-        let (year, month, dayOfMonth) = civil(fromDays: day)
+        let utc = utc(seconds)
         func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))"
+        let time = utc.secondOfDay
+        var text = "\(pad(utc.year, 4))-\(pad(utc.month, 2))-\(pad(utc.day, 2))"
             + "T\(pad(time / 3600, 2)):\(pad(time / 60 % 60, 2)):\(pad(time % 60, 2))"
         if fraction != 0 { text += "." + pad(fraction, 6) }
         return text + "Z"
@@ -38,6 +37,19 @@ public enum RFC3339 {
     // Calendar arithmetic by hand (the proleptic Gregorian calendar, as
     // PostgreSQL uses) rather than glibc's gmtime_r and timegm, which read
     // /etc/localtime on their first call in every process.
+
+    /// The UTC date, time of day (in seconds) and weekday (0 is Sunday) of
+    /// `seconds` after 1970-01-01T00:00:00Z.
+    static func utc(_ seconds: Int64) -> (year: Int64, month: Int64, day: Int64, secondOfDay: Int64, weekday: Int64) {
+        var (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        if secondOfDay < 0 {
+            days -= 1
+            secondOfDay += 86_400
+        }
+        let (year, month, day) = civil(fromDays: days)
+        let weekday = ((days + 4) % 7 + 7) % 7  // 1970-01-01 was a Thursday
+        return (year, month, day, secondOfDay, weekday)
+    }
 
     /// Year, month and day of the day `days` after 1970-01-01.
     static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
