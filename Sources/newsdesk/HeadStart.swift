@@ -21,7 +21,9 @@ enum HeadStart {
     private static let freshFor = 1.0
 
     /// Arguments after which nothing connects: help, the version, completion scripts.
-    private static let informational: Set<String> = [
+    /// (Arrays, not sets: this runs before the connection starts, and the
+    /// first use of a hashed collection costs more than a few comparisons.)
+    private static let informational = [
         "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help",
     ]
 

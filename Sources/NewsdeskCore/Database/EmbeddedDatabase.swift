@@ -70,12 +70,26 @@ public struct EmbeddedDatabase: Sendable {
 
     /// The server's process id when it is running.
     public var serverProcessID: Int32? {
-        guard let text = try? String(contentsOfFile: clusterPath + "/postmaster.pid", encoding: .utf8),
-              let pid = Int32(text.prefix(while: { $0 != "\n" })), pid > 0
+        guard let pid = Self.firstLine(ofFile: clusterPath + "/postmaster.pid").flatMap(Int32.init), pid > 0
         else { return nil }
         // EPERM: alive, but owned by another user (the server user when we are root).
         guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
         return access(socketPath, F_OK) == 0 ? pid : nil
+    }
+
+    /// The first line of a small file, nil when it cannot be read. With
+    /// read(2) rather than Foundation: every command looks at the pid file
+    /// and the schema marker, the pid file before it starts connecting, and
+    /// Foundation's file reading costs more on its first use in a process
+    /// than the whole look.
+    static func firstLine(ofFile path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count].prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
     }
 
     /// How to connect to it as `user` (the superuser when nil).
@@ -92,7 +106,7 @@ public struct EmbeddedDatabase: Sendable {
     /// usual case (running and migrated) costs two file reads and no process.
     public func ensureReady(logger: Logger) throws {
         if serverProcessID != nil,
-           (try? String(contentsOfFile: schemaMarkerPath, encoding: .utf8)) == Migration.latestIdentifier {
+           Self.firstLine(ofFile: schemaMarkerPath) == Migration.latestIdentifier {
             return
         }
         try start(logger: logger)
