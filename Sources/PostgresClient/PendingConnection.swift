@@ -15,8 +15,16 @@ import Darwin
 /// other work. ``finish(logger:)`` waits for the rest and hands over the
 /// ``Connection``.
 ///
-/// It moves between threads but is used by one at a time: whoever finishes it
-/// owns the connection.
+/// ```swift
+/// let pending = PendingConnection(configuration: configuration)   // returns at once
+/// let arguments = parse(CommandLine.arguments)                    // meanwhile the server works
+/// let connection = try pending?.finish(logger: logger) ?? Connection(configuration: configuration, logger: logger)
+/// ```
+///
+/// `@unchecked Sendable` because libpq lets a `PGconn` move between threads as
+/// long as one thread uses it at a time: a pending connection is handed over
+/// (through a lock, by whoever keeps it) and used by the one thread that
+/// finishes it, which then owns the ``Connection``.
 public final class PendingConnection: @unchecked Sendable {
     /// What the connection was started with: a caller that wants something
     /// else connects afresh.
