@@ -13,6 +13,8 @@ import Synchronization
 /// and user, got through, and is fresh; otherwise it is closed and the command
 /// connects as before, so a wrong guess here costs time, never correctness.
 enum HeadStart {
+    /// Where the connection waits for its command: swift-argument-parser makes
+    /// the command values, so it cannot be handed to them directly.
     private static let pending = Mutex<PendingConnection?>(nil)
 
     /// Older than this, a connection is not trusted to be alive any more (a
