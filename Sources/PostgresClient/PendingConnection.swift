@@ -30,7 +30,7 @@ public final class PendingConnection: @unchecked Sendable {
     /// else connects afresh.
     public let configuration: ConnectionConfiguration
     /// When it was started, in seconds of `CLOCK_MONOTONIC`.
-    public let startedAt: Double
+    private let startedAt: Double
     private let handle: OpaquePointer
     private var status: PostgresPollingStatusType
     private var finished = false

@@ -26,7 +26,7 @@ public enum DatabaseTarget: Sendable {
 
     /// The connection parameters for acting as `login` (else `PGUSER`, else
     /// the default user).
-    public func configuration(as login: String?, environment: [String: String]) -> ConnectionConfiguration {
+    func configuration(as login: String?, environment: [String: String]) -> ConnectionConfiguration {
         switch self {
         case .server(let configuration): login.map { configuration.with("user", $0) } ?? configuration
         case .embedded(let database): database.configuration(user: login ?? environment["PGUSER"])
