@@ -10,11 +10,21 @@ struct TamperingTests {
         case changeDetail, deleteRow, insertRow, swapRows, recomputeChain
     }
 
-    /// Runs `sql` as the superuser with triggers disabled, as an attacker with full access would.
+    /// Runs `sql` as the superuser with the log's guard switched off, as an
+    /// attacker with full access would: the DDL record first (ALTER EVENT
+    /// TRIGGER is itself never recorded), then the append-only trigger, which
+    /// fires even under session_replication_role = replica.
     static func tamper(_ connection: Connection, _ sql: String) throws {
         try connection.transaction { db in
-            try db.execute("SET LOCAL session_replication_role = replica")
+            try db.executeScript(unsafeSQL: """
+                ALTER EVENT TRIGGER newsroom_ddl_is_recorded DISABLE;
+                ALTER TABLE newsroom.audit_event DISABLE TRIGGER audit_event_is_append_only;
+                """)
             try db.executeScript(unsafeSQL: sql)
+            try db.executeScript(unsafeSQL: """
+                ALTER TABLE newsroom.audit_event ENABLE ALWAYS TRIGGER audit_event_is_append_only;
+                ALTER EVENT TRIGGER newsroom_ddl_is_recorded ENABLE;
+                """)
         }
     }
 

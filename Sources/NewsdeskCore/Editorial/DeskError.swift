@@ -38,6 +38,16 @@ enum DeskError {
             return NewsdeskError(.refused, error.message + (error.hint.map { " " + $0 } ?? ""))
         case .badInput:
             return NewsdeskError(.badInput, error.message)
+        case .checkViolation:
+            // The database's own text rules (0012_gatekeeping.sql), reached only
+            // when text passed no TextField check first (a library caller, an
+            // import): each constraint is named after its field.
+            guard let constraint = error.constraint, constraint.hasSuffix("_is_clean_text") else { return error }
+            let field = constraint.dropLast("_is_clean_text".count).replacing("_", with: " ")
+            return NewsdeskError(.badInput, """
+                \(field): the newsroom does not store this text: it holds control, bidirectional, invisible or \
+                non-character code points, is not in Unicode NFC, or (for a photo) is not an http(s) address.
+                """)
         case .versionConflict:
             struct Detail: Decodable {
                 let version: Int

@@ -1,0 +1,822 @@
+-- The database as the only gatekeeper (SPEC §3, §4, §7).
+--
+-- 1. Nothing that runs with the owner's rights reads, calls or resolves an
+--    object a caller can create: import takes its rows as an argument
+--    instead of reading the caller's temporary table.
+-- 2. The owner of the newsroom's tables and functions has no power over
+--    roles. Staff logins are made, switched off and their sessions ended by
+--    a separate role, newsdesk_gatekeeper, through four narrow functions in
+--    schema `logins` that only the owner may call.
+-- 3. Plain SQL cannot slip past the audit log: a write made as the owner by
+--    anyone but a staff login inside a desk function is recorded, the audit
+--    triggers fire even under session_replication_role = replica, TRUNCATE
+--    and DDL on the newsroom's schemas are recorded.
+-- 4. One open transaction cannot freeze the newsroom: staff logins have
+--    bounded timeouts, desk functions wait at most five seconds for a lock,
+--    and a staff session that sits on a lock others need is ended.
+-- 5. The text rules hold for every path, psql and the superuser included:
+--    CHECK constraints on every column people type into.
+-- 6. Smaller rules: reporters do not edit translations, a withdrawn update is
+--    not translated, translators manage their own translated updates, a
+--    deactivated login's sessions end, photos are web addresses.
+
+-- Roles ---------------------------------------------------------------------------
+
+-- Roles belong to the whole cluster, and another newsroom database may be
+-- migrating at this moment: each change is made only when it is missing, and
+-- a concurrent one is accepted once it shows.
+DO $$
+DECLARE
+    step record;
+    done boolean;
+BEGIN
+    BEGIN
+        -- Creates, enables and disables staff logins; nothing else.
+        CREATE ROLE newsdesk_gatekeeper NOLOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
+    FOR step IN SELECT * FROM (VALUES
+        ($q$SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = 'newsdesk_gatekeeper'$q$,
+         'ALTER ROLE newsdesk_gatekeeper CREATEROLE'),
+        ($q$SELECT NOT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = 'newsdesk_owner'$q$,
+         'ALTER ROLE newsdesk_owner NOCREATEROLE'),
+        -- To end the sessions of a deactivated or stuck login, and to see how long they have been idle.
+        ($q$SELECT pg_catalog.pg_has_role('newsdesk_gatekeeper', 'pg_signal_backend', 'MEMBER')$q$,
+         'GRANT pg_signal_backend TO newsdesk_gatekeeper'),
+        ($q$SELECT pg_catalog.pg_has_role('newsdesk_gatekeeper', 'pg_read_all_stats', 'MEMBER')$q$,
+         'GRANT pg_read_all_stats TO newsdesk_gatekeeper')
+    ) AS s (done, change) LOOP
+        EXECUTE step.done INTO done;
+        CONTINUE WHEN done;
+        BEGIN
+            EXECUTE step.change;
+        EXCEPTION WHEN OTHERS THEN
+            EXECUTE step.done INTO done;
+            IF NOT done THEN
+                RAISE;
+            END IF;
+        END;
+    END LOOP;
+END
+$$;
+
+-- Staff logins ------------------------------------------------------------------------
+
+CREATE SCHEMA logins AUTHORIZATION newsdesk_gatekeeper;
+COMMENT ON SCHEMA logins IS 'Staff logins: made, switched on and off, their sessions ended. Only the owner calls these.';
+REVOKE ALL ON SCHEMA logins FROM PUBLIC;
+GRANT USAGE ON SCHEMA logins TO newsdesk_owner;
+
+-- What every staff login is held to, whatever its session sets: an open
+-- transaction cannot sit on locks for ever, nor a statement run for ever.
+CREATE FUNCTION logins.session_limits() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['lock_timeout=5s', 'statement_timeout=2min', 'idle_in_transaction_session_timeout=30s']
+$$;
+
+-- Why `login` cannot be a staff login, or NULL when it can: a name of the
+-- newsroom's pattern and, when the role exists already (another newsroom
+-- database of the cluster made it), one with no powers of its own: no
+-- attribute, no membership but newsdesk_staff, owning and granted nothing.
+CREATE FUNCTION logins.refusal(login text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    existing pg_catalog.pg_roles;
+BEGIN
+    IF login IS NULL OR login !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
+        RETURN format('"%s" must be lower-case Latin letters, digits and _ (up to 63), starting with a letter.', login);
+    END IF;
+    IF starts_with(login, 'pg_') OR starts_with(login, 'newsdesk_') THEN
+        RETURN format('%s is a name kept for the database''s own roles.', login);
+    END IF;
+    SELECT * INTO existing FROM pg_catalog.pg_roles r WHERE r.rolname = login;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    -- A staff login of the cluster already (its temporary tables make it
+    -- own things for a while) needs only the first two checks.
+    IF existing.rolsuper OR existing.rolcreaterole OR existing.rolcreatedb OR existing.rolbypassrls OR existing.rolreplication
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                  WHERE m.member = existing.oid AND m.roleid <> 'newsdesk_staff'::pg_catalog.regrole)
+       OR NOT pg_catalog.pg_has_role(existing.oid, 'newsdesk_staff', 'MEMBER') AND EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d
+                  WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.refobjid = existing.oid
+                    AND d.deptype IN ('o', 'a', 'r')) THEN
+        RETURN format('%s is a database role with powers of its own; staff log in with roles made for them.', login);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Runs `change` unless `done` (a query returning a boolean) already holds;
+-- when a concurrent session made the same change first, accepts it.
+CREATE FUNCTION logins.change_once(done text, change text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    finished boolean;
+BEGIN
+    EXECUTE done INTO finished;
+    IF finished THEN
+        RETURN;
+    END IF;
+    BEGIN
+        EXECUTE change;
+    EXCEPTION WHEN OTHERS THEN
+        EXECUTE done INTO finished;
+        IF NOT finished THEN
+            RAISE;
+        END IF;
+    END;
+END
+$$;
+
+-- Lets `login` log in as staff: LOGIN, membership of newsdesk_staff (which
+-- may call the desk functions and nothing else) and the session limits.
+-- Creates the role when it does not exist.
+CREATE FUNCTION logins.admit(login text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    problem text := logins.refusal(login);
+    setting text;
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'login: ' || problem;
+    END IF;
+    BEGIN
+        EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION', login);
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;
+    END;
+    PERFORM logins.change_once(format('SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = %L', login),
+                               format('ALTER ROLE %I LOGIN', login));
+    PERFORM logins.change_once(format('SELECT pg_catalog.pg_has_role(%L, ''newsdesk_staff'', ''MEMBER'')', login),
+                               format('GRANT newsdesk_staff TO %I', login));
+    FOREACH setting IN ARRAY logins.session_limits() LOOP
+        PERFORM logins.change_once(
+            format('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s
+                                   WHERE s.setrole = %L::pg_catalog.regrole AND s.setdatabase = 0 AND %L = ANY (s.setconfig))',
+                   login, setting),
+            format('ALTER ROLE %I SET %s TO %L', login, split_part(setting, '=', 1), split_part(setting, '=', 2)));
+    END LOOP;
+END
+$$;
+
+-- Stops `login` logging in and ends its open sessions in every database.
+-- Returns how many sessions were ended.
+CREATE FUNCTION logins.shut_out(login text) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    problem text := logins.refusal(login);
+    ended integer;
+BEGIN
+    IF problem IS NOT NULL OR NOT pg_catalog.pg_has_role(login, 'newsdesk_staff', 'MEMBER') THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('login: %s', coalesce(problem, login || ' is not a staff login.'));
+    END IF;
+    PERFORM logins.change_once(format('SELECT NOT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = %L', login),
+                               format('ALTER ROLE %I NOLOGIN', login));
+    SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid)) INTO ended
+    FROM pg_catalog.pg_stat_activity a WHERE a.usename = login AND a.pid <> pg_catalog.pg_backend_pid();
+    RETURN ended;
+END
+$$;
+
+-- Ends the session that holds transaction `holder` when it is a staff login
+-- (never an operator or superuser) sitting on it: idle inside the
+-- transaction for five seconds, or in one transaction for five minutes.
+-- Desk functions call this when a lock they need is not released in time,
+-- so one person's open transaction cannot stop everyone's work. True when a
+-- session was ended.
+CREATE FUNCTION logins.end_stuck_holder(holder xid) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    stuck integer;
+BEGIN
+    SELECT a.pid INTO stuck
+    FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+    JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
+    WHERE l.locktype = 'transactionid' AND l.transactionid = holder AND l.mode = 'ExclusiveLock' AND l.granted
+      AND a.pid <> pg_catalog.pg_backend_pid()
+      AND NOT r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'newsdesk_staff', 'MEMBER')
+      AND NOT pg_catalog.pg_has_role(r.oid, 'newsdesk_owner', 'MEMBER')
+      AND ((a.state LIKE 'idle in transaction%' AND a.state_change < pg_catalog.clock_timestamp() - interval '5 seconds')
+           OR a.xact_start < pg_catalog.clock_timestamp() - interval '5 minutes');
+    IF stuck IS NULL THEN
+        RETURN false;
+    END IF;
+    RETURN pg_catalog.pg_terminate_backend(stuck);
+END
+$$;
+
+DO $$
+DECLARE
+    item regprocedure;
+BEGIN
+    FOR item IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'logins'::regnamespace LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO newsdesk_gatekeeper', item);
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', item);
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', item);
+    END LOOP;
+END
+$$;
+GRANT EXECUTE ON FUNCTION logins.admit(text), logins.shut_out(text), logins.end_stuck_holder(xid), logins.refusal(text)
+    TO newsdesk_owner;
+
+-- Staff logins made before this migration get the session limits too.
+DO $$
+DECLARE
+    person text;
+BEGIN
+    FOR person IN SELECT s.login FROM newsroom.staff s
+                  WHERE s.active AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = s.login)
+                    AND logins.refusal(s.login) IS NULL LOOP
+        PERFORM logins.admit(person);
+    END LOOP;
+END
+$$;
+
+-- Staff actions, through the gatekeeper -------------------------------------------------
+
+CREATE OR REPLACE FUNCTION desk.staff_add(login text, roles text[], names jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    problem text;
+BEGIN
+    IF NOT newsroom.actor_is('admin') THEN
+        RETURN newsroom.refusal('staff.add', 'admin', 'Adding staff needs the admin role.');
+    END IF;
+    problem := logins.refusal(login);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'login: ' || problem;
+    END IF;
+    PERFORM newsroom.check_roles(roles);
+    IF EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = staff_add.login) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('%s is already on the staff; use staff grant to add a role.', login);
+    END IF;
+    INSERT INTO newsroom.staff (login, names) VALUES (staff_add.login, coalesce(names, '{}'));
+    INSERT INTO newsroom.staff_role (login, role) SELECT staff_add.login, r FROM unnest(roles) AS r ON CONFLICT DO NOTHING;
+    PERFORM logins.admit(login);
+    PERFORM newsroom.audit('staff.add', NULL, NULL, NULL, jsonb_build_object('after', newsroom.staff_document(login)));
+    RETURN newsroom.staff_document(login);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION desk.staff_grant(login text, role text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    before jsonb;
+    member newsroom.staff;
+BEGIN
+    IF NOT newsroom.actor_is('admin') THEN
+        RETURN newsroom.refusal('staff.grant', 'admin', 'Granting roles needs the admin role.');
+    END IF;
+    PERFORM newsroom.check_roles(ARRAY[role]);
+    member := newsroom.staff_member(login);
+    IF NOT member.active THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('%s is deactivated: a role for them would never be used.', login);
+    END IF;
+    before := newsroom.staff_document(login);
+    INSERT INTO newsroom.staff_role (login, role) VALUES (staff_grant.login, staff_grant.role) ON CONFLICT DO NOTHING;
+    PERFORM newsroom.audit('staff.grant', NULL, NULL, NULL,
+        jsonb_build_object('before', before, 'after', newsroom.staff_document(login)));
+    RETURN newsroom.staff_document(login);
+END
+$$;
+
+-- Someone leaves: their login stops working and their open sessions end;
+-- their work and history stay.
+CREATE OR REPLACE FUNCTION desk.staff_deactivate(login text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    member newsroom.staff;
+    ended integer;
+BEGIN
+    IF NOT newsroom.actor_is('admin') THEN
+        RETURN newsroom.refusal('staff.deactivate', 'admin', 'Deactivating staff needs the admin role.');
+    END IF;
+    member := newsroom.staff_member(login);
+    IF NOT member.active THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('%s is already deactivated.', login);
+    END IF;
+    UPDATE newsroom.staff s SET active = false WHERE s.login = staff_deactivate.login;
+    ended := logins.shut_out(login);
+    PERFORM newsroom.audit('staff.deactivate', NULL, NULL, NULL, jsonb_build_object('login', login, 'sessions_ended', ended));
+    RETURN newsroom.staff_document(login);
+END
+$$;
+
+-- Import: rows as an argument ---------------------------------------------------------
+
+-- One document of an import, as `newsdesk import` stages it.
+CREATE TYPE desk.import_row AS (
+    line integer, uri text, lang text, slug text, headline text, lead text, body text, status text,
+    published_at timestamptz, updated_at timestamptz, embargo_until timestamptz, subjects text[]
+);
+
+-- A document that will become a new story, with the ids and slug it gets.
+CREATE TYPE newsroom.import_plan AS (
+    line integer, uri text, lang text, headline text, lead text, body text, status text,
+    published_at timestamptz, updated_at timestamptz, embargo_until timestamptz, subjects text[],
+    story_id bigint, edition_id bigint, slug text, slug_use bigint
+);
+
+DROP FUNCTION desk.import_staged();
+
+-- Imports `staged` (the caller reads its own staging table into the
+-- argument, with its own rights; nothing here reads an object the caller
+-- made). Editors and admins only: imported editions may be published. The
+-- first line of each uri counts; a uri imported before, or exported from
+-- this very newsroom, is skipped. Set-based: stories, editions, slugs,
+-- revisions and tags in a statement each; only a slug that is taken
+-- already (or used twice) goes through newsroom.claim_slug() one at a time.
+CREATE FUNCTION desk.import_editions(staged desk.import_row[]) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    site text := (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url');
+    story_ids regclass := pg_get_serial_sequence('newsroom.story', 'id');
+    edition_ids regclass := pg_get_serial_sequence('newsroom.edition', 'id');
+    documents integer;
+    plan newsroom.import_plan[];
+    imported integer;
+    first_uses integer;
+    claimed integer;
+    unknown record;
+    taken record;
+    late_ids bigint[] := '{}';
+    late_slugs text[] := '{}';
+BEGIN
+    IF NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('edition.import', 'editor', 'Importing editions needs the editor or admin role.');
+    END IF;
+    SELECT count(DISTINCT s.uri) INTO documents FROM unnest(staged) s;
+
+    SELECT coalesce(array_agg(ROW(d.line, d.uri, d.lang, d.headline, d.lead, d.body, d.status, d.published_at,
+                                  d.updated_at, d.embargo_until, d.subjects, nextval(story_ids), nextval(edition_ids),
+                                  d.slug, d.slug_use)::newsroom.import_plan ORDER BY d.line), '{}')
+    INTO plan
+    FROM (SELECT f.*, row_number() OVER (PARTITION BY f.lang, f.slug ORDER BY f.line) AS slug_use
+          FROM (SELECT DISTINCT ON (s.uri) s.line, s.uri, s.lang, coalesce(nullif(s.slug, ''), 'story') AS slug,
+                       s.headline, s.lead, s.body, s.status, s.published_at, s.updated_at, s.embargo_until, s.subjects
+                FROM unnest(staged) s ORDER BY s.uri, s.line) f
+          WHERE NOT EXISTS (SELECT 1 FROM newsroom.edition_import i WHERE i.uri = f.uri)
+            AND NOT (starts_with(f.uri, site || '/editions/')
+                     AND substr(f.uri, length(site) + 11) ~ '^[0-9]{1,18}$'
+                     AND EXISTS (SELECT 1 FROM newsroom.edition x WHERE x.id = substr(f.uri, length(site) + 11)::bigint))) d;
+    SELECT count(*), count(*) FILTER (WHERE p.slug_use = 1) INTO imported, first_uses FROM unnest(plan) p;
+
+    SELECT p.line, p.lang INTO unknown FROM unnest(plan) p
+    WHERE NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = p.lang) ORDER BY p.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('line %s: language "%s" is not one this newsroom publishes in.', unknown.line, unknown.lang);
+    END IF;
+
+    -- Slugs: every first use of a free slug in one statement, the rest one by one.
+    WITH first_claims AS (
+        INSERT INTO newsroom.edition_slug (lang, slug, edition_id)
+        SELECT p.lang, p.slug, p.edition_id FROM unnest(plan) p WHERE p.slug_use = 1
+        ON CONFLICT DO NOTHING
+        RETURNING 1)
+    SELECT count(*) INTO claimed FROM first_claims;
+    FOR taken IN
+        SELECT p.lang, p.slug, p.edition_id FROM unnest(plan) p
+        WHERE p.slug_use > 1
+           OR (claimed < first_uses AND NOT EXISTS (
+                  SELECT 1 FROM newsroom.edition_slug s
+                  WHERE s.lang = p.lang AND s.slug = p.slug AND s.edition_id = p.edition_id))
+        ORDER BY p.line
+    LOOP
+        late_ids := late_ids || taken.edition_id;
+        late_slugs := late_slugs || newsroom.claim_slug(taken.lang, taken.slug, taken.edition_id);
+    END LOOP;
+    IF cardinality(late_ids) > 0 THEN
+        SELECT array_agg(ROW(p.line, p.uri, p.lang, p.headline, p.lead, p.body, p.status, p.published_at, p.updated_at,
+                             p.embargo_until, p.subjects, p.story_id, p.edition_id, coalesce(l.slug, p.slug),
+                             p.slug_use)::newsroom.import_plan ORDER BY p.line)
+        INTO plan
+        FROM unnest(plan) p LEFT JOIN unnest(late_ids, late_slugs) AS l (edition_id, slug) ON l.edition_id = p.edition_id;
+    END IF;
+
+    INSERT INTO newsroom.story (id) OVERRIDING SYSTEM VALUE SELECT p.story_id FROM unnest(plan) p;
+    INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, bylines, status,
+                                  published_at, updated_at, embargo_until)
+    SELECT p.edition_id, p.story_id, p.lang, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
+           ARRAY[session_user::text], p.status::newsroom.edition_status,
+           CASE WHEN p.status IN ('published', 'withdrawn') THEN coalesce(p.published_at, now()) END,
+           CASE WHEN p.status IN ('published', 'withdrawn') THEN coalesce(p.updated_at, p.published_at, now()) END,
+           p.embargo_until
+    FROM unnest(plan) p;
+    -- Version 1 of each edition, as newsroom.save_revision() records it for any new edition.
+    INSERT INTO newsroom.edition_revision (edition_id, version, slug, headline, lead, body, bylines, video,
+                                           embargo_until, change, note)
+    SELECT p.edition_id, 1, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
+           ARRAY[session_user::text], false, p.embargo_until, 'create', 'imported from ' || p.uri
+    FROM unnest(plan) p;
+    INSERT INTO newsroom.edition_import (uri, edition_id) SELECT p.uri, p.edition_id FROM unnest(plan) p;
+    INSERT INTO newsroom.story_subject (story_id, subject)
+    SELECT p.story_id, s FROM unnest(plan) p CROSS JOIN LATERAL unnest(p.subjects) AS s
+    WHERE EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = s)
+    ON CONFLICT DO NOTHING;
+
+    PERFORM newsroom.audit('edition.import', NULL, NULL, NULL,
+        jsonb_build_object('imported', imported, 'skipped', documents - imported));
+    RETURN jsonb_build_object('imported', imported, 'skipped', documents - imported);
+END
+$$;
+
+-- Locks: bounded waits, and no one sits on them --------------------------------------------
+
+-- Called when a lock a desk function needs was not released within its
+-- lock_timeout: ends the holder's session when it is a staff login sitting
+-- on the lock (logins.end_stuck_holder) and returns, so the caller waits
+-- again; otherwise refuses as busy (55P03, which newsdesk reports as
+-- "try again").
+CREATE FUNCTION newsroom.outwait(holder xid, what text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF holder IS NULL OR holder = '0'::xid OR NOT logins.end_stuck_holder(holder) THEN
+        RAISE EXCEPTION USING ERRCODE = '55P03',
+            MESSAGE = format('%s is being changed by another session, which has not finished.', what),
+            HINT = 'Try again in a moment.';
+    END IF;
+END
+$$;
+
+-- Appends one event to the chain and returns its seq.
+CREATE OR REPLACE FUNCTION newsroom.audit(action text, story bigint, edition bigint, live_update bigint, detail jsonb)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    head newsroom.audit_head;
+    next_seq bigint;
+    happened timestamptz := now();
+    who text := session_user::text;
+    client text := coalesce(current_setting('application_name', true), '');
+    body jsonb := coalesce(detail, '{}');
+    digest bytea;
+BEGIN
+    -- Appends take turns on the head row. Uncontended, SKIP LOCKED costs
+    -- nothing more than a plain lock; contended, wait (lock_timeout) and, if
+    -- the holder sits on it, end its session and wait once more.
+    SELECT * INTO head FROM newsroom.audit_head FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        BEGIN
+            SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait((SELECT h.xmax FROM newsroom.audit_head h), 'The audit log');
+            SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
+        END;
+    END IF;
+    next_seq := head.seq + 1;
+    digest := sha256(head.hash || newsroom.audit_canonical(next_seq, happened, who, action, story, edition, live_update, client, body));
+    INSERT INTO newsroom.audit_event (seq, at, actor, action, story_id, edition_id, update_id, detail, client, prev_hash, hash)
+    VALUES (next_seq, happened, who, action, story, edition, live_update, body, client, head.hash, digest);
+    UPDATE newsroom.audit_head SET seq = next_seq, hash = digest;
+    RETURN next_seq;
+END
+$$;
+
+-- Locks and returns an edition (publishing it first if its time has come).
+CREATE OR REPLACE FUNCTION newsroom.locked_edition(reference text) RETURNS newsroom.edition
+LANGUAGE plpgsql AS $$
+DECLARE
+    target bigint := desk.resolve_edition(reference);
+    locked newsroom.edition;
+BEGIN
+    PERFORM newsroom.settle(target);
+    -- As in newsroom.audit(): no wait when uncontended, a bounded one when it is.
+    SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        BEGIN
+            SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait((SELECT e.xmax FROM newsroom.edition e WHERE e.id = target), format('Edition %s', target));
+            SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
+        END;
+        PERFORM newsroom.settle(target);
+        SELECT * INTO locked FROM newsroom.edition WHERE id = target;
+    END IF;
+    RETURN locked;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.locked_update(reference text) RETURNS newsroom.live_update
+LANGUAGE plpgsql AS $$
+DECLARE
+    found_update newsroom.live_update;
+BEGIN
+    IF reference !~ '^[0-9]{1,18}$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('update: "%s" is not a live update id.', reference);
+    END IF;
+    SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND AND EXISTS (SELECT 1 FROM newsroom.live_update WHERE id = reference::bigint) THEN
+        BEGIN
+            SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait((SELECT u.xmax FROM newsroom.live_update u WHERE u.id = reference::bigint),
+                                     format('Live update %s', reference));
+            SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
+        END;
+    END IF;
+    IF found_update.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
+    END IF;
+    RETURN found_update;
+END
+$$;
+
+-- The audit log: no way around it for plain SQL -------------------------------------------
+
+-- A write made with the owner's rights is the desk's own (already recorded
+-- by the desk function) only when a staff login is acting: a staff login
+-- holds the owner's rights only inside a desk function, which runs as the
+-- owner. Anyone else writing as the owner — a member of newsdesk_owner after
+-- SET ROLE — is recorded like any plain SQL. A staff login can become
+-- neither the owner nor a member of it (logins.refusal); only a superuser
+-- could grant that.
+
+-- Records a plain-SQL change of a row. Which changes are plain SQL is the
+-- trigger's WHEN condition (newsroom.watch), decided before this is called.
+CREATE OR REPLACE FUNCTION newsroom.audit_plain_sql() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
+    new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
+    row_data jsonb := coalesce(new_row, old_row);
+BEGIN
+    PERFORM newsroom.audit('sql.' || lower(TG_OP),
+        CASE WHEN TG_TABLE_NAME = 'story' THEN (row_data->>'id')::bigint ELSE (row_data->>'story_id')::bigint END,
+        CASE WHEN TG_TABLE_NAME = 'edition' THEN (row_data->>'id')::bigint ELSE (row_data->>'edition_id')::bigint END,
+        NULL,
+        jsonb_build_object('table', TG_TABLE_NAME, 'before', old_row, 'after', new_row));
+    RETURN NULL;
+END
+$$;
+
+-- TRUNCATE removes rows without row triggers: recorded per statement.
+CREATE FUNCTION newsroom.audit_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.audit('sql.truncate', NULL, NULL, NULL, jsonb_build_object('table', TG_TABLE_NAME));
+    RETURN NULL;
+END
+$$;
+
+-- Puts a table under the plain-SQL audit triggers. ENABLE ALWAYS: they fire
+-- under session_replication_role = replica too.
+CREATE OR REPLACE PROCEDURE newsroom.watch(target regclass)
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW
+                    WHEN (current_user <> ''newsdesk_owner'' OR NOT pg_catalog.pg_has_role(session_user, ''newsdesk_staff'', ''MEMBER''))
+                    EXECUTE FUNCTION newsroom.audit_plain_sql()', target);
+    EXECUTE format('CREATE TRIGGER audit_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT
+                    EXECUTE FUNCTION newsroom.audit_truncate()', target);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER audit_plain_sql', target);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER audit_truncate', target);
+END
+$$;
+
+DO $$
+DECLARE
+    watched regclass;
+BEGIN
+    FOR watched IN SELECT t.tgrelid::regclass FROM pg_trigger t WHERE t.tgname = 'audit_plain_sql' LOOP
+        EXECUTE format('DROP TRIGGER audit_plain_sql ON %s', watched);
+        CALL newsroom.watch(watched);
+    END LOOP;
+END
+$$;
+
+DO $$
+DECLARE
+    watched record;
+BEGIN
+    -- Every table of the newsroom but the log itself is watched; the history
+    -- and log triggers fire under any session_replication_role too.
+    FOR watched IN
+        SELECT c.oid::regclass AS name FROM pg_class c
+        WHERE c.relnamespace = 'newsroom'::regnamespace AND c.relkind IN ('r', 'p')
+          AND c.relname NOT IN ('audit_event', 'audit_head')
+          AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_plain_sql')
+    LOOP
+        CALL newsroom.watch(watched.name);
+    END LOOP;
+    FOR watched IN
+        SELECT t.tgrelid::regclass AS name, t.tgname FROM pg_trigger t
+        JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE c.relnamespace = 'newsroom'::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'A'
+    LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', watched.name, watched.tgname);
+    END LOOP;
+END
+$$;
+
+CREATE TRIGGER audit_head_is_not_truncated BEFORE TRUNCATE ON newsroom.audit_head
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.refuse_audit_change();
+ALTER TABLE newsroom.audit_head ENABLE ALWAYS TRIGGER audit_head_is_not_truncated;
+
+-- DDL on the newsroom's schemas: each command recorded as sql.ddl. The
+-- migrations `newsdesk db migrate` applies (a superuser holding the
+-- migration lock) are not: the schema_migration table records those.
+CREATE FUNCTION newsroom.audit_ddl() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    command record;
+BEGIN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+                     AND l.classid = 1852143475 AND l.objid = 1684370283 AND l.objsubid = 1) THEN
+        RETURN;
+    END IF;
+    IF TG_EVENT = 'sql_drop' THEN
+        FOR command IN SELECT d.object_type, d.object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() d
+                       WHERE d.schema_name IN ('newsroom', 'desk', 'logins') AND d.original LOOP
+            PERFORM newsroom.audit('sql.ddl', NULL, NULL, NULL, jsonb_build_object(
+                'command', 'DROP ' || upper(command.object_type), 'object', command.object_identity));
+        END LOOP;
+    ELSE
+        FOR command IN SELECT c.command_tag, c.object_identity FROM pg_catalog.pg_event_trigger_ddl_commands() c
+                       WHERE c.schema_name IN ('newsroom', 'desk', 'logins') LOOP
+            PERFORM newsroom.audit('sql.ddl', NULL, NULL, NULL, jsonb_build_object(
+                'command', command.command_tag, 'object', command.object_identity));
+        END LOOP;
+    END IF;
+END
+$$;
+
+-- Text rules, for every path ------------------------------------------------------------------
+
+-- Why `value` is not text the newsroom stores, or NULL when it is (SPEC §7,
+-- the same rules as newsdesk's TextField): NFC; no control characters but
+-- (in multi-line fields) newline and tab; no bidirectional controls or
+-- invisible characters that disguise text; no U+FFFE/U+FFFF, which XML
+-- cannot carry.
+CREATE FUNCTION newsroom.text_problem(value text, multiline boolean) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN value IS NULL THEN NULL
+        WHEN multiline AND value ~ '[\u0001-\u0008\u000B-\u001F\u007F-\u009F]' THEN 'a control character'
+        WHEN NOT multiline AND value ~ '[\u0001-\u001F\u007F-\u009F]' THEN 'a control character or line break'
+        WHEN value ~ '[\u202A-\u202E\u2066-\u2069]' THEN 'a bidirectional control'
+        WHEN value ~ '[\u200B\u2060\uFEFF]' THEN 'an invisible character'
+        WHEN value ~ '[\uFFFE\uFFFF]' THEN 'a noncharacter (U+FFFE or U+FFFF)'
+        WHEN NOT value IS NFC NORMALIZED THEN 'text not in Unicode NFC'
+    END
+$$;
+
+CREATE FUNCTION newsroom.is_clean_text(value text, multiline boolean) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT newsroom.text_problem(value, multiline) IS NULL
+$$;
+
+-- Names in several languages ({"uk": "…", "en": "…"}): each one line of clean text.
+CREATE FUNCTION newsroom.are_clean_names(names jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM jsonb_each(names) n
+                       WHERE jsonb_typeof(n.value) <> 'string'
+                          OR NOT newsroom.is_clean_text(n.value #>> '{}', false)
+                          OR octet_length(n.value #>> '{}') > 200)
+$$;
+
+-- A photo is a web address: http or https, with a host.
+CREATE FUNCTION newsroom.is_web_address(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT value IS NULL OR value ~ '^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+([/?#][^\s]*)?$'
+$$;
+
+-- Adds the checks. Text stored before these rules may break them: then the
+-- check holds for new rows only (NOT VALID), and a notice names it.
+DO $$
+DECLARE
+    rule record;
+BEGIN
+    FOR rule IN SELECT * FROM (VALUES
+        ('edition', 'headline', 'newsroom.is_clean_text(headline, false)'),
+        ('edition', 'lead', 'newsroom.is_clean_text(lead, true)'),
+        ('edition', 'body', 'newsroom.is_clean_text(body, true)'),
+        ('edition', 'photo_url', 'newsroom.is_clean_text(photo_url, false) AND newsroom.is_web_address(photo_url)'),
+        ('edition', 'photo_caption', 'newsroom.is_clean_text(photo_caption, false)'),
+        ('edition', 'photo_credit', 'newsroom.is_clean_text(photo_credit, false)'),
+        ('edition', 'review_note', 'newsroom.is_clean_text(review_note, true)'),
+        ('edition', 'withdrawal_reason', 'newsroom.is_clean_text(withdrawal_reason, true)'),
+        ('edition_revision', 'headline', 'newsroom.is_clean_text(headline, false)'),
+        ('edition_revision', 'lead', 'newsroom.is_clean_text(lead, true)'),
+        ('edition_revision', 'body', 'newsroom.is_clean_text(body, true)'),
+        ('edition_revision', 'photo_url', 'newsroom.is_clean_text(photo_url, false) AND newsroom.is_web_address(photo_url)'),
+        ('edition_revision', 'photo_caption', 'newsroom.is_clean_text(photo_caption, false)'),
+        ('edition_revision', 'photo_credit', 'newsroom.is_clean_text(photo_credit, false)'),
+        ('edition_revision', 'note', 'newsroom.is_clean_text(note, true)'),
+        ('edition_correction', 'note', 'newsroom.is_clean_text(note, true)'),
+        ('edition_event', 'note', 'newsroom.is_clean_text(note, true)'),
+        ('live_update', 'body', 'newsroom.is_clean_text(body, true)'),
+        ('live_update', 'withdrawal_reason', 'newsroom.is_clean_text(withdrawal_reason, true)'),
+        ('live_update_revision', 'body', 'newsroom.is_clean_text(body, true)'),
+        ('live_update_revision', 'note', 'newsroom.is_clean_text(note, true)'),
+        ('staff', 'names', 'newsroom.are_clean_names(names)'),
+        ('subject', 'names', 'newsroom.are_clean_names(names)')
+    ) AS r (tab, field, test) LOOP
+        EXECUTE format('ALTER TABLE newsroom.%I ADD CONSTRAINT %I CHECK (%s) NOT VALID',
+                       rule.tab, rule.field || '_is_clean_text', rule.test);
+        BEGIN
+            EXECUTE format('ALTER TABLE newsroom.%I VALIDATE CONSTRAINT %I', rule.tab, rule.field || '_is_clean_text');
+        EXCEPTION WHEN check_violation THEN
+            RAISE NOTICE '%.% holds text stored before the text rules; the rule holds for new text only.', rule.tab, rule.field;
+        END;
+    END LOOP;
+END
+$$;
+
+-- Who may do what: the smaller rules ----------------------------------------------------------
+
+-- SPEC §3: editors and admins edit anything; reporters edit drafts they are
+-- bylined on that are not translations; translators edit draft translations
+-- they are bylined on. (A translation carries its source's byline, so the
+-- reporter of the source is on it, but translating is the translators' job.)
+CREATE OR REPLACE FUNCTION newsroom.may_edit(e newsroom.edition) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.actor_is('editor', 'admin')
+        OR (e.status = 'draft' AND session_user::text = ANY (e.bylines)
+            AND CASE WHEN e.translated_from IS NULL THEN newsroom.actor_is('reporter')
+                     ELSE newsroom.actor_is('translator') END)
+$$;
+
+-- Authors change their own updates — reporters theirs, translators the
+-- translated updates they posted; editors and admins anyone's.
+CREATE OR REPLACE FUNCTION newsroom.may_change_update(u newsroom.live_update) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.actor_is('editor', 'admin')
+        OR (u.author = session_user::text
+            AND (newsroom.actor_is('reporter') OR (u.translation_of IS NOT NULL AND newsroom.actor_is('translator'))))
+$$;
+
+-- A withdrawn update is not news any more: it is not translated.
+CREATE FUNCTION newsroom.refuse_withdrawn_source() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM newsroom.live_update s WHERE s.id = NEW.translation_of AND s.withdrawn_at IS NOT NULL) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('Update %s was withdrawn; it is not translated.', NEW.translation_of);
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER translation_of_a_live_source BEFORE INSERT ON newsroom.live_update
+    FOR EACH ROW WHEN (NEW.translation_of IS NOT NULL) EXECUTE FUNCTION newsroom.refuse_withdrawn_source();
+ALTER TABLE newsroom.live_update ENABLE ALWAYS TRIGGER translation_of_a_live_source;
+
+-- Every desk function: the owner's rights, a search path that finds the
+-- catalog first and never a caller's temporary function or operator, and a
+-- bounded wait for locks whatever the session set.
+CREATE OR REPLACE PROCEDURE newsroom.secure_objects()
+LANGUAGE plpgsql AS $$
+DECLARE
+    item record;
+BEGIN
+    ALTER SCHEMA newsroom OWNER TO newsdesk_owner;
+    ALTER SCHEMA desk OWNER TO newsdesk_owner;
+    FOR item IN
+        SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'newsroom' AND c.relkind IN ('r', 'v', 'm', 'p')
+    LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO newsdesk_owner', item.name);
+    END LOOP;
+    FOR item IN
+        SELECT t.oid::regtype AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        LEFT JOIN pg_class c ON c.oid = t.typrelid
+        WHERE n.nspname IN ('newsroom', 'desk')
+          AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND c.relkind = 'c'))
+    LOOP
+        EXECUTE format('ALTER TYPE %s OWNER TO newsdesk_owner', item.name);
+    END LOOP;
+    FOR item IN
+        SELECT p.oid::regprocedure AS name, p.prokind, n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname IN ('newsroom', 'desk')
+          -- Functions of extensions (levenshtein) stay with their extension.
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO newsdesk_owner',
+                       CASE WHEN item.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, item.name);
+        IF item.nspname = 'desk' THEN
+            EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = ''5s''',
+                           item.name);
+        END IF;
+    END LOOP;
+    REVOKE ALL ON SCHEMA newsroom FROM PUBLIC;
+    REVOKE ALL ON ALL FUNCTIONS IN SCHEMA newsroom FROM PUBLIC;
+    REVOKE ALL ON ALL PROCEDURES IN SCHEMA newsroom FROM PUBLIC;
+    REVOKE ALL ON ALL FUNCTIONS IN SCHEMA desk FROM PUBLIC;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA newsroom TO newsdesk_owner;
+    GRANT USAGE ON SCHEMA desk TO newsdesk_staff;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA desk TO newsdesk_staff;
+END
+$$;
+
+CALL newsroom.secure_objects();
+
+-- The audit_ddl function keeps its own rights (it is not in schema desk).
+ALTER FUNCTION newsroom.audit_ddl() OWNER TO newsdesk_owner;
+CREATE EVENT TRIGGER newsroom_ddl_is_recorded ON ddl_command_end EXECUTE FUNCTION newsroom.audit_ddl();
+CREATE EVENT TRIGGER newsroom_drops_are_recorded ON sql_drop EXECUTE FUNCTION newsroom.audit_ddl();

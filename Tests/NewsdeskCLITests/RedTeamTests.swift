@@ -1,0 +1,436 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import PostgresClient
+import Testing
+
+/// Attacks on the newsroom's database through plain SQL under each staff
+/// login (as a hostile or careless person with psql would try them), and
+/// through the CLI where it applies. Each test fails if its attack works.
+@Suite("Red team: attacks through psql under each role")
+struct RedTeamTests {
+    /// A newsroom with one login per role, unique to this test (logins belong to the whole cluster).
+    struct Crew {
+        let newsroom: TestNewsroom
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        func login(_ role: String) -> String { "rt_\(role)_\(suffix)" }
+        var reporter: String { login("reporter") }
+        var translator: String { login("translator") }
+        var editor: String { login("editor") }
+        var admin: String { login("admin") }
+
+        init(_ label: String) throws {
+            newsroom = try TestNewsroom(label)
+            for role in ["reporter", "translator", "editor", "admin"] {
+                try newsroom.addStaff(login(role), [role])
+            }
+        }
+
+        func connect(as login: String) throws -> Connection { try newsroom.connect(as: login) }
+        func superuser() throws -> Connection { try newsroom.connect() }
+    }
+
+    /// The first column of the first row of `sql`, as text.
+    static func value(_ connection: Connection, _ sql: String) throws -> String? {
+        try connection.query(Query(unsafeSQL: sql))[0].decode(0, as: String?.self)
+    }
+
+    /// Runs `sql` and returns the error it must raise.
+    static func refused(_ connection: Connection, _ sql: String, _ comment: Comment? = nil) -> PostgresError? {
+        #expect(throws: PostgresError.self, comment) { try connection.executeScript(unsafeSQL: sql) }
+    }
+
+    static let stagingColumns = """
+        line integer, uri text, lang text, slug text, headline text, lead text, body text, status text,
+        published_at timestamptz, updated_at timestamptz, embargo_until timestamptz, subjects text[]
+        """
+
+    /// Roles `login` is a member of, directly or not.
+    static func memberships(_ connection: Connection, _ login: String) throws -> Set<String> {
+        Set(try connection.query("""
+            SELECT r.rolname FROM pg_roles r WHERE pg_has_role(\(login)::text::name, r.oid, 'MEMBER') AND r.rolname <> \(login)
+            """).map { try $0.decode(0, as: String.self) })
+    }
+
+    // MARK: Escalation through objects the caller made
+
+    @Test("the reported escalation: a temporary view that calls the caller's function gains nothing")
+    func temporaryViewEscalation() throws {
+        let crew = try Crew("rtview")
+        let editor = try crew.connect(as: crew.editor)
+        try editor.executeScript(unsafeSQL: """
+            CREATE FUNCTION pg_temp.pwn() RETURNS text LANGUAGE plpgsql AS $f$ BEGIN
+              INSERT INTO newsroom.staff_role VALUES ('\(crew.editor)', 'admin') ON CONFLICT DO NOTHING;
+              EXECUTE 'GRANT pg_execute_server_program, newsdesk_owner TO \(crew.editor)'; RETURN 'x'; END $f$;
+            CREATE TEMP VIEW import_staging AS SELECT 1 AS line, 'urn:x:' || pg_temp.pwn() AS uri, 'en'::text AS lang,
+              'zz'::text AS slug, 'h'::text AS headline, ''::text AS lead, ''::text AS body, 'draft'::text AS status,
+              NULL::timestamptz AS published_at, NULL::timestamptz AS updated_at, NULL::timestamptz AS embargo_until,
+              '{}'::text[] AS subjects;
+            GRANT SELECT ON import_staging TO newsdesk_owner;
+            """)
+        // The old entry point that read the caller's relation is gone…
+        let old = Self.refused(editor, "SELECT desk.import_staged()")
+        #expect(old?.sqlState == .undefinedFunction)
+        // …and the new one is handed the rows, which the caller reads with its own rights.
+        let new = Self.refused(editor, "SELECT desk.import_editions(ARRAY(SELECT ROW(s.*)::desk.import_row FROM import_staging s))")
+        #expect(new?.sqlState == .insufficientPrivilege, "\(String(describing: new))")
+        let admin = try crew.superuser()
+        #expect(try Self.memberships(admin, crew.editor) == ["newsdesk_staff"])
+        #expect(try Self.value(admin, "SELECT string_agg(role, ',') FROM newsroom.staff_role WHERE login = '\(crew.editor)'") == "editor")
+    }
+
+    @Test("a temporary table with a row-level policy that calls the caller's function gains nothing")
+    func rowLevelSecurityEscalation() throws {
+        let crew = try Crew("rtrls")
+        let editor = try crew.connect(as: crew.editor)
+        try editor.executeScript(unsafeSQL: """
+            CREATE FUNCTION pg_temp.pwn() RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN
+              EXECUTE 'GRANT newsdesk_owner TO \(crew.editor)'; RETURN true; END $f$;
+            CREATE TEMP TABLE staged (\(Self.stagingColumns));
+            INSERT INTO staged VALUES (1, 'urn:rls:1', 'en', 'rls', 'Policy', '', '', 'draft', NULL, NULL, NULL, '{}');
+            ALTER TABLE staged ENABLE ROW LEVEL SECURITY;
+            ALTER TABLE staged FORCE ROW LEVEL SECURITY;
+            CREATE POLICY everyone ON staged USING (pg_temp.pwn());
+            GRANT SELECT ON staged TO newsdesk_owner;
+            """)
+        let error = Self.refused(editor, "SELECT desk.import_editions(ARRAY(SELECT ROW(s.*)::desk.import_row FROM staged s))")
+        #expect(error?.sqlState == .insufficientPrivilege, "\(String(describing: error))")
+        #expect(try Self.memberships(try crew.superuser(), crew.editor) == ["newsdesk_staff"])
+    }
+
+    @Test("the caller's temporary functions, operators and tables shadow nothing a desk function uses")
+    func shadowing() throws {
+        let crew = try Crew("rtshadow")
+        let editor = try crew.connect(as: crew.editor)
+        // Each shadow fails loudly if it is ever called or read.
+        var script = """
+            CREATE FUNCTION pg_temp.shadow_fails() RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN
+              RAISE EXCEPTION 'a shadow was used'; END $f$;
+            CREATE FUNCTION pg_temp.shadow_eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT pg_temp.shadow_fails()';
+            CREATE OPERATOR pg_temp.= (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_temp.shadow_eq);
+            CREATE OPERATOR pg_temp.~ (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_temp.shadow_eq);
+            CREATE OPERATOR pg_temp.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = pg_temp.shadow_eq);
+            """
+        for function in ["lower(text)", "format(text)", "starts_with(text, text)", "sha256(bytea)", "now()",
+                         "jsonb_build_object()", "nextval(regclass)", "pg_get_serial_sequence(text, text)",
+                         "to_tsvector(regconfig, text)", "audit(text)"] {
+            let name = function.prefix { $0 != "(" }
+            let arguments = function.drop { $0 != "(" }
+            script += "CREATE FUNCTION pg_temp.\(name)\(arguments) RETURNS text LANGUAGE sql AS 'SELECT pg_temp.shadow_fails()::text';\n"
+        }
+        for table in ["edition", "staff", "staff_role", "newsroom_setting", "audit_head", "audit_event", "language",
+                      "edition_import", "import_fresh", "import_staging", "story", "subject"] {
+            script += "CREATE TEMP VIEW \(table) AS SELECT pg_temp.shadow_fails() AS x;\n"
+        }
+        try editor.executeScript(unsafeSQL: script)
+        let created = try #require(try Self.value(editor, "SELECT desk.create_story(lang => 'en', headline => 'Shadowed')->>'id'"))
+        #expect(try Self.value(editor, "SELECT desk.publish_edition(\(created)::text)->>'status'") == "published")
+        #expect(try Self.value(editor, """
+            SELECT desk.add_update(reference => \(created)::text, body => 'Still works')->>'seq'
+            """) == "1")
+        #expect(try Self.value(editor, "SELECT jsonb_array_length(desk.feed(lang => 'en')->'items')::text") == "1")
+        #expect(try Self.value(editor, "SELECT desk.search('Shadowed')->'items'->0->>'headline'") == "Shadowed")
+        try editor.executeScript(unsafeSQL: """
+            CREATE TEMP TABLE staged (\(Self.stagingColumns));
+            INSERT INTO staged VALUES (1, 'urn:shadow:1', 'en', 'shadowed', 'Shadowed import', '', '', 'published', NULL, NULL, NULL, '{}');
+            """)
+        #expect(try Self.value(editor, """
+            SELECT desk.import_editions(ARRAY(SELECT ROW(s.*)::desk.import_row FROM staged s))->>'imported'
+            """) == "1")
+        #expect(try Self.value(editor, "SELECT desk.audit_head()->>'seq'") != nil)
+    }
+
+    @Test("no code that runs with the owner's rights names a temporary object, and every such function pins its search path")
+    func definerFunctionsAreSealed() throws {
+        let crew = try Crew("rtsealed")
+        let admin = try crew.superuser()
+        let rows = try admin.query("""
+            SELECT p.oid::regprocedure::text AS name, n.nspname, p.prosecdef, r.rolname AS owner,
+                   coalesce(array_to_string(p.proconfig, ';'), '') AS config, p.prosrc
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles r ON r.oid = p.proowner
+            WHERE n.nspname IN ('desk', 'newsroom', 'logins')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+            """)
+        #expect(rows.count > 80)
+        for row in rows {
+            let name = try row.decode("name", as: String.self)
+            let source = try row.decode("prosrc", as: String.self).lowercased()
+            #expect(!source.contains("pg_temp."), "\(name) names an object in pg_temp")
+            #expect(!source.contains("create temp"), "\(name) creates a temporary table")
+            if try row.decode("prosecdef", as: Bool.self) {
+                #expect(try row.decode("config", as: String.self).hasPrefix("search_path=pg_catalog, pg_temp"), "\(name)")
+                #expect(["newsdesk_owner", "newsdesk_gatekeeper"].contains(try row.decode("owner", as: String.self)), "\(name)")
+            }
+        }
+        // Every function of the desk runs as the owner; the owner's are reachable only from them.
+        #expect(try Self.value(admin, """
+            SELECT count(*)::text FROM pg_proc WHERE pronamespace = 'desk'::regnamespace AND NOT prosecdef
+            """) == "0")
+    }
+
+    @Test("plpgsql_check finds no dependency of any newsroom function outside the catalog and the newsroom's own schemas")
+    func dependenciesStayInside() throws {
+        let crew = try Crew("rtdeps")
+        let admin = try crew.superuser()
+        try admin.execute("CREATE EXTENSION plpgsql_check")
+        let outside = try admin.query("""
+            SELECT p.oid::regprocedure::text AS function, d.type, d.schema, d.name
+            FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
+            CROSS JOIN LATERAL plpgsql_show_dependency_tb(p.oid::regprocedure,
+                relid => CASE WHEN p.prorettype = 'trigger'::regtype THEN 'newsroom.edition'::regclass ELSE 0 END) d
+            WHERE p.pronamespace IN ('desk'::regnamespace, 'newsroom'::regnamespace, 'logins'::regnamespace)
+              AND p.prorettype <> 'event_trigger'::regtype
+              AND d.schema NOT IN ('pg_catalog', 'newsroom', 'desk', 'logins')
+            """)
+        // The check does look: it finds the newsroom's own tables.
+        #expect(try Self.value(admin, """
+            SELECT count(*)::text FROM plpgsql_show_dependency_tb('desk.import_editions(desk.import_row[])'::regprocedure) d
+            WHERE d.schema = 'newsroom' AND d.name = 'edition_import'
+            """) == "1")
+        let named = try outside.map { "\(try $0.decode("function", as: String.self)) → \(try $0.decode("schema", as: String?.self) ?? "?").\(try $0.decode("name", as: String.self))" }
+        #expect(named.isEmpty, "\(named)")
+    }
+
+    // MARK: Roles
+
+    @Test("the owner holds no power over roles; only the gatekeeper's four functions make or end logins")
+    func ownerCannotMakeRoles() throws {
+        let crew = try Crew("rtroles")
+        let admin = try crew.superuser()
+        let owner = try admin.query("SELECT rolsuper, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = 'newsdesk_owner'")[0]
+        #expect(try owner.decode("rolsuper", as: Bool.self) == false)
+        #expect(try owner.decode("rolcreaterole", as: Bool.self) == false)
+        #expect(try owner.decode("rolcanlogin", as: Bool.self) == false)
+        // No staff login is a member of the owner (only a superuser could make one).
+        #expect(try Self.value(admin, """
+            SELECT count(*)::text FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
+            WHERE m.roleid = 'newsdesk_owner'::regrole AND pg_has_role(r.oid, 'newsdesk_staff', 'MEMBER')
+            """) == "0")
+        // Staff cannot reach the gatekeeper's functions, not even an admin.
+        for login in [crew.reporter, crew.editor, crew.admin] {
+            let connection = try crew.connect(as: login)
+            for call in ["SELECT logins.admit('newcomer')", "SELECT logins.shut_out('\(crew.reporter)')",
+                         "SELECT logins.end_stuck_holder('1'::xid)", "SELECT logins.change_once('SELECT false', 'SELECT 1')"] {
+                #expect(Self.refused(connection, call)?.sqlState == .insufficientPrivilege, "\(login): \(call)")
+            }
+        }
+        // The admin's way in makes a plain login that can do nothing but call the desk.
+        let newcomer = "rt_new_\(crew.suffix)"
+        _ = try Self.value(try crew.connect(as: crew.admin), "SELECT desk.staff_add('\(newcomer)', ARRAY['reporter'])::text")
+        let made = try admin.query("""
+            SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication AS powers,
+                   array_to_string(rolconfig, ',') AS config FROM pg_roles WHERE rolname = \(newcomer)
+            """)[0]
+        #expect(try made.decode("powers", as: Bool.self) == false)
+        #expect(try made.decode("config", as: String.self)
+                == "lock_timeout=5s,statement_timeout=2min,idle_in_transaction_session_timeout=30s")
+        #expect(try Self.memberships(admin, newcomer) == ["newsdesk_staff"])
+    }
+
+    @Test("staff add refuses roles with powers of their own and the database's reserved names")
+    func staffAddRefusesPowerfulRoles() throws {
+        let crew = try Crew("rtpower")
+        let admin = try crew.connect(as: crew.admin)
+        let powerful = "rt_power_\(crew.suffix)"
+        try crew.superuser().executeScript(unsafeSQL: "CREATE ROLE \(powerful) NOLOGIN; GRANT pg_read_server_files TO \(powerful)")
+        for login in [powerful, "newsdesk_owner", "newsdesk_gatekeeper", "pg_monitor", "newsdesk_test"] {
+            let error = Self.refused(admin, "SELECT desk.staff_add('\(login)', ARRAY['reporter'])", "\(login)")
+            #expect(error?.sqlState == .badInput, "\(login): \(String(describing: error))")
+        }
+        #expect(try Self.value(try crew.superuser(), "SELECT rolcanlogin::text FROM pg_roles WHERE rolname = '\(powerful)'") == "false")
+    }
+
+    // MARK: The audit log
+
+    @Test("writes as the owner by anyone but the desk, under replica mode, TRUNCATE and DDL are all recorded")
+    func auditCannotBeBypassed() throws {
+        let crew = try Crew("rtbypass")
+        let superuser = try crew.superuser()
+        let story = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Watched"))
+        // A member of newsdesk_owner (an operator's login), acting as the owner.
+        let operatorLogin = "rt_op_\(crew.suffix)"
+        try superuser.executeScript(unsafeSQL: "CREATE ROLE \(operatorLogin) LOGIN; GRANT newsdesk_owner TO \(operatorLogin)")
+        defer { _ = try? superuser.executeScript(unsafeSQL: "REVOKE newsdesk_owner FROM \(operatorLogin)") }
+        let operatorSession = try crew.connect(as: operatorLogin)
+        try operatorSession.executeScript(unsafeSQL: """
+            SET ROLE newsdesk_owner;
+            UPDATE newsroom.edition SET headline = 'Quietly changed' WHERE id = \(story.id);
+            CREATE TABLE newsroom.sneaky (x integer);
+            ALTER TABLE newsroom.edition DISABLE TRIGGER audit_plain_sql;
+            DROP TABLE newsroom.sneaky;
+            """)
+        // The superuser, with replication-role tricks and TRUNCATE.
+        try superuser.executeScript(unsafeSQL: """
+            SET session_replication_role = replica;
+            UPDATE newsroom.story SET created_by = 'nobody' WHERE id = \(story.storyID);
+            RESET session_replication_role;
+            TRUNCATE newsroom.story_subject;
+            """)
+        let events = try superuser.query("""
+            SELECT actor, action, coalesce(detail->>'table', detail->>'command', '') AS what
+            FROM newsroom.audit_event WHERE action LIKE 'sql.%' ORDER BY seq
+            """).map { "\(try $0.decode("actor", as: String.self)) \(try $0.decode("action", as: String.self)) \(try $0.decode("what", as: String.self))" }
+        #expect(events == [
+            "\(operatorLogin) sql.update edition",
+            "\(operatorLogin) sql.ddl CREATE TABLE",
+            "\(operatorLogin) sql.ddl ALTER TABLE",
+            "\(operatorLogin) sql.ddl DROP TABLE",
+            "newsdesk_test sql.update story",
+            "newsdesk_test sql.truncate story_subject",
+        ])
+        #expect(try crew.newsroom.run(["--as", crew.editor, "audit", "verify"]).status == 0)
+    }
+
+    @Test("no staff login can write, fake or remove audit events, or read the owner's tables")
+    func auditIsOutOfReach() throws {
+        let crew = try Crew("rtaudit")
+        for login in [crew.reporter, crew.translator, crew.editor, crew.admin] {
+            let connection = try crew.connect(as: login)
+            for statement in [
+                "SELECT newsroom.audit('forged', NULL, NULL, NULL, '{}')",
+                "DELETE FROM newsroom.audit_event",
+                "TRUNCATE newsroom.audit_event",
+                "UPDATE newsroom.audit_head SET seq = 0",
+                "SET ROLE newsdesk_owner",
+                "SET session_replication_role = replica",
+                "CREATE FUNCTION desk.audit_chain_fake() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+                "CREATE OR REPLACE FUNCTION desk.audit_head() RETURNS jsonb LANGUAGE sql AS 'SELECT NULL::jsonb'",
+            ] {
+                let error = Self.refused(connection, statement, "\(login): \(statement)")
+                #expect(error?.sqlState == .insufficientPrivilege, "\(login): \(statement) gave \(String(describing: error))")
+            }
+        }
+    }
+
+    // MARK: Locks
+
+    @Test("a staff session that keeps its transaction open after a refused call is ended; the next writer goes on")
+    func openTransactionCannotFreezeWrites() throws {
+        let crew = try Crew("rtfreeze")
+        let draft = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Frozen?"))
+        let holder = try crew.connect(as: crew.reporter)
+        let holderProcess = try holder.serverProcess()
+        try holder.executeScript(unsafeSQL: "BEGIN; SELECT desk.publish_edition('\(draft.id)')")  // refused, recorded, and left open
+        let editor = try crew.connect(as: crew.editor)
+        let started = Date()
+        #expect(try Self.value(editor, "SELECT desk.publish_edition('\(draft.id)')->>'status'") == "published")
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(try Self.value(crew.superuser(), "SELECT count(*)::text FROM pg_stat_activity WHERE pid = \(holderProcess)") == "0")
+        #expect(throws: PostgresError.self) { try holder.execute("SELECT 1") }
+    }
+
+    @Test("a lock held by an operator is waited for five seconds, then the command exits 75 with a retry hint")
+    func busyIsTemporary() throws {
+        let crew = try Crew("rtbusy")
+        let holder = try crew.superuser()
+        try holder.executeScript(unsafeSQL: "BEGIN; SELECT newsroom.audit('operator.note', NULL, NULL, NULL, '{}')")
+        defer { _ = try? holder.executeScript(unsafeSQL: "ROLLBACK") }
+        let result = try crew.newsroom.run(["--as", crew.reporter, "story", "new", "--lang", "en", "--headline", "Waiting"])
+        #expect(result.status == 75, "\(result)")
+        #expect(result.stderr.contains("again"), "\(result)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    // MARK: Text rules in the database
+
+    @Test("control, bidi, invisible and non-characters and non-NFC text are refused on every write path, the superuser's too")
+    func textRulesHoldEverywhere() throws {
+        let crew = try Crew("rttext")
+        let reporter = try crew.connect(as: crew.reporter)
+        let editor = try crew.connect(as: crew.editor)
+        let hostile = ["\u{1B}[2J\u{1B}]0;owned\u{07}", "evil\u{202E}txt.exe", "zero\u{200B}width", "not\u{FFFE}xml",
+                       "cafe\u{0301}", "tab\tin a headline", "bell\u{07}"]
+        let published = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Clean"))
+        _ = try crew.newsroom.desk().publish(published.reference)
+        let update = try #require(try Self.value(editor, "SELECT desk.add_update(reference => '\(published.id)', body => 'Fine')->>'id'"))
+        for text in hostile {
+            let literal = "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+            let attempts: [(Connection, String)] = [
+                (reporter, "SELECT desk.create_story(lang => 'en', headline => \(literal))"),
+                (reporter, "SELECT desk.create_story(lang => 'en', headline => 'ok', body => \(literal) || chr(27))"),
+                (editor, "SELECT desk.edit_edition(reference => '\(published.id)', headline => \(literal))"),
+                (editor, "SELECT desk.add_update(reference => '\(published.id)', body => \(literal) || chr(27))"),
+                (editor, "SELECT desk.edit_update(reference => '\(update)', body => \(literal) || chr(27))"),
+                (editor, "SELECT desk.subject_add('hostile', jsonb_build_object('en', \(literal)))"),
+                (editor, "SELECT desk.unpublish_edition('\(published.id)', \(literal) || chr(27))"),
+                (editor, "SELECT desk.import_editions(ARRAY[ROW(1, 'urn:t', 'en', 'x', \(literal), '', '', 'draft', NULL, NULL, NULL, '{}')::desk.import_row])"),
+                (try crew.superuser(), "UPDATE newsroom.edition SET headline = \(literal) WHERE id = \(published.id)"),
+                (try crew.superuser(), "INSERT INTO newsroom.live_update (edition_id, seq, body) VALUES (\(published.id), 99, \(literal) || chr(27))"),
+            ]
+            for (connection, sql) in attempts {
+                let error = Self.refused(connection, sql, "\(sql)")
+                #expect(error?.sqlState == .checkViolation || error?.sqlState == .badInput, "\(sql): \(String(describing: error))")
+            }
+        }
+        #expect(try Self.value(editor, "SELECT desk.show_edition('\(published.id)')->>'headline'") == "Clean")
+        // Multi-line fields keep their newlines and tabs.
+        #expect(try Self.value(reporter, "SELECT desk.create_story(lang => 'en', headline => 'Lines', body => E'one\\n\\ttwo')->>'body'")
+                == "one\n\ttwo")
+    }
+
+    @Test("a photo is an http(s) address, whoever stores it")
+    func photoAddresses() throws {
+        let crew = try Crew("rtphoto")
+        let reporter = try crew.connect(as: crew.reporter)
+        for url in ["javascript:alert(1)", "data:text/html,x", "//example.com/a.jpg", "file:///etc/passwd", "http://"] {
+            let error = Self.refused(reporter, "SELECT desk.create_story(lang => 'en', headline => 'Photo', photo_url => '\(url)')")
+            #expect(error?.sqlState == .checkViolation, "\(url)")
+        }
+        #expect(try Self.value(reporter, """
+            SELECT desk.create_story(lang => 'en', headline => 'Photo', photo_url => 'https://img.example/a.jpg')->'photo'->>'url'
+            """) == "https://img.example/a.jpg")
+    }
+
+    // MARK: Smaller rules
+
+    @Test("a reporter bylined on the source does not edit its translation; the translator does")
+    func reportersDoNotEditTranslations() throws {
+        let crew = try Crew("rttrans")
+        var source = NewStory(lang: "en", headline: "Source")
+        source.bylines = [crew.reporter, crew.translator]
+        let original = try crew.newsroom.desk().createStory(source)
+        let translation = try #require(try Self.value(try crew.connect(as: crew.translator),
+            "SELECT desk.translate_edition('\(original.id)', 'uk', headline => 'Джерело')->>'id'"))
+        let byReporter = try Self.value(try crew.connect(as: crew.reporter),
+            "SELECT desk.edit_edition(reference => '\(translation)', headline => 'Моє')::text")
+        #expect(byReporter?.hasPrefix("{\"refused\"") == true, "\(String(describing: byReporter))")
+        #expect(try Self.value(try crew.connect(as: crew.translator),
+            "SELECT desk.edit_edition(reference => '\(translation)', headline => 'Переклад')->>'headline'") == "Переклад")
+    }
+
+    @Test("a withdrawn update is not translated; translators edit and withdraw their own translated updates")
+    func translatedUpdates() throws {
+        let crew = try Crew("rtupd")
+        let desk = try crew.newsroom.desk()
+        var story = NewStory(lang: "en", headline: "Live")
+        story.bylines = [crew.reporter]
+        let source = try desk.createStory(story)
+        _ = try desk.publish(source.reference)
+        let editor = try crew.connect(as: crew.editor)
+        let translator = try crew.connect(as: crew.translator)
+        _ = try Self.value(translator, "SELECT desk.translate_edition('\(source.id)', 'uk', headline => 'Наживо')::text")
+        let first = try #require(try Self.value(editor, "SELECT desk.add_update(reference => '\(source.id)', body => 'One')->>'id'"))
+        let second = try #require(try Self.value(editor, "SELECT desk.add_update(reference => '\(source.id)', body => 'Two')->>'id'"))
+        _ = try Self.value(editor, "SELECT desk.withdraw_update('\(second)', 'Wrong')::text")
+        let withdrawn = Self.refused(translator, "SELECT desk.translate_update('\(second)', 'uk', 'Два')")
+        #expect(withdrawn?.sqlState == .wrongState, "\(String(describing: withdrawn))")
+        let translated = try #require(try Self.value(translator, "SELECT desk.translate_update('\(first)', 'uk', 'Один')->>'id'"))
+        #expect(try Self.value(translator, "SELECT desk.edit_update(reference => '\(translated)', body => 'Перше')->>'body'") == "Перше")
+        #expect(try Self.value(translator, "SELECT desk.withdraw_update('\(translated)', 'Повтор')->>'withdrawn_at'") != nil)
+        // Not someone else's.
+        let others = try Self.value(translator, "SELECT desk.edit_update(reference => '\(first)', body => 'Mine')::text")
+        #expect(others?.hasPrefix("{\"refused\"") == true)
+    }
+
+    @Test("deactivating a login ends its open sessions, and no role can be granted to it")
+    func deactivationEndsSessions() throws {
+        let crew = try Crew("rtleave")
+        let leaver = try crew.connect(as: crew.reporter)
+        _ = try Self.value(leaver, "SELECT desk.whoami()::text")
+        _ = try Self.value(try crew.connect(as: crew.admin), "SELECT desk.staff_deactivate('\(crew.reporter)')::text")
+        #expect(throws: PostgresError.self) { try leaver.execute("SELECT desk.whoami()") }
+        let grant = Self.refused(try crew.connect(as: crew.admin), "SELECT desk.staff_grant('\(crew.reporter)', 'editor')")
+        #expect(grant?.sqlState == .wrongState)
+        #expect(try crew.newsroom.run(["--as", crew.admin, "staff", "grant", crew.reporter, "editor"]).status == 1)
+    }
+}
