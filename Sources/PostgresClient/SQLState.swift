@@ -36,6 +36,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let activeSQLTransaction = SQLState("25001")
     public static let inFailedSQLTransaction = SQLState("25P02")
     public static let readOnlySQLTransaction = SQLState("25006")
+    public static let idleInTransactionSessionTimeout = SQLState("25P03")
     // Class 28 — invalid authorization specification
     public static let invalidAuthorizationSpecification = SQLState("28000")
     public static let invalidPassword = SQLState("28P01")

@@ -16,7 +16,13 @@ struct AuditCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List audit events, oldest first (the default of `newsdesk audit`).")
+            commandName: "list", abstract: "List audit events, oldest first (the default of `newsdesk audit`).",
+            discussion: """
+                The login is the database session's own and cannot be chosen by the client. The client \
+                (shown as "client (unverified)", and "client" in --json) is the application_name the connecting \
+                program chose for itself: any program can give any name, so it says nothing certain about \
+                which program acted.
+                """)
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Only events of this story id.") var story: Int64?
         @Option(help: "Only events by this login.") var actor: String?
@@ -31,7 +37,7 @@ struct AuditCommand: ParsableCommand {
             filter.actor = actor
             filter.action = action
             filter.since = since
-            filter.limit = limit
+            filter.limit = try TextInput.int32(limit, field: "limit")
             let events = try AuditLog(connection: connection.connect()).events(filter)
             if output.json {
                 struct Listing: Encodable { let events: [AuditEvent] }
@@ -41,7 +47,10 @@ struct AuditCommand: ParsableCommand {
                 var line = "\(String(event.seq).padding(6))\(event.localTime.text)  \(event.actor.padding(14))\(event.action.padding(20))"
                 if let edition = event.editionID { line += "edition \(edition) " }
                 if let attempted = event.detail["attempted"]?.string { line += "(tried \(attempted))" }
-                Output.line(String(line.reversed().drop(while: \.isWhitespace).reversed()))
+                // The client in a column of its own where the line leaves room.
+                line = String(line.reversed().drop(while: \.isWhitespace).reversed())
+                line = (line.count < 58 ? line.padding(58) : line + "  ") + "client (unverified): \(event.client)"
+                Output.line(line)
             }
         }
     }
@@ -66,6 +75,9 @@ struct AuditCommand: ParsableCommand {
                     head = try JSONDecoder().decode(AuditHead.self, from: Data(bytes))
                 } catch {
                     throw NewsdeskError(.badInput, "against: \(against) is not a head written by `newsdesk audit head`.")
+                }
+                if let problem = head?.problem {
+                    throw NewsdeskError(.badInput, "against: \(against) is not a head written by `newsdesk audit head`: \(problem).")
                 }
             }
             let result = try AuditLog(connection: connection.connect()).verify(against: head)

@@ -10,8 +10,26 @@ struct ConnectionOptions: ParsableArguments {
 
     var target: DatabaseTarget { Environment.databaseTarget }
 
+    /// Connects as `--as`, else `PGUSER`, else the default login. For an
+    /// ``EditorialCommand`` on the embedded database with neither, the staff
+    /// login named after the operating-system user is tried first; a
+    /// superuser's session is then refused (see ``ActingLogin``).
     func connect(logger: Logger = Logger(label: "newsdesk")) throws -> Connection {
-        try target.connect(as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take())
+        let target = target
+        guard ActingLogin.isEditorial else {
+            return try target.connect(as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take())
+        }
+        let headStart = HeadStart.take()
+        if let own = ActingLogin.ownLogin(given: login, target: target),
+           let connection = try? target.connect(as: own, environment: Environment.variables, logger: logger, headStart: headStart) {
+            try ActingLogin.check(connection)
+            return connection
+        }
+        // No such login (or it may not log in): connect as before, which
+        // reports a real connection problem, or refuses the superuser.
+        let connection = try target.connect(as: login, environment: Environment.variables, logger: logger, headStart: headStart)
+        try ActingLogin.check(connection)
+        return connection
     }
 }
 

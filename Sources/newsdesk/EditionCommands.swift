@@ -41,11 +41,12 @@ struct EditCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let expectVersion { try TextInput.int32(expectVersion, field: "expect-version") }
         var changes = EditionChanges()
         changes.headline = try TextInput.optional(headline, .headline)
         changes.lead = try TextInput.optional(lead, .lead)
         changes.body = try TextInput.body(text: body, file: bodyFile)
-        changes.photoURL = try TextInput.optional(photo, .photoURL)
+        changes.photoURL = try photo.map { try WebURL.clean($0, .photoURL) }
         changes.caption = try TextInput.optional(caption, .caption)
         changes.credit = try TextInput.optional(credit, .credit)
         changes.video = video
@@ -190,6 +191,7 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
+        try TextInput.int32(version, field: "version")
         let result = try idempotency.run("edition.restore", ["edition": edition, "version": String(version)], connecting: connection) { db in
             try EditionDesk(connection: db).restore(edition, version: version)
         }

@@ -25,16 +25,33 @@ enum EditorSession {
                 Nothing to change: give --headline, --lead, --body or --body-file, or set EDITOR to edit in your editor.
                 """)
         }
-        let path = FileManager.default.temporaryDirectory.appending(path: "newsdesk-\(edition.id)-\(getpid()).md").path
         let original = "Headline: \(edition.headline)\nLead: \(edition.lead.replacing("\n", with: " "))\n\n\(edition.body)"
-        try original.write(toFile: path, atomically: true, encoding: .utf8)
+        // 0600 with a name nobody can guess, since the draft is not public and
+        // the temporary folder is shared with every local user.
+        let folder = (Environment.variables["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
+        guard let path = PrivateFiles.create(directory: folder, prefix: "newsdesk-\(edition.id)-", suffix: ".md",
+                                             bytes: Array(original.utf8))
+        else {
+            throw NewsdeskError(.refused, "Could not make a temporary file for the editor in \(folder): \(String(cString: strerror(errno))).")
+        }
         defer { unlink(path) }
 
         let status = try runAttached(["/bin/sh", "-c", "\(editor) \"$1\"", "sh", path])
-        guard status == 0 else {
-            throw NewsdeskError(.refused, "The editor exited with status \(status); nothing was saved.")
-        }
         let bytes = try TextInput.readAll(path, field: "edited text")
+        // From here on, whatever goes wrong, the text the user typed is kept.
+        do {
+            guard status == 0 else {
+                throw NewsdeskError(.refused, "The editor exited with status \(status); nothing was saved.")
+            }
+            return try changes(from: bytes, to: edition)
+        } catch {
+            guard bytes != Array(original.utf8), let kept = UnsavedText.keep(raw: bytes, edition: edition.reference) else { throw error }
+            throw KeptText(underlying: error, path: kept)
+        }
+    }
+
+    /// What changed between `edition` and the text that came back, checked.
+    private static func changes(from bytes: [UInt8], to edition: Edition) throws -> EditionChanges? {
         let text = try TextField(name: "edited text", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(bytes: bytes)
         let parsed = try parse(text)
         var changes = EditionChanges()

@@ -47,7 +47,17 @@ struct ErrorReport {
             break
         }
         switch error.sqlState {
-        case .serializationFailure, .deadlockDetected, .lockNotAvailable, .tooManyConnections, .cannotConnectNow,
+        case .queryCanceled, .lockNotAvailable, .idleInTransactionSessionTimeout:
+            // The server's statement, lock or idle-in-transaction timeout (or a
+            // cancel): the transaction was rolled back, so nothing was saved.
+            let why = switch error.sqlState {
+            case .queryCanceled: "the command took too long and the database stopped it"
+            case .lockNotAvailable: "what the command needed was locked by someone else's work for too long"
+            default: "the session waited too long inside a transaction and the database closed it"
+            }
+            return ("Error: \(why) (\(error.message)); nothing was saved. Try again in a moment.",
+                    NewsdeskError.Category.temporary.rawValue)
+        case .serializationFailure, .deadlockDetected, .tooManyConnections, .cannotConnectNow,
              .adminShutdown, .crashShutdown:
             return ("Error: the database is busy (\(error.message)). Try again in a moment.",
                     NewsdeskError.Category.temporary.rawValue)

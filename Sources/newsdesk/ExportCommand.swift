@@ -23,13 +23,13 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let desk = EditionDesk(connection: try connection.connect())
         if let edition {
-            return Output.line(try NinjsDocument(desk.show(edition)).json(pretty: true))
+            return Output.jsonText(try NinjsDocument(desk.show(edition)).json(pretty: true))
         }
         var after: Int64 = 0
         while true {
             let page = try desk.editions(after: after)
             guard let last = page.last else { return }
-            for edition in page { Output.line(try NinjsDocument(edition).json(pretty: false)) }
+            for edition in page { Output.jsonText(try NinjsDocument(edition).json(pretty: false)) }
             after = last.id
         }
     }

@@ -39,7 +39,10 @@ enum HeadStart {
               !words.contains(where: informational.contains),
               !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
         else { return }
-        let started = Environment.databaseTarget.startConnecting(as: login(in: words), environment: Environment.variables)
+        let target = Environment.databaseTarget
+        var login = login(in: words)
+        if ActingLogin.looksEditorial(words) { login = ActingLogin.ownLogin(given: login, target: target) ?? login }
+        let started = target.startConnecting(as: login, environment: Environment.variables)
         pending.withLock { $0 = started }
     }
 

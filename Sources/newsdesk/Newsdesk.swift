@@ -59,6 +59,7 @@ struct Newsdesk: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+        ActingLogin.isEditorial = command is any EditorialCommand
         do {
             var runnable = command
             try runnable.run()

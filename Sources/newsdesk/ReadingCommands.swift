@@ -23,11 +23,12 @@ struct ShowCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let version { try TextInput.int32(version, field: "version") }
         let shown = try EditionDesk(connection: connection.connect()).show(edition, version: version, at: at)
         switch json ? .json : format {
         case .json: try Output.json(shown)
-        case .html: Output.text(ReaderView(edition: shown).html())
-        case .ninjs: Output.line(try NinjsDocument(shown).json(pretty: true))
+        case .html: Output.markup(ReaderView(edition: shown).html())
+        case .ninjs: Output.jsonText(try NinjsDocument(shown).json(pretty: true))
         case .text: Output.text(ReaderView(edition: shown).text())
         }
     }
@@ -81,6 +82,8 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
+        try TextInput.int32(from, field: "V1")
+        try TextInput.int32(to, field: "V2")
         let (old, new) = try EditionDesk(connection: connection.connect()).versions(edition, from, to)
         guard output.json else { return Output.text(RevisionDiff.render(old: old, new: new)) }
         var changes: [String: Report.Change] = [:]

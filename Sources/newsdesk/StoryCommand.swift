@@ -50,7 +50,7 @@ struct StoryCommand: ParsableCommand {
             story.lead = try TextInput.optional(lead, .lead) ?? ""
             story.body = try TextInput.body(text: body, file: bodyFile) ?? ""
             if let photo {
-                story.photo = Edition.Photo(url: try TextField.photoURL.clean(photo),
+                story.photo = Edition.Photo(url: try WebURL.clean(photo, .photoURL),
                                             caption: try TextInput.optional(caption, .caption),
                                             credit: try TextInput.optional(credit, .credit))
             }

@@ -39,7 +39,7 @@ struct SubjectCommand: ParsableCommand {
         func run() throws {
             let slug = try TextField.slug.clean(slug)
             let names = try parseNames(name)
-            let mediatopic = try TextInput.optional(mediatopic, .photoURL)
+            let mediatopic = try mediatopic.map { try WebURL.clean($0, .mediatopic) }
             let request: [String: String?] = ["slug": slug, "parent": parent, "mediatopic": mediatopic,
                                               "names": requestText(names)]
             let subject = try idempotency.run("subject.add", request, connecting: connection) { db in
@@ -156,13 +156,13 @@ struct FeedCommand: ParsableCommand {
         query.language = lang
         query.subjects = subject
         query.order = FeedQuery.Order(rawValue: order) ?? .published
-        query.limit = limit
+        query.limit = try TextInput.int32(limit, field: "limit")
         query.before = before
         let feed = try FeedReader(connection: connection.connect()).feed(query)
         switch json ? .json : format {
         case .json: try Output.json(feed)
-        case .rss: Output.text(FeedFormats.rss(feed, language: lang))
-        case .atom: Output.text(FeedFormats.atom(feed, language: lang))
+        case .rss: Output.markup(FeedFormats.rss(feed, language: lang))
+        case .atom: Output.markup(FeedFormats.atom(feed, language: lang))
         case .table:
             for item in feed.items {
                 let markers = item.markers.isEmpty ? "" : "  [" + item.markers.joined(separator: ", ") + "]"

@@ -18,6 +18,16 @@ enum TextInput {
     }
 
     /// Checks an optional option value.
+    /// A whole number the database keeps as `integer` (versions, limits):
+    /// refused in Swift, naming the field, rather than overflowing there.
+    @discardableResult
+    static func int32(_ value: Int, field: String) throws -> Int {
+        guard value >= 0, value <= Int(Int32.max) else {
+            throw NewsdeskError(.badInput, "\(field): \(value) is out of range; give a whole number from 0 to \(Int32.max).")
+        }
+        return value
+    }
+
     static func optional(_ value: String?, _ field: TextField) throws -> String? {
         try value.map { try field.clean($0) }
     }

@@ -95,6 +95,6 @@ struct LifecycleTests {
         #expect(returned.reviewNote == "Add the vote count")
         let history = try newsroom.json(EditionHistory.self, ["history", draft.reference])
         #expect(history.entries.map(\.action) == ["create", "submit", "return"])
-        #expect(history.entries.allSatisfy { $0.actor == "newsdesk_test" })
+        #expect(history.entries.allSatisfy { $0.actor == newsroom.staffLogin })
     }
 }

@@ -8,15 +8,24 @@ public struct TestNewsroom: Sendable {
     public let database: TestDatabase
     /// Where `newsdesk` keeps text it could not save, for this test.
     public let unsavedDirectory: String
+    /// The staff login `run` acts as unless told otherwise: it holds all four
+    /// roles, because newsdesk refuses editorial commands to a superuser
+    /// (the test server's own login). Logins belong to the whole cluster, and
+    /// tests run at once, so each newsroom has its own.
+    public let staffLogin: String
 
     public init(_ label: String) throws {
         database = try TestDatabase.create(label)
         try Migrator().migrate(database.connect())
         unsavedDirectory = NSTemporaryDirectory() + "newsdesk-unsaved-" + UUID().uuidString.prefix(8)
+        staffLogin = "desk_" + UUID().uuidString.prefix(8).lowercased()
+        try StaffDesk(connection: database.connect()).add(staffLogin, roles: ["reporter", "translator", "editor", "admin"], names: [:])
     }
 
+    /// For the built binary: this newsroom's database, acting as ``staffLogin``.
     public var environment: [String: String] {
         var variables = database.environment
+        variables["PGUSER"] = staffLogin
         variables["NEWSDESK_UNSAVED_DIR"] = unsavedDirectory
         variables["EDITOR"] = nil
         variables["VISUAL"] = nil

@@ -68,6 +68,20 @@ public struct AuditHead: Codable, Sendable, Equatable {
     public let hash: String
     /// The first 8 hex digits of each event's hash, from seq 1 on.
     public let fingerprints: String
+
+    /// What is wrong with a head read from a file (it may have been edited or
+    /// damaged), or nil when it has the shape `audit head` writes: seq 0 or
+    /// more, a 64-digit hex hash, and 8 hex digits per event.
+    public var problem: String? {
+        let isHex: (UInt8) -> Bool = { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
+        if seq < 0 { return "seq is \(seq); it must be 0 or more" }
+        if seq > Int64(Int32.max) { return "seq is \(seq), more events than the log can hold" }
+        if hash.utf8.count != 64 || !hash.utf8.allSatisfy(isHex) { return "hash must be 64 hexadecimal digits" }
+        if fingerprints.utf8.count != Int(seq) * 8 || !fingerprints.utf8.allSatisfy(isHex) {
+            return "fingerprints must be 8 hexadecimal digits for each of its \(seq) events"
+        }
+        return nil
+    }
 }
 
 /// Reading and verifying the audit log. Editors and admins only (the
@@ -90,7 +104,9 @@ public struct AuditLog {
     /// Recomputes every event's hash here, independently of the database's
     /// own functions, and compares with what is stored (and with `head`, a
     /// head taken earlier, when given).
+    /// - Throws: ``NewsdeskError`` `.badInput` when `head` is malformed.
     public func verify(against head: AuditHead? = nil) throws -> AuditVerification {
+        if let problem = head?.problem { throw NewsdeskError(.badInput, "head: \(problem).") }
         let (links, stored) = try chain()
         return Self.verify(links, storedHead: stored, against: head)
     }
@@ -181,7 +197,7 @@ public struct AuditLog {
                 fail(lastSeq, "the chain head does not match the last event")
             }
         }
-        if let head {
+        if let head, head.problem == nil {
             let fingerprints = Array(head.fingerprints.utf8)
             let known = min(Int(head.seq), fingerprints.count / 8)
             for index in 0..<min(known, links.count) {

@@ -74,6 +74,7 @@ public struct EditionDesk {
     /// the first result instead of creating a second story.
     public func createStory(_ story: NewStory, idempotencyKey: String? = nil) throws -> Edition {
         let slug = Slug.make(from: story.headline, language: story.lang)
+        if let photo = story.photo { _ = try WebURL.clean(photo.url, .photoURL) }
         return try edition("""
             SELECT desk.create_tagged_story(
                 idempotency_key => \(idempotencyKey), subjects => \(story.subjects), lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
@@ -89,7 +90,8 @@ public struct EditionDesk {
     /// edit of a published edition is a public correction.
     public func edit(_ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
                      correction: String? = nil) throws -> Edition {
-        try edition("""
+        if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
+        return try edition("""
             SELECT desk.edit_edition(
                 reference => \(reference), expect_version => \(expectVersion)::int,
                 headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),

@@ -40,7 +40,8 @@ public struct SubjectDesk {
     }
 
     public func add(_ slug: String, names: [String: String], parent: String? = nil, mediatopic: String? = nil) throws -> Subject {
-        try DeskCall.decode(Subject.self, """
+        if let mediatopic { _ = try WebURL.clean(mediatopic, .mediatopic) }
+        return try DeskCall.decode(Subject.self, """
             SELECT desk.subject_add(\(slug), \(JSONB(encoding: names)), \(parent), \(mediatopic))
             """, on: connection)
     }

@@ -66,6 +66,18 @@ public struct FeedQuery: Sendable {
     public var before: String?
 
     public init() {}
+
+    /// Whether `text` has the shape of a `next_cursor`: `MICROS-ID`, the sort
+    /// time in microseconds since 1970 (up to the year 9999) and an edition
+    /// id, both decimal. Checked here so that a mistyped cursor is bad input
+    /// rather than an overflow inside the database.
+    public static func isCursor(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 19 && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
+              let micros = Int64(parts[0]), let id = Int64(parts[1])
+        else { return false }
+        return micros <= 253_402_300_799_999_999 && id >= 1
+    }
 }
 
 /// Reading what readers see: only published editions whose scheduled time
@@ -78,7 +90,10 @@ public struct FeedReader {
     }
 
     public func feed(_ query: FeedQuery) throws -> Feed {
-        try DeskCall.decode(Feed.self, """
+        if let before = query.before, !FeedQuery.isCursor(before) {
+            throw NewsdeskError(.badInput, "before: \"\(before)\" is not a cursor from a feed's next_cursor.")
+        }
+        return try DeskCall.decode(Feed.self, """
             SELECT desk.feed(lang => \(query.language), subjects => \(query.subjects.isEmpty ? nil : query.subjects),
                              sort => \(query.order.rawValue), max_items => \(query.limit)::int, before => \(query.before))
             """, on: connection)

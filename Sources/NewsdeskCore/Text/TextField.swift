@@ -23,7 +23,9 @@ public struct TextField: Sendable {
     public static let body = TextField(name: "body", maximumBytes: 1 << 20, multiline: true, mayBeEmpty: true)
     public static let caption = TextField(name: "caption", maximumBytes: 1_000, mayBeEmpty: true)
     public static let credit = TextField(name: "credit", maximumBytes: 300, mayBeEmpty: true)
+    /// A URL field; check it with ``WebURL/clean(_:_:)``, which also requires http(s).
     public static let photoURL = TextField(name: "photo", maximumBytes: 2_000)
+    public static let mediatopic = TextField(name: "mediatopic", maximumBytes: 2_000)
     public static let note = TextField(name: "note", maximumBytes: 2_000, multiline: true)
     public static let reason = TextField(name: "reason", maximumBytes: 2_000, multiline: true)
     public static let correction = TextField(name: "correction", maximumBytes: 2_000, multiline: true)
