@@ -87,7 +87,7 @@ BEGIN
     IF login IS NULL OR login !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
         RETURN format('"%s" must be lower-case Latin letters, digits and _ (up to 63), starting with a letter.', login);
     END IF;
-    IF starts_with(login, 'pg_') OR starts_with(login, 'newsdesk_') THEN
+    IF starts_with(login, 'pg_') OR starts_with(login, 'newsdesk_') OR login IN ('postgres', 'public') THEN
         RETURN format('%s is a name kept for the database''s own roles.', login);
     END IF;
     SELECT * INTO existing FROM pg_catalog.pg_roles r WHERE r.rolname = login;
@@ -130,9 +130,10 @@ BEGIN
 END
 $$;
 
--- Lets `login` log in as staff: LOGIN, membership of newsdesk_staff (which
--- may call the desk functions and nothing else) and the session limits.
--- Creates the role when it does not exist.
+-- Lets `login` work in this newsroom: LOGIN, CONNECT on this database,
+-- membership of newsdesk_staff (which may call the desk functions and
+-- nothing else) and the session limits. Creates the role when it does not
+-- exist.
 CREATE FUNCTION logins.admit(login text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -151,6 +152,7 @@ BEGIN
                                format('ALTER ROLE %I LOGIN', login));
     PERFORM logins.change_once(format('SELECT pg_catalog.pg_has_role(%L, ''newsdesk_staff'', ''MEMBER'')', login),
                                format('GRANT newsdesk_staff TO %I', login));
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', pg_catalog.current_database(), login);
     FOREACH setting IN ARRAY logins.session_limits() LOOP
         PERFORM logins.change_once(
             format('SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s
@@ -161,8 +163,10 @@ BEGIN
 END
 $$;
 
--- Stops `login` logging in and ends its open sessions in every database.
--- Returns how many sessions were ended.
+-- Shuts `login` out of this newsroom: no CONNECT on this database any more,
+-- and its open sessions here end. (A login is shared by every database of
+-- the cluster; another newsroom there decides for itself.) Returns how many
+-- sessions were ended.
 CREATE FUNCTION logins.shut_out(login text) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -173,26 +177,29 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('login: %s', coalesce(problem, login || ' is not a staff login.'));
     END IF;
-    PERFORM logins.change_once(format('SELECT NOT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = %L', login),
-                               format('ALTER ROLE %I NOLOGIN', login));
+    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', pg_catalog.current_database(), login);
     SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid)) INTO ended
-    FROM pg_catalog.pg_stat_activity a WHERE a.usename = login AND a.pid <> pg_catalog.pg_backend_pid();
+    FROM pg_catalog.pg_stat_activity a
+    WHERE a.usename = login AND a.datname = pg_catalog.current_database() AND a.pid <> pg_catalog.pg_backend_pid();
     RETURN ended;
 END
 $$;
 
 -- Ends the session that holds transaction `holder` when it is a staff login
 -- (never an operator or superuser) sitting on it: idle inside the
--- transaction for five seconds, or in one transaction for five minutes.
+-- transaction for five seconds, or in one transaction for thirty (desk work
+-- takes milliseconds; only an import of hundreds of thousands of editions
+-- runs that long, and only a writer waiting for it ends it).
 -- Desk functions call this when a lock they need is not released in time,
--- so one person's open transaction cannot stop everyone's work. True when a
--- session was ended.
-CREATE FUNCTION logins.end_stuck_holder(holder xid) RETURNS boolean
+-- so one person's open transaction cannot stop everyone's work. Returns the
+-- login whose session was ended, or NULL.
+CREATE FUNCTION logins.end_stuck_holder(holder xid) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     stuck integer;
+    login text;
 BEGIN
-    SELECT a.pid INTO stuck
+    SELECT a.pid, a.usename INTO stuck, login
     FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
     JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
     WHERE l.locktype = 'transactionid' AND l.transactionid = holder AND l.mode = 'ExclusiveLock' AND l.granted
@@ -200,11 +207,11 @@ BEGIN
       AND NOT r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'newsdesk_staff', 'MEMBER')
       AND NOT pg_catalog.pg_has_role(r.oid, 'newsdesk_owner', 'MEMBER')
       AND ((a.state LIKE 'idle in transaction%' AND a.state_change < pg_catalog.clock_timestamp() - interval '5 seconds')
-           OR a.xact_start < pg_catalog.clock_timestamp() - interval '5 minutes');
-    IF stuck IS NULL THEN
-        RETURN false;
+           OR a.xact_start < pg_catalog.clock_timestamp() - interval '30 seconds');
+    IF stuck IS NULL OR NOT pg_catalog.pg_terminate_backend(stuck) THEN
+        RETURN NULL;
     END IF;
-    RETURN pg_catalog.pg_terminate_backend(stuck);
+    RETURN login;
 END
 $$;
 
@@ -222,7 +229,17 @@ $$;
 GRANT EXECUTE ON FUNCTION logins.admit(text), logins.shut_out(text), logins.end_stuck_holder(xid), logins.refusal(text)
     TO newsdesk_owner;
 
--- Staff logins made before this migration get the session limits too.
+-- Who may connect to the newsroom's database is the newsroom's decision:
+-- staff logins get CONNECT from staff add and lose it on deactivation
+-- (superusers and the database's owner connect as before).
+DO $$
+BEGIN
+    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO newsdesk_gatekeeper WITH GRANT OPTION', current_database());
+END
+$$;
+
+-- Staff logins made before this migration get CONNECT and the session limits.
 DO $$
 DECLARE
     person text;
@@ -371,6 +388,14 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('line %s: language "%s" is not one this newsroom publishes in.', unknown.line, unknown.lang);
     END IF;
+    -- A publication date still to come would hold the top of every feed until then.
+    SELECT p.line, p.published_at INTO unknown FROM unnest(plan) p
+    WHERE p.status IN ('published', 'withdrawn') AND p.published_at > now() ORDER BY p.line LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('line %s: firstCreated %s is in the future; import it as a draft and schedule it with publish --at.',
+                             unknown.line, newsroom.rfc3339(unknown.published_at));
+    END IF;
 
     -- Slugs: every first use of a free slug in one statement, the rest one by one.
     WITH first_claims AS (
@@ -434,12 +459,20 @@ $$;
 -- "try again").
 CREATE FUNCTION newsroom.outwait(holder xid, what text) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    ended text;
 BEGIN
-    IF holder IS NULL OR holder = '0'::xid OR NOT logins.end_stuck_holder(holder) THEN
+    IF holder IS NOT NULL AND holder <> '0'::xid THEN
+        ended := logins.end_stuck_holder(holder);
+    END IF;
+    IF ended IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '55P03',
             MESSAGE = format('%s is being changed by another session, which has not finished.', what),
             HINT = 'Try again in a moment.';
     END IF;
+    -- Whose session was ended, and why, is part of the record.
+    PERFORM newsroom.audit('session.ended', NULL, NULL, NULL,
+        jsonb_build_object('login', ended, 'reason', format('held %s and did not finish', lower(what))));
 END
 $$;
 
@@ -651,18 +684,21 @@ $$;
 
 -- Why `value` is not text the newsroom stores, or NULL when it is (SPEC §7,
 -- the same rules as newsdesk's TextField): NFC; no control characters but
--- (in multi-line fields) newline and tab; no bidirectional controls or
--- invisible characters that disguise text; no U+FFFE/U+FFFF, which XML
--- cannot carry.
+-- (in multi-line fields) newline and tab; no line or paragraph separators;
+-- no bidirectional marks, embeddings, overrides or isolates, nor invisible
+-- characters that disguise text; no noncharacters (U+FFFE and U+FFFF cannot
+-- be carried by XML at all). The patterns are E'' strings, read the same
+-- whatever standard_conforming_strings a session sets.
 CREATE FUNCTION newsroom.text_problem(value text, multiline boolean) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN value IS NULL THEN NULL
-        WHEN multiline AND value ~ '[\u0001-\u0008\u000B-\u001F\u007F-\u009F]' THEN 'a control character'
-        WHEN NOT multiline AND value ~ '[\u0001-\u001F\u007F-\u009F]' THEN 'a control character or line break'
-        WHEN value ~ '[\u202A-\u202E\u2066-\u2069]' THEN 'a bidirectional control'
-        WHEN value ~ '[\u200B\u2060\uFEFF]' THEN 'an invisible character'
-        WHEN value ~ '[\uFFFE\uFFFF]' THEN 'a noncharacter (U+FFFE or U+FFFF)'
+        WHEN multiline AND value ~ E'[\\u0001-\\u0008\\u000B-\\u001F\\u007F-\\u009F]' THEN 'a control character'
+        WHEN NOT multiline AND value ~ E'[\\u0001-\\u001F\\u007F-\\u009F]' THEN 'a control character or line break'
+        WHEN value ~ E'[\\u2028\\u2029]' THEN 'a line or paragraph separator'
+        WHEN value ~ E'[\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]' THEN 'a bidirectional control'
+        WHEN value ~ E'[\\u180E\\u200B\\u2060-\\u2064\\uFEFF]' THEN 'an invisible character'
+        WHEN value ~ E'[\\uFDD0-\\uFDEF\\uFFFE\\uFFFF\\U0001FFFE\\U0001FFFF\\U0002FFFE\\U0002FFFF\\U0003FFFE\\U0003FFFF\\U0004FFFE\\U0004FFFF\\U0005FFFE\\U0005FFFF\\U0006FFFE\\U0006FFFF\\U0007FFFE\\U0007FFFF\\U0008FFFE\\U0008FFFF\\U0009FFFE\\U0009FFFF\\U000AFFFE\\U000AFFFF\\U000BFFFE\\U000BFFFF\\U000CFFFE\\U000CFFFF\\U000DFFFE\\U000DFFFF\\U000EFFFE\\U000EFFFF\\U000FFFFE\\U000FFFFF\\U0010FFFE\\U0010FFFF]' THEN 'a noncharacter'
         WHEN NOT value IS NFC NORMALIZED THEN 'text not in Unicode NFC'
     END
 $$;
@@ -672,19 +708,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT newsroom.text_problem(value, multiline) IS NULL
 $$;
 
--- Names in several languages ({"uk": "…", "en": "…"}): each one line of clean text.
+-- Names in several languages ({"uk": "…", "en": "…"}): each key a language
+-- tag, each value one line of clean text.
 CREATE FUNCTION newsroom.are_clean_names(names jsonb) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT NOT EXISTS (SELECT 1 FROM jsonb_each(names) n
-                       WHERE jsonb_typeof(n.value) <> 'string'
+                       WHERE n.key !~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'
+                          OR jsonb_typeof(n.value) <> 'string'
                           OR NOT newsroom.is_clean_text(n.value #>> '{}', false)
                           OR octet_length(n.value #>> '{}') > 200)
 $$;
 
--- A photo is a web address: http or https, with a host.
+-- A web address (a photo, a Media Topic): http or https, a host, no spaces.
 CREATE FUNCTION newsroom.is_web_address(value text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT value IS NULL OR value ~ '^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+([/?#][^\s]*)?$'
+    SELECT value IS NULL OR value ~ E'^[Hh][Tt][Tt][Pp][Ss]?://[^[:space:]/?#@]+([/?#][^[:space:]]*)?$'
 $$;
 
 -- Adds the checks. Text stored before these rules may break them: then the
@@ -716,7 +754,11 @@ BEGIN
         ('live_update_revision', 'body', 'newsroom.is_clean_text(body, true)'),
         ('live_update_revision', 'note', 'newsroom.is_clean_text(note, true)'),
         ('staff', 'names', 'newsroom.are_clean_names(names)'),
-        ('subject', 'names', 'newsroom.are_clean_names(names)')
+        ('subject', 'names', 'newsroom.are_clean_names(names)'),
+        ('subject', 'mediatopic', 'newsroom.is_clean_text(mediatopic, false) AND newsroom.is_web_address(mediatopic)'),
+        ('idempotency', 'key', 'newsroom.is_clean_text(key, false)'),
+        ('idempotency', 'action', $c$action ~ '^[a-z][a-z._:]*$'$c$),
+        ('edition_import', 'uri', 'newsroom.is_clean_text(uri, false)')
     ) AS r (tab, field, test) LOOP
         EXECUTE format('ALTER TABLE newsroom.%I ADD CONSTRAINT %I CHECK (%s) NOT VALID',
                        rule.tab, rule.field || '_is_clean_text', rule.test);
@@ -752,11 +794,16 @@ LANGUAGE sql STABLE AS $$
             AND (newsroom.actor_is('reporter') OR (u.translation_of IS NOT NULL AND newsroom.actor_is('translator'))))
 $$;
 
--- A withdrawn update is not news any more: it is not translated.
+-- A withdrawn update is not news any more: it is not translated, nor is a
+-- translation of it.
 CREATE FUNCTION newsroom.refuse_withdrawn_source() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM newsroom.live_update s WHERE s.id = NEW.translation_of AND s.withdrawn_at IS NOT NULL) THEN
+    IF EXISTS (WITH RECURSIVE origin AS (
+                   SELECT s.id, s.translation_of, s.withdrawn_at FROM newsroom.live_update s WHERE s.id = NEW.translation_of
+                   UNION ALL
+                   SELECT s.id, s.translation_of, s.withdrawn_at FROM newsroom.live_update s JOIN origin o ON s.id = o.translation_of)
+               SELECT 1 FROM origin WHERE origin.withdrawn_at IS NOT NULL) THEN
         RAISE EXCEPTION USING ERRCODE = 'NDST0',
             MESSAGE = format('Update %s was withdrawn; it is not translated.', NEW.translation_of);
     END IF;
@@ -766,6 +813,168 @@ $$;
 CREATE TRIGGER translation_of_a_live_source BEFORE INSERT ON newsroom.live_update
     FOR EACH ROW WHEN (NEW.translation_of IS NOT NULL) EXECUTE FUNCTION newsroom.refuse_withdrawn_source();
 ALTER TABLE newsroom.live_update ENABLE ALWAYS TRIGGER translation_of_a_live_source;
+
+-- Live updates and translations: who posts where ---------------------------------------
+
+-- `newsdesk update add`: appends an update to a published edition. Reporters
+-- post on editions they are bylined on that are not translations (a
+-- translation carries its source's byline; its updates are translated with
+-- update translate); editors and admins on any.
+CREATE OR REPLACE FUNCTION desk.add_update(
+    reference text, body text, kind text DEFAULT 'update', key boolean DEFAULT false, idempotency_key text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    earlier jsonb := newsroom.claim_idempotency(idempotency_key, 'update.add',
+        jsonb_build_object('edition', reference, 'body', body, 'kind', kind, 'key', key));
+    e newsroom.edition;
+    added newsroom.live_update;
+    document jsonb;
+BEGIN
+    IF earlier IS NOT NULL THEN
+        RETURN earlier;
+    END IF;
+    e := newsroom.locked_edition(reference);
+    IF NOT (newsroom.actor_is('editor', 'admin')
+            OR (newsroom.actor_is('reporter') AND session_user::text = ANY (e.bylines) AND e.translated_from IS NULL)) THEN
+        RETURN newsroom.refusal('update.add', 'reporter', CASE WHEN e.translated_from IS NULL
+            THEN format('Adding an update to %s/%s needs your name on its byline as a reporter, or the editor role.', e.lang, e.slug)
+            ELSE format('%s/%s is a translation: its updates are translated from the source (update translate), or added by an editor.',
+                        e.lang, e.slug) END,
+            e.story_id, e.id);
+    END IF;
+    IF e.status <> 'published' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format(
+            'Cannot add an update to %s/%s: it is %s; updates go on published editions.', e.lang, e.slug, replace(e.status::text, '_', ' '));
+    END IF;
+    IF kind IS NULL OR kind NOT IN ('update', 'correction', 'clarification') THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'kind: must be update, correction or clarification.';
+    END IF;
+    UPDATE newsroom.edition SET update_count = update_count + 1, updated_at = now() WHERE id = e.id
+    RETURNING update_count INTO e.update_count;
+    INSERT INTO newsroom.live_update (edition_id, seq, kind, body, key)
+    VALUES (e.id, e.update_count, kind::newsroom.update_kind, body, coalesce(key, false))
+    RETURNING * INTO added;
+    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change)
+    VALUES (added.id, 1, added.kind, added.body, added.key, 'add');
+    document := newsroom.update_document(added);
+    PERFORM newsroom.audit('update.add', e.story_id, e.id, added.id, jsonb_build_object('after', document - 'local_time'));
+    RETURN newsroom.remember_idempotency(idempotency_key, document);
+END
+$$;
+
+-- `newsdesk update translate UPDATE --to LANG`: the update in the story's
+-- LANG edition, which must be a translation, linked to its source update.
+CREATE OR REPLACE FUNCTION desk.translate_update(reference text, to_lang text, body text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    source newsroom.live_update;
+    source_edition newsroom.edition;
+    e newsroom.edition;
+    added newsroom.live_update;
+    document jsonb;
+BEGIN
+    IF reference !~ '^[0-9]{1,18}$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('update: "%s" is not a live update id.', reference);
+    END IF;
+    SELECT * INTO source FROM newsroom.live_update WHERE id = reference::bigint;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
+    END IF;
+    SELECT * INTO source_edition FROM newsroom.edition WHERE id = source.edition_id;
+    SELECT x.id INTO e.id FROM newsroom.edition x WHERE x.story_id = source_edition.story_id AND x.lang = to_lang;
+    IF e.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0',
+            MESSAGE = format('The story has no %s edition yet; translate the story first (newsdesk translate %s/%s --to %s).',
+                             to_lang, source_edition.lang, source_edition.slug, to_lang);
+    END IF;
+    e := newsroom.locked_edition(e.id::text);
+    IF NOT newsroom.actor_is('translator', 'editor', 'admin') THEN
+        RETURN newsroom.refusal('update.translate', 'translator',
+            'Translating a live update needs the translator, editor or admin role.', e.story_id, e.id);
+    END IF;
+    IF e.id = source.edition_id THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('to: update %s is already in %s.', source.id, to_lang);
+    END IF;
+    IF e.translated_from IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('%s/%s is the story''s original, not a translation: its updates are written there, not translated into it.',
+                             e.lang, e.slug);
+    END IF;
+    IF source.withdrawn_at IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('Update %s was withdrawn; it is not translated.', source.id);
+    END IF;
+    IF e.status = 'withdrawn' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('Cannot add to %s/%s: it is withdrawn.', e.lang, e.slug);
+    END IF;
+    IF EXISTS (SELECT 1 FROM newsroom.live_update t WHERE t.edition_id = e.id AND t.translation_of = source.id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('Update %s is already translated in %s/%s; change it with update edit.', source.id, e.lang, e.slug);
+    END IF;
+    UPDATE newsroom.edition SET update_count = update_count + 1,
+        updated_at = CASE WHEN status = 'published' THEN now() ELSE updated_at END
+    WHERE id = e.id RETURNING update_count INTO e.update_count;
+    INSERT INTO newsroom.live_update (edition_id, seq, posted_at, kind, body, key, translation_of)
+    VALUES (e.id, e.update_count, source.posted_at, source.kind, translate_update.body, source.key, source.id)
+    RETURNING * INTO added;
+    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change, note)
+    VALUES (added.id, 1, added.kind, added.body, added.key, 'add', format('translation of update %s', source.id));
+    document := newsroom.update_document(added);
+    PERFORM newsroom.audit('update.translate', e.story_id, e.id, added.id,
+        jsonb_build_object('source_update', source.id, 'after', document - 'local_time'));
+    RETURN document;
+END
+$$;
+
+-- A withdrawn update stays as it was: it is neither pinned nor unpinned.
+CREATE FUNCTION newsroom.refuse_key_change_when_withdrawn() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('Update %s was withdrawn; it is no longer pinned or unpinned.', OLD.id);
+END
+$$;
+CREATE TRIGGER withdrawn_update_keeps_its_key BEFORE UPDATE ON newsroom.live_update
+    FOR EACH ROW WHEN (OLD.withdrawn_at IS NOT NULL AND NEW.key IS DISTINCT FROM OLD.key)
+    EXECUTE FUNCTION newsroom.refuse_key_change_when_withdrawn();
+ALTER TABLE newsroom.live_update ENABLE ALWAYS TRIGGER withdrawn_update_keeps_its_key;
+
+-- Idempotency keys the tool claims around an action -----------------------------------------
+
+-- The tool's own claims are kept apart from those the desk functions make
+-- themselves (story.create, update.add), whose remembered results those
+-- functions trust: a client could otherwise remember a forged result under
+-- such an action. Only staff claim keys, and a result is remembered once.
+CREATE OR REPLACE FUNCTION desk.claim_idempotency_key(key text, action text, request jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF cardinality(newsroom.actor_roles()) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'Idempotency keys are for the newsroom''s staff.';
+    END IF;
+    RETURN newsroom.claim_idempotency(key, 'client:' || action, request);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION desk.remember_idempotency_key(key text, response jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF octet_length(response::text) > 1048576 THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'response: a remembered result is at most 1 MiB.';
+    END IF;
+    UPDATE newsroom.idempotency i SET response = remember_idempotency_key.response
+    WHERE i.actor = session_user::text AND i.key = remember_idempotency_key.key
+      AND starts_with(i.action, 'client:') AND i.response IS NULL;
+    RETURN response;
+END
+$$;
+
+-- Advisory locks: `newsdesk db migrate` (a superuser) takes one, and the DDL
+-- record above trusts it; nobody else needs them in a newsroom database.
+REVOKE EXECUTE ON FUNCTION pg_catalog.pg_advisory_lock(bigint), pg_catalog.pg_advisory_lock_shared(bigint),
+    pg_catalog.pg_try_advisory_lock(bigint), pg_catalog.pg_try_advisory_lock_shared(bigint),
+    pg_catalog.pg_advisory_xact_lock(bigint), pg_catalog.pg_advisory_xact_lock_shared(bigint),
+    pg_catalog.pg_try_advisory_xact_lock(bigint), pg_catalog.pg_try_advisory_xact_lock_shared(bigint)
+    FROM PUBLIC;
 
 -- Every desk function: the owner's rights, a search path that finds the
 -- catalog first and never a caller's temporary function or operator, and a

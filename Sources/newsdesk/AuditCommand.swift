@@ -86,7 +86,7 @@ struct AuditCommand: ParsableCommand {
             } else if result.ok {
                 Output.line("The audit chain verifies: \(result.events) events\(head.map { ", consistent with the head at \($0.seq)" } ?? "").")
             } else {
-                Output.line("The audit chain does NOT verify: event \(result.firstBadSeq ?? 0): \(result.reason ?? "").")
+                Output.line("The audit chain does NOT verify: \(result.firstBadSeq.map { "event \($0): " } ?? "")\(result.reason ?? "").")
             }
             if !result.ok { throw ExitCode(NewsdeskError.Category.refused.rawValue) }
         }

@@ -8,7 +8,7 @@ struct UpdateCommand: ParsableCommand {
         subcommands: [Add.self, Edit.self, Withdraw.self, List.self, History.self, Key.self, Unkey.self, Translate.self]
     )
 
-    static let bodyField = TextField(name: "body", maximumBytes: 65_536, multiline: true)
+    static let bodyField = TextField.updateBody
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -249,7 +249,10 @@ struct RedTeamTests {
         let story = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Watched"))
         // A member of newsdesk_owner (an operator's login), acting as the owner.
         let operatorLogin = "rt_op_\(crew.suffix)"
-        try superuser.executeScript(unsafeSQL: "CREATE ROLE \(operatorLogin) LOGIN; GRANT newsdesk_owner TO \(operatorLogin)")
+        try superuser.executeScript(unsafeSQL: """
+            CREATE ROLE \(operatorLogin) LOGIN; GRANT newsdesk_owner TO \(operatorLogin);
+            GRANT CONNECT ON DATABASE \(crew.newsroom.database.name) TO \(operatorLogin);
+            """)
         defer { _ = try? superuser.executeScript(unsafeSQL: "REVOKE newsdesk_owner FROM \(operatorLogin)") }
         let operatorSession = try crew.connect(as: operatorLogin)
         try operatorSession.executeScript(unsafeSQL: """
@@ -302,6 +305,42 @@ struct RedTeamTests {
         }
     }
 
+    @Test("audit verify catches a replaced desk.audit_chain() and a log hidden behind a view")
+    func replacedReaderIsCaught() throws {
+        let crew = try Crew("rtreader")
+        _ = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Logged"))
+        #expect(try crew.newsroom.run(["--as", crew.editor, "audit", "verify"]).status == 0)
+        let superuser = try crew.superuser()
+        // An owner's forgery: same signature, same rights, an empty chain.
+        try superuser.executeScript(unsafeSQL: """
+            CREATE OR REPLACE FUNCTION desk.audit_chain()
+            RETURNS TABLE (seq bigint, at_micros bigint, actor text, action text, story_id bigint, edition_id bigint,
+                           update_id bigint, client text, detail text, prev_hash bytea, hash bytea)
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN RETURN; END $$;
+            """)
+        let forged = try crew.newsroom.run(["--as", crew.editor, "audit", "verify"])
+        #expect(forged.status == 1, "\(forged)")
+        #expect(forged.stdout == "The audit chain does NOT verify: desk.audit_chain() is not the function newsdesk installed, so the chain it reads cannot be trusted.\n")
+        // Put back, then hide events behind a view of the same name.
+        let migration = try #require(Migration.all.first { $0.version == 2 })
+        let original = try #require(migration.sql.range(of: "CREATE FUNCTION desk.audit_chain()"))
+        let end = try #require(migration.sql.range(of: "$$;", range: original.upperBound..<migration.sql.endIndex))
+        try superuser.executeScript(unsafeSQL: """
+            CREATE OR REPLACE \(migration.sql[original.lowerBound..<end.upperBound].dropFirst("CREATE ".count))
+            CALL newsroom.secure_objects();
+            """)
+        #expect(try crew.newsroom.run(["--as", crew.editor, "audit", "verify"]).status == 0)
+        try superuser.executeScript(unsafeSQL: """
+            ALTER EVENT TRIGGER newsroom_ddl_is_recorded DISABLE;
+            ALTER TABLE newsroom.audit_event RENAME TO audit_event_real;
+            CREATE VIEW newsroom.audit_event AS SELECT * FROM newsroom.audit_event_real WHERE seq < 2;
+            ALTER VIEW newsroom.audit_event OWNER TO newsdesk_owner;
+            """)
+        let hidden = try crew.newsroom.run(["--as", crew.editor, "audit", "verify"])
+        #expect(hidden.status == 1, "\(hidden)")
+        #expect(hidden.stdout.contains("no longer a plain table"), "\(hidden)")
+    }
+
     // MARK: Locks
 
     @Test("a staff session that keeps its transaction open after a refused call is ended; the next writer goes on")
@@ -316,6 +355,10 @@ struct RedTeamTests {
         #expect(try Self.value(editor, "SELECT desk.publish_edition('\(draft.id)')->>'status'") == "published")
         #expect(Date().timeIntervalSince(started) < 60)
         #expect(try Self.value(crew.superuser(), "SELECT count(*)::text FROM pg_stat_activity WHERE pid = \(holderProcess)") == "0")
+        // Whose session was ended is on the record.
+        #expect(try Self.value(crew.superuser(), """
+            SELECT detail->>'login' FROM newsroom.audit_event WHERE action = 'session.ended'
+            """) == crew.reporter)
         #expect(throws: PostgresError.self) { try holder.execute("SELECT 1") }
     }
 
@@ -339,7 +382,8 @@ struct RedTeamTests {
         let reporter = try crew.connect(as: crew.reporter)
         let editor = try crew.connect(as: crew.editor)
         let hostile = ["\u{1B}[2J\u{1B}]0;owned\u{07}", "evil\u{202E}txt.exe", "zero\u{200B}width", "not\u{FFFE}xml",
-                       "cafe\u{0301}", "tab\tin a headline", "bell\u{07}"]
+                       "cafe\u{0301}", "tab\tin a headline", "bell\u{07}", "line\u{2028}separator", "mark\u{200F}rtl",
+                       "invisible\u{2062}times", "plane" + String(Unicode.Scalar(0x1FFFF as UInt32)!), "nonchar" + String(Unicode.Scalar(0xFDD0 as UInt32)!)]
         let published = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Clean"))
         _ = try crew.newsroom.desk().publish(published.reference)
         let update = try #require(try Self.value(editor, "SELECT desk.add_update(reference => '\(published.id)', body => 'Fine')->>'id'"))
@@ -379,6 +423,53 @@ struct RedTeamTests {
         #expect(try Self.value(reporter, """
             SELECT desk.create_story(lang => 'en', headline => 'Photo', photo_url => 'https://img.example/a.jpg')->'photo'->>'url'
             """) == "https://img.example/a.jpg")
+        // The rules read the same whatever the session's string settings.
+        try reporter.execute("SET standard_conforming_strings = off")
+        let spaced = Self.refused(reporter, "SELECT desk.create_story(lang => 'en', headline => 'Photo', photo_url => 'http://a b/c d')")
+        #expect(spaced?.sqlState == .checkViolation, "\(String(describing: spaced))")
+        let escaped = Self.refused(reporter, "SELECT desk.create_story(lang => 'en', headline => E'bell\\007')")
+        #expect(escaped?.sqlState == .checkViolation, "\(String(describing: escaped))")
+        // Media Topics, subject names and their language keys, idempotency keys.
+        let editor = try crew.connect(as: crew.editor)
+        for sql in ["SELECT desk.subject_add('evil', '{\"uk\": \"ok\"}', NULL, E'http://x\\x1b[2J')",
+                    "SELECT desk.subject_add('evil', jsonb_build_object(E'en\\x1b]8;;', 'Evil'))",
+                    "SELECT desk.claim_idempotency_key(E'\\x1b]0;pwned', 'edition.publish', '{}')"] {
+            let error = Self.refused(editor, sql, "\(sql)")
+            #expect(error?.sqlState == .checkViolation, "\(sql): \(String(describing: error))")
+        }
+    }
+
+    @Test("a result remembered under a forged idempotency key tags nothing and bypasses no role")
+    func forgedIdempotencyResult() throws {
+        let crew = try Crew("rtidem")
+        let editor = try crew.connect(as: crew.editor)
+        _ = try Self.value(editor, "SELECT desk.subject_add('politics', '{\"en\": \"Politics\"}')::text")
+        let target = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Not to be tagged"))
+        let translator = try crew.connect(as: crew.translator)
+        try translator.executeScript(unsafeSQL: """
+            SELECT desk.claim_idempotency_key('k1', 'story.create', jsonb_build_object('lang', 'uk', 'headline', 'h', 'lead', '',
+                'body', '', 'photo_url', NULL, 'photo_caption', NULL, 'photo_credit', NULL, 'bylines', NULL, 'video', false,
+                'embargo_until', NULL));
+            SELECT desk.remember_idempotency_key('k1', '{"story_id": \(target.storyID), "id": \(target.id)}');
+            """)
+        let forged = Self.refused(translator, "SELECT desk.create_tagged_story('k1', ARRAY['politics'], 'uk', 'h')")
+        #expect(forged?.sqlState == .wrongState, "\(String(describing: forged))")
+        #expect(try crew.superuser().query("SELECT count(*) AS n FROM newsroom.story_subject")[0].decode("n", as: Int.self) == 0)
+        // Nobody but the migrating superuser takes the migration's advisory lock.
+        let lock = Self.refused(try crew.connect(as: crew.reporter), "SELECT pg_advisory_lock(7954895654309163883)")
+        #expect(lock?.sqlState == .insufficientPrivilege)
+    }
+
+    @Test("an import cannot date a publication in the future")
+    func importInTheFuture() throws {
+        let crew = try Crew("rtfuture")
+        let error = Self.refused(try crew.connect(as: crew.editor), """
+            SELECT desk.import_editions(ARRAY[ROW(7, 'urn:future', 'en', 'future', 'Future', '', '', 'published',
+                '2099-01-01T00:00:00Z', NULL, NULL, '{}')::desk.import_row])
+            """)
+        #expect(error?.sqlState == .badInput)
+        #expect(error?.message.hasPrefix("line 7: firstCreated 2099-01-01T00:00:00Z is in the future") == true,
+                "\(String(describing: error))")
     }
 
     // MARK: Smaller rules
@@ -396,6 +487,10 @@ struct RedTeamTests {
         #expect(byReporter?.hasPrefix("{\"refused\"") == true, "\(String(describing: byReporter))")
         #expect(try Self.value(try crew.connect(as: crew.translator),
             "SELECT desk.edit_edition(reference => '\(translation)', headline => 'Переклад')->>'headline'") == "Переклад")
+        _ = try crew.newsroom.desk().publish(translation)
+        let posted = try Self.value(try crew.connect(as: crew.reporter),
+            "SELECT desk.add_update(reference => '\(translation)', body => 'Into the translation')::text")
+        #expect(posted?.hasPrefix("{\"refused\"") == true, "\(String(describing: posted))")
     }
 
     @Test("a withdrawn update is not translated; translators edit and withdraw their own translated updates")
@@ -420,6 +515,17 @@ struct RedTeamTests {
         // Not someone else's.
         let others = try Self.value(translator, "SELECT desk.edit_update(reference => '\(first)', body => 'Mine')::text")
         #expect(others?.hasPrefix("{\"refused\"") == true)
+        // Never into the story's original, and never a translation of a withdrawn update.
+        _ = try Self.value(translator, "SELECT desk.translate_edition('\(source.id)', 'ru', headline => 'Вживую')::text")
+        let intoOriginal = Self.refused(translator, "SELECT desk.translate_update('\(translated)', 'en', 'Back')")
+        #expect(intoOriginal?.sqlState == .wrongState || intoOriginal?.sqlState == .badInput, "\(String(describing: intoOriginal))")
+        let third = try #require(try Self.value(editor, "SELECT desk.add_update(reference => '\(source.id)', body => 'Three')->>'id'"))
+        let thirdUK = try #require(try Self.value(translator, "SELECT desk.translate_update('\(third)', 'uk', 'Три')->>'id'"))
+        _ = try Self.value(editor, "SELECT desk.withdraw_update('\(third)', 'Wrong')::text")
+        let chained = Self.refused(translator, "SELECT desk.translate_update('\(thirdUK)', 'ru', 'Три')")
+        #expect(chained?.sqlState == .wrongState, "\(String(describing: chained))")
+        let pinned = Self.refused(editor, "SELECT desk.set_update_key('\(third)', true)")
+        #expect(pinned?.sqlState == .wrongState, "\(String(describing: pinned))")
     }
 
     @Test("deactivating a login ends its open sessions, and no role can be granted to it")
@@ -429,6 +535,10 @@ struct RedTeamTests {
         _ = try Self.value(leaver, "SELECT desk.whoami()::text")
         _ = try Self.value(try crew.connect(as: crew.admin), "SELECT desk.staff_deactivate('\(crew.reporter)')::text")
         #expect(throws: PostgresError.self) { try leaver.execute("SELECT desk.whoami()") }
+        #expect(throws: PostgresError.self) { try crew.connect(as: crew.reporter) }
+        #expect(try Self.value(try crew.superuser(), """
+            SELECT has_database_privilege('\(crew.reporter)', current_database(), 'CONNECT')::text
+            """) == "false")
         let grant = Self.refused(try crew.connect(as: crew.admin), "SELECT desk.staff_grant('\(crew.reporter)', 'editor')")
         #expect(grant?.sqlState == .wrongState)
         #expect(try crew.newsroom.run(["--as", crew.admin, "staff", "grant", crew.reporter, "editor"]).status == 1)

@@ -107,8 +107,52 @@ public struct AuditLog {
     /// - Throws: ``NewsdeskError`` `.badInput` when `head` is malformed.
     public func verify(against head: AuditHead? = nil) throws -> AuditVerification {
         if let problem = head?.problem { throw NewsdeskError(.badInput, "head: \(problem).") }
+        if let problem = try readerProblem() {
+            return AuditVerification(ok: false, events: 0, firstBadSeq: nil, reason: problem)
+        }
         let (links, stored) = try chain()
         return Self.verify(links, storedHead: stored, against: head)
+    }
+
+    /// The MD5 of the bodies of `desk.audit_chain()` and `desk.audit_head()`
+    /// as the migrations create them. The chain is read through them, so
+    /// whoever could replace them (the owner, a superuser) could serve a
+    /// chain that verifies; a replaced body is caught here. (A test migrates a
+    /// fresh database and fails when a migration changes them.)
+    static let readerSources = ["audit_chain": "9b06a5250f1217c343476a91b9fba120",
+                                "audit_head": "216655c430d1e7b6c1a8f18b17febb7c"]
+
+    /// Why the chain as read cannot be trusted, or nil: a reading function
+    /// replaced or no longer running as the owner, or the log's table swapped
+    /// for a view, given rules, or row-level policies that can hide events.
+    func readerProblem() throws -> String? {
+        let rows = try connection.query("""
+            SELECT p.proname::text AS name, md5(p.prosrc) AS source, p.prosecdef AS definer,
+                   pg_get_userbyid(p.proowner)::text AS owner
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'desk' AND p.proname IN ('audit_chain', 'audit_head')
+            """)
+        var found: [String: Bool] = [:]
+        for row in rows {
+            let name = try row.decode("name", as: String.self)
+            let intact = try row.decode("source", as: String.self) == Self.readerSources[name]
+                && row.decode("definer", as: Bool.self) && row.decode("owner", as: String.self) == "newsdesk_owner"
+            found[name] = (found[name] ?? true) && intact
+        }
+        for name in Self.readerSources.keys.sorted() where found[name] != true {
+            return "desk.\(name)() is not the function newsdesk installed, so the chain it reads cannot be trusted"
+        }
+        let table = try connection.query("""
+            SELECT c.relkind::text AS kind, c.relrowsecurity AS policies,
+                   EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid) AS rules
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'newsroom' AND c.relname = 'audit_event'
+            """)
+        guard let log = table.first, try log.decode("kind", as: String.self) == "r",
+              try !log.decode("policies", as: Bool.self), try !log.decode("rules", as: Bool.self) else {
+            return "newsroom.audit_event is no longer a plain table (a view, rules or row policies), so events may be hidden"
+        }
+        return nil
     }
 
     /// The current head, after checking the chain: a head of a broken chain

@@ -47,6 +47,17 @@ public struct EditionChanges: Sendable, Equatable {
 
     /// Whether the edit changes any field at all.
     public var isEmpty: Bool { self == EditionChanges() }
+
+    /// The same changes with every text field checked and normalised (SPEC §7).
+    func cleaned() throws -> EditionChanges {
+        var clean = self
+        clean.headline = try TextField.headline.clean(ifGiven: headline)
+        clean.lead = try TextField.lead.clean(ifGiven: lead)
+        clean.body = try TextField.body.clean(ifGiven: body)
+        clean.caption = try TextField.caption.clean(ifGiven: caption)
+        clean.credit = try TextField.credit.clean(ifGiven: credit)
+        return clean
+    }
 }
 
 /// The editorial lifecycle of editions (SPEC §2), one database call per
@@ -73,13 +84,20 @@ public struct EditionDesk {
     /// the headline. With `idempotencyKey`, repeating the same call returns
     /// the first result instead of creating a second story.
     public func createStory(_ story: NewStory, idempotencyKey: String? = nil) throws -> Edition {
-        let slug = Slug.make(from: story.headline, language: story.lang)
+        // The text rules (SPEC §7) are the database's; checking them here too
+        // gives a library caller the same message, naming the field, as the CLI.
+        let headline = try TextField.headline.clean(story.headline)
+        let lead = try TextField.lead.clean(story.lead)
+        let body = try TextField.body.clean(story.body)
+        let caption = try TextField.caption.clean(ifGiven: story.photo?.caption)
+        let credit = try TextField.credit.clean(ifGiven: story.photo?.credit)
+        let slug = Slug.make(from: headline, language: story.lang)
         if let photo = story.photo { _ = try WebURL.clean(photo.url, .photoURL) }
         return try edition("""
             SELECT desk.create_tagged_story(
-                idempotency_key => \(idempotencyKey), subjects => \(story.subjects), lang => \(story.lang), headline => \(story.headline), lead => \(story.lead), body => \(story.body),
-                photo_url => \(story.photo?.url), photo_caption => \(story.photo?.caption),
-                photo_credit => \(story.photo?.credit),
+                idempotency_key => \(idempotencyKey), subjects => \(story.subjects), lang => \(story.lang), headline => \(headline), lead => \(lead), body => \(body),
+                photo_url => \(story.photo?.url), photo_caption => \(caption),
+                photo_credit => \(credit),
                 bylines => \(story.bylines.isEmpty ? nil : story.bylines), video => \(story.video),
                 slug => \(slug), embargo_until => \(story.embargoUntil))
             """)
@@ -91,6 +109,8 @@ public struct EditionDesk {
     public func edit(_ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
                      correction: String? = nil) throws -> Edition {
         if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
+        let changes = try changes.cleaned()
+        let correction = try TextField.correction.clean(ifGiven: correction)
         return try edition("""
             SELECT desk.edit_edition(
                 reference => \(reference), expect_version => \(expectVersion)::int,
@@ -108,7 +128,7 @@ public struct EditionDesk {
 
     /// In review → draft, with a note for the reporter.
     public func returnToDraft(_ reference: String, note: String) throws -> Edition {
-        try edition("SELECT desk.return_edition(\(reference), \(note))")
+        try edition("SELECT desk.return_edition(\(reference), \(try TextField.note.clean(note)))")
     }
 
     /// Publishes now, or schedules for `at` (a `TIME` text) when that is later.
@@ -118,7 +138,7 @@ public struct EditionDesk {
 
     /// Published or scheduled → withdrawn, with the reason.
     public func unpublish(_ reference: String, reason: String) throws -> Edition {
-        try edition("SELECT desk.unpublish_edition(\(reference), \(reason))")
+        try edition("SELECT desk.unpublish_edition(\(reference), \(try TextField.reason.clean(reason)))")
     }
 
     /// Withdrawn → published again.

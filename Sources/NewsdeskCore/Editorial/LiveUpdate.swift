@@ -125,19 +125,19 @@ public struct LiveUpdateDesk {
     public func add(to edition: String, body: String, kind: UpdateKind = .update, key: Bool = false,
                     idempotencyKey: String? = nil) throws -> LiveUpdate {
         try DeskCall.decode(LiveUpdate.self, """
-            SELECT desk.add_update(\(edition), \(body), \(kind.rawValue), \(key), \(idempotencyKey))
+            SELECT desk.add_update(\(edition), \(try TextField.updateBody.clean(body)), \(kind.rawValue), \(key), \(idempotencyKey))
             """, on: connection)
     }
 
     /// A new version of the update's text (the earlier one stays in its history).
     public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.edit_update(\(String(update)), \(body), \(kind?.rawValue))",
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.edit_update(\(String(update)), \(try TextField.updateBody.clean(ifGiven: body)), \(kind?.rawValue))",
                             on: connection)
     }
 
     /// Hides the update from readers; it stays in its history.
     public func withdraw(_ update: Int64, reason: String) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.withdraw_update(\(String(update)), \(reason))", on: connection)
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.withdraw_update(\(String(update)), \(try TextField.reason.clean(reason)))", on: connection)
     }
 
     /// Pins or unpins the update as a key event.

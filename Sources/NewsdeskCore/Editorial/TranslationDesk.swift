@@ -73,6 +73,9 @@ public struct TranslationDesk {
     /// are prefilled from the source.
     public func translate(_ source: String, to language: String, headline: String? = nil, lead: String? = nil,
                           body: String? = nil) throws -> Edition {
+        let headline = try TextField.headline.clean(ifGiven: headline)
+        let lead = try TextField.lead.clean(ifGiven: lead)
+        let body = try TextField.body.clean(ifGiven: body)
         let slug = headline.map { Slug.make(from: $0, language: language) }.flatMap { $0.isEmpty ? nil : $0 }
         return try DeskCall.decode(Edition.self, """
             SELECT desk.translate_edition(reference => \(source), to_lang => \(language), headline => \(headline),
@@ -83,7 +86,8 @@ public struct TranslationDesk {
     /// Saves the translator's edit and records that the translation now
     /// follows the source's current version.
     public func refresh(_ translation: String, _ changes: EditionChanges, expectVersion: Int?) throws -> Edition {
-        try DeskCall.decode(Edition.self, """
+        let changes = try changes.cleaned()
+        return try DeskCall.decode(Edition.self, """
             SELECT desk.refresh_translation(reference => \(translation), headline => \(changes.headline),
                                             lead => \(changes.lead), body => \(changes.body),
                                             expect_version => \(expectVersion)::int)
@@ -96,7 +100,7 @@ public struct TranslationDesk {
 
     /// Adds the translated update to the story's edition in `language`.
     public func translateUpdate(_ update: Int64, to language: String, body: String) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.translate_update(\(String(update)), \(language), \(body))",
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.translate_update(\(String(update)), \(language), \(try TextField.updateBody.clean(body)))",
                             on: connection)
     }
 }

@@ -31,6 +31,12 @@ public struct TextField: Sendable {
     public static let correction = TextField(name: "correction", maximumBytes: 2_000, multiline: true)
     public static let slug = TextField(name: "slug", maximumBytes: Slug.maximumLength)
     public static let login = TextField(name: "login", maximumBytes: 63)
+    public static let updateBody = TextField(name: "body", maximumBytes: 65_536, multiline: true)
+
+    /// ``clean(_:)`` for a value that may be absent (a field an edit leaves as it is).
+    public func clean(ifGiven raw: String?) throws -> String? {
+        try raw.map { try clean($0) }
+    }
 
     /// Checks raw bytes (from a file or stdin) and returns the clean text.
     public func clean(bytes: [UInt8]) throws -> String {
@@ -83,10 +89,18 @@ public struct TextField: Sendable {
             return multiline ? nil : "contains a line break or tab; it must be one line"
         case 0x00...0x1F, 0x7F...0x9F:
             return "contains the control character \(hex)"
-        case 0x202A...0x202E, 0x2066...0x2069:
+        case 0x2028, 0x2029:
+            return "contains the line or paragraph separator \(hex); use a line break"
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
             return "contains the bidirectional control \(hex), which can disguise text; remove it"
-        case 0x200B, 0x2060, 0xFEFF:
+        case 0x180E, 0x200B, 0x2060...0x2064, 0xFEFF:
             return "contains the invisible character \(hex); remove it"
+        case 0xFDD0...0xFDEF:
+            return "contains the noncharacter \(hex); remove it"
+        case let value where value & 0xFFFE == 0xFFFE:
+            // U+FFFE, U+FFFF and their twins in every plane: not characters
+            // at all, and XML (feeds) cannot carry the first two.
+            return "contains the noncharacter \(hex); remove it"
         default:
             return nil
         }
