@@ -21,7 +21,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -30,6 +29,12 @@ let package = Package(
             name: "CLibPQ",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
+        ),
+        // libcmark, the CommonMark reference implementation in C: a module map and a shim header.
+        .systemLibrary(
+            name: "CCmark",
+            pkgConfig: "libcmark",
+            providers: [.apt(["libcmark-dev"])]
         ),
         // Knows PostgreSQL, knows nothing about news.
         .target(
@@ -42,7 +47,7 @@ let package = Package(
             dependencies: [
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Ink", package: "Ink"),
+                "CCmark",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedMigrationsPlugin"]

@@ -5,7 +5,11 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write editions as IPTC ninjs 3.1 news items.",
-        discussion: "One edition as a JSON document, or --all as one document a line, in edition id order.")
+        discussion: """
+            One edition as a JSON document, or --all as one document a line, in edition id order. \
+            An edition whose document cannot be produced does not stop --all: the others are written, \
+            each one that failed is named on stderr, and the exit status is 65.
+            """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case ninjs
@@ -26,11 +30,45 @@ struct ExportCommand: ParsableCommand {
             return Output.jsonText(try NinjsDocument(desk.show(edition)).json(pretty: true))
         }
         var after: Int64 = 0
+        var failed: [Int64] = []
         while true {
             let page = try desk.editions(after: after)
-            guard let last = page.last else { return }
-            for edition in page { Output.jsonText(try NinjsDocument(edition).json(pretty: false)) }
+            guard let last = page.last else { break }
+            for entry in page {
+                do {
+                    Output.jsonText(try NinjsDocument(entry.edition.get()).json(pretty: false))
+                } catch {
+                    failed.append(entry.id)
+                    Output.standardError("Error: edition \(entry.id) was not exported: \(Self.reason(error))")
+                }
+            }
+            // A page whose documents name no id beyond the cursor would be read again forever.
+            guard last.id > after else {
+                throw NewsdeskError(.badInput, "The export stopped after edition \(after): the next documents name no edition id.")
+            }
             after = last.id
+        }
+        if !failed.isEmpty {
+            let ids = failed.map(String.init).joined(separator: ", ")
+            throw NewsdeskError(.badInput, """
+                \(failed.count == 1 ? "1 edition was" : "\(failed.count) editions were") not exported (\(ids)); \
+                every other edition was written.
+                """)
+        }
+    }
+
+    /// Why a document could not be produced, in a sentence.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as NewsdeskError:
+            return error.message
+        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+             let DecodingError.keyNotFound(_, context), let DecodingError.dataCorrupted(context):
+            // The path starts at the edition's place in its page, which says nothing to the reader.
+            let field = context.codingPath.drop { $0.intValue != nil }.map(\.stringValue).joined(separator: ".")
+            return "its stored document is malformed" + (field.isEmpty ? "" : " at \(field)") + ": \(context.debugDescription)"
+        default:
+            return "\(error)"
         }
     }
 }

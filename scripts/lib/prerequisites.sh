@@ -30,6 +30,7 @@ ensure_prerequisites() {
     local missing=()
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+    pkg-config --exists libcmark 2>/dev/null || missing+=(libcmark-dev)
     postgres_bindir >/dev/null || missing+=(postgresql)
     if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
     [ ${#missing[@]} -eq 0 ] || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)

@@ -162,8 +162,29 @@ public struct EditionDesk {
     }
 
     /// Editions in id order after `afterID`, a page at a time (for export).
-    public func editions(after afterID: Int64, limit: Int = 500) throws -> [Edition] {
-        try decode([Edition].self, "SELECT desk.all_editions(\(afterID), \(limit)::int)")
+    /// Each is read on its own: one whose document cannot be read comes back
+    /// as a failure with its id, and the rest of the page is still there.
+    ///
+    ///     let page = try desk.editions(after: 0)
+    ///     for entry in page {
+    ///         switch entry.edition {
+    ///         case .success(let edition): print(edition.headline)
+    ///         case .failure(let error): print("edition \(entry.id): \(error)")
+    ///         }
+    ///     }
+    ///     // the next page: try desk.editions(after: page.last!.id)
+    ///
+    /// Throws when the page itself cannot be read (the database refused or was lost).
+    public func editions(after afterID: Int64, limit: Int = 500) throws -> [ExportEntry] {
+        var entries: [ExportEntry] = []
+        var previous = afterID
+        for element in try decode([ExportEntry.Element].self, "SELECT desk.all_editions(\(afterID), \(limit)::int)") {
+            // A document too broken to name its id is placed after the one before it.
+            let id = element.id ?? previous
+            entries.append(ExportEntry(id: id, edition: element.edition))
+            previous = id
+        }
+        return entries
     }
 
     /// Two versions of an edition, for a diff.
@@ -180,5 +201,28 @@ public struct EditionDesk {
 
     private func decode<T: Decodable>(_ type: T.Type, _ query: Query) throws -> T {
         try DeskCall.decode(type, query, on: connection)
+    }
+}
+
+/// One edition of an export page: its document, or why it could not be read.
+public struct ExportEntry {
+    public let id: Int64
+    public let edition: Result<Edition, any Error>
+
+    /// Decodes one element of the page and keeps a failure instead of
+    /// throwing it, so that one edition cannot take its page down with it.
+    struct Element: Decodable {
+        enum Key: String, CodingKey { case id }
+        let id: Int64?
+        let edition: Result<Edition, any Error>
+
+        init(from decoder: any Decoder) throws {
+            id = try? decoder.container(keyedBy: Key.self).decode(Int64.self, forKey: .id)
+            do {
+                edition = .success(try Edition(from: decoder))
+            } catch {
+                edition = .failure(error)
+            }
+        }
     }
 }
