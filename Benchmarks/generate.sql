@@ -1,11 +1,14 @@
 -- Builds the benchmark newsroom: :editions editions (uk, ru and en of
 -- :editions / 3 stories, all published), 5 live updates each, one revision
 -- each, 50 subjects with 1–2 per story. Run by scripts/bench as the
--- embedded database's superuser, with triggers off: this is generated test
--- data, not the newsroom's work, so it is neither audited nor re-checked
--- row by row.
+-- embedded database's superuser acting as the tables' owner, with the
+-- replication role's triggers (foreign keys) off: this is generated test
+-- data, not the newsroom's work, so it is not audited (the audit triggers
+-- fire even for a replica, but not for a superuser acting as the owner) nor
+-- re-checked against other tables row by row. The text rules still hold.
 \set ON_ERROR_STOP on
 SET session_replication_role = replica;
+SET ROLE newsdesk_owner;
 SET synchronous_commit = off;
 \set stories (:editions / 3)
 
@@ -55,5 +58,6 @@ SELECT s, 'topic-' || (1 + (s * 7) % 50) FROM generate_series(1, :stories) s WHE
 SELECT setval(pg_get_serial_sequence('newsroom.story', 'id'), (SELECT max(id) FROM newsroom.story));
 SELECT setval(pg_get_serial_sequence('newsroom.edition', 'id'), (SELECT max(id) FROM newsroom.edition));
 SELECT setval(pg_get_serial_sequence('newsroom.live_update', 'id'), (SELECT max(id) FROM newsroom.live_update));
+RESET ROLE;
 RESET session_replication_role;
 ANALYZE;

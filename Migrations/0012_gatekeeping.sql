@@ -95,10 +95,14 @@ BEGIN
         RETURN NULL;
     END IF;
     -- A staff login of the cluster already (its temporary tables make it
-    -- own things for a while) needs only the first two checks.
+    -- own things for a while) is not asked what it owns. A role with
+    -- members (a group) would pass its staff membership on to them, and a
+    -- role that cannot log in was kept from it for a reason.
     IF existing.rolsuper OR existing.rolcreaterole OR existing.rolcreatedb OR existing.rolbypassrls OR existing.rolreplication
        OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
                   WHERE m.member = existing.oid AND m.roleid <> 'newsdesk_staff'::pg_catalog.regrole)
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m WHERE m.roleid = existing.oid)
+       OR NOT existing.rolcanlogin AND NOT pg_catalog.pg_has_role(existing.oid, 'newsdesk_staff', 'MEMBER')
        OR NOT pg_catalog.pg_has_role(existing.oid, 'newsdesk_staff', 'MEMBER') AND EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d
                   WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.refobjid = existing.oid
                     AND d.deptype IN ('o', 'a', 'r')) THEN
@@ -185,33 +189,40 @@ BEGIN
 END
 $$;
 
--- Ends the session that holds transaction `holder` when it is a staff login
--- (never an operator or superuser) sitting on it: idle inside the
--- transaction for five seconds, or in one transaction for thirty (desk work
--- takes milliseconds; only an import of hundreds of thousands of editions
--- runs that long, and only a writer waiting for it ends it).
--- Desk functions call this when a lock they need is not released in time,
--- so one person's open transaction cannot stop everyone's work. Returns the
--- login whose session was ended, or NULL.
-CREATE FUNCTION logins.end_stuck_holder(holder xid) RETURNS text
+-- Ends the sessions of staff logins (never an operator or superuser) that
+-- sit on locks of `contended`: idle inside a transaction for five seconds,
+-- or in one transaction for thirty (desk work takes milliseconds; only an
+-- import of hundreds of thousands of editions runs that long, and only a
+-- writer waiting for it ends it). Desk functions call this when a row lock
+-- they need is not released in time, so one person's open transaction cannot
+-- stop everyone's work. Holders are found by their lock on the table, which
+-- every row locker takes, not by the row's xmax: a row locked and updated in
+-- different subtransactions carries a MultiXact id there, not a
+-- transaction's. Returns the logins whose sessions were ended.
+CREATE FUNCTION logins.end_stuck_holders(contended regclass) RETURNS text[]
 LANGUAGE plpgsql AS $$
 DECLARE
-    stuck integer;
-    login text;
+    stuck record;
+    ended text[] := '{}';
 BEGIN
-    SELECT a.pid, a.usename INTO stuck, login
-    FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-    JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
-    WHERE l.locktype = 'transactionid' AND l.transactionid = holder AND l.mode = 'ExclusiveLock' AND l.granted
-      AND a.pid <> pg_catalog.pg_backend_pid()
-      AND NOT r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'newsdesk_staff', 'MEMBER')
-      AND NOT pg_catalog.pg_has_role(r.oid, 'newsdesk_owner', 'MEMBER')
-      AND ((a.state LIKE 'idle in transaction%' AND a.state_change < pg_catalog.clock_timestamp() - interval '5 seconds')
-           OR a.xact_start < pg_catalog.clock_timestamp() - interval '30 seconds');
-    IF stuck IS NULL OR NOT pg_catalog.pg_terminate_backend(stuck) THEN
-        RETURN NULL;
-    END IF;
-    RETURN login;
+    FOR stuck IN
+        SELECT DISTINCT a.pid, a.usename::text AS login
+        FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+        JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
+        WHERE l.locktype = 'relation' AND l.relation = contended AND l.granted
+          AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+          AND l.mode IN ('RowShareLock', 'RowExclusiveLock')
+          AND a.pid <> pg_catalog.pg_backend_pid()
+          AND NOT r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'newsdesk_staff', 'MEMBER')
+          AND NOT pg_catalog.pg_has_role(r.oid, 'newsdesk_owner', 'MEMBER')
+          AND ((a.state LIKE 'idle in transaction%' AND a.state_change < pg_catalog.clock_timestamp() - interval '5 seconds')
+               OR a.xact_start < pg_catalog.clock_timestamp() - interval '30 seconds')
+    LOOP
+        IF pg_catalog.pg_terminate_backend(stuck.pid) THEN
+            ended := ended || stuck.login;
+        END IF;
+    END LOOP;
+    RETURN ended;
 END
 $$;
 
@@ -226,7 +237,7 @@ BEGIN
     END LOOP;
 END
 $$;
-GRANT EXECUTE ON FUNCTION logins.admit(text), logins.shut_out(text), logins.end_stuck_holder(xid), logins.refusal(text)
+GRANT EXECUTE ON FUNCTION logins.admit(text), logins.shut_out(text), logins.end_stuck_holders(regclass), logins.refusal(text)
     TO newsdesk_owner;
 
 -- Who may connect to the newsroom's database is the newsroom's decision:
@@ -452,27 +463,27 @@ $$;
 
 -- Locks: bounded waits, and no one sits on them --------------------------------------------
 
--- Called when a lock a desk function needs was not released within its
--- lock_timeout: ends the holder's session when it is a staff login sitting
--- on the lock (logins.end_stuck_holder) and returns, so the caller waits
--- again; otherwise refuses as busy (55P03, which newsdesk reports as
--- "try again").
-CREATE FUNCTION newsroom.outwait(holder xid, what text) RETURNS void
+-- Called when a row of `contended` that a desk function needs was not
+-- released within its lock_timeout: ends the sessions of staff logins
+-- sitting on locks of that table (logins.end_stuck_holders) and returns, so
+-- the caller waits again; otherwise refuses as busy (55P03, which newsdesk
+-- reports as "try again").
+CREATE FUNCTION newsroom.outwait(contended regclass, what text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    ended text;
+    ended text[] := logins.end_stuck_holders(contended);
+    login text;
 BEGIN
-    IF holder IS NOT NULL AND holder <> '0'::xid THEN
-        ended := logins.end_stuck_holder(holder);
-    END IF;
-    IF ended IS NULL THEN
+    IF cardinality(ended) = 0 THEN
         RAISE EXCEPTION USING ERRCODE = '55P03',
             MESSAGE = format('%s is being changed by another session, which has not finished.', what),
             HINT = 'Try again in a moment.';
     END IF;
     -- Whose session was ended, and why, is part of the record.
-    PERFORM newsroom.audit('session.ended', NULL, NULL, NULL,
-        jsonb_build_object('login', ended, 'reason', format('held %s and did not finish', lower(what))));
+    FOREACH login IN ARRAY ended LOOP
+        PERFORM newsroom.audit('session.ended', NULL, NULL, NULL,
+            jsonb_build_object('login', login, 'reason', format('held %s and did not finish', lower(what))));
+    END LOOP;
 END
 $$;
 
@@ -497,7 +508,7 @@ BEGIN
         BEGIN
             SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
         EXCEPTION WHEN lock_not_available THEN
-            PERFORM newsroom.outwait((SELECT h.xmax FROM newsroom.audit_head h), 'The audit log');
+            PERFORM newsroom.outwait('newsroom.audit_head', 'The audit log');
             SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
         END;
     END IF;
@@ -524,7 +535,7 @@ BEGIN
         BEGIN
             SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
         EXCEPTION WHEN lock_not_available THEN
-            PERFORM newsroom.outwait((SELECT e.xmax FROM newsroom.edition e WHERE e.id = target), format('Edition %s', target));
+            PERFORM newsroom.outwait('newsroom.edition', format('Edition %s', target));
             SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
         END;
         PERFORM newsroom.settle(target);
@@ -547,8 +558,7 @@ BEGIN
         BEGIN
             SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
         EXCEPTION WHEN lock_not_available THEN
-            PERFORM newsroom.outwait((SELECT u.xmax FROM newsroom.live_update u WHERE u.id = reference::bigint),
-                                     format('Live update %s', reference));
+            PERFORM newsroom.outwait('newsroom.live_update', format('Live update %s', reference));
             SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
         END;
     END IF;
@@ -697,7 +707,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN NOT multiline AND value ~ E'[\\u0001-\\u001F\\u007F-\\u009F]' THEN 'a control character or line break'
         WHEN value ~ E'[\\u2028\\u2029]' THEN 'a line or paragraph separator'
         WHEN value ~ E'[\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]' THEN 'a bidirectional control'
-        WHEN value ~ E'[\\u180E\\u200B\\u2060-\\u2064\\uFEFF]' THEN 'an invisible character'
+        WHEN value ~ E'[\\u115F\\u1160\\u180E\\u200B\\u2060-\\u2064\\u206A-\\u206F\\u3164\\uFEFF\\uFFA0\\uFFF9-\\uFFFB\\U000E0000-\\U000E007F]'
+            THEN 'an invisible character'
         WHEN value ~ E'[\\uFDD0-\\uFDEF\\uFFFE\\uFFFF\\U0001FFFE\\U0001FFFF\\U0002FFFE\\U0002FFFF\\U0003FFFE\\U0003FFFF\\U0004FFFE\\U0004FFFF\\U0005FFFE\\U0005FFFF\\U0006FFFE\\U0006FFFF\\U0007FFFE\\U0007FFFF\\U0008FFFE\\U0008FFFF\\U0009FFFE\\U0009FFFF\\U000AFFFE\\U000AFFFF\\U000BFFFE\\U000BFFFF\\U000CFFFE\\U000CFFFF\\U000DFFFE\\U000DFFFF\\U000EFFFE\\U000EFFFF\\U000FFFFE\\U000FFFFF\\U0010FFFE\\U0010FFFF]' THEN 'a noncharacter'
         WHEN NOT value IS NFC NORMALIZED THEN 'text not in Unicode NFC'
     END
@@ -975,6 +986,60 @@ REVOKE EXECUTE ON FUNCTION pg_catalog.pg_advisory_lock(bigint), pg_catalog.pg_ad
     pg_catalog.pg_advisory_xact_lock(bigint), pg_catalog.pg_advisory_xact_lock_shared(bigint),
     pg_catalog.pg_try_advisory_xact_lock(bigint), pg_catalog.pg_try_advisory_xact_lock_shared(bigint)
     FROM PUBLIC;
+
+-- A TIME argument, as before; its patterns are written without backslashes,
+-- so a session's standard_conforming_strings cannot change them.
+CREATE OR REPLACE FUNCTION desk.parse_time(input text, field text DEFAULT 'time') RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    zone text := newsroom.timezone();
+    wall timestamp;
+    matches timestamptz[] := '{}';
+    candidate timestamptz;
+    shift interval;
+BEGIN
+    IF input IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF input ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+        BEGIN
+            RETURN input::timestamptz;
+        EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('%s: "%s" is not a real date and time.', field, input);
+        END;
+    END IF;
+    IF input !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('%s: "%s" is not a time. Give an instant with an offset (2023-10-26T16:43+03:00) or a local time in %s (2023-10-26 16:43).', field, input, zone);
+    END IF;
+    BEGIN
+        wall := input::timestamp;
+    EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('%s: "%s" is not a real date and time.', field, input);
+    END;
+    -- Try the offsets in force a day before and a day after: around a clock
+    -- change a wall time maps to none of them (skipped) or to both (repeated).
+    FOREACH shift IN ARRAY ARRAY[
+        ((wall - interval '1 day') AT TIME ZONE 'UTC' AT TIME ZONE zone) - (wall - interval '1 day'),
+        ((wall + interval '1 day') AT TIME ZONE 'UTC' AT TIME ZONE zone) - (wall + interval '1 day')]
+    LOOP
+        candidate := (wall - shift) AT TIME ZONE 'UTC';
+        IF candidate AT TIME ZONE zone = wall AND NOT candidate = ANY (matches) THEN
+            matches := matches || candidate;
+        END IF;
+    END LOOP;
+    IF cardinality(matches) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('%s: %s does not exist in %s: the clocks were moved forward over it. Give the time with an offset instead.', field, input, zone);
+    ELSIF cardinality(matches) > 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('%s: %s happens twice in %s because the clocks were moved back. Give it with an offset: %s or %s.', field, input, zone,
+                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(matches[1] AT TIME ZONE zone - matches[1] AT TIME ZONE 'UTC'),
+                to_char(wall, 'YYYY-MM-DD"T"HH24:MI') || newsroom.offset_text(matches[2] AT TIME ZONE zone - matches[2] AT TIME ZONE 'UTC'));
+    END IF;
+    RETURN matches[1];
+END
+$$;
 
 -- Every desk function: the owner's rights, a search path that finds the
 -- catalog first and never a caller's temporary function or operator, and a

@@ -1,6 +1,6 @@
 """Validates JSON documents against the IPTC ninjs 3.1 schema.
 
-Usage: ninjs_validate.py SHARED_DIR FILE...   (a FILE may hold one document, or one a line)
+Usage: ninjs_validate.py FIXTURES_DIR FILE...   (a FILE may hold one document, or one a line)
 Prints one JSON line per document: {"file": ..., "line": n, "valid": bool, "error": ...}.
 The GeoJSON schema the ninjs schema refers to is loaded from the test suite, not the network.
 """
@@ -10,10 +10,10 @@ import sys
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-shared = sys.argv[1]
-with open(f"{shared}/ninjs/specification/ninjs-schema_3.1.json") as f:
+fixtures = sys.argv[1]
+with open(f"{fixtures}/ninjs/specification/ninjs-schema_3.1.json") as f:
     schema = json.load(f)
-with open(f"{shared}/ninjs/test_suite/GeoJSON-schema.json") as f:
+with open(f"{fixtures}/ninjs/test_suite/GeoJSON-schema.json") as f:
     geojson = json.load(f)
 registry = Registry().with_resource("https://geojson.org/schema/GeoJSON.json", Resource.from_contents(geojson))
 validator = Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -210,7 +210,7 @@ struct RedTeamTests {
         for login in [crew.reporter, crew.editor, crew.admin] {
             let connection = try crew.connect(as: login)
             for call in ["SELECT logins.admit('newcomer')", "SELECT logins.shut_out('\(crew.reporter)')",
-                         "SELECT logins.end_stuck_holder('1'::xid)", "SELECT logins.change_once('SELECT false', 'SELECT 1')"] {
+                         "SELECT logins.end_stuck_holders('newsroom.audit_head'::regclass)", "SELECT logins.change_once('SELECT false', 'SELECT 1')"] {
                 #expect(Self.refused(connection, call)?.sqlState == .insufficientPrivilege, "\(login): \(call)")
             }
         }
@@ -360,6 +360,33 @@ struct RedTeamTests {
             SELECT detail->>'login' FROM newsroom.audit_event WHERE action = 'session.ended'
             """) == crew.reporter)
         #expect(throws: PostgresError.self) { try holder.execute("SELECT 1") }
+    }
+
+    @Test("a staff session that got the audit log after waiting for it, then sits on it, is ended too")
+    func holderAfterWaitingIsEnded() throws {
+        let crew = try Crew("rtwaited")
+        let first = try crew.connect(as: crew.reporter)
+        try first.executeScript(unsafeSQL: "BEGIN; SELECT desk.audit_access()")  // a refusal: holds the log
+        // The second session waits for the log, then takes it (in a subtransaction, so the row's
+        // xmax becomes a MultiXact) and sits on it.
+        let newsroom = crew.newsroom, reporter = crew.reporter
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        Thread {
+            let second = try? newsroom.connect(as: reporter)
+            _ = try? second?.executeScript(unsafeSQL: "SET idle_in_transaction_session_timeout = 0; BEGIN; SELECT desk.audit_access()")
+            holding.signal()
+            release.wait()
+        }.start()
+        defer { release.signal() }
+        usleep(500_000)
+        try first.executeScript(unsafeSQL: "COMMIT")
+        holding.wait()
+        let editor = try crew.connect(as: crew.editor)
+        let story = try Self.value(editor, "SELECT desk.create_story(lang => 'en', headline => 'Goes on')->>'headline'")
+        #expect(story == "Goes on")
+        #expect(try Self.value(crew.superuser(), """
+            SELECT string_agg(detail->>'login', ',') FROM newsroom.audit_event WHERE action = 'session.ended'
+            """) == crew.reporter)
     }
 
     @Test("a lock held by an operator is waited for five seconds, then the command exits 75 with a retry hint")

@@ -1,17 +1,18 @@
 public import Foundation
 
-/// The sample data in `../shared/fixtures` (or `NEWSDESK_SHARED`).
+/// The sample data the tests share, kept in the repository under
+/// `Tests/Fixtures` (copies of the project's originals: the sample newsroom,
+/// the transliteration table, and IPTC's ninjs 3.1 schema with its official
+/// test suite, see `Tests/Fixtures/ninjs/README.md`), so a clone anywhere
+/// passes its tests with nothing beside it.
 public enum SharedFixtures {
     public static var directory: URL {
-        if let configured = ProcessInfo.processInfo.environment["NEWSDESK_SHARED"] {
-            return URL(fileURLWithPath: configured)
-        }
-        return CommandLineTool.packageRoot.deletingLastPathComponent().appending(path: "shared")
+        CommandLineTool.packageRoot.appending(path: "Tests/Fixtures")
     }
 
     /// `(Ukrainian, Latin)` pairs of the national transliteration table.
     public static func transliterationPairs() throws -> [(String, String)] {
-        let text = try String(contentsOf: directory.appending(path: "fixtures/translit-uk-2010.tsv"), encoding: .utf8)
+        let text = try String(contentsOf: directory.appending(path: "translit-uk-2010.tsv"), encoding: .utf8)
         return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
             let columns = line.split(separator: "\t")
             return columns.count == 2 ? (String(columns[0]), String(columns[1])) : nil
@@ -19,7 +20,7 @@ public enum SharedFixtures {
     }
 
     public static func newsroom() throws -> Newsroom {
-        let data = try Data(contentsOf: directory.appending(path: "fixtures/newsroom.json"))
+        let data = try Data(contentsOf: directory.appending(path: "newsroom.json"))
         return try JSONDecoder().decode(Newsroom.self, from: data)
     }
 

@@ -123,12 +123,13 @@ public struct AuditLog {
                                 "audit_head": "216655c430d1e7b6c1a8f18b17febb7c"]
 
     /// Why the chain as read cannot be trusted, or nil: a reading function
-    /// replaced or no longer running as the owner, or the log's table swapped
-    /// for a view, given rules, or row-level policies that can hide events.
+    /// replaced, given other settings or no longer running as the owner, or
+    /// the log's table swapped for a view, given rules, child tables or
+    /// row-level policies that can hide events.
     func readerProblem() throws -> String? {
         let rows = try connection.query("""
             SELECT p.proname::text AS name, md5(p.prosrc) AS source, p.prosecdef AS definer,
-                   pg_get_userbyid(p.proowner)::text AS owner
+                   pg_get_userbyid(p.proowner)::text AS owner, coalesce(array_to_string(p.proconfig, ';'), '') AS config
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname = 'desk' AND p.proname IN ('audit_chain', 'audit_head')
             """)
@@ -137,6 +138,8 @@ public struct AuditLog {
             let name = try row.decode("name", as: String.self)
             let intact = try row.decode("source", as: String.self) == Self.readerSources[name]
                 && row.decode("definer", as: Bool.self) && row.decode("owner", as: String.self) == "newsdesk_owner"
+                // Its settings too: another search_path could swap the operators its body uses.
+                && row.decode("config", as: String.self) == "search_path=pg_catalog, pg_temp;lock_timeout=5s"
             found[name] = (found[name] ?? true) && intact
         }
         for name in Self.readerSources.keys.sorted() where found[name] != true {
@@ -144,13 +147,14 @@ public struct AuditLog {
         }
         let table = try connection.query("""
             SELECT c.relkind::text AS kind, c.relrowsecurity AS policies,
-                   EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid) AS rules
+                   EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid)
+                   OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) AS rules
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = 'newsroom' AND c.relname = 'audit_event'
             """)
         guard let log = table.first, try log.decode("kind", as: String.self) == "r",
               try !log.decode("policies", as: Bool.self), try !log.decode("rules", as: Bool.self) else {
-            return "newsroom.audit_event is no longer a plain table (a view, rules or row policies), so events may be hidden"
+            return "newsroom.audit_event is no longer a plain table (a view, rules, child tables or row policies), so events may be hidden"
         }
         return nil
     }
