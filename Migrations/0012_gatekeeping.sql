@@ -355,9 +355,10 @@ DROP FUNCTION desk.import_staged();
 -- argument, with its own rights; nothing here reads an object the caller
 -- made). Editors and admins only: imported editions may be published. The
 -- first line of each uri counts; a uri imported before, or exported from
--- this very newsroom, is skipped. Set-based: stories, editions, slugs,
--- revisions and tags in a statement each; only a slug that is taken
--- already (or used twice) goes through newsroom.claim_slug() one at a time.
+-- this very newsroom, is skipped. Set-based: slugs in one statement, then
+-- stories, editions, revisions, uris and tags in another; only a slug that
+-- is taken already (or used twice) goes through newsroom.claim_slug() one at
+-- a time.
 CREATE FUNCTION desk.import_editions(staged desk.import_row[]) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -434,24 +435,31 @@ BEGIN
         FROM unnest(plan) p LEFT JOIN unnest(late_ids, late_slugs) AS l (edition_id, slug) ON l.edition_id = p.edition_id;
     END IF;
 
-    INSERT INTO newsroom.story (id) OVERRIDING SYSTEM VALUE SELECT p.story_id FROM unnest(plan) p;
-    INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, bylines, status,
-                                  published_at, updated_at, embargo_until)
-    SELECT p.edition_id, p.story_id, p.lang, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
-           ARRAY[session_user::text], p.status::newsroom.edition_status,
-           CASE WHEN p.status IN ('published', 'withdrawn') THEN coalesce(p.published_at, now()) END,
-           CASE WHEN p.status IN ('published', 'withdrawn') THEN coalesce(p.updated_at, p.published_at, now()) END,
-           p.embargo_until
-    FROM unnest(plan) p;
+    -- Stories, editions, their first revisions, the uri map and the tags in one
+    -- statement, which reads the plan once (foreign keys are checked at its end).
+    WITH p AS MATERIALIZED (SELECT * FROM unnest(plan)),
+    stories AS (
+        INSERT INTO newsroom.story (id) OVERRIDING SYSTEM VALUE SELECT p.story_id FROM p),
+    editions AS (
+        INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, bylines, status,
+                                      published_at, updated_at, embargo_until)
+        SELECT p.edition_id, p.story_id, p.lang, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
+               ARRAY[session_user::text], p.status::newsroom.edition_status,
+               CASE WHEN p.status IN ('published', 'withdrawn') THEN coalesce(p.published_at, now()) END,
+               CASE WHEN p.status IN ('published', 'withdrawn') THEN coalesce(p.updated_at, p.published_at, now()) END,
+               p.embargo_until
+        FROM p),
     -- Version 1 of each edition, as newsroom.save_revision() records it for any new edition.
-    INSERT INTO newsroom.edition_revision (edition_id, version, slug, headline, lead, body, bylines, video,
-                                           embargo_until, change, note)
-    SELECT p.edition_id, 1, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
-           ARRAY[session_user::text], false, p.embargo_until, 'create', 'imported from ' || p.uri
-    FROM unnest(plan) p;
-    INSERT INTO newsroom.edition_import (uri, edition_id) SELECT p.uri, p.edition_id FROM unnest(plan) p;
+    revisions AS (
+        INSERT INTO newsroom.edition_revision (edition_id, version, slug, headline, lead, body, bylines, video,
+                                               embargo_until, change, note)
+        SELECT p.edition_id, 1, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
+               ARRAY[session_user::text], false, p.embargo_until, 'create', 'imported from ' || p.uri
+        FROM p),
+    uris AS (
+        INSERT INTO newsroom.edition_import (uri, edition_id) SELECT p.uri, p.edition_id FROM p)
     INSERT INTO newsroom.story_subject (story_id, subject)
-    SELECT p.story_id, s FROM unnest(plan) p CROSS JOIN LATERAL unnest(p.subjects) AS s
+    SELECT p.story_id, s FROM p CROSS JOIN LATERAL unnest(p.subjects) AS s
     WHERE EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = s)
     ON CONFLICT DO NOTHING;
 
