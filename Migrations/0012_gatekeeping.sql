@@ -495,37 +495,34 @@ BEGIN
 END
 $$;
 
--- Appends one event to the chain and returns its seq.
-CREATE OR REPLACE FUNCTION newsroom.audit(action text, story bigint, edition bigint, live_update bigint, detail jsonb)
-RETURNS bigint
+
+-- Claims the first free slug of `base`, `base-2`, `base-3` … in a language.
+-- Concurrent claims of the same slug wait for each other, so none fails;
+-- a claim that waits on a session sitting on it ends that session, as
+-- newsroom.outwait() does for the audit log and editions.
+CREATE OR REPLACE FUNCTION newsroom.claim_slug(language text, base text, target bigint) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-    head newsroom.audit_head;
-    next_seq bigint;
-    happened timestamptz := now();
-    who text := session_user::text;
-    client text := coalesce(current_setting('application_name', true), '');
-    body jsonb := coalesce(detail, '{}');
-    digest bytea;
+    stem text := coalesce(nullif(base, ''), 'story');
+    candidate text;
+    attempt integer := 1;
 BEGIN
-    -- Appends take turns on the head row. Uncontended, SKIP LOCKED costs
-    -- nothing more than a plain lock; contended, wait (lock_timeout) and, if
-    -- the holder sits on it, end its session and wait once more.
-    SELECT * INTO head FROM newsroom.audit_head FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
+    LOOP
+        candidate := CASE WHEN attempt = 1 THEN stem
+                          ELSE rtrim(left(stem, 80 - length('-' || attempt)), '-') || '-' || attempt END;
         BEGIN
-            SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
+            INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, target)
+            ON CONFLICT DO NOTHING;
         EXCEPTION WHEN lock_not_available THEN
-            PERFORM newsroom.outwait('newsroom.audit_head', 'The audit log');
-            SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
+            PERFORM newsroom.outwait('newsroom.edition_slug', format('The slug %s/%s', language, candidate));
+            INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, target)
+            ON CONFLICT DO NOTHING;
         END;
-    END IF;
-    next_seq := head.seq + 1;
-    digest := sha256(head.hash || newsroom.audit_canonical(next_seq, happened, who, action, story, edition, live_update, client, body));
-    INSERT INTO newsroom.audit_event (seq, at, actor, action, story_id, edition_id, update_id, detail, client, prev_hash, hash)
-    VALUES (next_seq, happened, who, action, story, edition, live_update, body, client, head.hash, digest);
-    UPDATE newsroom.audit_head SET seq = next_seq, hash = digest;
-    RETURN next_seq;
+        IF FOUND THEN
+            RETURN candidate;
+        END IF;
+        attempt := attempt + 1;
+    END LOOP;
 END
 $$;
 
@@ -1042,6 +1039,191 @@ BEGIN
     RETURN matches[1];
 END
 $$;
+
+-- Refusals hold no lock -------------------------------------------------------------------
+
+-- A refusal is recorded without taking the chain's head: it waits here until
+-- the next append (or a read of the log) chains it, in the order refused. A
+-- refused call left open in a transaction then blocks no one.
+CREATE TABLE newsroom.audit_pending (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at         timestamptz NOT NULL,
+    actor      text NOT NULL,
+    action     text NOT NULL,
+    story_id   bigint,
+    edition_id bigint,
+    detail     jsonb NOT NULL,
+    client     text NOT NULL
+);
+COMMENT ON TABLE newsroom.audit_pending IS 'Refusals not yet in the hash chain; the next append moves them there.';
+CREATE TRIGGER audit_pending_is_not_changed BEFORE UPDATE ON newsroom.audit_pending
+    FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_audit_change();
+CREATE TRIGGER audit_pending_is_not_truncated BEFORE TRUNCATE ON newsroom.audit_pending
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.refuse_audit_change();
+ALTER TABLE newsroom.audit_pending ENABLE ALWAYS TRIGGER audit_pending_is_not_changed;
+ALTER TABLE newsroom.audit_pending ENABLE ALWAYS TRIGGER audit_pending_is_not_truncated;
+
+-- A refused action: recorded (pending) and returned as {"refused": {...}}
+-- instead of being carried out. The returned object carries what the record
+-- needs, so a caller that rolls back the refused work can record it again.
+CREATE OR REPLACE FUNCTION newsroom.refusal(action text, needs text, message text, story bigint DEFAULT NULL, edition bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    refused jsonb := jsonb_build_object('refused', jsonb_strip_nulls(jsonb_build_object(
+        'action', action, 'needs', needs, 'message', message, 'story_id', story, 'edition_id', edition)));
+BEGIN
+    PERFORM newsroom.record_refusal(refused);
+    RETURN refused;
+END
+$$;
+
+-- Records a refusal as newsroom.refusal() returned it.
+CREATE FUNCTION newsroom.record_refusal(refused jsonb) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO newsroom.audit_pending (at, actor, action, story_id, edition_id, detail, client)
+    VALUES (now(), session_user::text, 'refused', (refused #>> '{refused,story_id}')::bigint,
+            (refused #>> '{refused,edition_id}')::bigint,
+            jsonb_build_object('attempted', refused #>> '{refused,action}', 'needs', refused #>> '{refused,needs}',
+                               'roles', to_jsonb(newsroom.actor_roles())),
+            coalesce(current_setting('application_name', true), ''))
+$$;
+
+-- Appends the pending refusals to the chain after `head` (which the caller
+-- has locked) and returns the new head, not yet written back.
+CREATE FUNCTION newsroom.chain_pending(head newsroom.audit_head) RETURNS newsroom.audit_head
+LANGUAGE plpgsql AS $$
+DECLARE
+    waiting newsroom.audit_pending;
+    digest bytea;
+BEGIN
+    FOR waiting IN SELECT * FROM newsroom.audit_pending ORDER BY id LOOP
+        digest := sha256(head.hash || newsroom.audit_canonical(head.seq + 1, waiting.at, waiting.actor, waiting.action,
+            waiting.story_id, waiting.edition_id, NULL, waiting.client, waiting.detail));
+        INSERT INTO newsroom.audit_event (seq, at, actor, action, story_id, edition_id, update_id, detail, client, prev_hash, hash)
+        VALUES (head.seq + 1, waiting.at, waiting.actor, waiting.action, waiting.story_id, waiting.edition_id, NULL,
+                waiting.detail, waiting.client, head.hash, digest);
+        DELETE FROM newsroom.audit_pending WHERE id = waiting.id;
+        head.seq := head.seq + 1;
+        head.hash := digest;
+    END LOOP;
+    RETURN head;
+END
+$$;
+
+-- Takes the chain's head for an append: at once when it is free; else waits
+-- (lock_timeout) and, if the holder sits on it, ends its session and waits
+-- once more. Pending refusals are chained first.
+CREATE FUNCTION newsroom.take_audit_head() RETURNS newsroom.audit_head
+LANGUAGE plpgsql AS $$
+DECLARE
+    head newsroom.audit_head;
+BEGIN
+    SELECT * INTO head FROM newsroom.audit_head FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        BEGIN
+            SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait('newsroom.audit_head', 'The audit log');
+            SELECT * INTO head FROM newsroom.audit_head FOR UPDATE;
+        END;
+    END IF;
+    RETURN newsroom.chain_pending(head);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.audit(action text, story bigint, edition bigint, live_update bigint, detail jsonb)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    head newsroom.audit_head := newsroom.take_audit_head();
+    next_seq bigint := head.seq + 1;
+    happened timestamptz := now();
+    who text := session_user::text;
+    client text := coalesce(current_setting('application_name', true), '');
+    body jsonb := coalesce(detail, '{}');
+    digest bytea;
+BEGIN
+    digest := sha256(head.hash || newsroom.audit_canonical(next_seq, happened, who, action, story, edition, live_update, client, body));
+    INSERT INTO newsroom.audit_event (seq, at, actor, action, story_id, edition_id, update_id, detail, client, prev_hash, hash)
+    VALUES (next_seq, happened, who, action, story, edition, live_update, body, client, head.hash, digest);
+    UPDATE newsroom.audit_head SET seq = next_seq, hash = digest;
+    RETURN next_seq;
+END
+$$;
+
+-- Chains the pending refusals now, if there are any: before the log is read.
+CREATE FUNCTION newsroom.settle_audit() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    head newsroom.audit_head;
+BEGIN
+    IF EXISTS (SELECT 1 FROM newsroom.audit_pending) THEN
+        head := newsroom.take_audit_head();
+        UPDATE newsroom.audit_head h SET seq = head.seq, hash = head.hash;
+    END IF;
+END
+$$;
+
+-- Records a refusal when the actor may not read the audit log; '{}' when
+-- they may, after chaining the pending refusals, so the log read next is
+-- whole. (newsdesk calls this before reading the log.)
+CREATE OR REPLACE FUNCTION desk.audit_access() RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('audit.read', 'editor', 'Reading the audit log needs the editor or admin role.');
+    END IF;
+    PERFORM newsroom.settle_audit();
+    RETURN '{}';
+END
+$$;
+
+-- Every desk function that can refuse decides inside a subtransaction: on a
+-- refusal the subtransaction is rolled back, so the row locks the function
+-- took to decide (an edition, a live update) are released at once, and the
+-- refusal is recorded again outside it. The function's body moves to schema
+-- newsroom under the same name; desk.NAME is the wrapper.
+DO $do$
+DECLARE
+    f record;
+    inner_name text;
+    wrapper text;
+BEGIN
+    FOR f IN
+        SELECT p.oid, p.proname, pg_get_function_arguments(p.oid) AS arguments,
+               pg_get_function_identity_arguments(p.oid) AS identity, p.pronargs
+        FROM pg_proc p
+        WHERE p.pronamespace = 'desk'::regnamespace AND p.prorettype = 'jsonb'::regtype
+          AND p.prosrc ~ 'newsroom\.[a-z_]*refusal\('
+    LOOP
+        -- The same name: bodies qualify their parameters with it (staff_add.login).
+        inner_name := f.proname;
+        EXECUTE format('ALTER FUNCTION desk.%I(%s) SET SCHEMA newsroom', inner_name, f.identity);
+        EXECUTE format('ALTER FUNCTION newsroom.%I(%s) SECURITY INVOKER', inner_name, f.identity);
+        EXECUTE format('ALTER FUNCTION newsroom.%I(%s) RESET ALL', inner_name, f.identity);
+        wrapper := format($w$
+            CREATE FUNCTION desk.%1$I(%2$s) RETURNS jsonb LANGUAGE plpgsql AS $body$
+            DECLARE
+                result jsonb;
+            BEGIN
+                BEGIN
+                    result := newsroom.%3$I(%4$s);
+                    IF result ? 'refused' THEN
+                        RAISE EXCEPTION USING ERRCODE = 'NDRF0', DETAIL = result::text;
+                    END IF;
+                EXCEPTION WHEN SQLSTATE 'NDRF0' THEN
+                    GET STACKED DIAGNOSTICS result = PG_EXCEPTION_DETAIL;
+                    PERFORM newsroom.record_refusal(result);
+                END;
+                RETURN result;
+            END
+            $body$ $w$, f.proname, f.arguments, inner_name,
+            (SELECT string_agg('$' || n, ', ') FROM generate_series(1, f.pronargs) n));
+        EXECUTE wrapper;
+    END LOOP;
+END
+$do$;
 
 -- Every desk function: the owner's rights, a search path that finds the
 -- catalog first and never a caller's temporary function or operator, and a

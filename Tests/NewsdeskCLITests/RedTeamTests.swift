@@ -184,7 +184,7 @@ struct RedTeamTests {
             """)
         // The check does look: it finds the newsroom's own tables.
         #expect(try Self.value(admin, """
-            SELECT count(*)::text FROM plpgsql_show_dependency_tb('desk.import_editions(desk.import_row[])'::regprocedure) d
+            SELECT count(*)::text FROM plpgsql_show_dependency_tb('newsroom.import_editions(desk.import_row[])'::regprocedure) d
             WHERE d.schema = 'newsroom' AND d.name = 'edition_import'
             """) == "1")
         let named = try outside.map { "\(try $0.decode("function", as: String.self)) → \(try $0.decode("schema", as: String?.self) ?? "?").\(try $0.decode("name", as: String.self))" }
@@ -343,16 +343,37 @@ struct RedTeamTests {
 
     // MARK: Locks
 
-    @Test("a staff session that keeps its transaction open after a refused call is ended; the next writer goes on")
-    func openTransactionCannotFreezeWrites() throws {
-        let crew = try Crew("rtfreeze")
+    @Test("a refused call left open in a transaction holds no lock: the next writer goes straight on")
+    func refusalHoldsNoLock() throws {
+        let crew = try Crew("rtrefuse")
         let draft = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Frozen?"))
         let holder = try crew.connect(as: crew.reporter)
         let holderProcess = try holder.serverProcess()
-        try holder.executeScript(unsafeSQL: "BEGIN; SELECT desk.publish_edition('\(draft.id)')")  // refused, recorded, and left open
+        try holder.executeScript(unsafeSQL: "BEGIN; SELECT desk.publish_edition('\(draft.id)')")  // refused, and left open
+        let superuser = try crew.superuser()
+        #expect(try Self.value(superuser, """
+            SELECT count(*)::text FROM pg_locks l
+            WHERE l.pid = \(holderProcess) AND l.locktype IN ('relation', 'tuple', 'transactionid')
+              AND (l.relation IN ('newsroom.edition'::regclass, 'newsroom.audit_head'::regclass) OR l.locktype = 'tuple')
+              AND l.mode NOT IN ('AccessShareLock')
+            """) == "0")
+        let editor = try crew.connect(as: crew.editor)
+        #expect(try Self.value(editor, "SELECT desk.publish_edition('\(draft.id)')->>'status'") == "published")
+        try holder.executeScript(unsafeSQL: "COMMIT")
+        // The refusal is on the record, chained after the publication that did not wait for it.
+        #expect(try crew.newsroom.auditActions().suffix(2) == ["edition.publish", "refused"])
+        #expect(try Self.value(superuser, "SELECT count(*)::text FROM newsroom.audit_event WHERE action = 'session.ended'") == "0")
+    }
+
+    @Test("a staff session that keeps its transaction open after a write is ended; the next writer goes on")
+    func openTransactionCannotFreezeWrites() throws {
+        let crew = try Crew("rtfreeze")
+        let holder = try crew.connect(as: crew.reporter)
+        let holderProcess = try holder.serverProcess()
+        try holder.executeScript(unsafeSQL: "BEGIN; SELECT desk.create_story(lang => 'en', headline => 'Held')")  // left open
         let editor = try crew.connect(as: crew.editor)
         let started = Date()
-        #expect(try Self.value(editor, "SELECT desk.publish_edition('\(draft.id)')->>'status'") == "published")
+        #expect(try Self.value(editor, "SELECT desk.create_story(lang => 'en', headline => 'Goes on')->>'headline'") == "Goes on")
         #expect(Date().timeIntervalSince(started) < 60)
         #expect(try Self.value(crew.superuser(), "SELECT count(*)::text FROM pg_stat_activity WHERE pid = \(holderProcess)") == "0")
         // Whose session was ended is on the record.
@@ -366,14 +387,16 @@ struct RedTeamTests {
     func holderAfterWaitingIsEnded() throws {
         let crew = try Crew("rtwaited")
         let first = try crew.connect(as: crew.reporter)
-        try first.executeScript(unsafeSQL: "BEGIN; SELECT desk.audit_access()")  // a refusal: holds the log
+        try first.executeScript(unsafeSQL: "BEGIN; SELECT desk.create_story(lang => 'en', headline => 'First')")  // holds the log
         // The second session waits for the log, then takes it (in a subtransaction, so the row's
         // xmax becomes a MultiXact) and sits on it.
         let newsroom = crew.newsroom, reporter = crew.reporter
         let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         Thread {
             let second = try? newsroom.connect(as: reporter)
-            _ = try? second?.executeScript(unsafeSQL: "SET idle_in_transaction_session_timeout = 0; BEGIN; SELECT desk.audit_access()")
+            _ = try? second?.executeScript(unsafeSQL: """
+                SET idle_in_transaction_session_timeout = 0; BEGIN; SELECT desk.create_story(lang => 'en', headline => 'Second')
+                """)
             holding.signal()
             release.wait()
         }.start()

@@ -62,8 +62,11 @@ public struct TestNewsroom: Sendable {
     }
 
     /// Audit events, newest last.
+    /// (Refusals waiting to be chained are chained first, as `newsdesk audit` does.)
     public func auditActions() throws -> [String] {
-        try connect().query("SELECT action FROM newsroom.audit_event ORDER BY seq").map { try $0.decode("action", as: String.self) }
+        let connection = try connect()
+        try connection.execute("SELECT newsroom.settle_audit()")
+        return try connection.query("SELECT action FROM newsroom.audit_event ORDER BY seq").map { try $0.decode("action", as: String.self) }
     }
 
     /// The library's desk, acting as the test's superuser.

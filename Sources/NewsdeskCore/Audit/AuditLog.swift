@@ -95,6 +95,9 @@ public struct AuditLog {
 
     public func events(_ filter: AuditFilter) throws -> [AuditEvent] {
         struct Listing: Decodable { let events: [AuditEvent] }
+        // Refusals wait outside the chain until the next append; this chains
+        // them first (or records this reader's own refusal), so the listing is whole.
+        _ = try DeskCall.decode(JSONValue.self, "SELECT desk.audit_access()", on: connection)
         return try DeskCall.decode(Listing.self, """
             SELECT desk.audit_events(story => \(filter.story), actor => \(filter.actor), action => \(filter.action),
                                      since => \(filter.since), max_events => \(filter.limit)::int)
