@@ -1056,6 +1056,7 @@ CREATE TABLE newsroom.audit_pending (
     client     text NOT NULL
 );
 COMMENT ON TABLE newsroom.audit_pending IS 'Refusals not yet in the hash chain; the next append moves them there.';
+CREATE INDEX audit_pending_by_actor ON newsroom.audit_pending (actor);
 CREATE TRIGGER audit_pending_is_not_changed BEFORE UPDATE ON newsroom.audit_pending
     FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_audit_change();
 CREATE TRIGGER audit_pending_is_not_truncated BEFORE TRUNCATE ON newsroom.audit_pending
@@ -1078,15 +1079,26 @@ BEGIN
 END
 $$;
 
--- Records a refusal as newsroom.refusal() returned it.
+-- Records a refusal as newsroom.refusal() returned it. At most 100 of one
+-- login's refusals wait to be chained: a flood of refused calls cannot grow
+-- the backlog that the next writer must chain while holding the log's head.
+-- Beyond that a refused call fails, unrecorded, until the backlog is chained.
 CREATE FUNCTION newsroom.record_refusal(refused jsonb) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT count(*) FROM newsroom.audit_pending p WHERE p.actor = session_user::text) >= 100 THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = format('%s has 100 refused requests waiting to be recorded; this one was refused and not recorded.',
+                             session_user),
+            HINT = 'The waiting refusals are recorded with the next change anyone makes.';
+    END IF;
     INSERT INTO newsroom.audit_pending (at, actor, action, story_id, edition_id, detail, client)
     VALUES (now(), session_user::text, 'refused', (refused #>> '{refused,story_id}')::bigint,
             (refused #>> '{refused,edition_id}')::bigint,
             jsonb_build_object('attempted', refused #>> '{refused,action}', 'needs', refused #>> '{refused,needs}',
                                'roles', to_jsonb(newsroom.actor_roles())),
-            coalesce(current_setting('application_name', true), ''))
+            coalesce(current_setting('application_name', true), ''));
+END
 $$;
 
 -- Appends the pending refusals to the chain after `head` (which the caller
@@ -1097,7 +1109,9 @@ DECLARE
     waiting newsroom.audit_pending;
     digest bytea;
 BEGIN
-    FOR waiting IN SELECT * FROM newsroom.audit_pending ORDER BY id LOOP
+    -- A bounded batch, so the head is held for a bounded time whatever the
+    -- backlog (each login's is bounded too, by newsroom.record_refusal).
+    FOR waiting IN SELECT * FROM newsroom.audit_pending ORDER BY id LIMIT 1000 LOOP
         digest := sha256(head.hash || newsroom.audit_canonical(head.seq + 1, waiting.at, waiting.actor, waiting.action,
             waiting.story_id, waiting.edition_id, NULL, waiting.client, waiting.detail));
         INSERT INTO newsroom.audit_event (seq, at, actor, action, story_id, edition_id, update_id, detail, client, prev_hash, hash)

@@ -365,6 +365,21 @@ struct RedTeamTests {
         #expect(try Self.value(superuser, "SELECT count(*)::text FROM newsroom.audit_event WHERE action = 'session.ended'") == "0")
     }
 
+    @Test("a flood of refused calls is capped: at most 100 of a login's refusals wait, and the next write chains them")
+    func refusalFloodIsCapped() throws {
+        let crew = try Crew("rtflood")
+        let reporter = try crew.connect(as: crew.reporter)
+        #expect(try Self.value(reporter, "SELECT count(*)::text FROM (SELECT desk.audit_access() FROM generate_series(1, 100)) s") == "100")
+        let over = Self.refused(reporter, "SELECT desk.audit_access()")
+        #expect(over?.sqlState == .insufficientPrivilege && over?.message.contains("100 refused requests waiting") == true,
+                "\(String(describing: over))")
+        _ = try Self.value(try crew.connect(as: crew.editor), "SELECT desk.create_story(lang => 'en', headline => 'Chains them')::text")
+        let superuser = try crew.superuser()
+        #expect(try Self.value(superuser, "SELECT count(*)::text FROM newsroom.audit_pending") == "0")
+        #expect(try Self.value(superuser, "SELECT count(*)::text FROM newsroom.audit_event WHERE action = 'refused'") == "100")
+        #expect(try crew.newsroom.run(["--as", crew.editor, "audit", "verify"]).status == 0)
+    }
+
     @Test("a staff session that keeps its transaction open after a write is ended; the next writer goes on")
     func openTransactionCannotFreezeWrites() throws {
         let crew = try Crew("rtfreeze")
