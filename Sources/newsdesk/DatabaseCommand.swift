@@ -28,16 +28,19 @@ extension DatabaseCommand {
         func run() throws {
             let logger = Logger(label: "newsdesk")
             let db = try connection.connect(logger: logger)
-            let applied = try Migrator().migrate(db)
+            let run = try Migrator().migrate(db)
             let total = Migration.all.count
             if json {
-                try Output.json(MigrateReport(applied: applied.map(MigrationEntry.init), total: total))
-            } else if applied.isEmpty {
-                Output.line("The schema is up to date (\(total) migration\(total == 1 ? "" : "s")).")
-            } else {
-                for migration in applied { Output.line("Applied \(migration.fileName)") }
-                Output.line("The schema is up to date (\(total) migration\(total == 1 ? "" : "s")).")
+                return try Output.json(MigrateReport(
+                    applied: run.migrations.map(MigrationEntry.init), total: total,
+                    schemaFiles: run.schemaFiles.map(\.fileName), adoptedRelease: run.adoptedRelease))
             }
+            if run.adoptedRelease {
+                Output.line("Adopted the release's migrations 0001–0012: 0001_baseline.sql holds them.")
+            }
+            for migration in run.migrations { Output.line("Applied \(migration.fileName).") }
+            if !run.schemaFiles.isEmpty { Output.line("Applied Schema/ (\(run.schemaFiles.count) files).") }
+            Output.line("The schema is up to date (\(total) migration\(total == 1 ? "" : "s"), \(SchemaFile.all.count) schema files).")
         }
     }
 
@@ -71,6 +74,7 @@ extension DatabaseCommand {
             report.unknown = status.unknown.map {
                 MigrationEntry(version: $0.version, name: $0.name, appliedAt: $0.appliedAt)
             }
+            report.changedSchemaFiles = status.changedSchemaFiles.map(\.fileName)
             try print(report)
         }
 
@@ -93,6 +97,9 @@ extension DatabaseCommand {
             }
             for entry in report.pending { Output.line("  pending  \(entry.label)") }
             for entry in report.unknown { Output.line("  unknown  \(entry.label)  (from a newer newsdesk)") }
+            Output.line(report.changedSchemaFiles.isEmpty
+                ? "Schema files: \(SchemaFile.all.count), all applied"
+                : "Schema files: \(SchemaFile.all.count), \(report.changedSchemaFiles.count) to apply (newsdesk db migrate)")
         }
     }
 
@@ -162,6 +169,9 @@ struct MigrationEntry: Encodable {
 struct MigrateReport: Encodable {
     let applied: [MigrationEntry]
     let total: Int
+    /// The schema files applied: all of them, or none when nothing changed.
+    let schemaFiles: [String]
+    let adoptedRelease: Bool
 }
 
 struct ServerReport: Encodable {
@@ -189,4 +199,6 @@ struct StatusReport: Encodable {
     var applied: [MigrationEntry] = []
     var pending: [MigrationEntry] = []
     var unknown: [MigrationEntry] = []
+    /// Schema files whose shipped text the database does not have yet.
+    var changedSchemaFiles: [String] = []
 }

@@ -322,11 +322,11 @@ struct RedTeamTests {
         #expect(forged.status == 1, "\(forged)")
         #expect(forged.stdout == "The audit chain does NOT verify: desk.audit_chain() is not the function newsdesk installed, so the chain it reads cannot be trusted.\n")
         // Put back, then hide events behind a view of the same name.
-        let migration = try #require(Migration.all.first { $0.version == 2 })
-        let original = try #require(migration.sql.range(of: "CREATE FUNCTION desk.audit_chain()"))
-        let end = try #require(migration.sql.range(of: "$$;", range: original.upperBound..<migration.sql.endIndex))
+        let audit = try #require(SchemaFile.all.first { $0.name == "audit" })
+        let original = try #require(audit.sql.range(of: "CREATE OR REPLACE FUNCTION desk.audit_chain()"))
+        let end = try #require(audit.sql.range(of: "$$;", range: original.upperBound..<audit.sql.endIndex))
         try superuser.executeScript(unsafeSQL: """
-            CREATE OR REPLACE \(migration.sql[original.lowerBound..<end.upperBound].dropFirst("CREATE ".count))
+            \(audit.sql[original.lowerBound..<end.upperBound])
             CALL newsroom.secure_objects();
             """)
         #expect(try crew.newsroom.run(["--as", crew.editor, "audit", "verify"]).status == 0)

@@ -6,16 +6,19 @@ import Testing
 
 @Suite("Migrations")
 struct MigrationTests {
-    @Test("every file in Migrations/ is embedded in the binary, in order, with its exact text")
+    @Test("every file in Migrations/ and Schema/ is embedded in the binary, in order, with its exact text")
     func embedded() throws {
-        let directory = CommandLineTool.packageRoot.appending(path: "Migrations")
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".sql") }.sorted()
-        #expect(!files.isEmpty)
-        #expect(Migration.all.map(\.fileName) == files)
-        for migration in Migration.all {
-            let text = try String(contentsOf: directory.appending(path: migration.fileName), encoding: .utf8)
-            #expect(migration.sql == text, "\(migration.fileName) differs from the embedded copy")
+        for (folder, embedded) in [("Migrations", Migration.all.map { ($0.fileName, $0.sql) }),
+                                   ("Schema", SchemaFile.all.map { ($0.fileName, $0.sql) })] {
+            let directory = CommandLineTool.packageRoot.appending(path: folder)
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                .filter { $0.hasSuffix(".sql") }.sorted()
+            #expect(!files.isEmpty)
+            #expect(embedded.map(\.0) == files)
+            for (name, sql) in embedded {
+                let text = try String(contentsOf: directory.appending(path: name), encoding: .utf8)
+                #expect(sql == text, "\(folder)/\(name) differs from the embedded copy")
+            }
         }
         let versions = Migration.all.map(\.version)
         #expect(versions == Array(1...versions.count), "migration numbers are 1, 2, 3 … without gaps")
@@ -26,24 +29,54 @@ struct MigrationTests {
         let migration = Migration(fileName: "0012_live_updates.sql", sql: "")
         #expect(migration.version == 12)
         #expect(migration.name == "live_updates")
+        #expect(SchemaFile(fileName: "editions.sql", sql: "").name == "editions")
     }
 
     @Test("migrate applies everything once; a second run does nothing")
     func applyOnce() throws {
         let connection = try TestDatabase.create("migrate").connect()
         let first = try Migrator().migrate(connection)
-        #expect(first.map(\.fileName) == Migration.all.map(\.fileName))
-        let stamps = try connection.query("SELECT version, applied_at FROM schema_migration ORDER BY version")
-            .map { "\(try $0.decode("version", as: Int.self))@\(try $0.decode("applied_at", as: Date.self))" }
+        #expect(first.migrations.map(\.fileName) == Migration.all.map(\.fileName))
+        #expect(first.schemaFiles == SchemaFile.all)
+        #expect(!first.adoptedRelease)
+        let stamps = try bookkeeping(connection)
         #expect(try Migrator().migrate(connection).isEmpty)
-        let again = try connection.query("SELECT version, applied_at FROM schema_migration ORDER BY version")
-            .map { "\(try $0.decode("version", as: Int.self))@\(try $0.decode("applied_at", as: Date.self))" }
-        #expect(again == stamps)
+        #expect(try bookkeeping(connection) == stamps)
         let status = try Migrator().status(connection)
-        #expect(status.pending.isEmpty && status.unknown.isEmpty)
+        #expect(status.pending.isEmpty && status.unknown.isEmpty && status.changedSchemaFiles.isEmpty)
         #expect(status.applied.count == Migration.all.count)
         #expect(try connection.query("SELECT value FROM newsroom.newsroom_setting WHERE key = 'timezone'")[0]
             .decode("value", as: String.self) == "Europe/Kyiv")
+    }
+
+    @Test("a schema file whose text changed is applied again, with every other file, and nothing else")
+    func changedSchemaFile() throws {
+        let connection = try TestDatabase.create("schemachange").connect()
+        try Migrator().migrate(connection)
+        // A newer build that says what desk.whoami() is for in a comment.
+        let edited = SchemaFile.all.map { file in
+            file.name == "staff"
+                ? SchemaFile(fileName: file.fileName, sql: file.sql + "\nCOMMENT ON FUNCTION desk.whoami() IS 'Who is acting.';\n")
+                : file
+        }
+        let status = try Migrator(schemaFiles: edited).status(connection)
+        #expect(status.changedSchemaFiles.map(\.fileName) == ["staff.sql"])
+        #expect(status.pending.isEmpty)
+        let run = try Migrator(schemaFiles: edited).migrate(connection)
+        #expect(run.migrations.isEmpty)
+        #expect(run.schemaFiles == edited)
+        #expect(try connection.query("SELECT obj_description('desk.whoami()'::regprocedure) AS d")[0]
+            .decode("d", as: String.self) == "Who is acting.")
+        // The desk function is still the owner's, and staff may still call it.
+        let rights = try connection.query("""
+            SELECT p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner,
+                   has_function_privilege('newsdesk_staff', p.oid, 'EXECUTE') AS staff
+            FROM pg_proc p WHERE p.oid = 'desk.whoami()'::regprocedure
+            """)[0]
+        #expect(try rights.decode("definer", as: Bool.self))
+        #expect(try rights.decode("owner", as: String.self) == "newsdesk_owner")
+        #expect(try rights.decode("staff", as: Bool.self))
+        #expect(try Migrator(schemaFiles: edited).migrate(connection).isEmpty)
     }
 
     @Test("a database with a migration this binary does not know is refused")
@@ -66,7 +99,7 @@ struct MigrationTests {
         #expect(error?.message.contains("Migration 1") == true)
     }
 
-    @Test("a failing migration leaves nothing behind: neither its changes nor its bookkeeping row")
+    @Test("a failing run leaves nothing behind: neither the migrations before it nor any bookkeeping row")
     func failureIsAtomic() throws {
         let connection = try TestDatabase.create("atomic").connect()
         let good = Migration(fileName: "0001_good.sql", sql: "CREATE TABLE story (id int8 PRIMARY KEY);")
@@ -75,14 +108,22 @@ struct MigrationTests {
             INSERT INTO story VALUES (1);
             CREATE TABLE broken (id no_such_type);
             """)
-        let error = #expect(throws: PostgresError.self) { try Migrator(migrations: [good, bad]).migrate(connection) }
+        let error = #expect(throws: PostgresError.self) {
+            try Migrator(migrations: [good, bad], schemaFiles: []).migrate(connection)
+        }
         #expect(error?.sqlState == .undefinedObject)
-        let applied = try connection.query("SELECT version FROM schema_migration").map { try $0.decode("version", as: Int.self) }
-        #expect(applied == [1])
-        #expect(try connection.query("SELECT to_regclass('edition') IS NULL AS gone")[0].decode("gone", as: Bool.self))
-        #expect(try connection.query("SELECT count(*) AS n FROM story")[0].decode("n", as: Int.self) == 0)
-        // Fixed and run again, it applies.
+        #expect(try connection.query("SELECT to_regclass('schema_migration') IS NULL AND to_regclass('story') IS NULL AND to_regclass('edition') IS NULL AS gone")[0]
+            .decode("gone", as: Bool.self))
+        // Fixed and run again, both apply.
         let fixed = Migration(fileName: "0002_bad.sql", sql: "CREATE TABLE edition (id int8 PRIMARY KEY);")
-        #expect(try Migrator(migrations: [good, fixed]).migrate(connection).map(\.version) == [2])
+        #expect(try Migrator(migrations: [good, fixed], schemaFiles: []).migrate(connection).migrations.map(\.version) == [1, 2])
+    }
+
+    private func bookkeeping(_ connection: Connection) throws -> [String] {
+        try connection.query("""
+            SELECT 'migration ' || version || '@' || applied_at AS row FROM schema_migration
+            UNION ALL SELECT 'file ' || name || '@' || applied_at FROM schema_file
+            ORDER BY 1
+            """).map { try $0.decode("row", as: String.self) }
     }
 }

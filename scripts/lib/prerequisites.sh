@@ -62,7 +62,7 @@ static_cxx_runtime_flags() {
 # migration file does not make it plan again: touching the manifest does.
 # $1 is the binary about to be rebuilt.
 replan_for_new_migrations() {
-    if [ -e "$1" ] && [ -n "$(cd "$newsdesk_root" && find Migrations -newer "$1" -print -quit 2>/dev/null)" ]; then
+    if [ -e "$1" ] && [ -n "$(cd "$newsdesk_root" && find Migrations Schema -newer "$1" -print -quit 2>/dev/null)" ]; then
         touch "$newsdesk_root/Package.swift"
     fi
 }
@@ -72,7 +72,7 @@ replan_for_new_migrations() {
 # shared libraries, and the executable is not position-independent, so the
 # loader has no relocations to apply to its tables (scripts/bench measures both).
 ensure_release_build() {
-    if [ -x "$release_binary" ] && [ -z "$(cd "$newsdesk_root" && find Package.swift Sources Migrations Plugins -newer "$release_binary" -print -quit 2>/dev/null)" ]; then
+    if [ -x "$release_binary" ] && [ -z "$(cd "$newsdesk_root" && find Package.swift Sources Migrations Schema Plugins -newer "$release_binary" -print -quit 2>/dev/null)" ]; then
         return 0
     fi
     say "Building newsdesk (release) …"

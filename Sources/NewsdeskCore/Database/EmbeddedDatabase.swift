@@ -196,9 +196,11 @@ public struct EmbeddedDatabase: Sendable {
             try maintenance.execute(Query(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(Self.databaseName))"))
         }
         let newsroom = try Connection(configuration: configuration(user: Self.superuser), logger: logger)
-        for migration in try Migrator().migrate(newsroom) {
+        let run = try Migrator().migrate(newsroom)
+        for migration in run.migrations {
             progress("Applied \(migration.fileName).")
         }
+        if !run.schemaFiles.isEmpty { progress("Applied Schema/ (\(run.schemaFiles.count) files).") }
         try Migration.latestIdentifier.write(toFile: schemaMarkerPath, atomically: true, encoding: .utf8)
     }
 

@@ -1,6 +1,8 @@
-/// One schema migration: a file `Migrations/NNNN_name.sql`, shipped inside the
-/// binary (see the EmbedMigrations build plugin). Migrations are forward-only
-/// and never edited once shipped; a change is a new file.
+/// One versioned migration: a file `Migrations/NNNN_name.sql`, shipped inside
+/// the binary (see the EmbedMigrations build plugin). Versioned migrations hold
+/// DDL only (tables, types, indexes, roles, data), are forward-only and never
+/// edited once shipped; a change is a new file. Functions and triggers live in
+/// ``SchemaFile``s.
 public struct Migration: Sendable, Equatable {
     /// The file name, e.g. `0001_newsroom.sql`.
     public let fileName: String
@@ -28,8 +30,9 @@ public struct Migration: Sendable, Equatable {
     /// Every migration this binary knows, in order.
     public static var all: [Migration] { embedded }
 
-    /// The newest migration this binary knows, as `NNNN_name` (stored with the embedded database).
+    /// The schema this binary installs: the newest migration as `NNNN_name`
+    /// and a fingerprint of the schema files (stored with the embedded database).
     public static var latestIdentifier: String {
-        all.last.map { "\($0.version)_\($0.name)" } ?? "0"
+        (all.last.map { "\($0.version)_\($0.name)" } ?? "0") + "+" + SchemaFile.embeddedFingerprint
     }
 }

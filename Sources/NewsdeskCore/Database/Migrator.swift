@@ -12,31 +12,49 @@ public struct AppliedMigration: Sendable, Equatable {
     public let appliedAt: Date
 }
 
-/// Where a database stands against the migrations this binary ships.
+/// Where a database stands against the migrations and schema files this binary ships.
 public struct MigrationStatus: Sendable {
     public let applied: [AppliedMigration]
     public let pending: [Migration]
     /// Applied in the database but unknown to this binary (a newer binary ran here).
     public let unknown: [AppliedMigration]
+    /// Schema files whose shipped text the database does not have yet.
+    public let changedSchemaFiles: [SchemaFile]
 }
 
-/// Brings a database's schema up to date with ``Migration/all``.
+/// What one `migrate` run applied.
+public struct MigrationRun: Sendable {
+    /// The versioned migrations applied, in order.
+    public let migrations: [Migration]
+    /// The schema files applied (all of them, or none when nothing changed).
+    public let schemaFiles: [SchemaFile]
+    /// The migrations 0001–0012 of an earlier release that the baseline replaced.
+    public let adoptedRelease: Bool
+
+    public var isEmpty: Bool { migrations.isEmpty && schemaFiles.isEmpty && !adoptedRelease }
+}
+
+/// Brings a database's schema up to date: first the versioned migrations
+/// (``Migration/all``, DDL), then the schema files (``SchemaFile/all``, the
+/// functions and triggers) whenever a migration was applied or a file's text
+/// changed.
 ///
-/// Each migration runs in its own transaction together with its bookkeeping
-/// row, so a failed one leaves nothing behind. A session-level advisory lock
-/// makes concurrent runs wait for each other: the first applies, the others
-/// find nothing left to do.
+/// The whole run is one transaction, so a failure leaves the database as it
+/// was. A session-level advisory lock makes concurrent runs wait for each
+/// other: the first applies, the others find nothing left to do.
 public struct Migrator: Sendable {
     /// Key of the advisory lock every `newsdesk db migrate` takes.
     static let lockKey: Int64 = 0x6E65_7773_6465_736B  // "newsdesk"
 
     public let migrations: [Migration]
+    public let schemaFiles: [SchemaFile]
 
-    public init(migrations: [Migration] = Migration.all) {
+    public init(migrations: [Migration] = Migration.all, schemaFiles: [SchemaFile] = SchemaFile.all) {
         self.migrations = migrations
+        self.schemaFiles = schemaFiles
     }
 
-    /// Reports applied, pending and unknown migrations without changing anything.
+    /// Reports applied, pending and unknown migrations and changed schema files without changing anything.
     public func status(_ connection: Connection) throws -> MigrationStatus {
         let applied = try appliedMigrations(connection)
         let known = Set(migrations.map(\.version))
@@ -44,45 +62,103 @@ public struct Migrator: Sendable {
         return MigrationStatus(
             applied: applied.filter { known.contains($0.version) },
             pending: migrations.filter { !appliedVersions.contains($0.version) },
-            unknown: applied.filter { !known.contains($0.version) })
+            unknown: applied.filter { !known.contains($0.version) },
+            changedSchemaFiles: try changedSchemaFiles(connection))
     }
 
-    /// Applies every pending migration in order and returns them.
+    /// Applies every pending migration in order, then the schema files if
+    /// anything changed, and says what it applied.
     ///
     /// - Throws: ``NewsdeskError`` (`.refused`) when the database holds a
     ///   migration this binary does not know, or one whose text differs from
     ///   the shipped file; ``PostgresError`` when a migration fails.
     @discardableResult
-    public func migrate(_ connection: Connection) throws -> [Migration] {
+    public func migrate(_ connection: Connection) throws -> MigrationRun {
         try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
 
-        try connection.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migration (
-                version integer PRIMARY KEY,
-                name text NOT NULL,
-                checksum text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )
-            """)
-        let current = try status(connection)
-        if let newer = current.unknown.first {
-            throw NewsdeskError(.refused, """
-                The database has migration \(newer.version) (\(newer.name)), which this newsdesk does not know: \
-                it was migrated by a newer version. Use that version, or a database of your own.
+        return try connection.transaction { db in
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migration (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
                 """)
-        }
-        try verifyChecksums(connection, applied: current.applied)
-        for migration in current.pending {
-            try connection.transaction { db in
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS schema_file (
+                    name text PRIMARY KEY,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+            let adopted = try FoldedRelease.adopt(db, shipped: migrations)
+            let current = try status(db)
+            if let newer = current.unknown.first {
+                throw NewsdeskError(.refused, """
+                    The database has migration \(newer.version) (\(newer.name)), which this newsdesk does not know: \
+                    it was migrated by a newer version. Use that version, or a database of your own.
+                    """)
+            }
+            try verifyChecksums(db, applied: current.applied)
+            for migration in current.pending {
                 try db.executeScript(unsafeSQL: migration.sql)
                 try db.execute("""
                     INSERT INTO schema_migration (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
                     """)
             }
+            guard !current.pending.isEmpty || !current.changedSchemaFiles.isEmpty || adopted else {
+                return MigrationRun(migrations: [], schemaFiles: [], adoptedRelease: false)
+            }
+            try applySchemaFiles(db)
+            return MigrationRun(migrations: current.pending, schemaFiles: schemaFiles, adoptedRelease: adopted)
         }
-        return current.pending
+    }
+
+    /// Every schema file, in order, then the rules every object shares
+    /// (`newsroom.secure_objects()`, Schema/access.sql). Function bodies are
+    /// checked when first run rather than when created, as `pg_restore` does:
+    /// the files refer to each other's functions in any order
+    /// (plpgsql_check lints every body in the tests).
+    private func applySchemaFiles(_ db: Connection) throws {
+        guard !schemaFiles.isEmpty else { return }
+        try db.execute("SET LOCAL check_function_bodies = off")
+        for file in schemaFiles {
+            try db.executeScript(unsafeSQL: file.sql)
+        }
+        try db.execute("CALL newsroom.secure_objects()")
+        try db.execute("RESET check_function_bodies")
+        try db.execute("DELETE FROM schema_file")
+        try db.execute("""
+            INSERT INTO schema_file (name, checksum)
+            SELECT s.name, encode(sha256(convert_to(s.sql, 'UTF8')), 'hex')
+            FROM unnest(\(schemaFiles.map(\.fileName))::text[], \(schemaFiles.map(\.sql))::text[]) AS s(name, sql)
+            """)
+    }
+
+    /// Shipped schema files the database does not have in this exact text
+    /// (hashed by the server), and whether it has files no longer shipped.
+    private func changedSchemaFiles(_ connection: Connection) throws -> [SchemaFile] {
+        let stored: QueryResult
+        do {
+            stored = try connection.query("SELECT name, checksum FROM schema_file")
+        } catch let error as PostgresError where error.sqlState == .undefinedTable && !connection.isInTransaction {
+            return schemaFiles  // a database no newsdesk has migrated yet
+        }
+        let changed = try connection.query("""
+            SELECT s.name
+            FROM unnest(\(schemaFiles.map(\.fileName))::text[], \(schemaFiles.map(\.sql))::text[]) AS s(name, sql)
+            LEFT JOIN schema_file f ON f.name = s.name
+            WHERE f.checksum IS DISTINCT FROM encode(sha256(convert_to(s.sql, 'UTF8')), 'hex')
+            """).map { try $0.decode("name", as: String.self) }
+        let shipped = Set(schemaFiles.map(\.fileName))
+        let retired = try stored.contains { !shipped.contains(try $0.decode("name", as: String.self)) }
+        // A file no longer shipped leaves its functions behind until a
+        // versioned migration drops them; applying the rest records that.
+        if retired && changed.isEmpty { return schemaFiles }
+        return schemaFiles.filter { changed.contains($0.fileName) }
     }
 
     /// A shipped migration must never change: compare the stored checksums

@@ -1,0 +1,574 @@
+-- Stories and their language editions (SPEC §1, §2): reading an edition,
+-- its revisions and lifecycle, and every action on it. Each action checks
+-- who may do it (SPEC §3), changes the edition and records one audit event,
+-- in one transaction.
+
+CREATE OR REPLACE FUNCTION newsroom.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'NDST0',
+        MESSAGE = format('%s is history and cannot be changed or removed.', TG_TABLE_NAME);
+END
+$$;
+
+-- Reading ------------------------------------------------------------------
+
+-- The status readers and editors see: a scheduled edition whose time has come
+-- is published, without any process having run at that time.
+CREATE OR REPLACE FUNCTION newsroom.effective_status(status newsroom.edition_status, scheduled_at timestamptz)
+RETURNS newsroom.edition_status
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN status = 'scheduled' AND scheduled_at <= now() THEN 'published'::newsroom.edition_status ELSE status END
+$$;
+
+-- An edition named by id or as LANG/slug (old slugs too).
+CREATE OR REPLACE FUNCTION desk.resolve_edition(reference text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    match bigint;
+BEGIN
+    IF reference ~ '^[0-9]{1,18}$' THEN
+        SELECT id INTO match FROM newsroom.edition WHERE id = reference::bigint;
+    ELSIF reference ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*/.+$' THEN
+        SELECT edition_id INTO match FROM newsroom.edition_slug
+        WHERE lang = split_part(reference, '/', 1) AND slug = substr(reference, strpos(reference, '/') + 1);
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('edition: "%s" is neither an edition id nor LANG/slug (such as uk/kyivrada-sklykaie-sesiiu).', reference);
+    END IF;
+    IF match IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no edition %s.', reference),
+            HINT = 'Name an edition by its id or as LANG/slug.';
+    END IF;
+    RETURN match;
+END
+$$;
+
+-- The edition as scripts see it (SPEC §5), at its current version or at an
+-- earlier one. Later migrations add subjects, live updates and translations.
+CREATE OR REPLACE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.edition_extras(e.id) || jsonb_build_object(
+        'id', e.id,
+        'story_id', e.story_id,
+        'lang', e.lang,
+        'slug', coalesce(r.slug, e.slug),
+        'headline', coalesce(r.headline, e.headline),
+        'lead', coalesce(r.lead, e.lead),
+        'body', coalesce(r.body, e.body),
+        'status', newsroom.effective_status(e.status, e.scheduled_at),
+        'version', coalesce(r.version, e.version),
+        'current_version', e.version,
+        'published_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                              THEN NULL ELSE coalesce(e.published_at, e.scheduled_at) END),
+        'updated_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled' THEN NULL
+                                            ELSE coalesce(e.updated_at, e.scheduled_at) END),
+        'scheduled_at', newsroom.rfc3339(e.scheduled_at),
+        'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
+        'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
+        'saved_by', coalesce(r.saved_by, (SELECT saved_by FROM newsroom.edition_revision WHERE edition_id = e.id AND version = e.version)),
+        'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
+        'subjects', newsroom.story_subjects(e.id),
+        'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
+                      ELSE jsonb_build_object(
+                          'url', coalesce(r.photo_url, e.photo_url),
+                          'caption', CASE WHEN r.version IS NULL THEN e.photo_caption ELSE r.photo_caption END,
+                          'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
+        'video', coalesce(r.video, e.video),
+        'translated_from', newsroom.edition_source(e.id),
+        'updates', newsroom.edition_updates(e.id),
+        'corrections', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
+                                                'version', c.version, 'local_time', newsroom.local_time(c.at))
+                             ORDER BY c.at)
+            FROM newsroom.edition_correction c
+            WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
+        'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
+        'other_editions', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
+                                                'status', newsroom.effective_status(o.status, o.scheduled_at))
+                             ORDER BY l.position)
+            FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
+            WHERE o.story_id = e.story_id AND o.id <> e.id), '[]'),
+        'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                  FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
+        'review_note', e.review_note,
+        'withdrawal_reason', e.withdrawal_reason,
+        'timezone', newsroom.timezone(),
+        'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                                    THEN NULL ELSE coalesce(e.published_at, e.scheduled_at) END),
+        'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                                  THEN NULL ELSE e.updated_at END),
+        'scheduled_local', newsroom.local_time(e.scheduled_at))
+    FROM newsroom.edition e
+    LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
+    WHERE e.id = target
+$$;
+
+-- `newsdesk show`: the edition by reference, at a version or as it stood at an instant.
+CREATE OR REPLACE FUNCTION desk.show_edition(reference text, at_version integer DEFAULT NULL, as_of text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    target bigint := desk.resolve_edition(reference);
+    instant timestamptz := desk.parse_time(as_of, 'at');
+    version integer := at_version;
+BEGIN
+    IF instant IS NOT NULL THEN
+        SELECT max(r.version) INTO version FROM newsroom.edition_revision r WHERE r.edition_id = target AND r.saved_at <= instant;
+        IF version IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('Edition %s did not exist yet at %s.', reference, as_of);
+        END IF;
+    ELSIF version IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM newsroom.edition_revision r WHERE r.edition_id = target AND r.version = at_version) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('Edition %s has no version %s.', reference, at_version);
+    END IF;
+    RETURN desk.edition_document(target, version);
+END
+$$;
+
+-- `newsdesk history`: revisions and lifecycle events, oldest first.
+CREATE OR REPLACE FUNCTION desk.edition_history(reference text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH target AS (SELECT desk.resolve_edition(reference) AS id),
+    entries AS (
+        SELECT r.saved_at AS at, r.saved_by AS actor, r.change AS action, r.version, r.note, r.headline
+        FROM newsroom.edition_revision r, target WHERE r.edition_id = target.id
+        UNION ALL
+        SELECT v.at, v.actor, v.action, NULL, v.note, NULL
+        FROM newsroom.edition_event v, target WHERE v.edition_id = target.id
+    )
+    SELECT jsonb_build_object(
+        'edition_id', (SELECT id FROM target),
+        'entries', coalesce(jsonb_agg(jsonb_build_object(
+            'at', newsroom.rfc3339(at), 'local_time', newsroom.local_time(at), 'actor', actor, 'action', action,
+            'version', version, 'note', note, 'headline', headline) ORDER BY at, version NULLS LAST), '[]'::jsonb))
+    FROM entries
+$$;
+
+-- Writing ------------------------------------------------------------------
+
+-- Publishes a scheduled edition whose time has come, so that changes made
+-- after that time see it as published.
+CREATE OR REPLACE FUNCTION newsroom.settle(target bigint) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE newsroom.edition
+    SET status = 'published', published_at = coalesce(published_at, scheduled_at), updated_at = coalesce(updated_at, scheduled_at)
+    WHERE id = target AND status = 'scheduled' AND scheduled_at <= now()
+$$;
+
+-- Locks and returns an edition (publishing it first if its time has come).
+CREATE OR REPLACE FUNCTION newsroom.locked_edition(reference text) RETURNS newsroom.edition
+LANGUAGE plpgsql AS $$
+DECLARE
+    target bigint := desk.resolve_edition(reference);
+    locked newsroom.edition;
+BEGIN
+    PERFORM newsroom.settle(target);
+    -- As in newsroom.audit(): no wait when uncontended, a bounded one when it is.
+    SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        BEGIN
+            SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait('newsroom.edition', format('Edition %s', target));
+            SELECT * INTO locked FROM newsroom.edition WHERE id = target FOR UPDATE;
+        END;
+        PERFORM newsroom.settle(target);
+        SELECT * INTO locked FROM newsroom.edition WHERE id = target;
+    END IF;
+    RETURN locked;
+END
+$$;
+
+-- Refuses (NDST0) unless the edition's status is one of `allowed`.
+CREATE OR REPLACE FUNCTION newsroom.require_state(e newsroom.edition, allowed newsroom.edition_status[], verb text, requirement text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT e.status = ANY (allowed) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('Cannot %s %s/%s: it is %s; %s.', verb, e.lang, e.slug, replace(e.status::text, '_', ' '), requirement);
+    END IF;
+END
+$$;
+
+-- Who may do what: the smaller rules ----------------------------------------------------------
+
+-- SPEC §3: editors and admins edit anything; reporters edit drafts they are
+-- bylined on that are not translations; translators edit draft translations
+-- they are bylined on. (A translation carries its source's byline, so the
+-- reporter of the source is on it, but translating is the translators' job.)
+CREATE OR REPLACE FUNCTION newsroom.may_edit(e newsroom.edition) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.actor_is('editor', 'admin')
+        OR (e.status = 'draft' AND session_user::text = ANY (e.bylines)
+            AND CASE WHEN e.translated_from IS NULL THEN newsroom.actor_is('reporter')
+                     ELSE newsroom.actor_is('translator') END)
+$$;
+
+-- The fields of an edition that an edit can change, for audit details.
+CREATE OR REPLACE FUNCTION newsroom.edition_fields(e newsroom.edition) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('version', e.version, 'slug', e.slug, 'headline', e.headline, 'lead', e.lead,
+        'body', e.body, 'photo_url', e.photo_url, 'photo_caption', e.photo_caption, 'photo_credit', e.photo_credit,
+        'bylines', to_jsonb(e.bylines), 'video', e.video, 'embargo_until', newsroom.rfc3339(e.embargo_until))
+$$;
+
+-- Before and after of the fields that changed.
+CREATE OR REPLACE FUNCTION newsroom.changes(before jsonb, after jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object(
+        'before', coalesce(jsonb_object_agg(b.key, b.value) FILTER (WHERE b.value IS DISTINCT FROM after->b.key), '{}'),
+        'after', coalesce(jsonb_object_agg(b.key, after->b.key) FILTER (WHERE b.value IS DISTINCT FROM after->b.key), '{}'))
+    FROM jsonb_each(before) AS b
+$$;
+
+-- Records a lifecycle change of an edition.
+CREATE OR REPLACE FUNCTION newsroom.audit_transition(action text, e newsroom.edition, note text DEFAULT NULL) RETURNS void
+LANGUAGE sql AS $$
+    SELECT newsroom.audit(action, e.story_id, e.id, NULL, jsonb_strip_nulls(jsonb_build_object(
+        'status', jsonb_build_object('before', e.status,
+                                     'after', (SELECT status FROM newsroom.edition WHERE id = e.id)),
+        'note', note)))
+$$;
+
+-- Claims the first free slug of `base`, `base-2`, `base-3` … in a language.
+-- Concurrent claims of the same slug wait for each other, so none fails;
+-- a claim that waits on a session sitting on it ends that session, as
+-- newsroom.outwait() does for the audit log and editions.
+CREATE OR REPLACE FUNCTION newsroom.claim_slug(language text, base text, target bigint) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    stem text := coalesce(nullif(base, ''), 'story');
+    candidate text;
+    attempt integer := 1;
+BEGIN
+    LOOP
+        candidate := CASE WHEN attempt = 1 THEN stem
+                          ELSE rtrim(left(stem, 80 - length('-' || attempt)), '-') || '-' || attempt END;
+        BEGIN
+            INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, target)
+            ON CONFLICT DO NOTHING;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait('newsroom.edition_slug', format('The slug %s/%s', language, candidate));
+            INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, target)
+            ON CONFLICT DO NOTHING;
+        END;
+        EXIT WHEN FOUND;
+        attempt := attempt + 1;
+    END LOOP;
+    RETURN candidate;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.save_revision(e newsroom.edition, change text, note text) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO newsroom.edition_revision
+        (edition_id, version, slug, headline, lead, body, photo_url, photo_caption, photo_credit, bylines, video,
+         embargo_until, change, note)
+    VALUES (e.id, e.version, e.slug, e.headline, e.lead, e.body, e.photo_url, e.photo_caption, e.photo_credit,
+            e.bylines, e.video, e.embargo_until, change, note)
+$$;
+
+-- `newsdesk story new`: a story and its first edition, as a draft.
+CREATE OR REPLACE FUNCTION newsroom.create_story(
+    lang text, headline text, lead text DEFAULT '', body text DEFAULT '',
+    photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL, photo_credit text DEFAULT NULL,
+    bylines text[] DEFAULT NULL, video boolean DEFAULT false, slug text DEFAULT NULL, embargo_until text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    story bigint;
+    target bigint;
+    names text[] := coalesce(create_story.bylines, ARRAY[session_user::text]);
+    operator boolean := newsroom.actor_is('admin') AND NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = session_user::text);
+    e newsroom.edition;
+BEGIN
+    IF NOT newsroom.actor_is('reporter', 'editor', 'admin') THEN
+        RETURN newsroom.refusal('story.create', 'reporter', 'Creating a story needs the reporter, editor or admin role.');
+    END IF;
+    -- A reporter writes their own stories: they are always on the byline.
+    IF NOT newsroom.actor_is('editor', 'admin') AND NOT session_user::text = ANY (names) THEN
+        RETURN newsroom.refusal('story.create', 'editor',
+            'A reporter''s story carries their own byline; bylines for others alone need the editor role.');
+    END IF;
+    IF NOT operator AND EXISTS (SELECT 1 FROM unnest(names) AS n
+                                WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('byline: %s is not on the staff.',
+                             (SELECT string_agg(n, ', ') FROM unnest(names) AS n
+                              WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = create_story.lang) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('lang: this newsroom does not publish in "%s"; it publishes in %s.', create_story.lang,
+                             (SELECT string_agg(tag, ', ' ORDER BY position) FROM newsroom.language));
+    END IF;
+    INSERT INTO newsroom.story DEFAULT VALUES RETURNING id INTO story;
+    target := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));
+    INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, photo_url, photo_caption, photo_credit,
+                                  bylines, video, embargo_until)
+    VALUES (target, story, create_story.lang, newsroom.claim_slug(create_story.lang, create_story.slug, target),
+            create_story.headline, coalesce(create_story.lead, ''), coalesce(create_story.body, ''),
+            create_story.photo_url, create_story.photo_caption, create_story.photo_credit,
+            names, coalesce(create_story.video, false), desk.parse_time(create_story.embargo_until, 'embargo'))
+    RETURNING * INTO e;
+    PERFORM newsroom.save_revision(e, 'create', NULL);
+    PERFORM newsroom.audit('story.create', story, target, NULL, jsonb_build_object('after', newsroom.edition_fields(e)));
+    RETURN desk.edition_document(target);
+END
+$$;
+CALL newsroom.offer_at_desk('create_story');
+
+-- `newsdesk edit`: a new revision. NULL arguments leave a field as it is.
+-- With expect_version, a stale version is refused (NDCF0) and nothing is saved.
+-- Parameters share names with columns: in its SQL statements a bare name is
+-- the column (#variable_conflict use_column), the parameter is edit_edition.name.
+CREATE OR REPLACE FUNCTION newsroom.edit_edition(
+    reference text, expect_version integer DEFAULT NULL,
+    headline text DEFAULT NULL, lead text DEFAULT NULL, body text DEFAULT NULL,
+    photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL, photo_credit text DEFAULT NULL,
+    video boolean DEFAULT NULL, slug text DEFAULT NULL, embargo_until text DEFAULT NULL, clear_embargo boolean DEFAULT false,
+    correction text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    e newsroom.edition := newsroom.locked_edition(reference);
+    before jsonb := newsroom.edition_fields(e);
+    latest newsroom.edition_revision;
+    embargo timestamptz := desk.parse_time(edit_edition.embargo_until, 'embargo');
+    claimed text;
+BEGIN
+    IF NOT newsroom.may_edit(e) THEN
+        RETURN newsroom.refusal('edition.edit', 'editor', CASE
+            WHEN e.status <> 'draft' THEN format('%s/%s is %s: editing it needs the editor role.', e.lang, e.slug, replace(e.status::text, '_', ' '))
+            WHEN NOT session_user::text = ANY (e.bylines)
+                THEN format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug)
+            ELSE format('%s/%s is not a translation, and translators edit translations: editing it needs the reporter or editor role.',
+                        e.lang, e.slug) END,
+            e.story_id, e.id);
+    END IF;
+    IF edit_edition.expect_version IS NOT NULL AND e.version <> edit_edition.expect_version THEN
+        SELECT * INTO latest FROM newsroom.edition_revision r WHERE r.edition_id = e.id AND r.version = e.version;
+        RAISE EXCEPTION USING ERRCODE = 'NDCF0',
+            MESSAGE = format('%s/%s has changed: you edited version %s, but %s saved version %s at %s.',
+                             e.lang, e.slug, edit_edition.expect_version, latest.saved_by, e.version, newsroom.local_time(latest.saved_at)->>'text'),
+            DETAIL = jsonb_build_object('version', e.version, 'saved_by', latest.saved_by,
+                                        'saved_at', newsroom.rfc3339(latest.saved_at))::text;
+    END IF;
+    IF edit_edition.correction IS NOT NULL AND e.status <> 'published' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('A correction is for a published edition; %s/%s is %s. Edit it without --correction.',
+                             e.lang, e.slug, replace(e.status::text, '_', ' '));
+    END IF;
+    IF edit_edition.slug IS NOT NULL AND edit_edition.slug <> e.slug THEN
+        INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (e.lang, edit_edition.slug, e.id)
+        ON CONFLICT (lang, slug) DO UPDATE SET edition_id = EXCLUDED.edition_id
+            WHERE newsroom.edition_slug.edition_id = EXCLUDED.edition_id
+        RETURNING newsroom.edition_slug.slug INTO claimed;
+        IF claimed IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('slug: %s/%s belongs to another edition.', e.lang, edit_edition.slug);
+        END IF;
+        e.slug := edit_edition.slug;
+    END IF;
+    e.headline := coalesce(edit_edition.headline, e.headline);
+    e.lead := coalesce(edit_edition.lead, e.lead);
+    e.body := coalesce(edit_edition.body, e.body);
+    e.photo_url := coalesce(edit_edition.photo_url, e.photo_url);
+    e.photo_caption := coalesce(edit_edition.photo_caption, e.photo_caption);
+    e.photo_credit := coalesce(edit_edition.photo_credit, e.photo_credit);
+    e.video := coalesce(edit_edition.video, e.video);
+    e.embargo_until := CASE WHEN edit_edition.clear_embargo THEN NULL ELSE coalesce(embargo, e.embargo_until) END;
+    e.version := e.version + 1;
+    UPDATE newsroom.edition SET
+        slug = e.slug, headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url,
+        photo_caption = e.photo_caption, photo_credit = e.photo_credit, video = e.video, embargo_until = e.embargo_until,
+        version = e.version, saved_at = now(),
+        updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
+    WHERE id = e.id;
+    PERFORM newsroom.save_revision(e, CASE WHEN edit_edition.correction IS NULL THEN 'edit' ELSE 'correction' END,
+                                   edit_edition.correction);
+    IF edit_edition.correction IS NOT NULL THEN
+        INSERT INTO newsroom.edition_correction (edition_id, version, note) VALUES (e.id, e.version, edit_edition.correction);
+    END IF;
+    PERFORM newsroom.audit(CASE WHEN edit_edition.correction IS NULL THEN 'edition.edit' ELSE 'edition.correct' END,
+        e.story_id, e.id, NULL,
+        newsroom.changes(before, newsroom.edition_fields(e))
+            || jsonb_strip_nulls(jsonb_build_object('correction', edit_edition.correction)));
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('edit_edition');
+
+-- `newsdesk restore`: the content of an earlier version as a new revision.
+CREATE OR REPLACE FUNCTION newsroom.restore_edition(reference text, from_version integer) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition := newsroom.locked_edition(reference);
+    before jsonb := newsroom.edition_fields(e);
+    old newsroom.edition_revision;
+BEGIN
+    IF NOT newsroom.may_edit(e) THEN
+        RETURN newsroom.refusal('edition.restore', 'editor',
+            format('Restoring %s/%s needs the editor role, or your own draft.', e.lang, e.slug), e.story_id, e.id);
+    END IF;
+    SELECT * INTO old FROM newsroom.edition_revision WHERE edition_id = e.id AND version = from_version;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('%s/%s has no version %s.', e.lang, e.slug, from_version);
+    END IF;
+    e.headline := old.headline; e.lead := old.lead; e.body := old.body;
+    e.photo_url := old.photo_url; e.photo_caption := old.photo_caption; e.photo_credit := old.photo_credit;
+    e.bylines := old.bylines; e.video := old.video; e.embargo_until := old.embargo_until;
+    e.version := e.version + 1;
+    UPDATE newsroom.edition SET
+        headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url, photo_caption = e.photo_caption,
+        photo_credit = e.photo_credit, bylines = e.bylines, video = e.video, embargo_until = e.embargo_until,
+        version = e.version, saved_at = now(),
+        updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
+    WHERE id = e.id;
+    PERFORM newsroom.save_revision(e, 'restore', format('restored version %s', from_version));
+    PERFORM newsroom.audit('edition.restore', e.story_id, e.id, NULL,
+        newsroom.changes(before, newsroom.edition_fields(e)) || jsonb_build_object('restored_version', from_version));
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('restore_edition');
+
+CREATE OR REPLACE FUNCTION newsroom.submit_edition(reference text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition := newsroom.locked_edition(reference);
+BEGIN
+    IF NOT (newsroom.actor_is('editor', 'admin')
+            OR (newsroom.actor_is('reporter', 'translator') AND session_user::text = ANY (e.bylines))) THEN
+        RETURN newsroom.refusal('edition.submit', 'reporter',
+            format('Submitting %s/%s needs your name on its byline, or the editor role.', e.lang, e.slug), e.story_id, e.id);
+    END IF;
+    PERFORM newsroom.require_state(e, ARRAY['draft']::newsroom.edition_status[], 'submit', 'only a draft can be submitted for review');
+    UPDATE newsroom.edition SET status = 'in_review', review_note = NULL WHERE id = e.id;
+    INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'submit');
+    PERFORM newsroom.audit_transition('edition.submit', e);
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('submit_edition');
+
+-- The editor's actions share one check.
+CREATE OR REPLACE FUNCTION newsroom.editor_refusal(action text, e newsroom.edition, verb text) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT CASE WHEN newsroom.actor_is('editor', 'admin') THEN NULL
+        ELSE newsroom.refusal(action, 'editor', format('To %s %s/%s you need the editor role.', verb, e.lang, e.slug), e.story_id, e.id)
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.return_edition(reference text, note text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal('edition.return', e, 'return');
+BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['in_review']::newsroom.edition_status[], 'return',
+        'only an edition in review can be returned to its reporter');
+    UPDATE newsroom.edition SET status = 'draft', review_note = note WHERE id = e.id;
+    INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'return', note);
+    PERFORM newsroom.audit_transition('edition.return', e, note);
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('return_edition');
+
+-- `newsdesk publish [--at TIME]`: now, or scheduled for a later time (which
+-- then needs no process to run: readers see it from that time on).
+CREATE OR REPLACE FUNCTION newsroom.publish_edition(reference text, publish_at text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    publish_time timestamptz := desk.parse_time(publish_at, 'at');
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal(CASE WHEN publish_time > now() THEN 'edition.schedule' ELSE 'edition.publish' END,
+                                             e, CASE WHEN publish_time > now() THEN 'schedule' ELSE 'publish' END);
+BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['draft', 'in_review', 'scheduled']::newsroom.edition_status[], 'publish',
+        'a published edition changes with edit, and a withdrawn one comes back with republish');
+    IF publish_time IS NOT NULL AND publish_time > now() THEN
+        -- Feeds sort by published_at: it is the scheduled time, and readers see it from then on.
+        UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time,
+            published_at = publish_time, updated_at = publish_time
+        WHERE id = e.id;
+        INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'schedule', newsroom.rfc3339(publish_time));
+        PERFORM newsroom.audit_transition('edition.schedule', e, newsroom.rfc3339(publish_time));
+    ELSE
+        -- Published now; a schedule that had not come yet no longer holds.
+        UPDATE newsroom.edition
+        SET status = 'published', scheduled_at = NULL,
+            published_at = CASE WHEN e.status = 'scheduled' THEN now() ELSE coalesce(published_at, now()) END,
+            updated_at = CASE WHEN e.status = 'scheduled' THEN now() ELSE coalesce(updated_at, now()) END
+        WHERE id = e.id;
+        INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'publish');
+        PERFORM newsroom.audit_transition('edition.publish', e);
+    END IF;
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('publish_edition');
+
+CREATE OR REPLACE FUNCTION newsroom.unpublish_edition(reference text, reason text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal('edition.unpublish', e, 'unpublish');
+BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['published', 'scheduled']::newsroom.edition_status[], 'unpublish',
+        'only a published or scheduled edition can be withdrawn');
+    UPDATE newsroom.edition SET status = 'withdrawn', withdrawal_reason = reason, scheduled_at = NULL,
+        -- A scheduled edition withdrawn before its time was never published.
+        published_at = CASE WHEN e.status = 'scheduled' THEN NULL ELSE published_at END,
+        updated_at = CASE WHEN e.status = 'published' THEN now() WHEN e.status = 'scheduled' THEN NULL ELSE updated_at END
+    WHERE id = e.id;
+    INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'unpublish', reason);
+    PERFORM newsroom.audit_transition('edition.unpublish', e, reason);
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('unpublish_edition');
+
+CREATE OR REPLACE FUNCTION newsroom.republish_edition(reference text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition := newsroom.locked_edition(reference);
+    refused jsonb := newsroom.editor_refusal('edition.republish', e, 'republish');
+BEGIN
+    IF refused IS NOT NULL THEN RETURN refused; END IF;
+    PERFORM newsroom.require_state(e, ARRAY['withdrawn']::newsroom.edition_status[], 'republish',
+        'only a withdrawn edition can be republished');
+    UPDATE newsroom.edition SET status = 'published', withdrawal_reason = NULL,
+        published_at = coalesce(published_at, now()), updated_at = now()
+    WHERE id = e.id;
+    INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'republish');
+    PERFORM newsroom.audit_transition('edition.republish', e);
+    RETURN desk.edition_document(e.id);
+END
+$$;
+CALL newsroom.offer_at_desk('republish_edition');
+
+-- The same rule as before, spelled so the planner can estimate it from the
+-- statistics of status: behind a CASE it guessed that almost no edition was
+-- visible, and so never expected a LIMIT to stop early.
+CREATE OR REPLACE FUNCTION newsroom.visible(status newsroom.edition_status, scheduled_at timestamptz,
+                                            embargo_until timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT (status = 'published' OR (status = 'scheduled' AND scheduled_at <= now()))
+       AND (embargo_until IS NULL OR embargo_until <= now())
+$$;
+
+-- History is never rewritten.
+CREATE OR REPLACE TRIGGER edition_revision_is_immutable BEFORE UPDATE OR DELETE ON newsroom.edition_revision
+    FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
+CREATE OR REPLACE TRIGGER edition_correction_is_immutable BEFORE UPDATE OR DELETE ON newsroom.edition_correction
+    FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
+CREATE OR REPLACE TRIGGER edition_event_is_immutable BEFORE UPDATE OR DELETE ON newsroom.edition_event
+    FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();

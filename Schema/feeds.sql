@@ -1,0 +1,59 @@
+-- What readers get: feeds by language and subject (SPEC §6).
+
+-- `newsdesk feed`: what readers see, newest first, one page at a time. The
+-- cursor is the last item's sort time (microseconds) and id, so a page never
+-- repeats or skips an item while others publish.
+CREATE OR REPLACE FUNCTION desk.feed(
+    lang text DEFAULT NULL, subjects text[] DEFAULT NULL, sort text DEFAULT 'published', max_items integer DEFAULT 20,
+    before text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cursor_time timestamptz;
+    cursor_id bigint;
+    result jsonb;
+BEGIN
+    IF sort NOT IN ('published', 'updated') THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'order: must be published or updated.';
+    END IF;
+    IF before IS NOT NULL THEN
+        IF before !~ '^[0-9]{1,19}-[0-9]{1,18}$' THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('before: "%s" is not a cursor from a feed''s next_cursor.', before);
+        END IF;
+        cursor_time := to_timestamp(split_part(before, '-', 1)::numeric / 1000000);
+        cursor_id := split_part(before, '-', 2)::bigint;
+    END IF;
+    IF subjects IS NOT NULL THEN PERFORM newsroom.require_subjects(subjects); END IF;
+    WITH page AS (
+        SELECT e.*, CASE WHEN sort = 'updated' THEN e.updated_at ELSE e.published_at END AS sort_time
+        FROM newsroom.edition e
+        WHERE (feed.lang IS NULL OR e.lang = feed.lang)
+          AND e.published_at IS NOT NULL
+          AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
+          AND (subjects IS NULL OR EXISTS (SELECT 1 FROM newsroom.story_subject t
+                                           WHERE t.story_id = e.story_id AND t.subject = ANY (subjects)))
+          AND (cursor_time IS NULL OR (CASE WHEN sort = 'updated' THEN e.updated_at ELSE e.published_at END, e.id)
+                                      < (cursor_time, cursor_id))
+        ORDER BY sort_time DESC, e.id DESC
+        LIMIT greatest(1, least(max_items, 500))
+    )
+    SELECT jsonb_build_object(
+        'items', coalesce(jsonb_agg(jsonb_build_object(
+            'edition_id', p.id, 'story_id', p.story_id, 'lang', p.lang, 'slug', p.slug, 'headline', p.headline,
+            'lead', p.lead,
+            'published_at', newsroom.rfc3339(p.published_at), 'updated_at', newsroom.rfc3339(p.updated_at),
+            'local_time', newsroom.local_time(p.sort_time),
+            'markers', to_jsonb(array_remove(ARRAY[
+                CASE WHEN p.updated_at > p.published_at THEN 'updated' END,
+                CASE WHEN p.video THEN 'video' END], NULL)))
+            ORDER BY p.sort_time DESC, p.id DESC), '[]'),
+        'next_cursor', CASE WHEN count(*) >= greatest(1, least(max_items, 500))
+            THEN (SELECT (extract(epoch FROM l.sort_time) * 1000000)::bigint::text || '-' || l.id
+                  FROM page l ORDER BY l.sort_time ASC, l.id ASC LIMIT 1) END,
+        'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
+        'timezone', newsroom.timezone())
+    INTO result
+    FROM page p;
+    RETURN result;
+END
+$$;

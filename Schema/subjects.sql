@@ -1,0 +1,179 @@
+-- Subjects, the newsroom's tags (SPEC §1, §6): the vocabulary, tagging
+-- stories, and what readers see of them (names, related stories).
+
+-- Run as PL/pgSQL rather than SQL: a reader document is put together by
+-- small functions, and a SQL function that cannot be inlined is planned
+-- again at every call, while PL/pgSQL keeps its plan for the session (show
+-- on a million editions: 2.2 ms → 1.2 ms in a warm session).
+CREATE OR REPLACE FUNCTION newsroom.story_subjects(target bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT coalesce(jsonb_agg(t.subject ORDER BY t.tagged_at, t.subject), '[]')
+        FROM newsroom.edition e JOIN newsroom.story_subject t ON t.story_id = e.story_id WHERE e.id = target);
+END
+$$;
+
+-- Also run as PL/pgSQL rather than SQL: a reader document is put together by (see story_subjects).
+CREATE OR REPLACE FUNCTION newsroom.edition_extras(target bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT jsonb_build_object(
+            'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
+            'subject_names', coalesce((
+                SELECT jsonb_agg(jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, e.lang),
+                                                    'mediatopic', s.mediatopic) ORDER BY t.tagged_at, s.slug)
+                FROM newsroom.story_subject t JOIN newsroom.subject s ON s.slug = t.subject WHERE t.story_id = e.story_id), '[]'),
+            -- Up to three other stories on the same subjects, in the same language, that readers can see:
+            -- for each subject the latest stories tagged with it (an index walk from the newest story
+            -- down, stopping at three), then the newest of those.
+            'related', coalesce((
+                SELECT jsonb_agg(jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
+                                                    'published_at', newsroom.rfc3339(r.published_at)) ORDER BY r.published_at DESC, r.id DESC)
+                FROM (SELECT DISTINCT ON (o.published_at, o.id) o.*
+                      FROM newsroom.story_subject a
+                      CROSS JOIN LATERAL (
+                          SELECT o.* FROM newsroom.story_subject b
+                          JOIN newsroom.edition o ON o.story_id = b.story_id AND o.lang = e.lang
+                          WHERE b.subject = a.subject AND b.story_id <> e.story_id
+                            AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
+                          ORDER BY b.story_id DESC LIMIT 3) o
+                      WHERE a.story_id = e.story_id
+                      ORDER BY o.published_at DESC, o.id DESC LIMIT 3) r), '[]'))
+        FROM newsroom.edition e WHERE e.id = target);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.subject_name(subject newsroom.subject, lang text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(subject.names->>lang, subject.names->>'en', subject.slug)
+$$;
+
+-- Refuses an unknown subject, naming the closest existing slugs.
+CREATE OR REPLACE FUNCTION newsroom.require_subjects(slugs text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    unknown text;
+BEGIN
+    SELECT s INTO unknown FROM unnest(slugs) AS s WHERE NOT EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = s) LIMIT 1;
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('subject: there is no subject "%s".%s', unknown, coalesce(
+            ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
+                SELECT slug, newsroom.levenshtein(left(slug, 255), left(unknown, 255)) AS distance FROM newsroom.subject
+                WHERE newsroom.levenshtein(left(slug, 255), left(unknown, 255)) <= greatest(2, length(unknown) / 3)
+                ORDER BY distance, slug LIMIT 3) closest) || '?', ''));
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.subject_document(s newsroom.subject) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('slug', s.slug, 'names', s.names, 'parent', s.parent, 'mediatopic', s.mediatopic,
+                              'stories', (SELECT count(*) FROM newsroom.story_subject t WHERE t.subject = s.slug))
+$$;
+
+-- `newsdesk subject add`
+CREATE OR REPLACE FUNCTION newsroom.subject_add(slug text, names jsonb, parent text DEFAULT NULL, mediatopic text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    added newsroom.subject;
+BEGIN
+    IF NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('subject.add', 'editor', 'Managing subjects needs the editor or admin role.');
+    END IF;
+    IF slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('slug: "%s" must be lower-case Latin letters, digits and single hyphens.', slug);
+    END IF;
+    IF names IS NULL OR names = '{}' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'name: give the subject''s name in at least one language (--name uk=…).';
+    END IF;
+    IF parent IS NOT NULL THEN PERFORM newsroom.require_subjects(ARRAY[parent]); END IF;
+    IF EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = subject_add.slug) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('The subject %s exists already; change its names with subject rename.', slug);
+    END IF;
+    INSERT INTO newsroom.subject (slug, names, parent, mediatopic)
+    VALUES (subject_add.slug, subject_add.names, subject_add.parent, subject_add.mediatopic) RETURNING * INTO added;
+    PERFORM newsroom.audit('subject.add', NULL, NULL, NULL, jsonb_build_object('after', newsroom.subject_document(added)));
+    RETURN newsroom.subject_document(added);
+END
+$$;
+CALL newsroom.offer_at_desk('subject_add');
+
+-- `newsdesk subject rename SLUG --name LANG=NAME…`: new names in some languages.
+CREATE OR REPLACE FUNCTION newsroom.subject_rename(slug text, names jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    before newsroom.subject;
+    after newsroom.subject;
+BEGIN
+    IF NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('subject.rename', 'editor', 'Managing subjects needs the editor or admin role.');
+    END IF;
+    PERFORM newsroom.require_subjects(ARRAY[slug]);
+    SELECT * INTO before FROM newsroom.subject x WHERE x.slug = subject_rename.slug FOR UPDATE;
+    UPDATE newsroom.subject x SET names = x.names || subject_rename.names WHERE x.slug = subject_rename.slug RETURNING * INTO after;
+    PERFORM newsroom.audit('subject.rename', NULL, NULL, NULL,
+        jsonb_build_object('slug', slug, 'before', before.names, 'after', after.names));
+    RETURN newsroom.subject_document(after);
+END
+$$;
+CALL newsroom.offer_at_desk('subject_rename');
+
+CREATE OR REPLACE FUNCTION desk.subject_list() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('subjects', coalesce(jsonb_agg(newsroom.subject_document(s) ORDER BY s.slug), '[]'))
+    FROM newsroom.subject s
+$$;
+
+-- `newsdesk tag` / `untag`: reporters, editors and admins.
+CREATE OR REPLACE FUNCTION newsroom.tag_story(story bigint, subjects text[], remove boolean DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    before text[];
+    after text[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM newsroom.story s WHERE s.id = story) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no story %s.', story);
+    END IF;
+    IF NOT newsroom.actor_is('reporter', 'editor', 'admin') THEN
+        RETURN newsroom.refusal(CASE WHEN remove THEN 'story.untag' ELSE 'story.tag' END, 'reporter',
+            'Tagging stories needs the reporter, editor or admin role.', story);
+    END IF;
+    PERFORM newsroom.require_subjects(subjects);
+    PERFORM 1 FROM newsroom.story s WHERE s.id = story FOR UPDATE;
+    SELECT coalesce(array_agg(t.subject ORDER BY t.subject), '{}') INTO before FROM newsroom.story_subject t WHERE t.story_id = story;
+    IF remove THEN
+        DELETE FROM newsroom.story_subject t WHERE t.story_id = story AND t.subject = ANY (subjects);
+    ELSE
+        INSERT INTO newsroom.story_subject (story_id, subject) SELECT story, s FROM unnest(subjects) AS s ON CONFLICT DO NOTHING;
+    END IF;
+    SELECT coalesce(array_agg(t.subject ORDER BY t.subject), '{}') INTO after FROM newsroom.story_subject t WHERE t.story_id = story;
+    PERFORM newsroom.audit(CASE WHEN remove THEN 'story.untag' ELSE 'story.tag' END, story, NULL, NULL,
+        jsonb_build_object('before', to_jsonb(before), 'after', to_jsonb(after)));
+    RETURN jsonb_build_object('story_id', story, 'subjects', to_jsonb(after));
+END
+$$;
+CALL newsroom.offer_at_desk('tag_story');
+
+-- `newsdesk story new --subject …`: the story, tagged, in one call.
+CREATE OR REPLACE FUNCTION desk.create_tagged_story(idempotency_key text, subjects text[], lang text, headline text,
+    lead text DEFAULT '', body text DEFAULT '', photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL,
+    photo_credit text DEFAULT NULL, bylines text[] DEFAULT NULL, video boolean DEFAULT false, slug text DEFAULT NULL,
+    embargo_until text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    created jsonb;
+BEGIN
+    PERFORM newsroom.require_subjects(subjects);
+    created := desk.create_story_once(idempotency_key, lang, headline, lead, body, photo_url, photo_caption, photo_credit,
+                                      bylines, video, slug, embargo_until);
+    IF created ? 'refused' THEN
+        RETURN created;
+    END IF;
+    INSERT INTO newsroom.story_subject (story_id, subject)
+    SELECT (created->>'story_id')::bigint, s FROM unnest(subjects) AS s ON CONFLICT DO NOTHING;
+    RETURN desk.edition_document((created->>'id')::bigint);
+END
+$$;

@@ -1,0 +1,252 @@
+-- Live updates on published editions (SPEC §1, §2, §8): timestamped
+-- entries, each version kept.
+
+-- Readers see updates in the order they happened; a translated update keeps
+-- its source's time, so it takes its place in the story even when
+-- translated later.
+CREATE OR REPLACE FUNCTION newsroom.edition_updates(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(newsroom.update_document(u) ORDER BY u.posted_at, u.seq), '[]')
+    FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NULL
+$$;
+
+-- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).
+CREATE OR REPLACE FUNCTION newsroom.update_document(u newsroom.live_update) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT jsonb_build_object(
+            'id', u.id, 'edition_id', u.edition_id, 'seq', u.seq, 'posted_at', newsroom.rfc3339(u.posted_at),
+            'local_time', newsroom.local_time(u.posted_at), 'kind', u.kind, 'key', u.key, 'author', u.author,
+            'author_name', (SELECT coalesce(s.names->>e.lang, s.names->>'en', s.login) FROM newsroom.staff s WHERE s.login = u.author),
+            'body', u.body, 'version', u.version, 'edited_at', newsroom.rfc3339(u.edited_at),
+            'edited_local', newsroom.local_time(u.edited_at), 'withdrawn_at', newsroom.rfc3339(u.withdrawn_at),
+            'withdrawal_reason', u.withdrawal_reason, 'translation_of', u.translation_of)
+        FROM newsroom.edition e WHERE e.id = u.edition_id);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.locked_update(reference text) RETURNS newsroom.live_update
+LANGUAGE plpgsql AS $$
+DECLARE
+    found_update newsroom.live_update;
+BEGIN
+    IF reference !~ '^[0-9]{1,18}$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('update: "%s" is not a live update id.', reference);
+    END IF;
+    SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND AND EXISTS (SELECT 1 FROM newsroom.live_update WHERE id = reference::bigint) THEN
+        BEGIN
+            SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM newsroom.outwait('newsroom.live_update', format('Live update %s', reference));
+            SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
+        END;
+    END IF;
+    IF found_update.id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
+    END IF;
+    RETURN found_update;
+END
+$$;
+
+-- `newsdesk update list`: every update of an edition, withdrawn ones included.
+CREATE OR REPLACE FUNCTION desk.list_updates(reference text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('edition_id', target, 'updates',
+        coalesce((SELECT jsonb_agg(newsroom.update_document(u) ORDER BY u.seq) FROM newsroom.live_update u
+                  WHERE u.edition_id = target), '[]'))
+    FROM desk.resolve_edition(reference) AS target
+$$;
+
+-- `newsdesk update history`: every version of one update.
+CREATE OR REPLACE FUNCTION desk.update_history(reference text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    target bigint;
+BEGIN
+    IF reference !~ '^[0-9]{1,18}$' OR NOT EXISTS (SELECT 1 FROM newsroom.live_update WHERE id = reference::bigint) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
+    END IF;
+    target := reference::bigint;
+    RETURN jsonb_build_object('update_id', target, 'versions', (
+        SELECT jsonb_agg(jsonb_build_object('version', r.version, 'kind', r.kind, 'body', r.body, 'key', r.key,
+            'saved_at', newsroom.rfc3339(r.saved_at), 'local_time', newsroom.local_time(r.saved_at),
+            'saved_by', r.saved_by, 'change', r.change, 'note', r.note) ORDER BY r.version)
+        FROM newsroom.live_update_revision r WHERE r.update_id = target));
+END
+$$;
+
+-- Live updates and translations: who posts where ---------------------------------------
+
+-- `newsdesk update add`: appends an update to a published edition. Reporters
+-- post on editions they are bylined on that are not translations (a
+-- translation carries its source's byline; its updates are translated with
+-- update translate); editors and admins on any.
+CREATE OR REPLACE FUNCTION newsroom.add_update(
+    reference text, body text, kind text DEFAULT 'update', key boolean DEFAULT false, idempotency_key text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    earlier jsonb := newsroom.claim_idempotency(idempotency_key, 'update.add',
+        jsonb_build_object('edition', reference, 'body', body, 'kind', kind, 'key', key));
+    e newsroom.edition;
+    added newsroom.live_update;
+    document jsonb;
+BEGIN
+    IF earlier IS NOT NULL THEN
+        RETURN earlier;
+    END IF;
+    e := newsroom.locked_edition(reference);
+    IF NOT (newsroom.actor_is('editor', 'admin')
+            OR (newsroom.actor_is('reporter') AND session_user::text = ANY (e.bylines) AND e.translated_from IS NULL)) THEN
+        RETURN newsroom.refusal('update.add', 'reporter', CASE WHEN e.translated_from IS NULL
+            THEN format('Adding an update to %s/%s needs your name on its byline as a reporter, or the editor role.', e.lang, e.slug)
+            ELSE format('%s/%s is a translation: its updates are translated from the source (update translate), or added by an editor.',
+                        e.lang, e.slug) END,
+            e.story_id, e.id);
+    END IF;
+    IF e.status <> 'published' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format(
+            'Cannot add an update to %s/%s: it is %s; updates go on published editions.', e.lang, e.slug, replace(e.status::text, '_', ' '));
+    END IF;
+    IF kind IS NULL OR kind NOT IN ('update', 'correction', 'clarification') THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'kind: must be update, correction or clarification.';
+    END IF;
+    UPDATE newsroom.edition SET update_count = update_count + 1, updated_at = now() WHERE id = e.id
+    RETURNING update_count INTO e.update_count;
+    INSERT INTO newsroom.live_update (edition_id, seq, kind, body, key)
+    VALUES (e.id, e.update_count, kind::newsroom.update_kind, body, coalesce(key, false))
+    RETURNING * INTO added;
+    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change)
+    VALUES (added.id, 1, added.kind, added.body, added.key, 'add');
+    document := newsroom.update_document(added);
+    PERFORM newsroom.audit('update.add', e.story_id, e.id, added.id, jsonb_build_object('after', document - 'local_time'));
+    RETURN newsroom.remember_idempotency(idempotency_key, document);
+END
+$$;
+CALL newsroom.offer_at_desk('add_update');
+
+-- Authors change their own updates — reporters theirs, translators the
+-- translated updates they posted; editors and admins anyone's.
+CREATE OR REPLACE FUNCTION newsroom.may_change_update(u newsroom.live_update) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.actor_is('editor', 'admin')
+        OR (u.author = session_user::text
+            AND (newsroom.actor_is('reporter') OR (u.translation_of IS NOT NULL AND newsroom.actor_is('translator'))))
+$$;
+
+-- Why someone may not change an update.
+CREATE OR REPLACE FUNCTION newsroom.update_refusal(action text, u newsroom.live_update, verb text) RETURNS jsonb
+LANGUAGE sql AS $$
+    SELECT newsroom.refusal(action, 'editor', CASE
+        WHEN u.author = session_user::text
+            THEN format('To %s update %s you need the reporter role (for your own updates) or the editor role.', verb, u.id)
+        ELSE format('Update %s is %s''s: to %s it you need the editor role.', u.id, u.author, verb) END)
+$$;
+
+-- Saves the update's new state as its next version and records it.
+CREATE OR REPLACE FUNCTION newsroom.save_update(u newsroom.live_update, change text, note text, action text, before jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition;
+    document jsonb;
+BEGIN
+    UPDATE newsroom.live_update SET kind = u.kind, body = u.body, key = u.key, version = u.version,
+        edited_at = u.edited_at, withdrawn_at = u.withdrawn_at, withdrawal_reason = u.withdrawal_reason
+    WHERE id = u.id;
+    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change, note)
+    VALUES (u.id, u.version, u.kind, u.body, u.key, change, note);
+    -- A changed or withdrawn update is a public change of a published edition.
+    UPDATE newsroom.edition SET updated_at = now() WHERE id = u.edition_id AND status = 'published';
+    SELECT * INTO e FROM newsroom.edition WHERE id = u.edition_id;
+    document := newsroom.update_document(u);
+    PERFORM newsroom.audit(action, e.story_id, e.id, u.id,
+        newsroom.changes(before, document - 'local_time' - 'edited_local') || jsonb_strip_nulls(jsonb_build_object('note', note)));
+    RETURN document;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.edit_update(reference text, body text DEFAULT NULL, kind text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    u newsroom.live_update := newsroom.locked_update(reference);
+    before jsonb := newsroom.update_document(u) - 'local_time' - 'edited_local';
+BEGIN
+    IF NOT newsroom.may_change_update(u) THEN
+        RETURN newsroom.update_refusal('update.edit', u, 'edit');
+    END IF;
+    IF u.withdrawn_at IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('Update %s was withdrawn; it cannot be edited.', u.id);
+    END IF;
+    IF kind IS NOT NULL AND kind NOT IN ('update', 'correction', 'clarification') THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'kind: must be update, correction or clarification.';
+    END IF;
+    u.body := coalesce(edit_update.body, u.body);
+    u.kind := coalesce(edit_update.kind::newsroom.update_kind, u.kind);
+    u.version := u.version + 1;
+    u.edited_at := now();
+    RETURN newsroom.save_update(u, 'edit', NULL, 'update.edit', before);
+END
+$$;
+CALL newsroom.offer_at_desk('edit_update');
+
+CREATE OR REPLACE FUNCTION newsroom.withdraw_update(reference text, reason text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    u newsroom.live_update := newsroom.locked_update(reference);
+    before jsonb := newsroom.update_document(u) - 'local_time' - 'edited_local';
+BEGIN
+    IF NOT newsroom.may_change_update(u) THEN
+        RETURN newsroom.update_refusal('update.withdraw', u, 'withdraw');
+    END IF;
+    IF u.withdrawn_at IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('Update %s is already withdrawn.', u.id);
+    END IF;
+    u.version := u.version + 1;
+    u.withdrawn_at := now();
+    u.withdrawal_reason := reason;
+    RETURN newsroom.save_update(u, 'withdraw', reason, 'update.withdraw', before);
+END
+$$;
+CALL newsroom.offer_at_desk('withdraw_update');
+
+-- `newsdesk update key|unkey`: pin an update as a key event, or unpin it.
+CREATE OR REPLACE FUNCTION newsroom.set_update_key(reference text, key boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+DECLARE
+    u newsroom.live_update := newsroom.locked_update(reference);
+    before jsonb := newsroom.update_document(u) - 'local_time' - 'edited_local';
+BEGIN
+    IF NOT newsroom.may_change_update(u) THEN
+        RETURN newsroom.update_refusal(CASE WHEN key THEN 'update.key' ELSE 'update.unkey' END, u,
+                                       CASE WHEN key THEN 'pin' ELSE 'unpin' END);
+    END IF;
+    IF u.key = key THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('Update %s is %s a key event.', u.id, CASE WHEN key THEN 'already' ELSE 'not' END);
+    END IF;
+    u.key := key;
+    u.version := u.version + 1;
+    RETURN newsroom.save_update(u, CASE WHEN key THEN 'key' ELSE 'unkey' END, NULL,
+                                CASE WHEN key THEN 'update.key' ELSE 'update.unkey' END, before);
+END
+$$;
+CALL newsroom.offer_at_desk('set_update_key');
+
+-- A withdrawn update stays as it was: it is neither pinned nor unpinned.
+CREATE OR REPLACE FUNCTION newsroom.refuse_key_change_when_withdrawn() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('Update %s was withdrawn; it is no longer pinned or unpinned.', OLD.id);
+END
+$$;
+
+-- History is never rewritten (newsroom.refuse_change, Schema/editions.sql).
+CREATE OR REPLACE TRIGGER live_update_revision_is_immutable BEFORE UPDATE OR DELETE ON newsroom.live_update_revision
+    FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
+CREATE OR REPLACE TRIGGER withdrawn_update_keeps_its_key BEFORE UPDATE ON newsroom.live_update
+    FOR EACH ROW WHEN (OLD.withdrawn_at IS NOT NULL AND NEW.key IS DISTINCT FROM OLD.key)
+    EXECUTE FUNCTION newsroom.refuse_key_change_when_withdrawn();
