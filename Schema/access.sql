@@ -13,14 +13,24 @@
 -- locks the action took to decide (an edition, a live update) are released
 -- at once, and the refusal is recorded outside it. Each area file offers its
 -- actions right after defining them.
-CREATE OR REPLACE PROCEDURE newsroom.offer_at_desk(action text)
+--
+-- A change (keyed) takes one more argument, idempotency_key: with a key, the
+-- first call claims it under a fingerprint of every argument, carries the
+-- action out and remembers its result, all in the call's own transaction; a
+-- repeat with the same arguments changes nothing and returns the remembered
+-- first result (waiting for a first call still running), and a repeat with
+-- other arguments is refused. A refusal or an error releases the key with
+-- everything else the call did. Reads of the log (audit_events) take no key.
+CREATE OR REPLACE PROCEDURE newsroom.offer_at_desk(action text, keyed boolean DEFAULT true)
 LANGUAGE plpgsql AS $do$
 DECLARE
     f record;
+    arguments text;
 BEGIN
     SELECT p.oid, pg_get_function_arguments(p.oid) AS arguments, p.pronargs INTO STRICT f
     FROM pg_proc p
     WHERE p.pronamespace = 'newsroom'::regnamespace AND p.proname = action AND p.prorettype = 'jsonb'::regtype;
+    arguments := (SELECT string_agg('$' || n, ', ') FROM generate_series(1, f.pronargs) n);
     -- The same name in both schemas: bodies qualify their parameters with it (staff_add.login).
     EXECUTE format($w$
             CREATE OR REPLACE FUNCTION desk.%1$I(%2$s) RETURNS jsonb LANGUAGE plpgsql AS $body$
@@ -28,9 +38,13 @@ BEGIN
                 result jsonb;
             BEGIN
                 BEGIN
-                    result := newsroom.%1$I(%3$s);
-                    IF result ? 'refused' THEN
-                        RAISE EXCEPTION USING ERRCODE = 'NDRF0', DETAIL = result::text;
+                    %4$s
+                    IF result IS NULL THEN
+                        result := newsroom.%1$I(%3$s);
+                        IF result ? 'refused' THEN
+                            RAISE EXCEPTION USING ERRCODE = 'NDRF0', DETAIL = result::text;
+                        END IF;
+                        %5$s
                     END IF;
                 EXCEPTION WHEN SQLSTATE 'NDRF0' THEN
                     GET STACKED DIAGNOSTICS result = PG_EXCEPTION_DETAIL;
@@ -38,8 +52,15 @@ BEGIN
                 END;
                 RETURN result;
             END
-            $body$ $w$, action, f.arguments,
-            (SELECT string_agg('$' || n, ', ') FROM generate_series(1, f.pronargs) n));
+            $body$ $w$, action,
+            concat_ws(', ', nullif(f.arguments, ''), CASE WHEN keyed THEN 'idempotency_key text DEFAULT NULL' END),
+            arguments,
+            CASE WHEN keyed THEN format(
+                'IF idempotency_key IS NOT NULL THEN result := newsroom.claim_idempotency(idempotency_key, %L, jsonb_build_array(%s)); END IF;',
+                'desk.' || action, arguments) ELSE '' END,
+            CASE WHEN keyed THEN
+                'IF idempotency_key IS NOT NULL THEN PERFORM newsroom.remember_idempotency(idempotency_key, result); END IF;'
+            ELSE '' END);
 END
 $do$;
 

@@ -114,7 +114,7 @@ BEGIN
     RETURN '{}'::jsonb;
 END
 $$;
-CALL newsroom.offer_at_desk('audit_access');
+CALL newsroom.offer_at_desk('audit_access', keyed => false);
 
 -- `newsdesk audit`: events matching every filter given, oldest first, the newest `max_events`.
 CREATE OR REPLACE FUNCTION newsroom.audit_events(
@@ -143,7 +143,7 @@ BEGIN
     RETURN result;
 END
 $$;
-CALL newsroom.offer_at_desk('audit_events');
+CALL newsroom.offer_at_desk('audit_events', keyed => false);
 
 -- The whole chain, for `newsdesk audit verify` to recompute on its side.
 CREATE OR REPLACE FUNCTION desk.audit_chain()

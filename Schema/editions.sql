@@ -274,7 +274,8 @@ $$;
 CREATE OR REPLACE FUNCTION newsroom.create_story(
     lang text, headline text, lead text DEFAULT '', body text DEFAULT '',
     photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL, photo_credit text DEFAULT NULL,
-    bylines text[] DEFAULT NULL, video boolean DEFAULT false, slug text DEFAULT NULL, embargo_until text DEFAULT NULL
+    bylines text[] DEFAULT NULL, video boolean DEFAULT false, slug text DEFAULT NULL, embargo_until text DEFAULT NULL,
+    subjects text[] DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -304,6 +305,7 @@ BEGIN
             MESSAGE = format('lang: this newsroom does not publish in "%s"; it publishes in %s.', create_story.lang,
                              (SELECT string_agg(tag, ', ' ORDER BY position) FROM newsroom.language));
     END IF;
+    PERFORM newsroom.require_subjects(create_story.subjects);
     INSERT INTO newsroom.story DEFAULT VALUES RETURNING id INTO story;
     target := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));
     INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, photo_url, photo_caption, photo_credit,
@@ -315,6 +317,13 @@ BEGIN
     RETURNING * INTO e;
     PERFORM newsroom.save_revision(e, 'create', NULL);
     PERFORM newsroom.audit('story.create', story, target, NULL, jsonb_build_object('after', newsroom.edition_fields(e)));
+    -- `story new --subject …`: tagged in the same call, recorded as tagging.
+    IF cardinality(create_story.subjects) > 0 THEN
+        INSERT INTO newsroom.story_subject (story_id, subject)
+        SELECT story, s FROM unnest(create_story.subjects) AS s ON CONFLICT DO NOTHING;
+        PERFORM newsroom.audit('story.tag', story, NULL, NULL, jsonb_build_object('before', '[]'::jsonb,
+            'after', (SELECT to_jsonb(array_agg(t.subject ORDER BY t.subject)) FROM newsroom.story_subject t WHERE t.story_id = story)));
+    END IF;
     RETURN desk.edition_document(target);
 END
 $$;

@@ -155,25 +155,3 @@ BEGIN
 END
 $$;
 CALL newsroom.offer_at_desk('tag_story');
-
--- `newsdesk story new --subject …`: the story, tagged, in one call.
-CREATE OR REPLACE FUNCTION desk.create_tagged_story(idempotency_key text, subjects text[], lang text, headline text,
-    lead text DEFAULT '', body text DEFAULT '', photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL,
-    photo_credit text DEFAULT NULL, bylines text[] DEFAULT NULL, video boolean DEFAULT false, slug text DEFAULT NULL,
-    embargo_until text DEFAULT NULL
-) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-DECLARE
-    created jsonb;
-BEGIN
-    PERFORM newsroom.require_subjects(subjects);
-    created := desk.create_story_once(idempotency_key, lang, headline, lead, body, photo_url, photo_caption, photo_credit,
-                                      bylines, video, slug, embargo_until);
-    IF created ? 'refused' THEN
-        RETURN created;
-    END IF;
-    INSERT INTO newsroom.story_subject (story_id, subject)
-    SELECT (created->>'story_id')::bigint, s FROM unnest(subjects) AS s ON CONFLICT DO NOTHING;
-    RETURN desk.edition_document((created->>'id')::bigint);
-END
-$$;

@@ -84,20 +84,15 @@ $$;
 -- translation carries its source's byline; its updates are translated with
 -- update translate); editors and admins on any.
 CREATE OR REPLACE FUNCTION newsroom.add_update(
-    reference text, body text, kind text DEFAULT 'update', key boolean DEFAULT false, idempotency_key text DEFAULT NULL
+    reference text, body text, kind text DEFAULT 'update', key boolean DEFAULT false
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 #variable_conflict use_variable
 DECLARE
-    earlier jsonb := newsroom.claim_idempotency(idempotency_key, 'update.add',
-        jsonb_build_object('edition', reference, 'body', body, 'kind', kind, 'key', key));
     e newsroom.edition;
     added newsroom.live_update;
     document jsonb;
 BEGIN
-    IF earlier IS NOT NULL THEN
-        RETURN earlier;
-    END IF;
     e := newsroom.locked_edition(reference);
     IF NOT (newsroom.actor_is('editor', 'admin')
             OR (newsroom.actor_is('reporter') AND session_user::text = ANY (e.bylines) AND e.translated_from IS NULL)) THEN
@@ -123,7 +118,7 @@ BEGIN
     VALUES (added.id, 1, added.kind, added.body, added.key, 'add');
     document := newsroom.update_document(added);
     PERFORM newsroom.audit('update.add', e.story_id, e.id, added.id, jsonb_build_object('after', document - 'local_time'));
-    RETURN newsroom.remember_idempotency(idempotency_key, document);
+    RETURN document;
 END
 $$;
 CALL newsroom.offer_at_desk('add_update');

@@ -72,16 +72,8 @@ struct EditCommand: ParsableCommand {
             changes = edited
             basedOn = expectVersion ?? current.version
         }
-        let request: [String: String?] = [
-            "edition": edition, "headline": changes.headline, "lead": changes.lead, "body": changes.body,
-            "photo": changes.photoURL, "caption": changes.caption, "credit": changes.credit, "slug": changes.slug,
-            "video": changes.video.map { String($0) }, "embargo": changes.embargoUntil,
-            "clear_embargo": String(changes.clearEmbargo), "correction": note, "expect_version": basedOn.map(String.init),
-        ]
         let saved = try keepingTyped(changes, correction: note, edition: edition, basedOn: basedOn) {
-            try idempotency.once(note == nil ? "edition.edit" : "edition.correct", request, on: desk.connection) {
-                try desk.edit(edition, changes, expectVersion: basedOn, correction: note)
-            }
+            try desk.edit(edition, changes, expectVersion: basedOn, correction: note, idempotencyKey: try idempotency.value())
         }
         let kind = note == nil ? "Saved" : "Saved a correction to"
         try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")
@@ -97,9 +89,7 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try idempotency.run("edition.submit", ["edition": edition], connecting: connection) { db in
-            try EditionDesk(connection: db).submit(edition)
-        }
+        let result = try EditionDesk(connection: connection.connect()).submit(edition, idempotencyKey: try idempotency.value())
         try EditionOutput.print(result, json: output.json, summary: "Submitted \(EditionOutput.label(result)) for review.")
     }
 }
@@ -115,9 +105,8 @@ struct ReturnCommand: ParsableCommand {
 
     func run() throws {
         let note = try TextField.note.clean(note)
-        let result = try idempotency.run("edition.return", ["edition": edition, "note": note], connecting: connection) { db in
-            try EditionDesk(connection: db).returnToDraft(edition, note: note)
-        }
+        let result = try EditionDesk(connection: connection.connect())
+            .returnToDraft(edition, note: note, idempotencyKey: try idempotency.value())
         try EditionOutput.print(result, json: output.json, summary: "Returned \(EditionOutput.label(result)) to draft.")
     }
 }
@@ -138,9 +127,7 @@ struct PublishCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try idempotency.run("edition.publish", ["edition": edition, "at": at], connecting: connection) { db in
-            try EditionDesk(connection: db).publish(edition, at: at)
-        }
+        let result = try EditionDesk(connection: connection.connect()).publish(edition, at: at, idempotencyKey: try idempotency.value())
         let summary = result.status == .scheduled
             ? "Scheduled \(EditionOutput.label(result)) for \(EditionOutput.when(result.scheduledLocal, result))."
             : "Published \(EditionOutput.label(result))."
@@ -159,9 +146,8 @@ struct UnpublishCommand: ParsableCommand {
 
     func run() throws {
         let reason = try TextField.reason.clean(reason)
-        let result = try idempotency.run("edition.unpublish", ["edition": edition, "reason": reason], connecting: connection) { db in
-            try EditionDesk(connection: db).unpublish(edition, reason: reason)
-        }
+        let result = try EditionDesk(connection: connection.connect())
+            .unpublish(edition, reason: reason, idempotencyKey: try idempotency.value())
         try EditionOutput.print(result, json: output.json, summary: "Withdrew \(EditionOutput.label(result)).")
     }
 }
@@ -174,9 +160,7 @@ struct RepublishCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try idempotency.run("edition.republish", ["edition": edition], connecting: connection) { db in
-            try EditionDesk(connection: db).republish(edition)
-        }
+        let result = try EditionDesk(connection: connection.connect()).republish(edition, idempotencyKey: try idempotency.value())
         try EditionOutput.print(result, json: output.json, summary: "Republished \(EditionOutput.label(result)).")
     }
 }
@@ -192,9 +176,8 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         try TextInput.int32(version, field: "version")
-        let result = try idempotency.run("edition.restore", ["edition": edition, "version": String(version)], connecting: connection) { db in
-            try EditionDesk(connection: db).restore(edition, version: version)
-        }
+        let result = try EditionDesk(connection: connection.connect())
+            .restore(edition, version: version, idempotencyKey: try idempotency.value())
         try EditionOutput.print(result, json: output.json,
                                 summary: "Restored version \(version) of \(result.reference) as version \(result.version).")
     }

@@ -1,23 +1,15 @@
 import ArgumentParser
 import NewsdeskCore
-import PostgresClient
 
-/// `--idempotency-key KEY`, shared by the mutating commands.
+/// `--idempotency-key KEY`, shared by the mutating commands. The database
+/// does the rest: every desk action takes the key, and a repeat with the same
+/// arguments changes nothing and returns the first result.
 struct IdempotencyOption: ParsableArguments {
     @Option(name: .customLong("idempotency-key"), help: "Makes a repeated command happen once and print the same result.")
     var key: String?
 
-    /// Connects, then runs `body` once per key: what every mutating command does.
-    func run<T: Codable>(_ action: String, _ request: [String: String?], connecting options: ConnectionOptions,
-                         _ body: (Connection) throws -> T) throws -> T {
-        let db = try options.connect()
-        return try once(action, request, on: db) { try body(db) }
-    }
-
-    /// Runs `body` once per key (see ``Idempotency``).
-    func once<T: Codable>(_ action: String, _ request: [String: String?], on connection: Connection,
-                          _ body: () throws -> T) throws -> T {
-        let key = try TextInput.optional(key, TextField(name: "idempotency-key", maximumBytes: 200))
-        return try Idempotency.once(key, action: action, request: request, on: connection, body)
+    /// The key, checked against the text rules (at most 200 bytes, one line).
+    func value() throws -> String? {
+        try TextInput.optional(key, TextField(name: "idempotency-key", maximumBytes: 200))
     }
 }

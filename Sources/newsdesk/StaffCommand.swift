@@ -33,11 +33,8 @@ struct StaffCommand: ParsableCommand {
         func run() throws {
             let names = try parseNames(name)
             let login = try TextField.login.clean(login)
-            let request: [String: String?] = ["login": login, "roles": role.map(\.rawValue).joined(separator: " "),
-                                              "names": requestText(names)]
-            let member = try idempotency.run("staff.add", request, connecting: connection) { db in
-                try StaffDesk(connection: db).add(login, roles: role.map(\.rawValue), names: names)
-            }
+            let member = try StaffDesk(connection: connection.connect())
+                .add(login, roles: role.map(\.rawValue), names: names, idempotencyKey: try idempotency.value())
             try StaffOutput.print(member, json: output.json, verb: "Added")
         }
     }
@@ -84,11 +81,9 @@ struct StaffCommand: ParsableCommand {
         @OptionGroup var idempotency: IdempotencyOption
 
         func apply(grant: Bool) throws {
-            let member = try idempotency.run(grant ? "staff.grant" : "staff.revoke", ["login": login, "role": role.rawValue],
-                                             connecting: connection) { db in
-                let staff = StaffDesk(connection: db)
-                return try grant ? staff.grant(login, role: role.rawValue) : staff.revoke(login, role: role.rawValue)
-            }
+            let staff = StaffDesk(connection: try connection.connect()), key = try idempotency.value()
+            let member = try grant ? staff.grant(login, role: role.rawValue, idempotencyKey: key)
+                                   : staff.revoke(login, role: role.rawValue, idempotencyKey: key)
             try StaffOutput.print(member, json: output.json, verb: grant ? "Granted \(role.rawValue) to" : "Revoked \(role.rawValue) from")
         }
     }
@@ -102,9 +97,7 @@ struct StaffCommand: ParsableCommand {
         @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let member = try idempotency.run("staff.deactivate", ["login": login], connecting: connection) { db in
-                try StaffDesk(connection: db).deactivate(login)
-            }
+            let member = try StaffDesk(connection: connection.connect()).deactivate(login, idempotencyKey: try idempotency.value())
             try StaffOutput.print(member, json: output.json, verb: "Deactivated")
         }
     }

@@ -35,9 +35,8 @@ struct StoryCommand: ParsableCommand {
         @Flag(help: "Mark the story as video.") var video = false
         @Option(name: .customLong("embargo-until"), help: ArgumentHelp("Hidden from readers until this TIME.", valueName: "time"))
         var embargoUntil: String?
-        @Option(name: .customLong("idempotency-key"), help: "Makes a repeated command create the story once.")
-        var idempotencyKey: String?
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func validate() throws {
             if (caption != nil || credit != nil) && photo == nil {
@@ -61,7 +60,7 @@ struct StoryCommand: ParsableCommand {
             let typed = EditionChanges(headline: story.headline, lead: story.lead, body: story.body)
             let edition = try keepingTyped(typed, edition: "\(lang)-new-story", basedOn: nil) {
                 try EditionDesk(connection: connection.connect()).createStory(
-                    story, idempotencyKey: try TextInput.optional(idempotencyKey, TextField(name: "idempotency-key", maximumBytes: 200)))
+                    story, idempotencyKey: try idempotency.value())
             }
             try EditionOutput.print(edition, json: output.json, summary: """
                 Created draft \(EditionOutput.label(edition)) of story \(edition.storyID).

@@ -1,11 +1,6 @@
 import ArgumentParser
 import NewsdeskCore
 
-/// Names as one stable text, for an idempotency request.
-func requestText(_ names: [String: String]) -> String {
-    names.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
-}
-
 /// `--name LANG=NAME`, repeated.
 func parseNames(_ entries: [String], field: String = "name") throws -> [String: String] {
     var names: [String: String] = [:]
@@ -40,11 +35,8 @@ struct SubjectCommand: ParsableCommand {
             let slug = try TextField.slug.clean(slug)
             let names = try parseNames(name)
             let mediatopic = try mediatopic.map { try WebURL.clean($0, .mediatopic) }
-            let request: [String: String?] = ["slug": slug, "parent": parent, "mediatopic": mediatopic,
-                                              "names": requestText(names)]
-            let subject = try idempotency.run("subject.add", request, connecting: connection) { db in
-                try SubjectDesk(connection: db).add(slug, names: names, parent: parent, mediatopic: mediatopic)
-            }
+            let subject = try SubjectDesk(connection: connection.connect())
+                .add(slug, names: names, parent: parent, mediatopic: mediatopic, idempotencyKey: try idempotency.value())
             if output.json { return try Output.json(subject) }
             Output.line("Added subject \(subject.slug) (\(subject.names.sorted { $0.key < $1.key }.map(\.value).joined(separator: " / "))).")
         }
@@ -61,11 +53,8 @@ struct SubjectCommand: ParsableCommand {
         func run() throws {
             let names = try parseNames(name)
             if names.isEmpty { throw ValidationError("Give at least one --name LANG=NAME.") }
-            let request: [String: String?] = ["slug": slug,
-                                              "names": requestText(names)]
-            let subject = try idempotency.run("subject.rename", request, connecting: connection) { db in
-                try SubjectDesk(connection: db).rename(slug, names: names)
-            }
+            let subject = try SubjectDesk(connection: connection.connect())
+                .rename(slug, names: names, idempotencyKey: try idempotency.value())
             if output.json { return try Output.json(subject) }
             Output.line("Renamed subject \(subject.slug).")
         }
@@ -117,11 +106,9 @@ struct TagOptions: ParsableArguments {
     @OptionGroup var idempotency: IdempotencyOption
 
     func apply(remove: Bool) throws {
-        let request = ["story": String(story), "subjects": subjects.joined(separator: " ")]
-        let tags = try idempotency.run(remove ? "story.untag" : "story.tag", request, connecting: connection) { db in
-            let desk = SubjectDesk(connection: db)
-            return try remove ? desk.untag(story: story, subjects) : desk.tag(story: story, subjects)
-        }
+        let desk = SubjectDesk(connection: try connection.connect()), key = try idempotency.value()
+        let tags = try remove ? desk.untag(story: story, subjects, idempotencyKey: key)
+                              : desk.tag(story: story, subjects, idempotencyKey: key)
         if output.json { return try Output.json(tags) }
         Output.line("Story \(tags.storyID): \(tags.subjects.isEmpty ? "no subjects" : tags.subjects.joined(separator: ", ")).")
     }

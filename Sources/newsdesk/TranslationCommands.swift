@@ -37,12 +37,9 @@ struct TranslateCommand: ParsableCommand {
         let connection = try connection.connect()
         let translations = TranslationDesk(connection: connection)
         guard refresh else {
-            let request: [String: String?] = ["edition": edition, "to": to, "headline": changes.headline,
-                                              "lead": changes.lead, "body": changes.body]
             let created = try keepingTyped(changes, edition: "\(edition)-\(to ?? "")", basedOn: nil) {
-                try idempotency.once("translation.create", request, on: connection) {
-                    try translations.translate(edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body)
-                }
+                try translations.translate(edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body,
+                                           idempotencyKey: try idempotency.value())
             }
             return try EditionOutput.print(created, json: output.json, summary: """
                 Created draft translation \(EditionOutput.label(created)) from edition \(created.translatedFrom?.editionID ?? 0) \
@@ -64,12 +61,8 @@ struct TranslateCommand: ParsableCommand {
             }
         }
         if diffOnly { return }
-        let request: [String: String?] = ["edition": edition, "headline": changes.headline, "lead": changes.lead,
-                                          "body": changes.body, "version": String(translation.version)]
         let refreshed = try keepingTyped(changes, edition: edition, basedOn: translation.version) {
-            try idempotency.once("translation.refresh", request, on: connection) {
-                try translations.refresh(edition, changes, expectVersion: translation.version)
-            }
+            try translations.refresh(edition, changes, expectVersion: translation.version, idempotencyKey: try idempotency.value())
         }
         try EditionOutput.print(refreshed, json: output.json, summary: """
             Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version).
@@ -124,9 +117,8 @@ extension UpdateCommand {
                 throw ValidationError("Give the translated text with --body or --body-file.")
             }
             let translated = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)-\(to)", basedOn: nil) {
-                try idempotency.run("update.translate", ["update": String(update), "to": to, "body": text], connecting: connection) { db in
-                    try TranslationDesk(connection: db).translateUpdate(update, to: to, body: text)
-                }
+                try TranslationDesk(connection: connection.connect())
+                    .translateUpdate(update, to: to, body: text, idempotencyKey: try idempotency.value())
             }
             try UpdateOutput.print(translated, json: output.json, verb: "Translated update \(update) as")
         }

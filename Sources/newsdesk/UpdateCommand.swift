@@ -26,17 +26,16 @@ struct UpdateCommand: ParsableCommand {
         var bodyFile: String?
         @Option(help: "update (default), correction or clarification.") var kind: UpdateKind = .update
         @Flag(help: "Pin it as a key event.") var key = false
-        @Option(name: .customLong("idempotency-key"), help: "Makes a repeated command happen once.") var idempotencyKey: String?
         @OptionGroup var output: JSONOption
+        @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
             guard let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField) else {
                 throw ValidationError("Give the update's text with --body, --body-file FILE or --body-file -.")
             }
-            let idempotency = try TextInput.optional(idempotencyKey, TextField(name: "idempotency-key", maximumBytes: 200))
             let update = try keepingTyped(EditionChanges(body: text), edition: "\(edition)-update", basedOn: nil) {
                 try LiveUpdateDesk(connection: connection.connect())
-                    .add(to: edition, body: text, kind: kind, key: key, idempotencyKey: idempotency)
+                    .add(to: edition, body: text, kind: kind, key: key, idempotencyKey: try idempotency.value())
             }
             try UpdateOutput.print(update, json: output.json, verb: "Added")
         }
@@ -58,9 +57,8 @@ struct UpdateCommand: ParsableCommand {
             let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField)
             if text == nil && kind == nil { throw ValidationError("Give the new text with --body or --body-file, or a new --kind.") }
             let edited = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)", basedOn: nil) {
-                try idempotency.run("update.edit", ["update": String(update), "body": text, "kind": kind?.rawValue], connecting: connection) { db in
-                    try LiveUpdateDesk(connection: db).edit(update, body: text, kind: kind)
-                }
+                try LiveUpdateDesk(connection: connection.connect())
+                    .edit(update, body: text, kind: kind, idempotencyKey: try idempotency.value())
             }
             try UpdateOutput.print(edited, json: output.json, verb: "Edited")
         }
@@ -77,9 +75,8 @@ struct UpdateCommand: ParsableCommand {
 
         func run() throws {
             let reason = try TextField.reason.clean(reason)
-            let withdrawn = try idempotency.run("update.withdraw", ["update": String(update), "reason": reason], connecting: connection) { db in
-                try LiveUpdateDesk(connection: db).withdraw(update, reason: reason)
-            }
+            let withdrawn = try LiveUpdateDesk(connection: connection.connect())
+                .withdraw(update, reason: reason, idempotencyKey: try idempotency.value())
             try UpdateOutput.print(withdrawn, json: output.json, verb: "Withdrew")
         }
     }
@@ -106,10 +103,8 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var idempotency: IdempotencyOption
 
         func set(_ key: Bool, verb: String) throws {
-            let result = try idempotency.run(key ? "update.key" : "update.unkey", ["update": String(update)],
-                                             connecting: connection) { db in
-                try LiveUpdateDesk(connection: db).setKey(update, key)
-            }
+            let result = try LiveUpdateDesk(connection: connection.connect())
+                .setKey(update, key, idempotencyKey: try idempotency.value())
             try UpdateOutput.print(result, json: output.json, verb: verb)
         }
     }

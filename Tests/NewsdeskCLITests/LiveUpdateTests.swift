@@ -238,6 +238,57 @@ struct IdempotencyTests {
         #expect(try newsroom.run(["publish", draft.reference]).status == 1)
     }
 
+    @Test("story new with a key: a repeat with other subjects is refused, after untag or submit a repeat changes nothing and prints the first result")
+    func storyNewRepeated() throws {
+        let newsroom = try TestNewsroom("idemstory")
+        for slug in ["war", "kyiv"] {
+            #expect(try newsroom.run(["subject", "add", slug, "--name", "en=\(slug)"]).status == 0)
+        }
+        let command = ["story", "new", "--lang", "en", "--headline", "Keyed story", "--subject", "war", "--idempotency-key", "s-1", "--json"]
+        let first = try newsroom.run(command)
+        #expect(first.status == 0, "\(first)")
+        let story = try NewsroomJSON.decoder().decode(Edition.self, from: Data(first.stdout.utf8))
+        #expect(story.subjects == ["war"])
+        #expect(Array(try newsroom.auditActions().suffix(2)) == ["story.create", "story.tag"])
+
+        let otherSubject = try newsroom.run(["story", "new", "--lang", "en", "--headline", "Keyed story", "--subject", "kyiv",
+                                             "--idempotency-key", "s-1", "--json"])
+        #expect(otherSubject.status == 1)
+        #expect(otherSubject.stdout.isEmpty)
+        #expect(otherSubject.stderr.contains("already used for a different request"), "\(otherSubject)")
+
+        #expect(try newsroom.run(["untag", String(story.storyID), "war"]).status == 0)
+        #expect(try newsroom.run(["submit", story.reference]).status == 0)
+        let events = try newsroom.auditActions().count
+        let repeated = try newsroom.run(command)
+        #expect(repeated.status == 0, "\(repeated)")
+        #expect(repeated.stdout == first.stdout, "the first result (a draft, tagged war), not the story as it is now")
+        #expect(try newsroom.count("newsroom.story") == 1)
+        #expect(try newsroom.count("newsroom.story_subject") == 0, "the repeat tagged nothing again")
+        #expect(try newsroom.auditActions().count == events, "the repeat recorded nothing")
+        #expect(try newsroom.desk().show(story.reference).status == .inReview)
+    }
+
+    @Test("the key is the database's: a psql user's repeated call happens once; a refused one leaves the key free")
+    func keysInTheDatabase() throws {
+        let newsroom = try TestNewsroom("idemsql")
+        let draft = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Keyed in SQL"))
+        let db = try newsroom.connect()
+        let calls = try (0..<3).map { _ in
+            try db.query("SELECT desk.submit_edition(\(draft.reference), idempotency_key => 'sql-1')::text AS r")[0]
+                .decode("r", as: String.self)
+        }
+        #expect(Set(calls).count == 1)
+        #expect(try newsroom.auditActions().filter { $0 == "edition.submit" }.count == 1)
+        let reporter = "k_reporter_\(UUID().uuidString.prefix(6).lowercased())"
+        try newsroom.addStaff(reporter, ["reporter"])
+        let refused = try newsroom.run(["--as", reporter, "publish", draft.reference, "--idempotency-key", "pub-1"])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(try newsroom.run(["staff", "grant", reporter, "editor"]).status == 0)
+        let granted = try newsroom.run(["--as", reporter, "publish", draft.reference, "--idempotency-key", "pub-1"])
+        #expect(granted.status == 0, "\(granted)")
+    }
+
     @Test("a refusal under a key is still recorded in the audit log")
     func refusalsRecorded() throws {
         let newsroom = try TestNewsroom("idemrefuse")

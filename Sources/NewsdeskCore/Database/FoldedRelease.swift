@@ -1,4 +1,4 @@
-public import PostgresClient
+import PostgresClient
 
 /// The migrations 0001–0012 of the first release, which `0001_baseline.sql`
 /// folds into one file. A database they made holds exactly the baseline's

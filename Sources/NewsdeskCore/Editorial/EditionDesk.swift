@@ -94,8 +94,8 @@ public struct EditionDesk {
         let slug = Slug.make(from: headline, language: story.lang)
         if let photo = story.photo { _ = try WebURL.clean(photo.url, .photoURL) }
         return try edition("""
-            SELECT desk.create_tagged_story(
-                idempotency_key => \(idempotencyKey), subjects => \(story.subjects), lang => \(story.lang), headline => \(headline), lead => \(lead), body => \(body),
+            SELECT desk.create_story(
+                idempotency_key => \(idempotencyKey), subjects => \(story.subjects.isEmpty ? nil : story.subjects), lang => \(story.lang), headline => \(headline), lead => \(lead), body => \(body),
                 photo_url => \(story.photo?.url), photo_caption => \(caption),
                 photo_credit => \(credit),
                 bylines => \(story.bylines.isEmpty ? nil : story.bylines), video => \(story.video),
@@ -107,7 +107,7 @@ public struct EditionDesk {
     /// this throw ``EditConflict`` and save nothing. With `correction`, the
     /// edit of a published edition is a public correction.
     public func edit(_ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
-                     correction: String? = nil) throws -> Edition {
+                     correction: String? = nil, idempotencyKey: String? = nil) throws -> Edition {
         if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
         let changes = try changes.cleaned()
         let correction = try TextField.correction.clean(ifGiven: correction)
@@ -117,38 +117,38 @@ public struct EditionDesk {
                 headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),
                 photo_url => \(changes.photoURL), photo_caption => \(changes.caption), photo_credit => \(changes.credit),
                 video => \(changes.video), slug => \(changes.slug), embargo_until => \(changes.embargoUntil),
-                clear_embargo => \(changes.clearEmbargo), correction => \(correction))
+                clear_embargo => \(changes.clearEmbargo), correction => \(correction), idempotency_key => \(idempotencyKey))
             """)
     }
 
     /// Draft → in review.
-    public func submit(_ reference: String) throws -> Edition {
-        try edition("SELECT desk.submit_edition(\(reference))")
+    public func submit(_ reference: String, idempotencyKey: String? = nil) throws -> Edition {
+        try edition("SELECT desk.submit_edition(\(reference), \(idempotencyKey))")
     }
 
     /// In review → draft, with a note for the reporter.
-    public func returnToDraft(_ reference: String, note: String) throws -> Edition {
-        try edition("SELECT desk.return_edition(\(reference), \(try TextField.note.clean(note)))")
+    public func returnToDraft(_ reference: String, note: String, idempotencyKey: String? = nil) throws -> Edition {
+        try edition("SELECT desk.return_edition(\(reference), \(try TextField.note.clean(note)), \(idempotencyKey))")
     }
 
     /// Publishes now, or schedules for `at` (a `TIME` text) when that is later.
-    public func publish(_ reference: String, at time: String? = nil) throws -> Edition {
-        try edition("SELECT desk.publish_edition(\(reference), \(time))")
+    public func publish(_ reference: String, at time: String? = nil, idempotencyKey: String? = nil) throws -> Edition {
+        try edition("SELECT desk.publish_edition(\(reference), \(time), \(idempotencyKey))")
     }
 
     /// Published or scheduled → withdrawn, with the reason.
-    public func unpublish(_ reference: String, reason: String) throws -> Edition {
-        try edition("SELECT desk.unpublish_edition(\(reference), \(try TextField.reason.clean(reason)))")
+    public func unpublish(_ reference: String, reason: String, idempotencyKey: String? = nil) throws -> Edition {
+        try edition("SELECT desk.unpublish_edition(\(reference), \(try TextField.reason.clean(reason)), \(idempotencyKey))")
     }
 
     /// Withdrawn → published again.
-    public func republish(_ reference: String) throws -> Edition {
-        try edition("SELECT desk.republish_edition(\(reference))")
+    public func republish(_ reference: String, idempotencyKey: String? = nil) throws -> Edition {
+        try edition("SELECT desk.republish_edition(\(reference), \(idempotencyKey))")
     }
 
     /// Makes the content of `version` the newest revision (history is kept).
-    public func restore(_ reference: String, version: Int) throws -> Edition {
-        try edition("SELECT desk.restore_edition(\(reference), \(version)::int)")
+    public func restore(_ reference: String, version: Int, idempotencyKey: String? = nil) throws -> Edition {
+        try edition("SELECT desk.restore_edition(\(reference), \(version)::int, \(idempotencyKey))")
     }
 
     /// The edition now, at `version`, or as it stood at `time` (a `TIME` text).

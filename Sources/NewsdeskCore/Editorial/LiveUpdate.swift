@@ -130,19 +130,22 @@ public struct LiveUpdateDesk {
     }
 
     /// A new version of the update's text (the earlier one stays in its history).
-    public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.edit_update(\(String(update)), \(try TextField.updateBody.clean(ifGiven: body)), \(kind?.rawValue))",
-                            on: connection)
+    public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil, idempotencyKey: String? = nil) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, """
+            SELECT desk.edit_update(\(String(update)), \(try TextField.updateBody.clean(ifGiven: body)), \(kind?.rawValue), \(idempotencyKey))
+            """, on: connection)
     }
 
     /// Hides the update from readers; it stays in its history.
-    public func withdraw(_ update: Int64, reason: String) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.withdraw_update(\(String(update)), \(try TextField.reason.clean(reason)))", on: connection)
+    public func withdraw(_ update: Int64, reason: String, idempotencyKey: String? = nil) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, """
+            SELECT desk.withdraw_update(\(String(update)), \(try TextField.reason.clean(reason)), \(idempotencyKey))
+            """, on: connection)
     }
 
     /// Pins or unpins the update as a key event.
-    public func setKey(_ update: Int64, _ key: Bool) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.set_update_key(\(String(update)), \(key))", on: connection)
+    public func setKey(_ update: Int64, _ key: Bool, idempotencyKey: String? = nil) throws -> LiveUpdate {
+        try DeskCall.decode(LiveUpdate.self, "SELECT desk.set_update_key(\(String(update)), \(key), \(idempotencyKey))", on: connection)
     }
 
     public func list(_ edition: String) throws -> UpdateListing {

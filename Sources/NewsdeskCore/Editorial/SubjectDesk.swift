@@ -39,16 +39,17 @@ public struct SubjectDesk {
         self.connection = connection
     }
 
-    public func add(_ slug: String, names: [String: String], parent: String? = nil, mediatopic: String? = nil) throws -> Subject {
+    public func add(_ slug: String, names: [String: String], parent: String? = nil, mediatopic: String? = nil,
+                    idempotencyKey: String? = nil) throws -> Subject {
         if let mediatopic { _ = try WebURL.clean(mediatopic, .mediatopic) }
         return try DeskCall.decode(Subject.self, """
-            SELECT desk.subject_add(\(slug), \(JSONB(encoding: names)), \(parent), \(mediatopic))
+            SELECT desk.subject_add(\(slug), \(JSONB(encoding: names)), \(parent), \(mediatopic), \(idempotencyKey))
             """, on: connection)
     }
 
     /// Sets the names given; names in other languages stay.
-    public func rename(_ slug: String, names: [String: String]) throws -> Subject {
-        try DeskCall.decode(Subject.self, "SELECT desk.subject_rename(\(slug), \(JSONB(encoding: names)))", on: connection)
+    public func rename(_ slug: String, names: [String: String], idempotencyKey: String? = nil) throws -> Subject {
+        try DeskCall.decode(Subject.self, "SELECT desk.subject_rename(\(slug), \(JSONB(encoding: names)), \(idempotencyKey))", on: connection)
     }
 
     public func list() throws -> [Subject] {
@@ -56,11 +57,11 @@ public struct SubjectDesk {
         return try DeskCall.decode(Listing.self, "SELECT desk.subject_list()", on: connection).subjects
     }
 
-    public func tag(story: Int64, _ subjects: [String]) throws -> StoryTags {
-        try DeskCall.decode(StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), false)", on: connection)
+    public func tag(story: Int64, _ subjects: [String], idempotencyKey: String? = nil) throws -> StoryTags {
+        try DeskCall.decode(StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), false, \(idempotencyKey))", on: connection)
     }
 
-    public func untag(story: Int64, _ subjects: [String]) throws -> StoryTags {
-        try DeskCall.decode(StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), true)", on: connection)
+    public func untag(story: Int64, _ subjects: [String], idempotencyKey: String? = nil) throws -> StoryTags {
+        try DeskCall.decode(StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), true, \(idempotencyKey))", on: connection)
     }
 }
