@@ -44,6 +44,12 @@ struct MigrationTests {
         #expect(try bookkeeping(connection) == stamps)
         let status = try Migrator().status(connection)
         #expect(status.pending.isEmpty && status.unknown.isEmpty && status.changedSchemaFiles.isEmpty)
+        // The checksums newsdesk computes are the server's SHA-256 of each file.
+        let serverSums = try connection.query("""
+            SELECT encode(sha256(convert_to(s.sql, 'UTF8')), 'hex') AS sum
+            FROM unnest(\(SchemaFile.all.map(\.sql))::text[]) WITH ORDINALITY AS s(sql, n) ORDER BY n
+            """).map { try $0.decode("sum", as: String.self) }
+        #expect(serverSums == SchemaFile.all.map(\.checksum))
         #expect(status.applied.count == Migration.all.count)
         #expect(try connection.query("SELECT value FROM newsroom.newsroom_setting WHERE key = 'timezone'")[0]
             .decode("value", as: String.self) == "Europe/Kyiv")

@@ -133,32 +133,28 @@ public struct Migrator: Sendable {
         try db.execute("DELETE FROM schema_file")
         try db.execute("""
             INSERT INTO schema_file (name, checksum)
-            SELECT s.name, encode(sha256(convert_to(s.sql, 'UTF8')), 'hex')
-            FROM unnest(\(schemaFiles.map(\.fileName))::text[], \(schemaFiles.map(\.sql))::text[]) AS s(name, sql)
+            SELECT * FROM unnest(\(schemaFiles.map(\.fileName))::text[], \(schemaFiles.map(\.checksum))::text[])
             """)
     }
 
-    /// Shipped schema files the database does not have in this exact text
-    /// (hashed by the server), and whether it has files no longer shipped.
+    /// Shipped schema files the database does not have in this exact text;
+    /// all of them when it has a file no longer shipped (applying them records
+    /// that; the retired file's functions stay until a versioned migration
+    /// drops them). The checksums are computed here, so a status costs one
+    /// small query.
     private func changedSchemaFiles(_ connection: Connection) throws -> [SchemaFile] {
-        let stored: QueryResult
+        let rows: QueryResult
         do {
-            stored = try connection.query("SELECT name, checksum FROM schema_file")
+            rows = try connection.query("SELECT name, checksum FROM schema_file")
         } catch let error as PostgresError where error.sqlState == .undefinedTable && !connection.isInTransaction {
             return schemaFiles  // a database no newsdesk has migrated yet
         }
-        let changed = try connection.query("""
-            SELECT s.name
-            FROM unnest(\(schemaFiles.map(\.fileName))::text[], \(schemaFiles.map(\.sql))::text[]) AS s(name, sql)
-            LEFT JOIN schema_file f ON f.name = s.name
-            WHERE f.checksum IS DISTINCT FROM encode(sha256(convert_to(s.sql, 'UTF8')), 'hex')
-            """).map { try $0.decode("name", as: String.self) }
+        var stored: [String: String] = [:]
+        for row in rows { stored[try row.decode("name")] = try row.decode("checksum") }
+        let changed = schemaFiles.filter { stored[$0.fileName] != $0.checksum }
         let shipped = Set(schemaFiles.map(\.fileName))
-        let retired = try stored.contains { !shipped.contains(try $0.decode("name", as: String.self)) }
-        // A file no longer shipped leaves its functions behind until a
-        // versioned migration drops them; applying the rest records that.
-        if retired && changed.isEmpty { return schemaFiles }
-        return schemaFiles.filter { changed.contains($0.fileName) }
+        if changed.isEmpty && stored.keys.contains(where: { !shipped.contains($0) }) { return schemaFiles }
+        return changed
     }
 
     /// A shipped migration must never change: compare the stored checksums
