@@ -102,7 +102,7 @@ struct HostileMarkdownTests {
     @Test("images render as images until a paragraph is built to be slow")
     func imageOpeners() {
         #expect(SafeHTML.render(markdown: "![Bridge](/media/bridge.jpg) [more](/en/bridge)")
-            == "<p><img src=\"/media/bridge.jpg\" alt=\"Bridge\"/> <a href=\"/en/bridge\">more</a></p>\n")
+            == "<p><img src=\"/media/bridge.jpg\" alt=\"Bridge\" /> <a href=\"/en/bridge\">more</a></p>\n")
         let filler = String(repeating: "![[]()", count: 2_000)
         // An escaped `!` stays escaped when the paragraph's openers are neutralised.
         let escaped = SafeHTML.render(markdown: "\\![x](/a.png) " + filler)
@@ -110,7 +110,7 @@ struct HostileMarkdownTests {
         #expect(escaped.contains("!<a href=\"/a.png\">x</a>"))
         // A paragraph after a blank line keeps its image.
         let separate = SafeHTML.render(markdown: filler + "\n\n![x](/b.png)")
-        #expect(separate.contains("<img src=\"/b.png\" alt=\"x\"/>"))
+        #expect(separate.contains("<img src=\"/b.png\" alt=\"x\" />"))
     }
 }
 

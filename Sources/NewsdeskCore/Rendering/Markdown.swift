@@ -134,16 +134,21 @@ extension MarkdownTree {
         }
     }
 
-    /// Unlinks and frees the raw HTML nodes. Safe mode would render each as
-    /// an `<!-- raw HTML omitted -->` comment, which the page has no use for.
-    func removeRawHTML() {
+    /// The raw HTML blocks and inline tags in the text, in document order.
+    func rawHTMLNodes() -> [OpaquePointer] {
         var raw: [OpaquePointer] = []
         walk { node, entering in
             let type = cmark_node_get_type(node)
             if entering && (type == CMARK_NODE_HTML_BLOCK || type == CMARK_NODE_HTML_INLINE) { raw.append(node) }
         }
+        return raw
+    }
+
+    /// Unlinks and frees the raw HTML nodes. Safe mode would render each as
+    /// an `<!-- raw HTML omitted -->` comment, which the page has no use for.
+    func removeRawHTML() {
         // Removed after the walk: the iterator may still point at a node it returned.
-        for node in raw {
+        for node in rawHTMLNodes() {
             cmark_node_unlink(node)
             cmark_node_free(node)
         }

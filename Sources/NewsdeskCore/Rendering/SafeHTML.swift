@@ -6,8 +6,10 @@
 public enum SafeHTML {
     /// Tags Markdown produces, with the attributes each may keep.
     static let allowed: [String: Set<String>] = [
-        "p": [], "br": [], "hr": [], "em": [], "strong": [], "code": [], "pre": [], "blockquote": [],
+        "p": [], "br": [], "hr": [], "em": [], "strong": [], "pre": [], "blockquote": [],
         "ul": [], "ol": ["start"], "li": [], "h1": [], "h2": [], "h3": [], "h4": [], "h5": [], "h6": [],
+        // A fenced block's language (```` ```swift ````), as `class="language-swift"`.
+        "code": ["class"],
         "a": ["href", "title"], "img": ["src", "alt", "title"], "table": [], "thead": [], "tbody": [], "tr": [],
         "th": ["align"], "td": ["align"], "del": [], "s": [],
     ]
@@ -102,9 +104,11 @@ public enum SafeHTML {
             var text = "<" + name
             for (key, value) in attributes where permitted.contains(key) {
                 if SafeHTML.urlAttributes.contains(key) && !SafeHTML.isSafeURL(value) { continue }
+                if key == "class" && !SafeHTML.isCodeLanguageClass(value) { continue }
                 text += " \(key)=\"\(SafeHTML.escape(SafeHTML.unescape(value)))\""
             }
-            return text + (selfClosing ? "/>" : ">")
+            // ` />` as libcmark writes it, so that good output passes through unchanged.
+            return text + (selfClosing ? " />" : ">")
         }
 
         /// `key="value"`, `key='value'`, `key=value`, `key`.
@@ -134,6 +138,14 @@ public enum SafeHTML {
                     rest = rest[valueEnd...]
                 }
             }
+        }
+    }
+
+    /// `language-` and a name of letters, digits and `+-_.#` (`language-c++`):
+    /// the one class Markdown writes, and nothing a page's own styles answer to.
+    static func isCodeLanguageClass(_ value: String) -> Bool {
+        value.hasPrefix("language-") && value.count > 9 && value.dropFirst(9).allSatisfy {
+            $0.isASCII && ($0.isLetter || $0.isNumber || "+-_.#".contains($0))
         }
     }
 
