@@ -11,6 +11,23 @@ BEGIN
 END
 $$;
 
+-- The newsroom's own tag for a language it publishes in, matched without
+-- regard to case (`UK`, `pt-br`); anything else is bad input naming `field`.
+CREATE OR REPLACE FUNCTION newsroom.require_language(wanted text, field text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    tag text;
+BEGIN
+    SELECT l.tag INTO tag FROM newsroom.language l WHERE lower(l.tag) = lower(wanted);
+    IF tag IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('%s: this newsroom does not publish in "%s"; it publishes in %s.', field, wanted,
+                             (SELECT string_agg(l.tag, ', ' ORDER BY l.position) FROM newsroom.language l));
+    END IF;
+    RETURN tag;
+END
+$$;
+
 -- Reading ------------------------------------------------------------------
 
 -- The status readers and editors see: a scheduled edition whose time has come
@@ -59,10 +76,11 @@ LANGUAGE sql STABLE AS $$
         'status', newsroom.effective_status(e.status, e.scheduled_at),
         'version', coalesce(r.version, e.version),
         'current_version', e.version,
+        -- Dated as readers see it: from the later of publication and the embargo's lift.
         'published_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                              THEN NULL ELSE coalesce(e.published_at, e.scheduled_at) END),
+                                              THEN NULL ELSE e.released_at END),
         'updated_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled' THEN NULL
-                                            ELSE coalesce(e.updated_at, e.scheduled_at) END),
+                                            ELSE e.revised_at END),
         'scheduled_at', newsroom.rfc3339(e.scheduled_at),
         'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
         'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
@@ -96,9 +114,9 @@ LANGUAGE sql STABLE AS $$
         'withdrawal_reason', e.withdrawal_reason,
         'timezone', newsroom.timezone(),
         'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                    THEN NULL ELSE coalesce(e.published_at, e.scheduled_at) END),
+                                                    THEN NULL ELSE e.released_at END),
         'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                  THEN NULL ELSE e.updated_at END),
+                                                  THEN NULL ELSE e.revised_at END),
         'scheduled_local', newsroom.local_time(e.scheduled_at))
     FROM newsroom.edition e
     LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
@@ -300,11 +318,7 @@ BEGIN
                              (SELECT string_agg(n, ', ') FROM unnest(names) AS n
                               WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)));
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = create_story.lang) THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('lang: this newsroom does not publish in "%s"; it publishes in %s.', create_story.lang,
-                             (SELECT string_agg(tag, ', ' ORDER BY position) FROM newsroom.language));
-    END IF;
+    create_story.lang := newsroom.require_language(create_story.lang, 'lang');
     PERFORM newsroom.require_subjects(create_story.subjects);
     INSERT INTO newsroom.story DEFAULT VALUES RETURNING id INTO story;
     target := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));

@@ -23,16 +23,19 @@ BEGIN
         cursor_time := to_timestamp(split_part(before, '-', 1)::numeric / 1000000);
         cursor_id := split_part(before, '-', 2)::bigint;
     END IF;
+    IF feed.lang IS NOT NULL THEN feed.lang := newsroom.require_language(feed.lang, 'lang'); END IF;
     IF subjects IS NOT NULL THEN PERFORM newsroom.require_subjects(subjects); END IF;
     WITH page AS (
-        SELECT e.*, CASE WHEN sort = 'updated' THEN e.updated_at ELSE e.published_at END AS sort_time
+        -- Dated and ordered by when readers could see it (an embargo's lift
+        -- counts), on the columns the feed indexes hold.
+        SELECT e.*, CASE WHEN sort = 'updated' THEN e.revised_at ELSE e.released_at END AS sort_time
         FROM newsroom.edition e
         WHERE (feed.lang IS NULL OR e.lang = feed.lang)
-          AND e.published_at IS NOT NULL
+          AND e.released_at IS NOT NULL
           AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
           AND (subjects IS NULL OR EXISTS (SELECT 1 FROM newsroom.story_subject t
                                            WHERE t.story_id = e.story_id AND t.subject = ANY (subjects)))
-          AND (cursor_time IS NULL OR (CASE WHEN sort = 'updated' THEN e.updated_at ELSE e.published_at END, e.id)
+          AND (cursor_time IS NULL OR (CASE WHEN sort = 'updated' THEN e.revised_at ELSE e.released_at END, e.id)
                                       < (cursor_time, cursor_id))
         ORDER BY sort_time DESC, e.id DESC
         LIMIT greatest(1, least(max_items, 500))
@@ -41,16 +44,22 @@ BEGIN
         'items', coalesce(jsonb_agg(jsonb_build_object(
             'edition_id', p.id, 'story_id', p.story_id, 'lang', p.lang, 'slug', p.slug, 'headline', p.headline,
             'lead', p.lead,
-            'published_at', newsroom.rfc3339(p.published_at), 'updated_at', newsroom.rfc3339(p.updated_at),
+            'published_at', newsroom.rfc3339(p.released_at), 'updated_at', newsroom.rfc3339(p.revised_at),
             'local_time', newsroom.local_time(p.sort_time),
             'markers', to_jsonb(array_remove(ARRAY[
-                CASE WHEN p.updated_at > p.published_at THEN 'updated' END,
+                CASE WHEN p.revised_at > p.released_at THEN 'updated' END,
                 CASE WHEN p.video THEN 'video' END], NULL)))
             ORDER BY p.sort_time DESC, p.id DESC), '[]'),
         'next_cursor', CASE WHEN count(*) >= greatest(1, least(max_items, 500))
             THEN (SELECT (extract(epoch FROM l.sort_time) * 1000000)::bigint::text || '-' || l.id
                   FROM page l ORDER BY l.sort_time ASC, l.id ASC LIMIT 1) END,
         'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
+        -- What the feed is of, for its title, id and self link.
+        'lang', feed.lang,
+        'subjects', (SELECT coalesce(jsonb_agg(jsonb_build_object('slug', s.slug,
+                                                                  'name', newsroom.subject_name(s, coalesce(feed.lang, 'en')))
+                                               ORDER BY s.slug), '[]')
+                     FROM newsroom.subject s WHERE s.slug = ANY (subjects)),
         'timezone', newsroom.timezone())
     INTO result
     FROM page p;

@@ -11,6 +11,7 @@ DECLARE
     hit_ids bigint[] := '{}'::bigint[];
     hit_tiers integer[] := '{}'::integer[];
 BEGIN
+    IF search.lang IS NOT NULL THEN search.lang := newsroom.require_language(search.lang, 'lang'); END IF;
     FOR language IN SELECT l.tag FROM newsroom.language l WHERE search.lang IS NULL OR l.tag = search.lang LOOP
         q := websearch_to_tsquery(newsroom.search_config(language), query);
         CONTINUE WHEN numnode(q) = 0;  -- only stop words
@@ -28,17 +29,17 @@ BEGIN
         WITH hits AS (
             SELECT e.*, f.tier, websearch_to_tsquery(newsroom.search_config(e.lang), query) AS q
             FROM unnest(hit_ids, hit_tiers) AS f (id, tier) JOIN newsroom.edition e ON e.id = f.id
-            ORDER BY f.tier, e.published_at DESC, e.id DESC
+            ORDER BY f.tier, e.released_at DESC, e.id DESC
             LIMIT wanted
         )
         SELECT jsonb_build_object('query', query, 'items', coalesce(jsonb_agg(jsonb_build_object(
             'edition_id', h.id, 'story_id', h.story_id, 'lang', h.lang, 'slug', h.slug, 'headline', h.headline,
             'matched_in', (ARRAY['headline', 'lead', 'body'])[h.tier],
-            'rank', round(ts_rank_cd(h.search, h.q)::numeric, 4), 'published_at', newsroom.rfc3339(h.published_at),
-            'local_time', newsroom.local_time(h.published_at),
+            'rank', round(ts_rank_cd(h.search, h.q)::numeric, 4), 'published_at', newsroom.rfc3339(h.released_at),
+            'local_time', newsroom.local_time(h.released_at),
             'snippet', ts_headline(newsroom.search_config(h.lang), h.headline || ' — ' || h.lead || ' ' || h.body, h.q,
                                    'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=1'))
-            ORDER BY h.tier, h.published_at DESC, h.id DESC), '[]'))
+            ORDER BY h.tier, h.released_at DESC, h.id DESC), '[]'))
         FROM hits h);
 END
 $$;
@@ -65,22 +66,22 @@ DECLARE
     found bigint[];
 BEGIN
     EXECUTE format($sql$
-        SELECT array_agg(e.id ORDER BY e.published_at DESC, e.id DESC) FROM (
-            SELECT e.id, e.published_at FROM (
-                SELECT * FROM newsroom.edition e WHERE e.lang = $1 AND e.published_at IS NOT NULL
-                ORDER BY e.published_at DESC, e.id DESC LIMIT %s) e
+        SELECT array_agg(e.id ORDER BY e.released_at DESC, e.id DESC) FROM (
+            SELECT e.id, e.released_at FROM (
+                SELECT * FROM newsroom.edition e WHERE e.lang = $1 AND e.released_at IS NOT NULL
+                ORDER BY e.released_at DESC, e.id DESC LIMIT %s) e
             WHERE newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s
-            ORDER BY e.published_at DESC, e.id DESC LIMIT $3) e
+            ORDER BY e.released_at DESC, e.id DESC LIMIT $3) e
         $sql$, recent, stored)
     INTO found USING language, q, wanted;
     IF coalesce(cardinality(found), 0) < wanted THEN
         EXECUTE format($sql$
             WITH matching AS MATERIALIZED (
-                SELECT e.id, e.published_at FROM newsroom.edition e
-                WHERE e.lang = $1 AND e.published_at IS NOT NULL
+                SELECT e.id, e.released_at FROM newsroom.edition e
+                WHERE e.lang = $1 AND e.released_at IS NOT NULL
                   AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s)
-            SELECT array_agg(m.id ORDER BY m.published_at DESC, m.id DESC) FROM (
-                SELECT * FROM matching ORDER BY published_at DESC, id DESC LIMIT $3) m
+            SELECT array_agg(m.id ORDER BY m.released_at DESC, m.id DESC) FROM (
+                SELECT * FROM matching ORDER BY released_at DESC, id DESC LIMIT $3) m
             $sql$, indexed)
         INTO found USING language, q, wanted;
     END IF;

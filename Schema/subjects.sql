@@ -30,8 +30,8 @@ BEGIN
             -- down, stopping at three), then the newest of those.
             'related', coalesce((
                 SELECT jsonb_agg(jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
-                                                    'published_at', newsroom.rfc3339(r.published_at)) ORDER BY r.published_at DESC, r.id DESC)
-                FROM (SELECT DISTINCT ON (o.published_at, o.id) o.*
+                                                    'published_at', newsroom.rfc3339(r.released_at)) ORDER BY r.released_at DESC, r.id DESC)
+                FROM (SELECT DISTINCT ON (o.released_at, o.id) o.*
                       FROM newsroom.story_subject a
                       CROSS JOIN LATERAL (
                           SELECT o.* FROM newsroom.story_subject b
@@ -40,7 +40,7 @@ BEGIN
                             AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
                           ORDER BY b.story_id DESC LIMIT 3) o
                       WHERE a.story_id = e.story_id
-                      ORDER BY o.published_at DESC, o.id DESC LIMIT 3) r), '[]'))
+                      ORDER BY o.released_at DESC, o.id DESC LIMIT 3) r), '[]'))
         FROM newsroom.edition e WHERE e.id = target);
 END
 $$;

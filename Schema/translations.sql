@@ -73,11 +73,7 @@ BEGIN
         RETURN newsroom.refusal('translation.create', 'translator',
             'Translating needs the translator, editor or admin role.', source.story_id, source.id);
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = to_lang) THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('to: this newsroom does not publish in "%s"; it publishes in %s.', to_lang,
-                             (SELECT string_agg(tag, ', ' ORDER BY position) FROM newsroom.language));
-    END IF;
+    to_lang := newsroom.require_language(to_lang, 'to');
     SELECT * INTO existing FROM newsroom.edition x WHERE x.story_id = source.story_id AND x.lang = to_lang;
     IF FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'NDST0',
@@ -167,6 +163,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
     END IF;
+    to_lang := newsroom.require_language(to_lang, 'to');
     SELECT * INTO source_edition FROM newsroom.edition WHERE id = source.edition_id;
     SELECT x.id INTO e.id FROM newsroom.edition x WHERE x.story_id = source_edition.story_id AND x.lang = to_lang;
     IF e.id IS NULL THEN

@@ -148,12 +148,12 @@ struct FeedCommand: ParsableCommand {
         let feed = try FeedReader(connection: connection.connect()).feed(query)
         switch json ? .json : format {
         case .json: try Output.json(feed)
-        case .rss: Output.markup(FeedFormats.rss(feed, language: lang))
-        case .atom: Output.markup(FeedFormats.atom(feed, language: lang))
+        case .rss: Output.markup(FeedFormats.rss(feed))
+        case .atom: Output.markup(FeedFormats.atom(feed))
         case .table:
             for item in feed.items {
                 let markers = item.markers.isEmpty ? "" : "  [" + item.markers.joined(separator: ", ") + "]"
-                Output.line("\(item.localTime.text)  \(item.headline)\(markers)\n                  \(feed.siteURL)/\(item.lang)/\(item.slug)")
+                Output.line("\(item.localTime.text)  \(item.headline)\(markers)\n                  \(feed.site.page(lang: item.lang, slug: item.slug))")
             }
             if let next = feed.nextCursor { Output.line("More: --before \(next)") }
         }

@@ -95,16 +95,19 @@ struct FeedTests {
         #expect(Set(existing).isSubset(of: Set(seen)), "an item was skipped")
     }
 
-    @Test("RSS 2.0 and Atom 1.0 are read by feedparser without its bozo flag")
-    func feedparser() throws {
+    @Test("RSS 2.0 and Atom 1.0 pass feedparser without its bozo flag, and Atom passes RFC 4287's RELAX NG grammar")
+    func validators() throws {
         let newsroom = try TestNewsroom("feedparser")
-        _ = try Self.publish(newsroom, "Kyiv City Council calls emergency session & more <today>")
+        #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv", "--name", "uk=Київ"]).status == 0)
+        let english = try Self.publish(newsroom, "Kyiv City Council calls emergency session & more <today>")
         _ = try Self.publish(newsroom, "Київрада скликає сесію", lang: "uk")
+        #expect(try newsroom.run(["tag", String(english.storyID), "kyiv"]).status == 0)
         let python = try #require(ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"],
                                   "scripts/test provides a Python with feedparser")
+        let filters: [[String]] = [["--lang", "en"], ["--lang", "uk"], [], ["--subject", "kyiv"]]
         for format in ["rss", "atom"] {
-            for lang in ["en", "uk"] {
-                let feed = try newsroom.run(["feed", "--format", format, "--lang", lang])
+            for filter in filters {
+                let feed = try newsroom.run(["feed", "--format", format] + filter)
                 #expect(feed.status == 0)
                 let path = NSTemporaryDirectory() + "newsdesk-feed-\(UUID().uuidString.prefix(6)).xml"
                 try feed.stdout.write(toFile: path, atomically: true, encoding: .utf8)
@@ -116,12 +119,85 @@ struct FeedTests {
                     """
                 let result = try run(python, ["-c", script, path])
                 let parsed = try #require(try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any], "\(result)")
-                #expect(parsed["bozo"] as? Int == 0, "\(format) \(lang): \(result)")
+                #expect(parsed["bozo"] as? Int == 0, "\(format) \(filter): \(result)")
                 #expect((parsed["version"] as? String)?.hasPrefix(format == "rss" ? "rss20" : "atom10") == true, "\(result)")
-                #expect((parsed["titles"] as? [String])?.count == 1)
+                #expect((parsed["titles"] as? [String])?.count == (filter.isEmpty ? 2 : 1))
                 #expect(parsed["dated"] as? Bool == true)
+                if format == "atom" {
+                    let grammar = SharedFixtures.directory.appending(path: "atom/atom.rnc").path
+                    // jing prints each error on stdout, and nothing for a valid document.
+                    #expect(try run("/usr/bin/jing", ["-c", grammar, path]) == "", "\(filter)")
+                }
             }
         }
+    }
+
+    @Test("entries are identified by the edition's permanent address; each feed has its own id, self link, title and language")
+    func identities() throws {
+        let newsroom = try TestNewsroom("feedids")
+        #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv", "--name", "uk=Київ"]).status == 0)
+        let story = try Self.publish(newsroom, "Київрада скликає сесію", lang: "uk")
+        #expect(try newsroom.run(["tag", String(story.storyID), "kyiv"]).status == 0)
+        let site = "https://newsroom.example"
+
+        let before = try newsroom.run(["feed", "--format", "atom", "--lang", "uk"]).stdout
+        #expect(try newsroom.run(["edit", story.reference, "--slug", "kyivrada-sesiia"]).status == 0)
+        let after = try newsroom.run(["feed", "--format", "atom", "--lang", "uk"]).stdout
+        let entryID = "<id>\(site)/editions/\(story.id)</id>"
+        #expect(before.contains(entryID) && after.contains(entryID), "\(after)")
+        #expect(after.contains("<entry xml:lang=\"uk\">"))
+        #expect(after.contains("href=\"\(site)/uk/kyivrada-sesiia\""), "the link follows the slug")
+
+        func feedID(_ arguments: [String]) throws -> String {
+            let atom = try newsroom.run(["feed", "--format", "atom"] + arguments).stdout
+            let self_ = try #require(atom.firstMatch(of: /<link rel="self" type="application\/atom\+xml" href="([^"]*)"\/>/))
+            let id = try #require(atom.firstMatch(of: /<feed[^>]*>\n<title>[^<]*<\/title>\n<id>([^<]*)<\/id>/))
+            #expect(self_.1 == id.1)
+            return String(id.1)
+        }
+        #expect(try feedID([]) == "\(site)/atom.xml")
+        #expect(try feedID(["--lang", "uk"]) == "\(site)/uk/atom.xml")
+        #expect(try feedID(["--lang", "UK", "--subject", "kyiv"]) == "\(site)/uk/atom.xml?subject=kyiv")
+        #expect(try feedID(["--subject", "kyiv"]) == "\(site)/atom.xml?subject=kyiv")
+
+        let rss = try newsroom.run(["feed", "--format", "rss", "--lang", "uk", "--subject", "kyiv"]).stdout
+        #expect(rss.contains("<title>Новини: Київ</title>"))
+        #expect(rss.contains("<atom:link href=\"\(site)/uk/rss.xml?subject=kyiv\" rel=\"self\""))
+        #expect(rss.contains("<guid isPermaLink=\"false\">\(site)/editions/\(story.id)</guid>"))
+        #expect(rss.contains("<item xml:lang=\"uk\">"))
+    }
+
+    @Test("--lang is one of the newsroom's languages, in any case; another is bad input")
+    func languages() throws {
+        let newsroom = try TestNewsroom("feedlang")
+        let story = try Self.publish(newsroom, "Kyiv", lang: "en")
+        #expect(try newsroom.json(Feed.self, ["feed", "--lang", "EN"]).items.map(\.editionID) == [story.id])
+        let unknown = try newsroom.run(["feed", "--lang", "de", "--format", "atom"])
+        #expect(unknown.status == 65)
+        #expect(unknown.stdout.isEmpty)
+        #expect(unknown.stderr == "Error: lang: this newsroom does not publish in \"de\"; it publishes in uk, ru, en.\n")
+    }
+
+    @Test("an embargoed story is dated and ordered by when readers could first see it")
+    func embargoLift() throws {
+        let newsroom = try TestNewsroom("feedembargo")
+        let desk = try newsroom.desk()
+        let lift = Date().addingTimeInterval(1.5)
+        var embargoed = NewStory(lang: "en", headline: "Embargoed report")
+        embargoed.embargoUntil = RFC3339.string(from: lift)
+        let early = try desk.publish(desk.createStory(embargoed).reference)
+        let meanwhile = try Self.publish(newsroom, "Published meanwhile")
+        Thread.sleep(forTimeInterval: 2)
+
+        let feed = try newsroom.json(Feed.self, ["feed"])
+        #expect(feed.items.map(\.editionID) == [early.id, meanwhile.id])
+        let item = try #require(feed.items.first)
+        #expect(abs(item.publishedAt.timeIntervalSince(lift)) < 0.001, "dated by the embargo's lift")
+        #expect(item.markers.isEmpty, "lifting an embargo is not an update")
+        let shown = try newsroom.json(Edition.self, ["show", early.reference, "--json"])
+        #expect(shown.publishedAt == item.publishedAt)
+        let ninjs = try newsroom.run(["show", early.reference, "--format", "ninjs"]).stdout
+        #expect(ninjs.contains("\"embargoedUntil\" : \"\(RFC3339.string(from: item.publishedAt))\""), "\(ninjs)")
     }
 
     /// Runs a program and returns its stdout.

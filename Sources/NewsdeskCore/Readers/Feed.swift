@@ -31,17 +31,29 @@ public struct Feed: Codable, Sendable {
         }
     }
 
+    /// A subject the feed is filtered by, named in the feed's language.
+    public struct Subject: Codable, Sendable {
+        public let slug: String
+        public let name: String
+    }
+
     public let items: [Item]
     /// Pass as `before` for the next page; nil on the last page.
     public let nextCursor: String?
     public let siteURL: String
     public let timezone: String
+    /// The language the feed is of (the newsroom's own tag), nil for all.
+    public let lang: String?
+    /// The subjects it is filtered by; empty for every story.
+    public let subjects: [Subject]
 
     enum CodingKeys: String, CodingKey {
-        case items, timezone
+        case items, timezone, lang, subjects
         case nextCursor = "next_cursor"
         case siteURL = "site_url"
     }
+
+    public var site: SiteAddress { SiteAddress(siteURL: siteURL) }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +61,8 @@ public struct Feed: Codable, Sendable {
         try c.encode(nextCursor, forKey: .nextCursor)
         try c.encode(siteURL, forKey: .siteURL)
         try c.encode(timezone, forKey: .timezone)
+        try c.encode(lang, forKey: .lang)
+        try c.encode(subjects, forKey: .subjects)
     }
 }
 

@@ -7,66 +7,79 @@ public import Foundation
 import Glibc
 #endif
 
-/// A feed as RSS 2.0 and Atom 1.0 documents.
+/// A feed as RSS 2.0 and Atom 1.0 documents. Entries are identified by the
+/// edition's permanent address (``SiteAddress/edition(_:)``), so a changed
+/// slug is not a new story to a reader; each feed (language, subjects) has its
+/// own id and self link; entries carry their language.
 public enum FeedFormats {
     static func link(_ feed: Feed, _ item: Feed.Item) -> String {
-        "\(feed.siteURL)/\(item.lang)/\(item.slug)"
+        feed.site.page(lang: item.lang, slug: item.slug)
     }
 
-    static func title(_ language: String?) -> String {
-        switch language {
+    /// "Новини", or "Новини: Війна, Економіка" for a feed of subjects.
+    static func title(_ feed: Feed) -> String {
+        let news = switch feed.lang {
         case "uk": "Новини"
         case "ru": "Новости"
         default: "Recent news"
         }
+        return feed.subjects.isEmpty ? news : news + ": " + feed.subjects.map(\.name).joined(separator: ", ")
+    }
+
+    static func selfLink(_ feed: Feed, _ file: String) -> String {
+        feed.site.feed(file, lang: feed.lang, subjects: feed.subjects.map(\.slug))
     }
 
     /// RSS 2.0, dates in RFC 822 form.
-    public static func rss(_ feed: Feed, language: String?) -> String {
+    public static func rss(_ feed: Feed) -> String {
         let e = SafeHTML.escape
         var xml = """
             <?xml version="1.0" encoding="UTF-8"?>
             <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
             <channel>
-            <title>\(e(title(language)))</title>
-            <link>\(e(feed.siteURL + "/" + (language ?? "")))</link>
-            <description>\(e(title(language)))</description>
+            <title>\(e(title(feed)))</title>
+            <link>\(e(feed.site.home(lang: feed.lang)))</link>
+            <description>\(e(title(feed)))</description>
 
             """
-        if let language { xml += "<language>\(e(language))</language>\n" }
-        xml += "<atom:link href=\"\(e(feed.siteURL + "/" + (language ?? "") + "/rss.xml"))\" rel=\"self\" type=\"application/rss+xml\"/>\n"
-        if let newest = feed.items.first { xml += "<lastBuildDate>\(rfc822(newest.updatedAt ?? newest.publishedAt))</lastBuildDate>\n" }
+        if let language = feed.lang { xml += "<language>\(e(language))</language>\n" }
+        xml += "<atom:link href=\"\(e(selfLink(feed, "rss.xml")))\" rel=\"self\" type=\"application/rss+xml\"/>\n"
+        if let newest = feed.items.map({ $0.updatedAt ?? $0.publishedAt }).max() {
+            xml += "<lastBuildDate>\(rfc822(newest))</lastBuildDate>\n"
+        }
         for item in feed.items {
-            xml += "<item>\n<title>\(e(item.headline))</title>\n<link>\(e(link(feed, item)))</link>\n"
+            xml += "<item xml:lang=\"\(e(item.lang))\">\n<title>\(e(item.headline))</title>\n<link>\(e(link(feed, item)))</link>\n"
             if !item.lead.isEmpty { xml += "<description>\(e(item.lead))</description>\n" }
-            xml += "<guid isPermaLink=\"true\">\(e(link(feed, item)))</guid>\n<pubDate>\(rfc822(item.publishedAt))</pubDate>\n"
+            xml += "<guid isPermaLink=\"false\">\(e(feed.site.edition(item.editionID)))</guid>\n"
+            xml += "<pubDate>\(rfc822(item.publishedAt))</pubDate>\n"
             for marker in item.markers { xml += "<category>\(e(marker))</category>\n" }
             xml += "</item>\n"
         }
         return xml + "</channel>\n</rss>\n"
     }
 
-    /// Atom 1.0.
-    public static func atom(_ feed: Feed, language: String?) -> String {
+    /// Atom 1.0. An empty feed is dated now: Atom requires a date, and
+    /// nothing in it is older.
+    public static func atom(_ feed: Feed, now: Date = Date()) -> String {
         let e = SafeHTML.escape
-        let updated = feed.items.map { $0.updatedAt ?? $0.publishedAt }.max() ?? Date(timeIntervalSince1970: 0)
+        let updated = feed.items.map { $0.updatedAt ?? $0.publishedAt }.max() ?? now
         var xml = """
             <?xml version="1.0" encoding="UTF-8"?>
-            <feed xmlns="http://www.w3.org/2005/Atom"\(language.map { " xml:lang=\"\(e($0))\"" } ?? "")>
-            <title>\(e(title(language)))</title>
-            <id>\(e(feed.siteURL + "/" + (language ?? "") + "/atom.xml"))</id>
-            <link rel="self" href="\(e(feed.siteURL + "/" + (language ?? "") + "/atom.xml"))"/>
-            <link rel="alternate" href="\(e(feed.siteURL + "/" + (language ?? "")))"/>
+            <feed xmlns="http://www.w3.org/2005/Atom"\(feed.lang.map { " xml:lang=\"\(e($0))\"" } ?? "")>
+            <title>\(e(title(feed)))</title>
+            <id>\(e(selfLink(feed, "atom.xml")))</id>
+            <link rel="self" type="application/atom+xml" href="\(e(selfLink(feed, "atom.xml")))"/>
+            <link rel="alternate" type="text/html" href="\(e(feed.site.home(lang: feed.lang)))"/>
             <updated>\(RFC3339.string(from: updated))</updated>
             <author><name>Newsdesk</name></author>
 
             """
         for item in feed.items {
             xml += """
-                <entry>
+                <entry xml:lang="\(e(item.lang))">
                 <title>\(e(item.headline))</title>
-                <id>\(e(link(feed, item)))</id>
-                <link rel="alternate" href="\(e(link(feed, item)))"/>
+                <id>\(e(feed.site.edition(item.editionID)))</id>
+                <link rel="alternate" type="text/html" href="\(e(link(feed, item)))"/>
                 <published>\(RFC3339.string(from: item.publishedAt))</published>
                 <updated>\(RFC3339.string(from: item.updatedAt ?? item.publishedAt))</updated>
 

@@ -60,7 +60,7 @@ public struct NinjsDocument: Encodable, Sendable {
     }
 
     public init(_ edition: Edition) {
-        uri = "\(edition.siteURL)/editions/\(edition.id)"
+        uri = SiteAddress(siteURL: edition.siteURL).edition(edition.id)
         version = String(edition.version)
         firstCreated = edition.publishedAt.map(RFC3339.string)
         versionCreated = RFC3339.string(from: edition.savedAt)
