@@ -102,12 +102,15 @@ LANGUAGE sql STABLE AS $$
             FROM newsroom.edition_correction c
             WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
         'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
-        'other_editions', coalesce((
+        -- The language switch: every edition of the story, this one included,
+        -- in the newsroom's order of languages.
+        'language_editions', coalesce((
             SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
-                                                'status', newsroom.effective_status(o.status, o.scheduled_at))
+                                                'status', newsroom.effective_status(o.status, o.scheduled_at),
+                                                'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
                              ORDER BY l.position)
             FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
-            WHERE o.story_id = e.story_id AND o.id <> e.id), '[]'),
+            WHERE o.story_id = e.story_id), '[]'),
         'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
                                   FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
         'review_note', e.review_note,
@@ -117,7 +120,8 @@ LANGUAGE sql STABLE AS $$
                                                     THEN NULL ELSE e.released_at END),
         'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
                                                   THEN NULL ELSE e.revised_at END),
-        'scheduled_local', newsroom.local_time(e.scheduled_at))
+        'scheduled_local', newsroom.local_time(e.scheduled_at),
+        'embargo_local', newsroom.local_time(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END))
     FROM newsroom.edition e
     LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
     WHERE e.id = target

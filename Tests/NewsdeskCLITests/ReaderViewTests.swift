@@ -50,7 +50,7 @@ struct ReaderViewTests {
             Автор: Олена Марченко
             Четвер, 26 жовтня 2023, 16:43
 
-            [Фото: Будівля Київської міської ради. Фото: пресслужба Київради]
+            [Будівля Київської міської ради. Фото: пресслужба Київради]
 
             Київська міська рада в п'ятницю збереться на позачергову сесію, щоб обговорити ремонт теплових мереж перед холодами.
 
@@ -97,6 +97,87 @@ struct ReaderViewTests {
         #expect(html.contains("&lt;script&gt;alert(&#39;headline&#39;)&lt;/script&gt; news"))
     }
 
+    @Test("the photo line reads \"Caption. Photo: Credit\" in the edition's language")
+    func photoLine() throws {
+        let newsroom = try TestNewsroom("photoline")
+        for (lang, expected) in [("en", "[Mousa Mohammed Abu Marzook. Photo: Wikipedia]"),
+                                 ("uk", "[Муса Мухаммед Абу Марзук. Фото: Wikipedia]")] {
+            let caption = lang == "en" ? "Mousa Mohammed Abu Marzook" : "Муса Мухаммед Абу Марзук"
+            let created = try newsroom.run(["story", "new", "--lang", lang, "--headline", "Photo \(lang)", "--photo",
+                                            "https://example.org/marzook.jpg", "--caption", caption, "--credit", "Wikipedia", "--json"])
+            let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(created.stdout.utf8))
+            let text = try newsroom.run(["show", edition.reference]).stdout
+            #expect(text.contains("\n\n\(expected)\n"), "\(text)")
+            let html = try newsroom.run(["show", edition.reference, "--format", "html"]).stdout
+            #expect(html.contains("<figcaption>\(expected.dropFirst().dropLast())</figcaption>"), "\(html)")
+        }
+    }
+
+    @Test("a withdrawn, scheduled or embargoed edition says so in text, HTML, JSON and ninjs")
+    func notices() throws {
+        let newsroom = try TestNewsroom("notices")
+        let desk = try newsroom.desk()
+        let withdrawn = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Withdrawn")).reference)
+        #expect(try newsroom.run(["unpublish", withdrawn.reference, "--reason", "Legal review"]).status == 0)
+        let scheduled = try newsroom.json(Edition.self, ["publish", desk.createStory(NewStory(lang: "uk", headline: "Заплановано")).reference,
+                                                         "--at", "2099-01-01 09:00", "--json"])
+        var story = NewStory(lang: "en", headline: "Embargoed")
+        story.embargoUntil = "2099-01-01T07:00:00Z"
+        let embargoed = try desk.publish(desk.createStory(story).reference)
+
+        let cases: [(Edition, String, String, String)] = [
+            (withdrawn, "withdrawn", "This story has been withdrawn: Legal review", "canceled"),
+            (scheduled, "scheduled", "Буде опубліковано Четвер, 1 січня 2099, 09:00.", "withheld"),
+            (embargoed, "embargoed", "Embargoed until Thursday, 1 January 2099, 09:00.", "usable"),
+        ]
+        for (edition, kind, notice, pubStatus) in cases {
+            let text = try newsroom.run(["show", edition.reference]).stdout
+            #expect(text.contains("\n\n[\(notice)]\n"), "\(text)")
+            let html = try newsroom.run(["show", edition.reference, "--format", "html"]).stdout
+            #expect(html.contains("<p class=\"notice \(kind)\">\(notice)</p>"), "\(html)")
+            let json = try newsroom.json(Edition.self, ["show", edition.reference, "--json"])
+            #expect(json.status.rawValue == (kind == "embargoed" ? "published" : kind))
+            let ninjs = try newsroom.run(["show", edition.reference, "--format", "ninjs"]).stdout
+            #expect(ninjs.contains("\"pubStatus\" : \"\(pubStatus)\""), "\(ninjs)")
+        }
+        let ninjs = try newsroom.run(["show", embargoed.reference, "--format", "ninjs"]).stdout
+        #expect(ninjs.contains("\"embargoedUntil\" : \"2099-01-01T07:00:00Z\""))
+    }
+
+    @Test("HTML: times carry datetime, subjects are links, the language switch marks the current edition, and html5lib finds no error")
+    func htmlStructure() throws {
+        let newsroom = try TestNewsroom("htmlshape")
+        try Self.addStaff(newsroom)
+        #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv", "--name", "uk=Київ"]).status == 0)
+        let ukrainian = try Self.sampleEdition("uk", in: newsroom)
+        #expect(try newsroom.run(["tag", String(ukrainian.storyID), "kyiv"]).status == 0)
+        let english = try newsroom.json(Edition.self, ["translate", ukrainian.reference, "--to", "en", "--headline", "Kyiv council",
+                                                       "--body", "Body."])
+        #expect(try newsroom.run(["publish", english.reference]).status == 0)
+        #expect(try newsroom.run(["update", "add", ukrainian.reference, "--body", "Сесію перенесли.", "--kind", "correction"]).status == 0)
+        #expect(try newsroom.run(["update", "add", ukrainian.reference, "--body", "Засідання почалося."]).status == 0)
+
+        let html = try newsroom.run(["show", ukrainian.reference, "--format", "html"]).stdout
+        #expect(html.contains("""
+            <nav class="languages"><strong lang="uk" aria-current="page">Укр</strong> \
+            <a lang="en" hreflang="en" href="/en/\(english.slug)">Eng</a></nav>
+            """), "\(html)")
+        #expect(html.contains("<p class=\"dateline\"><time datetime=\"2023-10-26T13:43:00Z\">Четвер, 26 жовтня 2023, 16:43</time></p>"))
+        #expect(html.contains("<p class=\"subjects\">Теми: <a href=\"/uk/subjects/kyiv\">Київ</a></p>"))
+        #expect(html.contains("<section class=\"update correction\" id=\"update-1\"><h3>Виправлення: <time datetime="))
+        #expect(html.contains("<section class=\"update\" id=\"update-2\"><h3>Оновлення: <time datetime="))
+        #expect(!html.contains("class=\"update update\""))
+
+        let python = try #require(ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides html5lib")
+        for edition in [ukrainian.reference, english.reference] {
+            let fragment = try newsroom.run(["show", edition, "--format", "html"]).stdout
+            let path = NSTemporaryDirectory() + "newsdesk-page-\(UUID().uuidString.prefix(6)).html"
+            try fragment.write(toFile: path, atomically: true, encoding: .utf8)
+            let errors = try HTML5Check.errors(python: python, path: path)
+            #expect(errors.isEmpty, "\(edition): \(errors)")
+        }
+    }
+
     @Test("show --json has every field of the edition shape")
     func jsonShape() throws {
         let newsroom = try TestNewsroom("shape")
@@ -122,4 +203,34 @@ enum SafeHTMLTestsInput {
 
         <iframe src="https://evil.example"></iframe><svg onload=alert(1)>
         """
+}
+
+/// html5lib, the HTML5 parsing algorithm in Python, run strictly over a
+/// fragment: every parse error it reports.
+enum HTML5Check {
+    static func errors(python: String, path: String) throws -> String {
+        let script = """
+            import html5lib, sys
+            parser = html5lib.HTMLParser(strict=False)
+            parser.parseFragment(open(sys.argv[1], encoding="utf-8").read())
+            print("; ".join(f"{pos}: {code} {data}" for pos, code, data in parser.errors), end="")
+            """
+        return try ProgramRun.stdout(python, ["-c", script, path])
+    }
+}
+
+/// Runs a program and returns its stdout.
+enum ProgramRun {
+    static func stdout(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let output = NSTemporaryDirectory() + "newsdesk-program-\(UUID().uuidString.prefix(6)).out"
+        try Data().write(to: URL(fileURLWithPath: output))
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        try process.run()
+        // Polled rather than waitUntilExit(), which needs a free dispatch thread.
+        while process.isRunning { usleep(20_000) }
+        return try String(contentsOfFile: output, encoding: .utf8)
+    }
 }

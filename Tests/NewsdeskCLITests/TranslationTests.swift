@@ -78,10 +78,13 @@ struct TranslationTests {
 
         #expect(try newsroom.auditActions().filter { $0.hasPrefix("translation.") || $0 == "update.translate" }
             == ["translation.create", "translation.create", "update.translate", "translation.refresh"])
-        // The language switcher lists the published editions.
+        // The language switch lists the editions readers can open, the current one marked.
+        let before = try newsroom.run(["show", original.reference]).stdout
+        #expect(!before.contains("Eng"), "an unpublished translation is not offered")
         #expect(try newsroom.run(["publish", english.reference]).status == 0)
         let text = try newsroom.run(["show", original.reference]).stdout
-        #expect(text.contains("Читайте також: English (\(english.reference))"))
+        #expect(text.contains("\n\n[Укр] Eng\n\n"), "\(text)")
+        #expect(try newsroom.run(["show", english.reference]).stdout.contains("\n\nУкр [Eng]\n\n"))
     }
 
     @Test("a chain ru ← uk, en ← ru reports staleness along the chain")

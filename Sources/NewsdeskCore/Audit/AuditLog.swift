@@ -31,6 +31,23 @@ public struct AuditEvent: Codable, Sendable {
         case editionID = "edition_id"
         case updateID = "update_id"
     }
+
+    /// Writes every key of the SPEC §5 shape, null when the event has no
+    /// story, edition or update, so scripts can rely on each being there.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(at, forKey: .at)
+        try c.encode(localTime, forKey: .localTime)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(action, forKey: .action)
+        try c.encode(storyID, forKey: .storyID)
+        try c.encode(editionID, forKey: .editionID)
+        try c.encode(updateID, forKey: .updateID)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(client, forKey: .client)
+        try c.encode(hash, forKey: .hash)
+    }
 }
 
 /// Which events to list; every filter given must match.
@@ -57,6 +74,15 @@ public struct AuditVerification: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case ok, events, reason, firstBadSeq = "first_bad_seq"
+    }
+
+    /// Every key, `first_bad_seq` and `reason` null for a sound chain.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ok, forKey: .ok)
+        try c.encode(events, forKey: .events)
+        try c.encode(firstBadSeq, forKey: .firstBadSeq)
+        try c.encode(reason, forKey: .reason)
     }
 }
 

@@ -41,6 +41,18 @@ public struct Edition: Codable, Sendable {
             self.caption = caption
             self.credit = credit
         }
+
+        /// Every key, null when there is no caption or credit.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(url, forKey: .url)
+            try c.encode(caption, forKey: .caption)
+            try c.encode(credit, forKey: .credit)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case url, caption, credit
+        }
     }
 
     /// What a translation was made from.
@@ -77,13 +89,16 @@ public struct Edition: Codable, Sendable {
     }
 
     /// Another edition of the same story (the language switcher).
-    public struct OtherEdition: Codable, Sendable {
+    /// One edition of the story, for the language switch.
+    public struct LanguageEdition: Codable, Sendable {
         public let lang: String
         public let id: Int64
         public let slug: String
         /// The language's own name: "Українська".
         public let language: String
         public let status: EditionStatus
+        /// Whether readers can open it now (published, embargo lifted).
+        public let visible: Bool
     }
 
     public struct Correction: Codable, Sendable {
@@ -129,7 +144,8 @@ public struct Edition: Codable, Sendable {
     public let updates: [LiveUpdate]
     /// The story's editions: language → edition id.
     public let editions: [String: Int64]
-    public let otherEditions: [OtherEdition]
+    /// Every edition of the story, this one included, in the newsroom's order of languages.
+    public let languageEditions: [LanguageEdition]
     /// Set when this edition is a translation.
     public let translatedFrom: Source?
     public let reviewNote: String?
@@ -140,6 +156,7 @@ public struct Edition: Codable, Sendable {
     public let publishedLocal: LocalTime?
     public let updatedLocal: LocalTime?
     public let scheduledLocal: LocalTime?
+    public let embargoLocal: LocalTime?
 
     /// `uk/kyivrada-sklykaie-…`, how people name an edition.
     public var reference: String { "\(lang)/\(slug)" }
@@ -161,8 +178,9 @@ public struct Edition: Codable, Sendable {
         case publishedLocal = "published_local"
         case updatedLocal = "updated_local"
         case scheduledLocal = "scheduled_local"
+        case embargoLocal = "embargo_local"
         case translatedFrom = "translated_from"
-        case otherEditions = "other_editions"
+        case languageEditions = "language_editions"
         case subjectNames = "subject_names"
         case related
         case siteURL = "site_url"
@@ -197,7 +215,7 @@ public struct Edition: Codable, Sendable {
         corrections = try c.decode([Correction].self, forKey: .corrections)
         updates = try c.decode([LiveUpdate].self, forKey: .updates)
         editions = try c.decode([String: Int64].self, forKey: .editions)
-        otherEditions = try c.decodeIfPresent([OtherEdition].self, forKey: .otherEditions) ?? []
+        languageEditions = try c.decodeIfPresent([LanguageEdition].self, forKey: .languageEditions) ?? []
         translatedFrom = try c.decodeIfPresent(Source.self, forKey: .translatedFrom)
         reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
         withdrawalReason = try c.decodeIfPresent(String.self, forKey: .withdrawalReason)
@@ -206,6 +224,7 @@ public struct Edition: Codable, Sendable {
         publishedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .publishedLocal)
         updatedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .updatedLocal)
         scheduledLocal = try c.decodeIfPresent(LocalTime.self, forKey: .scheduledLocal)
+        embargoLocal = try c.decodeIfPresent(LocalTime.self, forKey: .embargoLocal)
     }
 
     /// Writes every field of the SPEC §5 shape, nulls included, so scripts
@@ -244,8 +263,9 @@ public struct Edition: Codable, Sendable {
         try c.encode(publishedLocal, forKey: .publishedLocal)
         try c.encode(updatedLocal, forKey: .updatedLocal)
         try c.encode(scheduledLocal, forKey: .scheduledLocal)
+        try c.encode(embargoLocal, forKey: .embargoLocal)
         try c.encode(translatedFrom, forKey: .translatedFrom)
-        try c.encode(otherEditions, forKey: .otherEditions)
+        try c.encode(languageEditions, forKey: .languageEditions)
         try c.encode(updates, forKey: .updates)
     }
 }

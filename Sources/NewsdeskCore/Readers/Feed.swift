@@ -29,6 +29,21 @@ public struct Feed: Codable, Sendable {
             case updatedAt = "updated_at"
             case localTime = "local_time"
         }
+
+        /// Every key of the SPEC §5 shape, `updated_at` null when there is none.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(editionID, forKey: .editionID)
+            try c.encode(storyID, forKey: .storyID)
+            try c.encode(lang, forKey: .lang)
+            try c.encode(slug, forKey: .slug)
+            try c.encode(headline, forKey: .headline)
+            try c.encode(lead, forKey: .lead)
+            try c.encode(publishedAt, forKey: .publishedAt)
+            try c.encode(updatedAt, forKey: .updatedAt)
+            try c.encode(localTime, forKey: .localTime)
+            try c.encode(markers, forKey: .markers)
+        }
     }
 
     /// A subject the feed is filtered by, named in the feed's language.
