@@ -134,7 +134,7 @@ public struct EmbeddedDatabase: Sendable {
                 }
                 progress("Started the embedded database (pid \(serverProcessID ?? 0)).")
             }
-            try createDatabaseAndMigrate(logger: logger)
+            try DatabaseErrors.translating { try createDatabaseAndMigrate(logger: logger) }
         }
     }
 
