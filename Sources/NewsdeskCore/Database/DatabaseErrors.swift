@@ -123,11 +123,16 @@ extension NewsdeskError {
     private static func conflict(_ error: PostgresError) -> Conflict {
         struct Detail: Decodable {
             let version: Int
-            let saved_by: String
-            let saved_at: String
+            let savedBy: String
+            let savedAt: String
+            enum CodingKeys: String, CodingKey {
+                case version
+                case savedBy = "saved_by"
+                case savedAt = "saved_at"
+            }
         }
         let detail = error.detail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }
-        return Conflict(currentVersion: detail?.version ?? 0, savedBy: detail?.saved_by ?? "someone",
-                        savedAt: detail.flatMap { RFC3339.date(from: $0.saved_at) })
+        return Conflict(currentVersion: detail?.version ?? 0, savedBy: detail?.savedBy ?? "someone",
+                        savedAt: detail.flatMap { RFC3339.date(from: $0.savedAt) })
     }
 }
