@@ -12,7 +12,8 @@ public import Foundation
 /// command-line tool alone turns a category into an exit code (SPEC §5), so
 /// another front end (a web service) can map them its own way. Every public
 /// call of the core that talks to the database throws this, never a raw
-/// ``PostgresError`` (see ``NewsdeskError/init(_:)-(PostgresError)``).
+/// ``PostgresError``: `init(_: PostgresError)` in `Database/DatabaseErrors.swift`
+/// is the one translation.
 public struct NewsdeskError: Error, Sendable, CustomStringConvertible {
     public enum Category: Sendable, Equatable {
         /// No such edition, story, update, version, login or subject.
