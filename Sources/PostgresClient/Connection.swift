@@ -23,6 +23,11 @@ public final class Connection {
     private let noticeSink: NoticeSink
     /// Statements sent to the server since the connection was made (each a round trip).
     public private(set) var roundTrips = 0
+    /// The isolation level of the transaction ``transaction(isolation:maxAttempts:_:)``
+    /// began, while it is open; nil otherwise (or when the caller sent BEGIN itself).
+    var openTransactionIsolation: IsolationLevel?
+    /// How many savepoints of nested transactions are open.
+    var savepointDepth = 0
 
     /// Connects, or throws a ``PostgresError`` of kind `.connectionFailed`.
     ///

@@ -21,6 +21,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case decoding(column: String)
         /// The server answered in a way the wrapper did not expect.
         case unexpectedResponse
+        /// A nested transaction asked for an isolation level other than the
+        /// open transaction's, which cannot change once it has begun.
+        case isolationMismatch(outer: IsolationLevel, requested: IsolationLevel)
     }
 
     /// Whether a command whose connection broke took effect.

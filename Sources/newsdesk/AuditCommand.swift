@@ -88,7 +88,8 @@ struct AuditCommand: ParsableCommand {
             } else {
                 Output.line("The audit chain does NOT verify: \(result.firstBadSeq.map { "event \($0): " } ?? "")\(result.reason ?? "").")
             }
-            if !result.ok { throw ExitCode(NewsdeskError.Category.refused.rawValue) }
+            // The verdict is on stdout already; the status tells a script.
+            if !result.ok { throw ErrorReport.exitCode(for: .refused) }
         }
     }
 

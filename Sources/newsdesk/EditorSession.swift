@@ -79,16 +79,11 @@ enum EditorSession {
 
     /// Runs a program on the user's terminal and waits for it.
     static func runAttached(_ arguments: [String]) throws -> Int32 {
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], nil, nil, argv, environ)
-        guard spawned == 0 else {
-            throw NewsdeskError(.refused, "Could not start the editor: \(String(cString: strerror(spawned))).")
+        do {
+            return try ProcessRunner.runAttached(arguments)
+        } catch let failure as ProcessRunner.Failure {
+            throw NewsdeskError(.refused, "Could not start the editor: \(failure.reason).")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 }
 

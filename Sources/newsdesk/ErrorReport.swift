@@ -1,72 +1,62 @@
+import ArgumentParser
 import NewsdeskCore
 import PostgresClient
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The one place that turns an error into what the user sees: a message that
-/// says what happened and what to do, and an exit code from SPEC §5. Never a
-/// stack trace, never a bare SQLSTATE.
+/// The one place that turns an error into what the user sees and the exit
+/// code a script sees (SPEC §5). The core says what went wrong
+/// (``NewsdeskError/Category``) and words the message; this adds the
+/// `Error:`/`Conflict:` prefix, where typed text was kept, and the code.
+/// No other file holds an exit-code number.
 struct ErrorReport {
     let message: String
-    let exitCode: Int32
+    let exitCode: ExitCode
+
+    /// The exit code for each kind of failure.
+    static func exitCode(for category: NewsdeskError.Category) -> ExitCode {
+        switch category {
+        case .notFound, .wrongState, .permission, .refused: ExitCode(1)
+        case .conflict: ExitCode(2)
+        case .usage: ExitCode(64)  // EX_USAGE, as ArgumentParser exits for its own usage errors
+        case .badInput: ExitCode(65)  // EX_DATAERR
+        case .unavailable: ExitCode(69)  // EX_UNAVAILABLE
+        case .timeout, .busy, .connectionLost: ExitCode(75)  // EX_TEMPFAIL: retry later
+        }
+    }
 
     /// The report for a newsroom or database error; nil for errors that
-    /// ArgumentParser reports itself (usage, help, version).
+    /// ArgumentParser reports itself (usage, help, version, ``ExitCode``).
     init?(_ error: any Error) {
         switch error {
         case let kept as KeptText:
             guard let inner = ErrorReport(kept.underlying) else { return nil }
-            message = inner.message + "\nYour text was kept in \(kept.path)."
-            exitCode = inner.exitCode
-        case let conflict as EditConflict:
-            message = "Conflict: \(conflict.message) Nothing was saved; look at their version (newsdesk show) and edit again."
-            exitCode = NewsdeskError.Category.conflict.rawValue
+            self.init(message: inner.message + "\nYour text was kept in \(kept.path).", exitCode: inner.exitCode)
         case let error as NewsdeskError:
-            message = "Error: \(error.message)"
-            exitCode = error.exitCode
+            self.init(error)
         case let error as PostgresError:
-            (message, exitCode) = Self.describe(error)
+            // The core translates at its boundary; this keeps a database error
+            // that reached the tool some other way from becoming a stack trace.
+            self.init(NewsdeskError(error))
         default:
             return nil
         }
     }
 
-    private static func describe(_ error: PostgresError) -> (String, Int32) {
-        switch error.kind {
-        case .connectionFailed:
-            return ("Error: cannot connect to the database: \(error.message)", NewsdeskError.Category.unavailable.rawValue)
-        case .connectionLost(.notCommitted):
-            return ("Error: the connection to the database was lost; nothing was saved. Run the command again.",
-                    NewsdeskError.Category.temporary.rawValue)
-        case .connectionLost(.unknown):
-            return ("""
-                Error: the connection to the database was lost while saving; the change may or may not have been \
-                made. Check before repeating it, or repeat it with the same --idempotency-key.
-                """, NewsdeskError.Category.temporary.rawValue)
-        case .invalidParameter:
-            return ("Error: \(error.message).", NewsdeskError.Category.badInput.rawValue)
-        default:
-            break
-        }
-        switch error.sqlState {
-        case .queryCanceled, .lockNotAvailable, .idleInTransactionSessionTimeout:
-            // The server's statement, lock or idle-in-transaction timeout (or a
-            // cancel): the transaction was rolled back, so nothing was saved.
-            let why = switch error.sqlState {
-            case .queryCanceled: "the command took too long and the database stopped it"
-            case .lockNotAvailable: "what the command needed was locked by someone else's work for too long"
-            default: "the session waited too long inside a transaction and the database closed it"
-            }
-            return ("Error: \(why) (\(error.message)); nothing was saved. Try again in a moment.",
-                    NewsdeskError.Category.temporary.rawValue)
-        case .serializationFailure, .deadlockDetected, .tooManyConnections, .cannotConnectNow,
-             .adminShutdown, .crashShutdown:
-            return ("Error: the database is busy (\(error.message)). Try again in a moment.",
-                    NewsdeskError.Category.temporary.rawValue)
-        case .insufficientPrivilege:
-            return ("Error: permission denied: \(error.message).", NewsdeskError.Category.refused.rawValue)
-        default:
-            var text = "Error: the database refused the command: \(error.message)."
-            if let hint = error.hint { text += "\n\(hint)" }
-            return (text, NewsdeskError.Category.refused.rawValue)
-        }
+    init(_ error: NewsdeskError) {
+        let prefix = if case .conflict = error.category { "Conflict: " } else { "Error: " }
+        self.init(message: prefix + error.message, exitCode: Self.exitCode(for: error.category))
+    }
+
+    private init(message: String, exitCode: ExitCode) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    /// Prints the report on stderr and ends the process with its code.
+    func exit() -> Never {
+        Output.standardError(message)
+        Glibc.exit(exitCode.rawValue)
     }
 }

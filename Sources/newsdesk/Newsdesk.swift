@@ -1,9 +1,6 @@
 import ArgumentParser
 import Logging
 import NewsdeskCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @main
 struct Newsdesk: ParsableCommand {
@@ -51,8 +48,7 @@ struct Newsdesk: ParsableCommand {
         do {
             try TextInput.checkArguments()
         } catch {
-            Output.standardError(ErrorReport(error)?.message ?? "\(error)")
-            Glibc.exit(NewsdeskError.Category.badInput.rawValue)
+            (ErrorReport(error) ?? ErrorReport(NewsdeskError(.badInput, "\(error)"))).exit()
         }
         do {
             command = try parseAsRoot(arguments)
@@ -66,8 +62,7 @@ struct Newsdesk: ParsableCommand {
         } catch {
             // Help, version and argument errors are ArgumentParser's to print.
             guard let report = ErrorReport(error) else { exit(withError: error) }
-            Output.standardError(report.message)
-            Glibc.exit(report.exitCode)
+            report.exit()
         }
     }
 }

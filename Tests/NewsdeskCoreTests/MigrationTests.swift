@@ -114,10 +114,11 @@ struct MigrationTests {
             INSERT INTO story VALUES (1);
             CREATE TABLE broken (id no_such_type);
             """)
-        let error = #expect(throws: PostgresError.self) {
+        let error = #expect(throws: NewsdeskError.self) {
             try Migrator(migrations: [good, bad], schemaFiles: []).migrate(connection)
         }
-        #expect(error?.sqlState == .undefinedObject)
+        #expect(error?.category == .refused)
+        #expect(error?.underlying?.sqlState == .undefinedObject)
         #expect(try connection.query("SELECT to_regclass('schema_migration') IS NULL AND to_regclass('story') IS NULL AND to_regclass('edition') IS NULL AS gone")[0]
             .decode("gone", as: Bool.self))
         // Fixed and run again, both apply.

@@ -104,6 +104,75 @@ struct TransactionTests {
         #expect(attempts == 2)
         #expect(try count() == 1)
     }
+
+    func bodies() throws -> [String] {
+        try connection.query("SELECT body FROM live_update ORDER BY edition_id, seq").map { try $0.decode("body") }
+    }
+
+    @Test("a nested transaction that throws undoes only its own work; the outer one commits the rest")
+    func nestedRollbackKeepsOuterWork() throws {
+        try connection.transaction { db in
+            try db.execute("INSERT INTO live_update VALUES (1, 1, 'outer before')")
+            #expect(throws: Refusal.self) {
+                try db.transaction { inner in
+                    try inner.execute("INSERT INTO live_update VALUES (1, 2, 'inner, undone')")
+                    throw Refusal()
+                }
+            }
+            // A failed statement inside the savepoint does not abort the outer transaction either.
+            #expect(throws: PostgresError.self) {
+                try db.transaction { inner in try inner.execute("INSERT INTO live_update VALUES (1, 1, 'duplicate')") }
+            }
+            try db.execute("INSERT INTO live_update VALUES (1, 3, 'outer after')")
+        }
+        #expect(try bodies() == ["outer before", "outer after"])
+        #expect(!connection.isInTransaction)
+    }
+
+    @Test("a nested transaction at the open transaction's level runs in it and commits with it")
+    func nestedSameIsolation() throws {
+        let levels: [String] = try connection.transaction(isolation: .repeatableRead) { db in
+            try db.execute("INSERT INTO live_update VALUES (1, 1, 'outer')")
+            return try db.transaction(isolation: .repeatableRead) { inner in
+                try inner.execute("INSERT INTO live_update VALUES (1, 2, 'inner')")
+                // Unspecified: whatever the open transaction runs at, one level deeper.
+                let deeper: String = try inner.transaction { deepest in
+                    try deepest.query("SHOW transaction_isolation")[0].decode(0)
+                }
+                return [try inner.query("SHOW transaction_isolation")[0].decode(0), deeper]
+            }
+        }
+        #expect(levels == ["repeatable read", "repeatable read"])
+        #expect(try bodies() == ["outer", "inner"])
+    }
+
+    @Test("a nested transaction that asks for another isolation level is refused, not silently joined")
+    func nestedOtherIsolationRefused() throws {
+        var ran = false
+        let error = #expect(throws: PostgresError.self) {
+            try connection.transaction(isolation: .readCommitted) { db in
+                try db.execute("INSERT INTO live_update VALUES (1, 1, 'outer')")
+                try db.transaction(isolation: .serializable) { _ in ran = true }
+            }
+        }
+        #expect(error?.kind == .isolationMismatch(outer: .readCommitted, requested: .serializable))
+        #expect(!ran)
+        #expect(try count() == 0)
+    }
+
+    @Test("inside a transaction the caller began with BEGIN, the server says which level it runs at")
+    func nestedInsideManualBegin() throws {
+        try connection.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        defer { _ = try? connection.execute("ROLLBACK") }
+        #expect(throws: PostgresError.self) {
+            try connection.transaction(isolation: .repeatableRead) { _ in }
+        }
+        try connection.transaction(isolation: .serializable) { db in
+            try db.execute("INSERT INTO live_update VALUES (1, 1, 'inner')")
+        }
+        #expect(connection.isInTransaction)
+        #expect(try count() == 1)
+    }
 }
 
 @Suite("COPY")

@@ -1,4 +1,5 @@
 public import Foundation
+import NewsdeskCore
 
 /// What one run of the built `newsdesk` binary produced.
 public struct CommandResult: Sendable, CustomStringConvertible {
@@ -21,11 +22,8 @@ public enum CommandLineTool {
         return packageRoot.appending(path: ".build/debug/newsdesk")
     }
 
-    /// Runs `newsdesk arguments…` and waits for it.
-    ///
-    /// Spawned with `posix_spawn` and waited for with `waitpid`, its streams
-    /// in files: Foundation's `Process` learns of the exit through a dispatch
-    /// queue, which tests that block every pool thread would starve.
+    /// Runs `newsdesk arguments…` and waits for it (through ``ProcessRunner``,
+    /// the tool's own way of running programs).
     public static func run(
         _ arguments: [String], environment: [String: String], stdin: String? = nil, directory: URL? = nil
     ) throws -> CommandResult {
@@ -41,42 +39,15 @@ public enum CommandLineTool {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestSetupError("newsdesk is not built at \(binary.path); run the tests with scripts/test")
         }
-        let scratch = FileManager.default.temporaryDirectory.appending(path: "newsdesk-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let inPath = scratch.appending(path: "stdin").path
-        let outPath = scratch.appending(path: "stdout").path
-        let errPath = scratch.appending(path: "stderr").path
-        try Data(stdin ?? []).write(to: URL(fileURLWithPath: inPath))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-
-        // `env --chdir` sets the working directory without changing ours.
-        let command = directory.map { ["/usr/bin/env", "--chdir=\($0.path)", binary.path] } ?? [binary.path]
-        let argv = (command.map { Array($0.utf8) } + arguments).map { bytes in
-            (bytes + [0]).withUnsafeBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { strdup($0.baseAddress!) }
-            }
-        } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let captured: ProcessRunner.Captured
+        do {
+            captured = try ProcessRunner.capture([Array(binary.path.utf8)] + arguments, environment: environment,
+                                                 stdin: stdin ?? [], directory: directory?.path)
+        } catch let failure as ProcessRunner.Failure {
+            throw TestSetupError("\(failure)")
         }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
-        guard spawned == 0 else { throw TestSetupError("cannot run \(command[0]): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let signal = status & 0x7F
-        return CommandResult(status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal,
-                             stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: outPath)), as: UTF8.self),
-                             stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self))
+        return CommandResult(status: captured.status, stdout: String(decoding: captured.stdout, as: UTF8.self),
+                             stderr: String(decoding: captured.stderr, as: UTF8.self))
     }
 
     /// An environment with no server configured, so the binary uses the

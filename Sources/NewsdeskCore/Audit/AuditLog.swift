@@ -136,7 +136,7 @@ public struct AuditLog {
     /// - Throws: ``NewsdeskError`` `.badInput` when `head` is malformed.
     public func verify(against head: AuditHead? = nil) throws -> AuditVerification {
         if let problem = head?.problem { throw NewsdeskError(.badInput, "head: \(problem).") }
-        if let problem = try readerProblem() {
+        if let problem = try DatabaseErrors.translating({ try readerProblem() }) {
             return AuditVerification(ok: false, events: 0, firstBadSeq: nil, reason: problem)
         }
         let (links, stored) = try chain()
@@ -295,15 +295,9 @@ public struct AuditLog {
     /// The chain and the stored head, read in one snapshot.
     private func chain() throws -> ([Link], (seq: Int64, hash: [UInt8])) {
         _ = try DeskCall.decode(JSONValue.self, "SELECT desk.audit_access()", on: connection)
-        return try connection.transaction(isolation: .repeatableRead) { db in
-            let rows: QueryResult
-            let headRow: QueryResult
-            do {
-                rows = try db.query("SELECT * FROM desk.audit_chain()")
-                headRow = try db.query("SELECT (desk.audit_head())::text")
-            } catch {
-                throw DeskError.translate(error)
-            }
+        return try DatabaseErrors.translating { try connection.transaction(isolation: .repeatableRead) { db in
+            let rows = try db.query("SELECT * FROM desk.audit_chain()")
+            let headRow = try db.query("SELECT (desk.audit_head())::text")
             let links = try rows.map { row in
                 Link(seq: try row.decode("seq"), atMicros: try row.decode("at_micros"), actor: try row.decode("actor"),
                      action: try row.decode("action"), storyID: try row.decode("story_id"),
@@ -314,7 +308,7 @@ public struct AuditLog {
             struct Head: Decodable { let seq: Int64; let hash: String }
             let head = try JSONDecoder().decode(Head.self, from: Data(try headRow[0].decode(0, as: String.self).utf8))
             return (links, (head.seq, bytes(fromHex: head.hash)))
-        }
+        } }
     }
 }
 

@@ -134,7 +134,7 @@ public struct EmbeddedDatabase: Sendable {
                 }
                 progress("Started the embedded database (pid \(serverProcessID ?? 0)).")
             }
-            try createDatabaseAndMigrate(logger: logger)
+            try DatabaseErrors.translating { try createDatabaseAndMigrate(logger: logger) }
         }
     }
 
@@ -209,13 +209,18 @@ public struct EmbeddedDatabase: Sendable {
     /// Runs a server program, as the unprivileged server user when we are root.
     private func run(_ user: ServerUser, _ program: String, _ arguments: [String]) throws -> Int32 {
         let binary = try ServerPrograms.locate(program)
+        var command = [binary] + arguments
         if let name = user.switchTo {
             guard let runuser = ProcessRunner.find("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) else {
                 throw NewsdeskError(.unavailable, "Running as root needs `runuser` (util-linux) to start PostgreSQL as \(name).")
             }
-            return try ProcessRunner.run(runuser, ["-u", name, "--", binary] + arguments, logPath: setupLogPath, directory: runPath)
+            command = [runuser, "-u", name, "--"] + command
         }
-        return try ProcessRunner.run(binary, arguments, logPath: setupLogPath, directory: runPath)
+        do {
+            return try ProcessRunner.run(command[0], Array(command.dropFirst()), appendingOutputTo: setupLogPath, directory: runPath)
+        } catch let failure as ProcessRunner.Failure {
+            throw NewsdeskError(.unavailable, "Could not run \(command[0]): \(failure.reason).")
+        }
     }
 
     private func logTail() -> String {

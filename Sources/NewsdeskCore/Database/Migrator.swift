@@ -56,6 +56,10 @@ public struct Migrator: Sendable {
 
     /// Reports applied, pending and unknown migrations and changed schema files without changing anything.
     public func status(_ connection: Connection) throws -> MigrationStatus {
+        try DatabaseErrors.translating { try readStatus(connection) }
+    }
+
+    private func readStatus(_ connection: Connection) throws -> MigrationStatus {
         let applied = try appliedMigrations(connection)
         let known = Set(migrations.map(\.version))
         let appliedVersions = Set(applied.map(\.version))
@@ -71,9 +75,14 @@ public struct Migrator: Sendable {
     ///
     /// - Throws: ``NewsdeskError`` (`.refused`) when the database holds a
     ///   migration this binary does not know, or one whose text differs from
-    ///   the shipped file; ``PostgresError`` when a migration fails.
+    ///   the shipped file; the database's error, translated, when a migration
+    ///   fails (its SQLSTATE in ``NewsdeskError/underlying``).
     @discardableResult
     public func migrate(_ connection: Connection) throws -> MigrationRun {
+        try DatabaseErrors.translating { try applyPending(connection) }
+    }
+
+    private func applyPending(_ connection: Connection) throws -> MigrationRun {
         try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
 

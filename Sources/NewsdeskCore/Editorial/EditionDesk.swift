@@ -70,9 +70,10 @@ public struct EditionChanges: Sendable, Equatable {
 /// let live = try desk.publish(draft.reference)
 /// ```
 ///
-/// Errors: ``NewsdeskError`` (`.refused` for a wrong state or an unknown
-/// edition, `.badInput` for a bad time or language), ``EditConflict`` for a
-/// stale `expectVersion`, ``PostgresError`` for anything else.
+/// Errors: ``NewsdeskError`` only: `.notFound` for an unknown edition,
+/// `.wrongState`, `.permission` for a login without the role (recorded in the
+/// audit log), `.badInput` for a bad time or language, `.conflict` for a stale
+/// `expectVersion`, and the database's own failures (see ``DatabaseErrors``).
 public struct EditionDesk {
     public let connection: Connection
 
@@ -104,7 +105,7 @@ public struct EditionDesk {
     }
 
     /// Saves a new revision. With `expectVersion`, a newer saved version makes
-    /// this throw ``EditConflict`` and save nothing. With `correction`, the
+    /// this throw ``NewsdeskError`` `.conflict` (who saved it, and when) and save nothing. With `correction`, the
     /// edit of a published edition is a public correction.
     public func edit(_ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
                      correction: String? = nil, idempotencyKey: String? = nil) throws -> Edition {

@@ -101,7 +101,12 @@ public struct Importer {
             .filter { !$0.element.allSatisfy(blank.contains) }
         // Decoding and checking the documents is most of the tool's own work on a big file.
         let rows = try TwoThreads.map(lines) { try Self.row($0.element, number: $0.offset + 1) }
-        return try connection.transaction { db in
+        return try DatabaseErrors.translating { try stage(rows, progress: progress) }
+    }
+
+    /// Sends the checked rows in batches, all in one transaction.
+    private func stage(_ rows: [[String?]], progress: (Int, Int) -> Void) throws -> ImportResult {
+        try connection.transaction { db in
             // The staging table is the caller's own, and only the caller reads
             // it: each batch goes to the database function as an argument, so
             // nothing that runs with the owner's rights touches an object a
