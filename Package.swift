@@ -7,7 +7,7 @@ import PackageDescription
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
-    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("MemberImportVisibility")
 ]
 
 let package = Package(
@@ -16,12 +16,12 @@ let package = Package(
     products: [
         .executable(name: "newsdesk", targets: ["newsdesk"]),
         .library(name: "NewsdeskCore", targets: ["NewsdeskCore"]),
-        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")
     ],
     targets: [
         // libpq itself: a module map and a shim header, nothing else.
@@ -48,7 +48,7 @@ let package = Package(
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
                 "CCmark",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ],
             plugins: ["EmbedMigrationsPlugin"]
         ),
@@ -58,7 +58,7 @@ let package = Package(
             dependencies: [
                 "NewsdeskCore", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]
         ),
         // Build-time tool: turns Migrations/*.sql into Swift string literals so
@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "NewsdeskTestSupport"]),
         .testTarget(name: "NewsdeskCoreTests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
-        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
+        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"])
     ]
 )
 

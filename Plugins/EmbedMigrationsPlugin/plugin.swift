@@ -11,7 +11,9 @@ struct EmbedMigrationsPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         let files = try ["Migrations", "Schema"].flatMap { folder in
             try FileManager.default
-                .contentsOfDirectory(at: context.package.directoryURL.appending(path: folder), includingPropertiesForKeys: nil)
+                .contentsOfDirectory(
+                    at: context.package.directoryURL.appending(path: folder), includingPropertiesForKeys: nil
+                )
                 .filter { $0.pathExtension == "sql" }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         }

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else

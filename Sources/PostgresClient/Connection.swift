@@ -1,5 +1,6 @@
 import CLibPQ
 public import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,13 +35,16 @@ public final class Connection {
     /// - Parameters:
     ///   - configuration: keyword/value pairs for `PQconnectdbParams`.
     ///   - applicationName: shown in `pg_stat_activity` unless the configuration names another.
-    public convenience init(configuration: ConnectionConfiguration, applicationName: String = "newsdesk", logger: Logger) throws {
+    public convenience init(
+        configuration: ConnectionConfiguration, applicationName: String = "newsdesk", logger: Logger
+    ) throws {
         let connection = configuration.withLibpqParameters(applicationName: applicationName) { keywords, values in
             PQconnectdbParams(keywords, values, 1)
         }
         guard let connection else {
-            throw PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
-                                message: "libpq could not allocate a connection")
+            throw PostgresError(
+                kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
+                message: "libpq could not allocate a connection")
         }
         guard PQstatus(connection) == CONNECTION_OK else {
             defer { PQfinish(connection) }
@@ -60,8 +64,9 @@ public final class Connection {
     /// The error for a connection that could not be made, in libpq's words.
     static func connectionFailure(_ connection: OpaquePointer) -> PostgresError {
         let message = trimmedMessage(PQerrorMessage(connection))
-        return PostgresError(kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
-                             message: message.isEmpty ? "could not connect to the server" : message)
+        return PostgresError(
+            kind: .connectionFailed, sqlState: .sqlClientUnableToEstablishConnection,
+            message: message.isEmpty ? "could not connect to the server" : message)
     }
 
     deinit {
@@ -111,8 +116,9 @@ public final class Connection {
     /// parameters, so only trusted text belongs here.
     public func executeScript(unsafeSQL script: String) throws {
         guard !script.utf8.contains(0) else {
-            throw PostgresError(kind: .invalidParameter(position: 0), sqlState: .characterNotInRepertoire,
-                                message: "the script contains a NUL byte")
+            throw PostgresError(
+                kind: .invalidParameter(position: 0), sqlState: .characterNotInRepertoire,
+                message: "the script contains a NUL byte")
         }
         let outcome = outcomeIfLost(sql: script)
         countRoundTrip(script)
@@ -170,17 +176,21 @@ public final class Connection {
             break
         }
         if isBroken {
-            let reason = result.flatMap { PQresultErrorField($0, CLibPQ_DIAG_MESSAGE_PRIMARY) }.map { String(cString: $0) }
+            let reason =
+                result.flatMap { PQresultErrorField($0, CLibPQ_DIAG_MESSAGE_PRIMARY) }.map { String(cString: $0) }
                 ?? Self.trimmedMessage(PQerrorMessage(handle))
-            let consequence = outcome == .notCommitted
+            let consequence =
+                outcome == .notCommitted
                 ? "the transaction was not committed"
                 : "whether the command took effect is unknown"
-            throw PostgresError(kind: .connectionLost(outcome), sqlState: .connectionFailure,
-                                message: "the connection to the server was lost (\(reason)); \(consequence)")
+            throw PostgresError(
+                kind: .connectionLost(outcome), sqlState: .connectionFailure,
+                message: "the connection to the server was lost (\(reason)); \(consequence)")
         }
         guard let result else {
-            throw PostgresError(kind: .unexpectedResponse, sqlState: .connectionException,
-                                message: Self.trimmedMessage(PQerrorMessage(handle)))
+            throw PostgresError(
+                kind: .unexpectedResponse, sqlState: .connectionException,
+                message: Self.trimmedMessage(PQerrorMessage(handle)))
         }
         throw Self.serverError(result, fallback: Self.trimmedMessage(PQerrorMessage(handle)))
     }

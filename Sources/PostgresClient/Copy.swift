@@ -13,7 +13,8 @@ extension Connection {
     /// ```
     @discardableResult
     public func copy(into table: String, columns: [String], rows: some Sequence<[String?]>) throws -> Int {
-        let statement = "COPY \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
+        let statement =
+            "COPY \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
         let outcome = outcomeIfLost(sql: statement)
         countRoundTrip(statement)
         let start = PQexec(handle, statement)
@@ -21,8 +22,9 @@ extension Connection {
         defer { PQclear(start) }
         guard startStatus == PGRES_COPY_IN else {
             try check(start, outcome: outcome)
-            throw PostgresError(kind: .unexpectedResponse, sqlState: .connectionException,
-                                message: "the server did not enter COPY mode")
+            throw PostgresError(
+                kind: .unexpectedResponse, sqlState: .connectionException,
+                message: "the server did not enter COPY mode")
         }
 
         var buffer: [UInt8] = []
@@ -30,8 +32,9 @@ extension Connection {
         var failure: PostgresError?
         rowLoop: for (number, row) in rows.enumerated() {
             guard row.count == columns.count else {
-                failure = PostgresError(kind: .invalidParameter(position: number + 1), sqlState: .dataException,
-                                        message: "row \(number + 1) has \(row.count) values for \(columns.count) columns")
+                failure = PostgresError(
+                    kind: .invalidParameter(position: number + 1), sqlState: .dataException,
+                    message: "row \(number + 1) has \(row.count) values for \(columns.count) columns")
                 break
             }
             for (field, value) in row.enumerated() {
@@ -43,9 +46,10 @@ extension Connection {
                 for byte in value.utf8 {
                     switch byte {
                     case 0:
-                        failure = PostgresError(kind: .invalidParameter(position: number + 1),
-                                                sqlState: .characterNotInRepertoire,
-                                                message: "row \(number + 1), column \(columns[field]) contains a NUL byte")
+                        failure = PostgresError(
+                            kind: .invalidParameter(position: number + 1),
+                            sqlState: .characterNotInRepertoire,
+                            message: "row \(number + 1), column \(columns[field]) contains a NUL byte")
                         break rowLoop
                     case 0x5C: buffer += [0x5C, 0x5C]
                     case 0x09: buffer += [0x5C, 0x74]

@@ -1,5 +1,6 @@
 import CLibPQ
 public import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,3 @@
-
 /// One parameter as it is sent to the server: a type OID, a wire format and the
 /// bytes (`nil` for SQL NULL).
 public struct PostgresBinding: Sendable, Equatable {
@@ -24,17 +23,20 @@ public struct PostgresBinding: Sendable, Equatable {
     /// both are refused here, before libpq sees the value.
     func validate(position: Int) throws {
         if let refusal {
-            throw PostgresError(kind: .invalidParameter(position: position), sqlState: .characterNotInRepertoire,
-                                message: "parameter $\(position) \(refusal)")
+            throw PostgresError(
+                kind: .invalidParameter(position: position), sqlState: .characterNotInRepertoire,
+                message: "parameter $\(position) \(refusal)")
         }
         guard format == .text, let bytes else { return }
         if bytes.contains(0) {
-            throw PostgresError(kind: .invalidParameter(position: position), sqlState: .characterNotInRepertoire,
-                                message: "parameter $\(position) contains a NUL byte, which PostgreSQL text cannot hold")
+            throw PostgresError(
+                kind: .invalidParameter(position: position), sqlState: .characterNotInRepertoire,
+                message: "parameter $\(position) contains a NUL byte, which PostgreSQL text cannot hold")
         }
         if String(validating: bytes, as: UTF8.self) == nil {
-            throw PostgresError(kind: .invalidParameter(position: position), sqlState: .characterNotInRepertoire,
-                                message: "parameter $\(position) is not valid UTF-8")
+            throw PostgresError(
+                kind: .invalidParameter(position: position), sqlState: .characterNotInRepertoire,
+                message: "parameter $\(position) is not valid UTF-8")
         }
     }
 }

@@ -117,7 +117,7 @@ extension Date: PostgresDecodable {
     /// Decodes `timestamptz` (and `timestamp`, read as UTC) to the microsecond.
     public static func decode(from cell: PostgresCell) throws -> Date {
         guard cell.column.oid == PostgresType.timestamptz || cell.column.oid == PostgresType.timestamp,
-              let bytes = cell.bytes, bytes.count == 8, let micros = bytes.readBigEndian(Int64.self)
+            let bytes = cell.bytes, bytes.count == 8, let micros = bytes.readBigEndian(Int64.self)
         else { throw cell.mismatch("a timestamp with time zone") }
         guard micros != .max, micros != .min else { throw cell.mismatch("a finite timestamp (not ±infinity)") }
         return PostgresTime.date(fromMicroseconds: micros)
@@ -129,8 +129,11 @@ extension UUID: PostgresDecodable {
         guard cell.column.oid == PostgresType.uuid, let b = cell.bytes.map(Array.init), b.count == 16 else {
             throw cell.mismatch("a uuid")
         }
-        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+        return UUID(
+            uuid: (
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+            ))
     }
 }
 
@@ -149,8 +152,8 @@ extension Array: PostgresDecodable where Element: PostgresDecodable {
     /// Decodes a one-dimensional array (`text[]`, `int8[]`, …) element by element.
     public static func decode(from cell: PostgresCell) throws -> [Element] {
         guard let bytes = cell.bytes,
-              let dimensions = bytes.readBigEndian(Int32.self, at: 0),
-              let elementOID = bytes.readBigEndian(UInt32.self, at: 8)
+            let dimensions = bytes.readBigEndian(Int32.self, at: 0),
+            let elementOID = bytes.readBigEndian(UInt32.self, at: 8)
         else { throw cell.mismatch("an array") }
         if dimensions == 0 { return [] }
         guard dimensions == 1, let count = bytes.readBigEndian(Int32.self, at: 12), count >= 0 else {
@@ -161,7 +164,9 @@ extension Array: PostgresDecodable where Element: PostgresDecodable {
         var elements: [Element] = []
         elements.reserveCapacity(Int(count))
         for _ in 0..<count {
-            guard let length = bytes.readBigEndian(Int32.self, at: offset) else { throw cell.mismatch("a well-formed array") }
+            guard let length = bytes.readBigEndian(Int32.self, at: offset) else {
+                throw cell.mismatch("a well-formed array")
+            }
             offset += 4
             if length < 0 {
                 elements.append(try Element.decodeNull(column: cell.column.name))

@@ -62,17 +62,20 @@ extension Date: PostgresEncodable {
     /// Sent as `timestamptz` in binary: microseconds since 2000-01-01 UTC, so
     /// the session's TimeZone and DateStyle play no part.
     public var postgresBinding: PostgresBinding {
-        PostgresBinding(oid: PostgresType.timestamptz, format: .binary,
-                        bytes: bigEndianBytes(UInt64(bitPattern: PostgresTime.microseconds(from: self))))
+        PostgresBinding(
+            oid: PostgresType.timestamptz, format: .binary,
+            bytes: bigEndianBytes(UInt64(bitPattern: PostgresTime.microseconds(from: self))))
     }
 }
 
 extension UUID: PostgresEncodable {
     public var postgresBinding: PostgresBinding {
         let u = uuid
-        return PostgresBinding(oid: PostgresType.uuid, format: .binary, bytes: [
-            u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15,
-        ])
+        return PostgresBinding(
+            oid: PostgresType.uuid, format: .binary,
+            bytes: [
+                u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15
+            ])
     }
 }
 
@@ -80,7 +83,9 @@ extension UUID: PostgresEncodable {
 public struct ByteA: PostgresEncodable, Hashable {
     public var bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
-    public var postgresBinding: PostgresBinding { PostgresBinding(oid: PostgresType.bytea, format: .binary, bytes: bytes) }
+    public var postgresBinding: PostgresBinding {
+        PostgresBinding(oid: PostgresType.bytea, format: .binary, bytes: bytes)
+    }
 }
 
 extension Data: PostgresEncodable {
@@ -114,11 +119,11 @@ extension Array: PostgresEncodable where Element == String {
     /// A `text[]` in the binary array format, so no quoting or escaping is needed.
     public var postgresBinding: PostgresBinding {
         var bytes: [UInt8] = []
-        bytes += bigEndianBytes(UInt32(1))                  // dimensions
-        bytes += bigEndianBytes(UInt32(0))                  // has nulls
-        bytes += bigEndianBytes(PostgresType.text)          // element type
-        bytes += bigEndianBytes(UInt32(count))              // length
-        bytes += bigEndianBytes(UInt32(1))                  // lower bound
+        bytes += bigEndianBytes(UInt32(1))  // dimensions
+        bytes += bigEndianBytes(UInt32(0))  // has nulls
+        bytes += bigEndianBytes(PostgresType.text)  // element type
+        bytes += bigEndianBytes(UInt32(count))  // length
+        bytes += bigEndianBytes(UInt32(1))  // lower bound
         for element in self {
             let utf8 = [UInt8](element.utf8)
             bytes += bigEndianBytes(UInt32(utf8.count))
@@ -128,7 +133,9 @@ extension Array: PostgresEncodable where Element == String {
         // a NUL but the server would refuse it after the fact: mark it here so
         // the wrapper refuses it before sending, like any text parameter.
         var binding = PostgresBinding(oid: PostgresType.textArray, format: .binary, bytes: bytes)
-        if contains(where: { $0.utf8.contains(0) }) { binding.refusal = "contains a NUL byte, which PostgreSQL text cannot hold" }
+        if contains(where: { $0.utf8.contains(0) }) {
+            binding.refusal = "contains a NUL byte, which PostgreSQL text cannot hold"
+        }
         return binding
     }
 }

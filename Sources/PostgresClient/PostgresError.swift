@@ -86,7 +86,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     static func decoding(column: String, _ message: String) -> PostgresError {
-        PostgresError(kind: .decoding(column: column), sqlState: .dataException,
-                      message: "column \"\(column)\": \(message)", column: column)
+        PostgresError(
+            kind: .decoding(column: column), sqlState: .dataException,
+            message: "column \"\(column)\": \(message)", column: column)
     }
 }

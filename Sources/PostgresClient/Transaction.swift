@@ -51,7 +51,8 @@ extension Connection {
             do {
                 return try runTransactionOnce(isolation: isolation ?? .readCommitted, body)
             } catch let error as PostgresError where error.isRetryable && attempt < maxAttempts {
-                logger.debug("retrying transaction", metadata: ["sqlstate": "\(error.sqlState)", "attempt": "\(attempt)"])
+                logger.debug(
+                    "retrying transaction", metadata: ["sqlstate": "\(error.sqlState)", "attempt": "\(attempt)"])
                 Self.pauseBeforeRetry(attempt: attempt)
                 attempt += 1
             }
@@ -115,8 +116,9 @@ extension Connection {
         if let openTransactionIsolation { return openTransactionIsolation }
         let level = try query("SHOW transaction_isolation")[0].decode(0, as: String.self)
         guard let isolation = IsolationLevel(rawValue: level.uppercased()) else {
-            throw PostgresError(kind: .unexpectedResponse, sqlState: .connectionException,
-                                message: "the server reported an unknown isolation level \"\(level)\"")
+            throw PostgresError(
+                kind: .unexpectedResponse, sqlState: .connectionException,
+                message: "the server reported an unknown isolation level \"\(level)\"")
         }
         return isolation
     }

@@ -2,6 +2,7 @@ import Logging
 import NewsdeskCore
 import PostgresClient
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,7 +53,7 @@ enum ActingLogin {
     /// user's own (whose default user is libpq's business).
     static func ownLogin(given login: String?, target: DatabaseTarget) -> String? {
         guard login == nil, (Environment.variables["PGUSER"] ?? "").isEmpty, case .embedded = target,
-              let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name
+            let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name
         else { return nil }
         let user = String(cString: name)
         return user.isEmpty || user == EmbeddedDatabase.superuser ? nil : user
@@ -64,7 +65,9 @@ enum ActingLogin {
     static func check(_ connection: Connection) throws {
         guard connection.parameterStatus("is_superuser") == "on" else { return }
         let login = connection.parameterStatus("session_authorization") ?? "This login"
-        throw NewsdeskError(.refused, """
+        throw NewsdeskError(
+            .refused,
+            """
             \(login) is a database superuser; newsroom work is done under a staff login: \
             use --as LOGIN (newsdesk staff list shows them).
             """)
@@ -78,7 +81,7 @@ enum ActingLogin {
         let second = words.dropFirst().first ?? ""
         switch first {
         case "story", "edit", "submit", "return", "publish", "unpublish", "republish", "restore", "translate",
-             "tag", "untag", "import":
+            "tag", "untag", "import":
             return true
         case "update": return !["list", "history"].contains(second)
         case "subject": return ["add", "rename"].contains(second)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NewsdeskCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -44,7 +45,8 @@ struct AuditCommand: ParsableCommand {
                 return try Output.json(Listing(events: events))
             }
             for event in events {
-                var line = "\(String(event.seq).padding(6))\(event.localTime.text)  \(event.actor.padding(14))\(event.action.padding(20))"
+                var line =
+                    "\(String(event.seq).padding(6))\(event.localTime.text)  \(event.actor.padding(14))\(event.action.padding(20))"
                 if let edition = event.editionID { line += "edition \(edition) " }
                 if let attempted = event.detail["attempted"]?.string { line += "(tried \(attempted))" }
                 // The client in a column of its own where the line leaves room.
@@ -64,7 +66,8 @@ struct AuditCommand: ParsableCommand {
                 chain that was rewritten and recomputed after that head was taken. Exit 1 when it does not verify.
                 """)
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: ArgumentHelp("A head saved earlier by `newsdesk audit head`.", valueName: "file")) var against: String?
+        @Option(help: ArgumentHelp("A head saved earlier by `newsdesk audit head`.", valueName: "file")) var against:
+            String?
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -74,19 +77,25 @@ struct AuditCommand: ParsableCommand {
                 do {
                     head = try JSONDecoder().decode(AuditHead.self, from: Data(bytes))
                 } catch {
-                    throw NewsdeskError(.badInput, "against: \(against) is not a head written by `newsdesk audit head`.")
+                    throw NewsdeskError(
+                        .badInput, "against: \(against) is not a head written by `newsdesk audit head`.")
                 }
                 if let problem = head?.problem {
-                    throw NewsdeskError(.badInput, "against: \(against) is not a head written by `newsdesk audit head`: \(problem).")
+                    throw NewsdeskError(
+                        .badInput, "against: \(against) is not a head written by `newsdesk audit head`: \(problem).")
                 }
             }
             let result = try AuditLog(connection: connection.connect()).verify(against: head)
             if output.json {
                 try Output.json(result)
             } else if result.ok {
-                Output.line("The audit chain verifies: \(result.events) events\(head.map { ", consistent with the head at \($0.seq)" } ?? "").")
+                Output.line(
+                    "The audit chain verifies: \(result.events) events\(head.map { ", consistent with the head at \($0.seq)" } ?? "")."
+                )
             } else {
-                Output.line("The audit chain does NOT verify: \(result.firstBadSeq.map { "event \($0): " } ?? "")\(result.reason ?? "").")
+                Output.line(
+                    "The audit chain does NOT verify: \(result.firstBadSeq.map { "event \($0): " } ?? "")\(result.reason ?? "")."
+                )
             }
             // The verdict is on stdout already; the status tells a script.
             if !result.ok { throw ErrorReport.exitCode(for: .refused) }

@@ -5,7 +5,8 @@ import PostgresClient
 
 /// Options every command that talks to the database shares.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("as"), help: ArgumentHelp("Act as this staff login (default: PGUSER).", valueName: "login"))
+    @Option(
+        name: .customLong("as"), help: ArgumentHelp("Act as this staff login (default: PGUSER).", valueName: "login"))
     var login: String?
 
     var target: DatabaseTarget { Environment.databaseTarget }
@@ -17,19 +18,22 @@ struct ConnectionOptions: ParsableArguments {
     func connect(logger: Logger = Logger(label: "newsdesk")) throws -> Connection {
         let target = target
         guard ActingLogin.isEditorial else {
-            return try target.connect(as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take())
+            return try target.connect(
+                as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take())
         }
         let headStart = HeadStart.take()
         if let own = ActingLogin.ownLogin(given: login, target: target),
-           let connection = try? target.connect(as: own, environment: Environment.variables, logger: logger, headStart: headStart) {
+            let connection = try? target.connect(
+                as: own, environment: Environment.variables, logger: logger, headStart: headStart)
+        {
             try ActingLogin.check(connection)
             return connection
         }
         // No such login (or it may not log in): connect as before, which
         // reports a real connection problem, or refuses the superuser.
-        let connection = try target.connect(as: login, environment: Environment.variables, logger: logger, headStart: headStart)
+        let connection = try target.connect(
+            as: login, environment: Environment.variables, logger: logger, headStart: headStart)
         try ActingLogin.check(connection)
         return connection
     }
 }
-

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import NewsdeskCore
 import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -31,16 +32,19 @@ extension DatabaseCommand {
             let run = try Migrator().migrate(db)
             let total = Migration.all.count
             if json {
-                return try Output.json(MigrateReport(
-                    applied: run.migrations.map(MigrationEntry.init), total: total,
-                    schemaFiles: run.schemaFiles.map(\.fileName), adoptedRelease: run.adoptedRelease))
+                return try Output.json(
+                    MigrateReport(
+                        applied: run.migrations.map(MigrationEntry.init), total: total,
+                        schemaFiles: run.schemaFiles.map(\.fileName), adoptedRelease: run.adoptedRelease))
             }
             if run.adoptedRelease {
                 Output.line("Adopted the release's migrations 0001–0012: 0001_baseline.sql holds them.")
             }
             for migration in run.migrations { Output.line("Applied \(migration.fileName).") }
             if !run.schemaFiles.isEmpty { Output.line("Applied Schema/ (\(run.schemaFiles.count) files).") }
-            Output.line("The schema is up to date (\(total) migration\(total == 1 ? "" : "s"), \(SchemaFile.all.count) schema files).")
+            Output.line(
+                "The schema is up to date (\(total) migration\(total == 1 ? "" : "s"), \(SchemaFile.all.count) schema files)."
+            )
         }
     }
 
@@ -58,14 +62,16 @@ extension DatabaseCommand {
             if case .embedded(let embedded) = connection.target {
                 // (Each look at the server's pid reads its pid file and signals it: once is enough.)
                 let pid = embedded.serverProcessID
-                report.embedded = EmbeddedReport(home: embedded.home, created: embedded.isCreated,
-                                                 running: pid != nil, pid: pid.map(Int.init))
+                report.embedded = EmbeddedReport(
+                    home: embedded.home, created: embedded.isCreated,
+                    running: pid != nil, pid: pid.map(Int.init))
                 guard pid != nil else { return try print(report) }
             }
             let db = try connection.connect(logger: logger)
             let server = db.server
-            report.server = ServerReport(host: server.host, port: server.port, database: server.database,
-                                         user: server.user, serverVersion: server.serverVersion)
+            report.server = ServerReport(
+                host: server.host, port: server.port, database: server.database,
+                user: server.user, serverVersion: server.serverVersion)
             let status = try Migrator().status(db)
             report.applied = status.applied.map {
                 MigrationEntry(version: $0.version, name: $0.name, appliedAt: $0.appliedAt)
@@ -81,7 +87,8 @@ extension DatabaseCommand {
         private func print(_ report: StatusReport) throws {
             if json { return try Output.json(report) }
             if let embedded = report.embedded {
-                let state = embedded.pid.map { "running (pid \($0))" } ?? (embedded.created ? "stopped" : "not created yet")
+                let state =
+                    embedded.pid.map { "running (pid \($0))" } ?? (embedded.created ? "stopped" : "not created yet")
                 Output.line("Embedded database: \(state) in \(embedded.home)")
                 if !embedded.running {
                     Output.line("It starts on first use, or with `newsdesk db start`.")
@@ -89,17 +96,22 @@ extension DatabaseCommand {
             }
             guard let server = report.server else { return }
             let place = server.host.hasPrefix("/") ? "socket in \(server.host)" : "\(server.host):\(server.port)"
-            Output.line("Server: PostgreSQL \(server.serverVersion), \(place), database \(server.database), user \(server.user)")
-            Output.line("Migrations: \(report.applied.count) applied, \(report.pending.count) pending"
-                        + (report.unknown.isEmpty ? "" : ", \(report.unknown.count) unknown to this newsdesk"))
+            Output.line(
+                "Server: PostgreSQL \(server.serverVersion), \(place), database \(server.database), user \(server.user)"
+            )
+            Output.line(
+                "Migrations: \(report.applied.count) applied, \(report.pending.count) pending"
+                    + (report.unknown.isEmpty ? "" : ", \(report.unknown.count) unknown to this newsdesk"))
             for entry in report.applied {
                 Output.line("  applied  \(entry.label)  \(entry.appliedAt.map(RFC3339.string) ?? "")")
             }
             for entry in report.pending { Output.line("  pending  \(entry.label)") }
             for entry in report.unknown { Output.line("  unknown  \(entry.label)  (from a newer newsdesk)") }
-            Output.line(report.changedSchemaFiles.isEmpty
-                ? "Schema files: \(SchemaFile.all.count), all applied"
-                : "Schema files: \(SchemaFile.all.count), \(report.changedSchemaFiles.count) to apply (newsdesk db migrate)")
+            Output.line(
+                report.changedSchemaFiles.isEmpty
+                    ? "Schema files: \(SchemaFile.all.count), all applied"
+                    : "Schema files: \(SchemaFile.all.count), \(report.changedSchemaFiles.count) to apply (newsdesk db migrate)"
+            )
         }
     }
 
@@ -134,7 +146,9 @@ extension DatabaseCommand {
 /// `db start` and `db stop` manage only the embedded database.
 private func embeddedTarget() throws -> EmbeddedDatabase {
     guard case .embedded(let embedded) = Environment.databaseTarget else {
-        throw NewsdeskError(.refused, """
+        throw NewsdeskError(
+            .refused,
+            """
             newsdesk is configured to use a server (DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGSERVICE is set); \
             db start and db stop manage only the embedded database. Unset those variables to use it.
             """)

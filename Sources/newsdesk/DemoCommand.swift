@@ -27,7 +27,10 @@ struct DemoCommand: ParsableCommand {
             try demo.load()
             Output.standardError("Loaded the demo newsroom.")
         }
-        let feed = try FeedReader(connection: desk.connection).feed({ var q = FeedQuery(); q.language = "en"; return q }())
+        let feed = try FeedReader(connection: desk.connection).feed(
+            {
+                var q = FeedQuery(); q.language = "en"; return q
+            }())
         Output.line("Recent news (en)\n")
         for item in feed.items {
             let markers = item.markers.isEmpty ? "" : "  [" + item.markers.joined(separator: ", ") + "]"
@@ -43,11 +46,14 @@ struct DemoCommand: ParsableCommand {
             if let source = edition.source {
                 line += " from \(source.lang) v\(source.version)"
                 if edition.stale { line += ", STALE (source at v\(source.currentVersion))" }
-                if !edition.missingUpdates.isEmpty { line += ", missing updates \(edition.missingUpdates.map(String.init).joined(separator: ", "))" }
+                if !edition.missingUpdates.isEmpty {
+                    line += ", missing updates \(edition.missingUpdates.map(String.init).joined(separator: ", "))"
+                }
             }
             Output.line(line)
         }
-        Output.line("""
+        Output.line(
+            """
 
             Try: newsdesk feed --lang uk · newsdesk show \(story.reference) --format html · newsdesk translations \(story.storyID)
                  newsdesk --as hbondar publish uk/kyivske-metro-pratsiuvatyme-dovshe-v-novorichnu-nich   (refused: reporters do not publish)

@@ -19,19 +19,24 @@ struct EditCommand: ParsableCommand {
     @Option(help: "A new headline.") var headline: String?
     @Option(help: "A new lead.") var lead: String?
     @Option(help: "A new body, in Markdown.") var body: String?
-    @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the new body from a file, or - for stdin.", valueName: "file"))
+    @Option(
+        name: .customLong("body-file"),
+        help: ArgumentHelp("Read the new body from a file, or - for stdin.", valueName: "file"))
     var bodyFile: String?
     @Option(help: ArgumentHelp("A new main photo URL.", valueName: "url")) var photo: String?
     @Option(help: "A new photo caption.") var caption: String?
     @Option(help: "A new photo credit.") var credit: String?
     @Option(help: "A new slug (the old one keeps working).") var slug: String?
     @Flag(inversion: .prefixedNo, help: "Mark or unmark the story as video.") var video: Bool?
-    @Option(name: .customLong("embargo-until"), help: ArgumentHelp("Hide it from readers until this TIME.", valueName: "time"))
+    @Option(
+        name: .customLong("embargo-until"),
+        help: ArgumentHelp("Hide it from readers until this TIME.", valueName: "time"))
     var embargoUntil: String?
     @Flag(name: .customLong("no-embargo"), help: "Remove the embargo.") var noEmbargo = false
     @Option(name: .customLong("expect-version"), help: "Refuse unless this is still the newest version.")
     var expectVersion: Int?
-    @Option(help: ArgumentHelp("Make this a public correction with this note.", valueName: "note")) var correction: String?
+    @Option(help: ArgumentHelp("Make this a public correction with this note.", valueName: "note")) var correction:
+        String?
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -55,7 +60,8 @@ struct EditCommand: ParsableCommand {
         if let slug {
             let clean = try TextField.slug.clean(slug)
             guard Slug.isValid(clean) else {
-                throw NewsdeskError(.badInput, "slug: use lower-case Latin letters, digits and single hyphens (such as kyiv-heating).")
+                throw NewsdeskError(
+                    .badInput, "slug: use lower-case Latin letters, digits and single hyphens (such as kyiv-heating).")
             }
             changes.slug = clean
         }
@@ -73,7 +79,8 @@ struct EditCommand: ParsableCommand {
             basedOn = expectVersion ?? current.version
         }
         let saved = try keepingTyped(changes, correction: note, edition: edition, basedOn: basedOn) {
-            try desk.edit(edition, changes, expectVersion: basedOn, correction: note, idempotencyKey: try idempotency.value())
+            try desk.edit(
+                edition, changes, expectVersion: basedOn, correction: note, idempotencyKey: try idempotency.value())
         }
         let kind = note == nil ? "Saved" : "Saved a correction to"
         try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")
@@ -89,8 +96,10 @@ struct SubmitCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).submit(edition, idempotencyKey: try idempotency.value())
-        try EditionOutput.print(result, json: output.json, summary: "Submitted \(EditionOutput.label(result)) for review.")
+        let result = try EditionDesk(connection: connection.connect()).submit(
+            edition, idempotencyKey: try idempotency.value())
+        try EditionOutput.print(
+            result, json: output.json, summary: "Submitted \(EditionOutput.label(result)) for review.")
     }
 }
 
@@ -127,8 +136,10 @@ struct PublishCommand: ParsableCommand {
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).publish(edition, at: at, idempotencyKey: try idempotency.value())
-        let summary = result.status == .scheduled
+        let result = try EditionDesk(connection: connection.connect()).publish(
+            edition, at: at, idempotencyKey: try idempotency.value())
+        let summary =
+            result.status == .scheduled
             ? "Scheduled \(EditionOutput.label(result)) for \(EditionOutput.when(result.scheduledLocal, result))."
             : "Published \(EditionOutput.label(result))."
         try EditionOutput.print(result, json: output.json, summary: summary)
@@ -153,21 +164,24 @@ struct UnpublishCommand: ParsableCommand {
 }
 
 struct RepublishCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "republish", abstract: "Publish a withdrawn edition again.")
+    static let configuration = CommandConfiguration(
+        commandName: "republish", abstract: "Publish a withdrawn edition again.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
     func run() throws {
-        let result = try EditionDesk(connection: connection.connect()).republish(edition, idempotencyKey: try idempotency.value())
+        let result = try EditionDesk(connection: connection.connect()).republish(
+            edition, idempotencyKey: try idempotency.value())
         try EditionOutput.print(result, json: output.json, summary: "Republished \(EditionOutput.label(result)).")
     }
 }
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Make an earlier version the newest again (as a new revision; history stays).")
+        commandName: "restore", abstract: "Make an earlier version the newest again (as a new revision; history stays)."
+    )
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Argument(help: "The version to restore.") var version: Int
@@ -178,7 +192,8 @@ struct RestoreCommand: ParsableCommand {
         try TextInput.int32(version, field: "version")
         let result = try EditionDesk(connection: connection.connect())
             .restore(edition, version: version, idempotencyKey: try idempotency.value())
-        try EditionOutput.print(result, json: output.json,
-                                summary: "Restored version \(version) of \(result.reference) as version \(result.version).")
+        try EditionOutput.print(
+            result, json: output.json,
+            summary: "Restored version \(version) of \(result.reference) as version \(result.version).")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NewsdeskCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -21,18 +22,24 @@ enum EditorSession {
     /// The changes the user made, or nil when they changed nothing.
     static func edit(_ edition: Edition) throws -> EditionChanges? {
         guard let editor else {
-            throw ValidationError("""
+            throw ValidationError(
+                """
                 Nothing to change: give --headline, --lead, --body or --body-file, or set EDITOR to edit in your editor.
                 """)
         }
-        let original = "Headline: \(edition.headline)\nLead: \(edition.lead.replacing("\n", with: " "))\n\n\(edition.body)"
+        let original =
+            "Headline: \(edition.headline)\nLead: \(edition.lead.replacing("\n", with: " "))\n\n\(edition.body)"
         // 0600 with a name nobody can guess, since the draft is not public and
         // the temporary folder is shared with every local user.
         let folder = (Environment.variables["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp")
-        guard let path = PrivateFiles.create(directory: folder, prefix: "newsdesk-\(edition.id)-", suffix: ".md",
-                                             bytes: Array(original.utf8))
+        guard
+            let path = PrivateFiles.create(
+                directory: folder, prefix: "newsdesk-\(edition.id)-", suffix: ".md",
+                bytes: Array(original.utf8))
         else {
-            throw NewsdeskError(.refused, "Could not make a temporary file for the editor in \(folder): \(String(cString: strerror(errno))).")
+            throw NewsdeskError(
+                .refused,
+                "Could not make a temporary file for the editor in \(folder): \(String(cString: strerror(errno))).")
         }
         defer { unlink(path) }
 
@@ -45,18 +52,22 @@ enum EditorSession {
             }
             return try changes(from: bytes, to: edition)
         } catch {
-            guard bytes != Array(original.utf8), let kept = UnsavedText.keep(raw: bytes, edition: edition.reference) else { throw error }
+            guard bytes != Array(original.utf8), let kept = UnsavedText.keep(raw: bytes, edition: edition.reference)
+            else { throw error }
             throw KeptText(underlying: error, path: kept)
         }
     }
 
     /// What changed between `edition` and the text that came back, checked.
     private static func changes(from bytes: [UInt8], to edition: Edition) throws -> EditionChanges? {
-        let text = try TextField(name: "edited text", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(bytes: bytes)
+        let text = try TextField(name: "edited text", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(
+            bytes: bytes)
         let parsed = try parse(text)
         var changes = EditionChanges()
         if parsed.headline != edition.headline { changes.headline = try TextField.headline.clean(parsed.headline) }
-        if parsed.lead != edition.lead.replacing("\n", with: " ") { changes.lead = try TextField.lead.clean(parsed.lead) }
+        if parsed.lead != edition.lead.replacing("\n", with: " ") {
+            changes.lead = try TextField.lead.clean(parsed.lead)
+        }
         if parsed.body != edition.body { changes.body = try TextField.body.clean(parsed.body) }
         return changes.isEmpty ? nil : changes
     }
@@ -65,9 +76,13 @@ enum EditorSession {
         var headline: String?, lead = ""
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
         while let line = lines.first, !line.isEmpty {
-            if line.hasPrefix("Headline:") { headline = String(line.dropFirst("Headline:".count)) }
-            else if line.hasPrefix("Lead:") { lead = String(line.dropFirst("Lead:".count)) }
-            else { break }
+            if line.hasPrefix("Headline:") {
+                headline = String(line.dropFirst("Headline:".count))
+            } else if line.hasPrefix("Lead:") {
+                lead = String(line.dropFirst("Lead:".count))
+            } else {
+                break
+            }
             lines = lines.dropFirst()
         }
         guard let headline else {

@@ -1,5 +1,6 @@
 import Logging
 import NewsdeskCore
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NewsdeskCore
 import PostgresClient
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -44,13 +44,16 @@ struct ExportCommand: ParsableCommand {
             }
             // A page whose documents name no id beyond the cursor would be read again forever.
             guard last.id > after else {
-                throw NewsdeskError(.badInput, "The export stopped after edition \(after): the next documents name no edition id.")
+                throw NewsdeskError(
+                    .badInput, "The export stopped after edition \(after): the next documents name no edition id.")
             }
             after = last.id
         }
         if !failed.isEmpty {
             let ids = failed.map(String.init).joined(separator: ", ")
-            throw NewsdeskError(.badInput, """
+            throw NewsdeskError(
+                .badInput,
+                """
                 \(failed.count == 1 ? "1 edition was" : "\(failed.count) editions were") not exported (\(ids)); \
                 every other edition was written.
                 """)
@@ -62,11 +65,12 @@ struct ExportCommand: ParsableCommand {
         switch error {
         case let error as NewsdeskError:
             return error.message
-        case let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-             let DecodingError.keyNotFound(_, context), let DecodingError.dataCorrupted(context):
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context),
+            DecodingError.keyNotFound(_, let context), DecodingError.dataCorrupted(let context):
             // The path starts at the edition's place in its page, which says nothing to the reader.
             let field = context.codingPath.drop { $0.intValue != nil }.map(\.stringValue).joined(separator: ".")
-            return "its stored document is malformed" + (field.isEmpty ? "" : " at \(field)") + ": \(context.debugDescription)"
+            return "its stored document is malformed" + (field.isEmpty ? "" : " at \(field)")
+                + ": \(context.debugDescription)"
         default:
             return "\(error)"
         }

@@ -26,7 +26,7 @@ enum HeadStart {
     /// (Arrays, not sets: this runs before the connection starts, and the
     /// first use of a hashed collection costs more than a few comparisons.)
     private static let informational = [
-        "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help",
+        "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"
     ]
 
     /// Starts connecting for the command `arguments` name, as the `--as` login
@@ -36,8 +36,8 @@ enum HeadStart {
     static func begin(_ arguments: [String]) {
         let words = arguments.prefix { $0 != "--" }
         guard let first = words.first, !["help", "demo"].contains(first),
-              !words.contains(where: informational.contains),
-              !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
+            !words.contains(where: informational.contains),
+            !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
         else { return }
         let target = Environment.databaseTarget
         var login = login(in: words)

@@ -5,7 +5,8 @@ import NewsdeskCore
 /// does the rest: every desk action takes the key, and a repeat with the same
 /// arguments changes nothing and returns the first result.
 struct IdempotencyOption: ParsableArguments {
-    @Option(name: .customLong("idempotency-key"), help: "Makes a repeated command happen once and print the same result.")
+    @Option(
+        name: .customLong("idempotency-key"), help: "Makes a repeated command happen once and print the same result.")
     var key: String?
 
     /// The key, checked against the text rules (at most 200 bytes, one line).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NewsdeskCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,9 @@ struct ImportCommand: ParsableCommand {
         let result = try Importer(connection: connection.connect()).load(text) { sent, total in
             guard onTerminal else { return }
             let width = 30, done = total == 0 ? width : width * sent / total
-            Output.standardErrorInline("\r[\(String(repeating: "#", count: done))\(String(repeating: ".", count: width - done))] \(sent)/\(total)")
+            Output.standardErrorInline(
+                "\r[\(String(repeating: "#", count: done))\(String(repeating: ".", count: width - done))] \(sent)/\(total)"
+            )
         }
         if onTerminal { Output.standardError("") }
         if output.json { return try Output.json(result) }

@@ -13,11 +13,14 @@ struct Newsdesk: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self, ReturnCommand.self,
+            DemoCommand.self, DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self,
+            ReturnCommand.self,
             PublishCommand.self, UnpublishCommand.self, RepublishCommand.self, ShowCommand.self, HistoryCommand.self,
-            DiffCommand.self, RestoreCommand.self, UpdateCommand.self, TranslateCommand.self, TranslationsCommand.self, SubjectCommand.self,
-            TagCommand.self, UntagCommand.self, FeedCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, StaffCommand.self, WhoamiCommand.self,
-            AuditCommand.self,
+            DiffCommand.self, RestoreCommand.self, UpdateCommand.self, TranslateCommand.self, TranslationsCommand.self,
+            SubjectCommand.self,
+            TagCommand.self, UntagCommand.self, FeedCommand.self, SearchCommand.self, ExportCommand.self,
+            ImportCommand.self, StaffCommand.self, WhoamiCommand.self,
+            AuditCommand.self
         ]
     )
 

@@ -1,4 +1,5 @@
 import NewsdeskCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -79,9 +80,11 @@ enum TerminalText {
     /// Text with each unsafe character written as a visible escape in Swift's
     /// notation: ESC becomes the six characters `\u{1B}`, U+202E `\u{202E}`.
     static func visible(_ text: String, allowingCarriageReturn: Bool = false) -> String {
-        replacing(in: text, where: { isUnsafe($0, allowingCarriageReturn: allowingCarriageReturn) }) {
-            "\\u{\(String($0.value, radix: 16, uppercase: true))}"
-        }
+        replacing(
+            in: text, where: { isUnsafe($0, allowingCarriageReturn: allowingCarriageReturn) },
+            with: {
+                "\\u{\(String($0.value, radix: 16, uppercase: true))}"
+            })
     }
 
     /// In JSON every character may be written `\uXXXX`; the encoder already
@@ -89,9 +92,11 @@ enum TerminalText {
     /// Outside strings JSON holds none of these characters, so the document
     /// means exactly what it meant.
     static func json(_ text: String) -> String {
-        replacing(in: text, where: { isUnsafe($0) }) {
-            "\\u" + String($0.value, radix: 16, uppercase: true).leftPadded(to: 4)
-        }
+        replacing(
+            in: text, where: { isUnsafe($0) },
+            with: {
+                "\\u" + String($0.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            })
     }
 
     /// In HTML and XML a character reference (`&#x202E;`) stands for the
@@ -99,14 +104,18 @@ enum TerminalText {
     /// feed and carriage return even as references, so those become U+FFFD,
     /// the replacement character.
     static func markup(_ text: String) -> String {
-        replacing(in: text, where: { isUnsafe($0) }) { scalar in
-            (scalar.value < 0x20 && scalar.value != 0x0D) || scalar.value == 0x7F
-                ? "\u{FFFD}" : "&#x\(String(scalar.value, radix: 16, uppercase: true));"
-        }
+        replacing(
+            in: text, where: { isUnsafe($0) },
+            with: { scalar in
+                (scalar.value < 0x20 && scalar.value != 0x0D) || scalar.value == 0x7F
+                    ? "\u{FFFD}" : "&#x\(String(scalar.value, radix: 16, uppercase: true));"
+            })
     }
 
-    private static func replacing(in text: String, where unsafe: (Unicode.Scalar) -> Bool,
-                                  with replacement: (Unicode.Scalar) -> String) -> String {
+    private static func replacing(
+        in text: String, where unsafe: (Unicode.Scalar) -> Bool,
+        with replacement: (Unicode.Scalar) -> String
+    ) -> String {
         // Nearly all text has nothing to escape: look before copying.
         guard text.unicodeScalars.contains(where: unsafe) else { return text }
         var result = ""

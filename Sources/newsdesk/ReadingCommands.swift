@@ -47,7 +47,8 @@ struct HistoryCommand: ParsableCommand {
         if output.json { return try Output.json(history) }
         for entry in history.entries {
             let version = entry.version.map { "v\($0)" } ?? ""
-            var line = "\(version.padding(5))\(entry.localTime.text)  \(entry.actor.padding(14))\(entry.action.padding(11))"
+            var line =
+                "\(version.padding(5))\(entry.localTime.text)  \(entry.actor.padding(14))\(entry.action.padding(11))"
             if let headline = entry.headline, entry.action != "edit" || entry.version == 1 { line += headline }
             if let note = entry.note { line += (line.hasSuffix(" ") ? "" : " ") + "— \(note)" }
             Output.line(String(line.reversed().drop(while: \.isWhitespace).reversed()))
@@ -87,8 +88,10 @@ struct DiffCommand: ParsableCommand {
         let (old, new) = try EditionDesk(connection: connection.connect()).versions(edition, from, to)
         guard output.json else { return Output.text(RevisionDiff.render(old: old, new: new)) }
         var changes: [String: Report.Change] = [:]
-        for (name, before, after) in [("headline", old.headline, new.headline), ("lead", old.lead, new.lead),
-                                      ("body", old.body, new.body)] where before != after {
+        for (name, before, after) in [
+            ("headline", old.headline, new.headline), ("lead", old.lead, new.lead),
+            ("body", old.body, new.body)
+        ] where before != after {
             changes[name] = Report.Change(before: before, after: after)
         }
         try Output.json(Report(editionID: new.id, from: old.version, to: new.version, changes: changes))

@@ -18,7 +18,8 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let query = try TextField(name: "query", maximumBytes: 500).clean(query)
-        let results = try FeedReader(connection: connection.connect()).search(query, language: lang, limit: TextInput.int32(limit, field: "limit"))
+        let results = try FeedReader(connection: connection.connect()).search(
+            query, language: lang, limit: TextInput.int32(limit, field: "limit"))
         if output.json { return try Output.json(results) }
         if results.items.isEmpty { Output.line("Nothing found for \(query).") }
         for hit in results.items {

@@ -17,11 +17,13 @@ struct StaffCommand: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a person with one or more roles.")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add a person with one or more roles.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Their login: lower-case letters, digits and _.") var login: String
         @Option(help: "A role; repeat for several.") var role: [Role]
-        @Option(help: ArgumentHelp("Their name in a language, as LANG=NAME; repeat per language.", valueName: "lang=name"))
+        @Option(
+            help: ArgumentHelp("Their name in a language, as LANG=NAME; repeat per language.", valueName: "lang=name"))
         var name: [String] = []
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
@@ -52,8 +54,9 @@ struct StaffCommand: ParsableCommand {
             }
             for member in staff {
                 let name = member.names["en"] ?? member.names.values.sorted().first ?? ""
-                Output.line("\(member.login.padding(14))\(member.roles.joined(separator: ",").padding(24))"
-                            + "\(member.active ? "" : "(deactivated) ")\(name)")
+                Output.line(
+                    "\(member.login.padding(14))\(member.roles.joined(separator: ",").padding(24))"
+                        + "\(member.active ? "" : "(deactivated) ")\(name)")
             }
         }
     }
@@ -82,9 +85,13 @@ struct StaffCommand: ParsableCommand {
 
         func apply(grant: Bool) throws {
             let staff = StaffDesk(connection: try connection.connect()), key = try idempotency.value()
-            let member = try grant ? staff.grant(login, role: role.rawValue, idempotencyKey: key)
-                                   : staff.revoke(login, role: role.rawValue, idempotencyKey: key)
-            try StaffOutput.print(member, json: output.json, verb: grant ? "Granted \(role.rawValue) to" : "Revoked \(role.rawValue) from")
+            let member =
+                try grant
+                ? staff.grant(login, role: role.rawValue, idempotencyKey: key)
+                : staff.revoke(login, role: role.rawValue, idempotencyKey: key)
+            try StaffOutput.print(
+                member, json: output.json, verb: grant ? "Granted \(role.rawValue) to" : "Revoked \(role.rawValue) from"
+            )
         }
     }
 
@@ -97,14 +104,16 @@ struct StaffCommand: ParsableCommand {
         @OptionGroup var idempotency: IdempotencyOption
 
         func run() throws {
-            let member = try StaffDesk(connection: connection.connect()).deactivate(login, idempotencyKey: try idempotency.value())
+            let member = try StaffDesk(connection: connection.connect()).deactivate(
+                login, idempotencyKey: try idempotency.value())
             try StaffOutput.print(member, json: output.json, verb: "Deactivated")
         }
     }
 }
 
 struct WhoamiCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show which login acts, with which roles.")
+    static let configuration = CommandConfiguration(
+        commandName: "whoami", abstract: "Show which login acts, with which roles.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
 

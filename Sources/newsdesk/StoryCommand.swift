@@ -23,17 +23,25 @@ struct StoryCommand: ParsableCommand {
         @Option(help: "The headline (one line).") var headline: String
         @Option(help: "The lead paragraph.") var lead: String?
         @Option(help: "The body, in Markdown.") var body: String?
-        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
+        @Option(
+            name: .customLong("body-file"),
+            help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @Option(help: ArgumentHelp("The main photo's URL.", valueName: "url")) var photo: String?
         @Option(help: "The photo's caption.") var caption: String?
         @Option(help: "The photo's credit.") var credit: String?
-        @Option(name: .customLong("byline"), help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"))
+        @Option(
+            name: .customLong("byline"),
+            help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"))
         var bylines: [String] = []
-        @Option(name: .customLong("subject"), help: ArgumentHelp("Tag the story with a subject; repeat for several.", valueName: "slug"))
+        @Option(
+            name: .customLong("subject"),
+            help: ArgumentHelp("Tag the story with a subject; repeat for several.", valueName: "slug"))
         var subjects: [String] = []
         @Flag(help: "Mark the story as video.") var video = false
-        @Option(name: .customLong("embargo-until"), help: ArgumentHelp("Hidden from readers until this TIME.", valueName: "time"))
+        @Option(
+            name: .customLong("embargo-until"),
+            help: ArgumentHelp("Hidden from readers until this TIME.", valueName: "time"))
         var embargoUntil: String?
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
@@ -49,9 +57,10 @@ struct StoryCommand: ParsableCommand {
             story.lead = try TextInput.optional(lead, .lead) ?? ""
             story.body = try TextInput.body(text: body, file: bodyFile) ?? ""
             if let photo {
-                story.photo = Edition.Photo(url: try WebURL.clean(photo, .photoURL),
-                                            caption: try TextInput.optional(caption, .caption),
-                                            credit: try TextInput.optional(credit, .credit))
+                story.photo = Edition.Photo(
+                    url: try WebURL.clean(photo, .photoURL),
+                    caption: try TextInput.optional(caption, .caption),
+                    credit: try TextInput.optional(credit, .credit))
             }
             story.bylines = try bylines.map { try TextField.login.clean($0) }
             story.video = video
@@ -62,21 +71,27 @@ struct StoryCommand: ParsableCommand {
                 try EditionDesk(connection: connection.connect()).createStory(
                     story, idempotencyKey: try idempotency.value())
             }
-            try EditionOutput.print(edition, json: output.json, summary: """
-                Created draft \(EditionOutput.label(edition)) of story \(edition.storyID).
-                """)
+            try EditionOutput.print(
+                edition, json: output.json,
+                summary: """
+                    Created draft \(EditionOutput.label(edition)) of story \(edition.storyID).
+                    """)
         }
     }
 }
 
 /// Runs `body`; if it fails after the user typed text, the text is kept in a
 /// file and the error says where.
-func keepingTyped<T>(_ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?,
-                     _ body: () throws -> T) throws -> T {
+func keepingTyped<T>(
+    _ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?,
+    _ body: () throws -> T
+) throws -> T {
     do {
         return try body()
     } catch {
-        guard let path = UnsavedText.keep(changes, correction: correction, edition: edition, basedOn: version) else { throw error }
+        guard let path = UnsavedText.keep(changes, correction: correction, edition: edition, basedOn: version) else {
+            throw error
+        }
         throw KeptText(underlying: error, path: path)
     }
 }

@@ -8,7 +8,8 @@ func parseNames(_ entries: [String], field: String = "name") throws -> [String: 
         guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
             throw ValidationError("--\(field) takes LANG=NAME, such as uk=Київ.")
         }
-        names[String(entry[..<equals])] = try TextField(name: field, maximumBytes: 200).clean(String(entry[entry.index(after: equals)...]))
+        names[String(entry[..<equals])] = try TextField(name: field, maximumBytes: 200).clean(
+            String(entry[entry.index(after: equals)...]))
     }
     return names
 }
@@ -24,7 +25,8 @@ struct SubjectCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a subject.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Its slug: lower-case Latin letters, digits and hyphens.") var slug: String
-        @Option(help: ArgumentHelp("Its name in a language, as LANG=NAME; repeat per language.", valueName: "lang=name"))
+        @Option(
+            help: ArgumentHelp("Its name in a language, as LANG=NAME; repeat per language.", valueName: "lang=name"))
         var name: [String] = []
         @Option(help: "A broader subject it belongs to.") var parent: String?
         @Option(help: ArgumentHelp("Its IPTC Media Topic URI.", valueName: "uri")) var mediatopic: String?
@@ -36,17 +38,22 @@ struct SubjectCommand: ParsableCommand {
             let names = try parseNames(name)
             let mediatopic = try mediatopic.map { try WebURL.clean($0, .mediatopic) }
             let subject = try SubjectDesk(connection: connection.connect())
-                .add(slug, names: names, parent: parent, mediatopic: mediatopic, idempotencyKey: try idempotency.value())
+                .add(
+                    slug, names: names, parent: parent, mediatopic: mediatopic, idempotencyKey: try idempotency.value())
             if output.json { return try Output.json(subject) }
-            Output.line("Added subject \(subject.slug) (\(subject.names.sorted { $0.key < $1.key }.map(\.value).joined(separator: " / "))).")
+            Output.line(
+                "Added subject \(subject.slug) (\(subject.names.sorted { $0.key < $1.key }.map(\.value).joined(separator: " / ")))."
+            )
         }
     }
 
     struct Rename: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rename", abstract: "Change a subject's name in some languages.")
+        static let configuration = CommandConfiguration(
+            commandName: "rename", abstract: "Change a subject's name in some languages.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The subject's slug (it does not change).") var slug: String
-        @Option(help: ArgumentHelp("A new name, as LANG=NAME; repeat per language.", valueName: "lang=name")) var name: [String] = []
+        @Option(help: ArgumentHelp("A new name, as LANG=NAME; repeat per language.", valueName: "lang=name")) var name:
+            [String] = []
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 
@@ -74,7 +81,10 @@ struct SubjectCommand: ParsableCommand {
             }
             func show(parent: String?, depth: Int) {
                 for subject in subjects where subject.parent == parent {
-                    Output.line(String(repeating: "  ", count: depth) + "\(subject.name(in: lang)) (\(subject.slug), \(subject.stories) \(subject.stories == 1 ? "story" : "stories"))")
+                    Output.line(
+                        String(repeating: "  ", count: depth)
+                            + "\(subject.name(in: lang)) (\(subject.slug), \(subject.stories) \(subject.stories == 1 ? "story" : "stories"))"
+                    )
                     show(parent: subject.slug, depth: depth + 1)
                 }
             }
@@ -107,10 +117,13 @@ struct TagOptions: ParsableArguments {
 
     func apply(remove: Bool) throws {
         let desk = SubjectDesk(connection: try connection.connect()), key = try idempotency.value()
-        let tags = try remove ? desk.untag(story: story, subjects, idempotencyKey: key)
-                              : desk.tag(story: story, subjects, idempotencyKey: key)
+        let tags =
+            try remove
+            ? desk.untag(story: story, subjects, idempotencyKey: key)
+            : desk.tag(story: story, subjects, idempotencyKey: key)
         if output.json { return try Output.json(tags) }
-        Output.line("Story \(tags.storyID): \(tags.subjects.isEmpty ? "no subjects" : tags.subjects.joined(separator: ", ")).")
+        Output.line(
+            "Story \(tags.storyID): \(tags.subjects.isEmpty ? "no subjects" : tags.subjects.joined(separator: ", ")).")
     }
 }
 
@@ -153,7 +166,9 @@ struct FeedCommand: ParsableCommand {
         case .table:
             for item in feed.items {
                 let markers = item.markers.isEmpty ? "" : "  [" + item.markers.joined(separator: ", ") + "]"
-                Output.line("\(item.localTime.text)  \(item.headline)\(markers)\n                  \(feed.site.page(lang: item.lang, slug: item.slug))")
+                Output.line(
+                    "\(item.localTime.text)  \(item.headline)\(markers)\n                  \(feed.site.page(lang: item.lang, slug: item.slug))"
+                )
             }
             if let next = feed.nextCursor { Output.line("More: --before \(next)") }
         }

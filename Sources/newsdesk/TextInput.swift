@@ -1,5 +1,6 @@
 import ArgumentParser
 import NewsdeskCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,8 @@ enum TextInput {
     @discardableResult
     static func int32(_ value: Int, field: String) throws -> Int {
         guard value >= 0, value <= Int(Int32.max) else {
-            throw NewsdeskError(.badInput, "\(field): \(value) is out of range; give a whole number from 0 to \(Int32.max).")
+            throw NewsdeskError(
+                .badInput, "\(field): \(value) is out of range; give a whole number from 0 to \(Int32.max).")
         }
         return value
     }
@@ -59,11 +61,14 @@ enum TextInput {
         var previous = "newsdesk"
         for index in 1..<Int(CommandLine.argc) {
             guard let pointer = CommandLine.unsafeArgv[index] else { continue }
-            let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
-                                                  count: strlen(pointer)))
+            let bytes = Array(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self),
+                    count: strlen(pointer)))
             guard let argument = String(validating: bytes, as: UTF8.self) else {
                 let name = previous.hasPrefix("--") ? previous.dropFirst(2) : "argument \(index)"
-                throw NewsdeskError(.badInput, "\(name) is not valid UTF-8 (at byte \(TextField.firstInvalidUTF8Offset(bytes))).")
+                throw NewsdeskError(
+                    .badInput, "\(name) is not valid UTF-8 (at byte \(TextField.firstInvalidUTF8Offset(bytes))).")
             }
             previous = argument
         }

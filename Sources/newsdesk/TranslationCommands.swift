@@ -16,35 +16,44 @@ struct TranslateCommand: ParsableCommand {
     @Argument(help: "The source edition (or, with --refresh, the translation): id or LANG/slug.") var edition: String
     @Option(help: "The language to translate into.") var to: String?
     @Flag(help: "Refresh an existing translation against its source.") var refresh = false
-    @Flag(name: .customLong("diff-only"), help: "With --refresh: show the source's changes, save nothing.") var diffOnly = false
+    @Flag(name: .customLong("diff-only"), help: "With --refresh: show the source's changes, save nothing.")
+    var diffOnly = false
     @Option(help: "The translated headline.") var headline: String?
     @Option(help: "The translated lead.") var lead: String?
     @Option(help: "The translated body, in Markdown.") var body: String?
-    @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
+    @Option(
+        name: .customLong("body-file"),
+        help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
     var bodyFile: String?
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
     func validate() throws {
-        if refresh == (to != nil) { throw ValidationError("Give --to LANG to translate, or --refresh to refresh a translation.") }
+        if refresh == (to != nil) {
+            throw ValidationError("Give --to LANG to translate, or --refresh to refresh a translation.")
+        }
         if diffOnly && !refresh { throw ValidationError("--diff-only goes with --refresh.") }
     }
 
     func run() throws {
-        let changes = EditionChanges(headline: try TextInput.optional(headline, .headline),
-                                     lead: try TextInput.optional(lead, .lead),
-                                     body: try TextInput.body(text: body, file: bodyFile))
+        let changes = EditionChanges(
+            headline: try TextInput.optional(headline, .headline),
+            lead: try TextInput.optional(lead, .lead),
+            body: try TextInput.body(text: body, file: bodyFile))
         let connection = try connection.connect()
         let translations = TranslationDesk(connection: connection)
         guard refresh else {
             let created = try keepingTyped(changes, edition: "\(edition)-\(to ?? "")", basedOn: nil) {
-                try translations.translate(edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body,
-                                           idempotencyKey: try idempotency.value())
+                try translations.translate(
+                    edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body,
+                    idempotencyKey: try idempotency.value())
             }
-            return try EditionOutput.print(created, json: output.json, summary: """
-                Created draft translation \(EditionOutput.label(created)) from edition \(created.translatedFrom?.editionID ?? 0) \
-                version \(created.translatedFrom?.version ?? 0).
-                """)
+            return try EditionOutput.print(
+                created, json: output.json,
+                summary: """
+                    Created draft translation \(EditionOutput.label(created)) from edition \(created.translatedFrom?.editionID ?? 0) \
+                    version \(created.translatedFrom?.version ?? 0).
+                    """)
         }
         let desk = EditionDesk(connection: connection)
         let translation = try desk.show(edition)
@@ -62,11 +71,14 @@ struct TranslateCommand: ParsableCommand {
         }
         if diffOnly { return }
         let refreshed = try keepingTyped(changes, edition: edition, basedOn: translation.version) {
-            try translations.refresh(edition, changes, expectVersion: translation.version, idempotencyKey: try idempotency.value())
+            try translations.refresh(
+                edition, changes, expectVersion: translation.version, idempotencyKey: try idempotency.value())
         }
-        try EditionOutput.print(refreshed, json: output.json, summary: """
-            Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version).
-            """)
+        try EditionOutput.print(
+            refreshed, json: output.json,
+            summary: """
+                Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version).
+                """)
     }
 }
 
@@ -83,7 +95,8 @@ struct TranslationsCommand: ParsableCommand {
         let state = try TranslationDesk(connection: connection.connect()).translations(story: story)
         if output.json { return try Output.json(state) }
         for edition in state.editions {
-            var line = "\(edition.lang.padding(4))\(("\(edition.lang)/\(edition.slug)").padding(50))\(edition.status.words.padding(11))v\(edition.version)"
+            var line =
+                "\(edition.lang.padding(4))\(("\(edition.lang)/\(edition.slug)").padding(50))\(edition.status.words.padding(11))v\(edition.version)"
             if let source = edition.source {
                 line += "  from \(source.lang) v\(source.version)"
                 if edition.stale { line += "  STALE (source is at v\(source.currentVersion))" }
@@ -102,12 +115,15 @@ struct TranslationsCommand: ParsableCommand {
 extension UpdateCommand {
     struct Translate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "translate", abstract: "Add a live update's translation to the story's edition in another language.")
+            commandName: "translate",
+            abstract: "Add a live update's translation to the story's edition in another language.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The source update's id.") var update: Int64
         @Option(help: "The language of the edition to add it to.") var to: String
         @Option(help: "The translated text.") var body: String?
-        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
+        @Option(
+            name: .customLong("body-file"),
+            help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
@@ -116,7 +132,9 @@ extension UpdateCommand {
             guard let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField) else {
                 throw ValidationError("Give the translated text with --body or --body-file.")
             }
-            let translated = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)-\(to)", basedOn: nil) {
+            let translated = try keepingTyped(
+                EditionChanges(body: text), edition: "update-\(update)-\(to)", basedOn: nil
+            ) {
                 try TranslationDesk(connection: connection.connect())
                     .translateUpdate(update, to: to, body: text, idempotencyKey: try idempotency.value())
             }

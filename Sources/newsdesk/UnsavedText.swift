@@ -1,4 +1,5 @@
 import NewsdeskCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -17,8 +18,12 @@ import Glibc
 /// drafts are nobody else's business: the folder is 0700 and each file 0600,
 /// with a name nobody can guess beforehand (so nobody can put a link there first).
 enum UnsavedText {
-    static func keep(_ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?) -> String? {
-        guard changes.headline != nil || changes.lead != nil || changes.body != nil || correction != nil else { return nil }
+    static func keep(_ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?)
+        -> String?
+    {
+        guard changes.headline != nil || changes.lead != nil || changes.body != nil || correction != nil else {
+            return nil
+        }
         var text = "# Unsaved edit of \(edition)"
         if let version { text += ", based on version \(version)" }
         text += ", \(RFC3339.string(from: Date()))\n"

@@ -22,7 +22,9 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
         @Option(help: "The update's text, in Markdown.") var body: String?
-        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
+        @Option(
+            name: .customLong("body-file"),
+            help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @Option(help: "update (default), correction or clarification.") var kind: UpdateKind = .update
         @Flag(help: "Pin it as a key event.") var key = false
@@ -47,7 +49,9 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The update's id.") var update: Int64
         @Option(help: "The new text.") var body: String?
-        @Option(name: .customLong("body-file"), help: ArgumentHelp("Read the new text from a file, or - for stdin.", valueName: "file"))
+        @Option(
+            name: .customLong("body-file"),
+            help: ArgumentHelp("Read the new text from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @Option(help: "A new kind: update, correction or clarification.") var kind: UpdateKind?
         @OptionGroup var output: JSONOption
@@ -55,7 +59,9 @@ struct UpdateCommand: ParsableCommand {
 
         func run() throws {
             let text = try TextInput.body(text: body, file: bodyFile, field: UpdateCommand.bodyField)
-            if text == nil && kind == nil { throw ValidationError("Give the new text with --body or --body-file, or a new --kind.") }
+            if text == nil && kind == nil {
+                throw ValidationError("Give the new text with --body or --body-file, or a new --kind.")
+            }
             let edited = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)", basedOn: nil) {
                 try LiveUpdateDesk(connection: connection.connect())
                     .edit(update, body: text, kind: kind, idempotencyKey: try idempotency.value())
@@ -125,9 +131,10 @@ struct UpdateCommand: ParsableCommand {
                 if update.editedAt != nil { flags.append("edited") }
                 if update.withdrawnAt != nil { flags.append("withdrawn") }
                 let firstLine = update.body.split(separator: "\n").first.map(String.init) ?? ""
-                Output.line("#\(String(update.seq).padding(4))id \(String(update.id).padding(7))\(update.localTime.text)  "
-                            + "\(update.author.padding(12))\(update.kind.rawValue.padding(14))"
-                            + (flags.isEmpty ? "" : "[\(flags.joined(separator: ","))] ") + firstLine)
+                Output.line(
+                    "#\(String(update.seq).padding(4))id \(String(update.id).padding(7))\(update.localTime.text)  "
+                        + "\(update.author.padding(12))\(update.kind.rawValue.padding(14))"
+                        + (flags.isEmpty ? "" : "[\(flags.joined(separator: ","))] ") + firstLine)
             }
         }
     }
@@ -142,8 +149,9 @@ struct UpdateCommand: ParsableCommand {
             let history = try LiveUpdateDesk(connection: connection.connect()).history(update)
             if output.json { return try Output.json(history) }
             for version in history.versions {
-                Output.line("v\(String(version.version).padding(4))\(version.localTime.text)  \(version.savedBy.padding(12))"
-                            + "\(version.change.padding(9))\(version.note.map { "— \($0) " } ?? "")\(version.body)")
+                Output.line(
+                    "v\(String(version.version).padding(4))\(version.localTime.text)  \(version.savedBy.padding(12))"
+                        + "\(version.change.padding(9))\(version.note.map { "— \($0) " } ?? "")\(version.body)")
             }
         }
     }
@@ -155,6 +163,7 @@ extension UpdateKind: ExpressibleByArgument {}
 enum UpdateOutput {
     static func print(_ update: LiveUpdate, json: Bool, verb: String) throws {
         if json { return try Output.json(update) }
-        Output.line("\(verb) update \(update.id) (#\(update.seq) on edition \(update.editionID), \(update.localTime.text)).")
+        Output.line(
+            "\(verb) update \(update.id) (#\(update.seq) on edition \(update.editionID), \(update.localTime.text)).")
     }
 }

@@ -11,7 +11,8 @@ struct AuditTests {
         let newsroom = try TestNewsroom("auditcmds")
         let leaver = "audited_\(UUID().uuidString.prefix(6).lowercased())"
         var reference = ""
-        func expectEvent(_ arguments: [String], _ action: String?, _ location: SourceLocation = #_sourceLocation) throws {
+        func expectEvent(_ arguments: [String], _ action: String?, _ location: SourceLocation = #_sourceLocation) throws
+        {
             let before = try newsroom.auditActions()
             let result = try newsroom.run(arguments)
             let after = try newsroom.auditActions()
@@ -20,7 +21,9 @@ struct AuditTests {
                 #expect(Array(after.dropFirst(before.count)) == [action], "\(arguments)", sourceLocation: location)
             } else {
                 #expect(result.status != 0, "\(arguments)", sourceLocation: location)
-                #expect(after.count == before.count, "\(arguments) left \(after.dropFirst(before.count))", sourceLocation: location)
+                #expect(
+                    after.count == before.count, "\(arguments) left \(after.dropFirst(before.count))",
+                    sourceLocation: location)
             }
         }
         let created = try newsroom.json(Edition.self, ["story", "new", "--lang", "en", "--headline", "Audited story"])
@@ -54,7 +57,9 @@ struct AuditTests {
         try newsroom.addStaff(editor, ["editor"])
         let edition = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Old headline"))
         #expect(try newsroom.run(["--as", editor, "edit", edition.reference, "--headline", "New headline"]).status == 0)
-        let listing = try newsroom.run(["--as", editor, "audit", "--story", String(edition.storyID), "--action", "edition.edit", "--json"])
+        let listing = try newsroom.run([
+            "--as", editor, "audit", "--story", String(edition.storyID), "--action", "edition.edit", "--json"
+        ])
         struct Listing: Decodable { let events: [AuditEvent] }
         let events = try NewsroomJSON.decoder().decode(Listing.self, from: Data(listing.stdout.utf8)).events
         let event = try #require(events.first)
@@ -74,7 +79,8 @@ struct AuditTests {
         let newsroom = try TestNewsroom("auditsql")
         let edition = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Before"))
         try newsroom.connect().execute("UPDATE newsroom.edition SET headline = 'After' WHERE id = \(edition.id)")
-        let row = try newsroom.connect().query("""
+        let row = try newsroom.connect().query(
+            """
             SELECT action, edition_id, detail->>'table' AS tbl, detail->'before'->>'headline' AS before,
                    detail->'after'->>'headline' AS after
             FROM newsroom.audit_event ORDER BY seq DESC LIMIT 1
@@ -92,8 +98,10 @@ struct AuditTests {
         let newsroom = try TestNewsroom("appendonly")
         _ = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Kept"))
         let connection = try newsroom.connect()
-        for statement: Query in ["UPDATE newsroom.audit_event SET actor = 'x'", "DELETE FROM newsroom.audit_event",
-                                 "TRUNCATE newsroom.audit_event"] {
+        for statement: Query in [
+            "UPDATE newsroom.audit_event SET actor = 'x'", "DELETE FROM newsroom.audit_event",
+            "TRUNCATE newsroom.audit_event"
+        ] {
             #expect(throws: PostgresError.self, "\(statement.sql)") { try connection.execute(statement) }
         }
         #expect(try newsroom.auditActions() == ["staff.add", "story.create"])
@@ -108,11 +116,13 @@ struct AuditTests {
                 if action % 2 == 0 {
                     _ = try desk.createStory(NewStory(lang: "en", headline: "Writer \(writer) story \(action)"))
                 } else {
-                    _ = try desk.edit("en/writer-\(writer)-story-\(action - 1)", EditionChanges(lead: "Edited \(action)"))
+                    _ = try desk.edit(
+                        "en/writer-\(writer)-story-\(action - 1)", EditionChanges(lead: "Edited \(action)"))
                 }
             }
         }
-        let stats = try newsroom.connect().query("SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM newsroom.audit_event")[0]
+        let stats = try newsroom.connect().query(
+            "SELECT count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM newsroom.audit_event")[0]
         // 800 and the staff.add of the newsroom's own staff login.
         #expect(try stats.decode("n", as: Int.self) == 801)
         #expect(try stats.decode("lo", as: Int.self) == 1)
@@ -128,7 +138,7 @@ struct AuditTests {
         let settings = [
             "-c TimeZone=Pacific/Chatham -c DateStyle=SQL,DMY -c extra_float_digits=-15",
             "-c TimeZone=America/St_Johns -c DateStyle=German -c extra_float_digits=3",
-            "-c TimeZone=UTC -c DateStyle=Postgres,MDY -c extra_float_digits=0",
+            "-c TimeZone=UTC -c DateStyle=Postgres,MDY -c extra_float_digits=0"
         ]
         for (index, options) in settings.enumerated() {
             let desk = EditionDesk(connection: try newsroom.connect(as: "newsdesk_test", settings: options))

@@ -18,7 +18,10 @@ struct DatabaseCommandTests {
         }
         // Exactly one process applied each migration and the schema files; the others found nothing to do.
         let appliedLines = results.flatMap { $0.stdout.split(separator: "\n").filter { $0.hasPrefix("Applied ") } }
-        #expect(appliedLines == Migration.all.map { "Applied \($0.fileName)." } + ["Applied Schema/ (\(SchemaFile.all.count) files)."])
+        #expect(
+            appliedLines == Migration.all.map { "Applied \($0.fileName)." } + [
+                "Applied Schema/ (\(SchemaFile.all.count) files)."
+            ])
 
         let connection = try database.connect()
         let versions = try connection.query("SELECT version FROM schema_migration ORDER BY version")
@@ -68,7 +71,8 @@ struct DatabaseCommandTests {
         environment["PGHOST"] = nil
         environment["PGDATABASE"] = nil
         let hostParameter = host.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? host
-        environment["DATABASE_URL"] = "postgresql://newsdesk_test:hunter2-secret@/\(database.name)?host=\(hostParameter)"
+        environment["DATABASE_URL"] =
+            "postgresql://newsdesk_test:hunter2-secret@/\(database.name)?host=\(hostParameter)"
         let before = try CommandLineTool.run(["db", "status"], environment: environment)
         #expect(before.status == 0, "\(before)")
         #expect(before.stdout.contains("database \(database.name)"))
@@ -110,4 +114,3 @@ struct DatabaseCommandTests {
         for word in ["migrate", "status", "start", "stop"] { #expect(result.stdout.contains(word)) }
     }
 }
-

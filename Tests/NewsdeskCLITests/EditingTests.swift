@@ -20,8 +20,10 @@ struct EditingTests {
             for round in 0..<20 {
                 let current = try newsroom.json(Edition.self, ["show", edition.reference])
                 let text = "Редактор \(editor), правка \(round)"
-                let result = try newsroom.run(["edit", edition.reference, "--lead", text,
-                                               "--expect-version", String(current.version)])
+                let result = try newsroom.run([
+                    "edit", edition.reference, "--lead", text,
+                    "--expect-version", String(current.version)
+                ])
                 made.append(Attempt(text: text, status: result.status, stderr: result.stderr))
             }
             return made
@@ -29,15 +31,19 @@ struct EditingTests {
 
         let accepted = attempts.filter { $0.status == 0 }
         let conflicts = attempts.filter { $0.status == 2 }
-        #expect(accepted.count + conflicts.count == 320, "other exits: \(attempts.filter { $0.status != 0 && $0.status != 2 }.map(\.stderr))")
+        #expect(
+            accepted.count + conflicts.count == 320,
+            "other exits: \(attempts.filter { $0.status != 0 && $0.status != 2 }.map(\.stderr))")
         #expect(!accepted.isEmpty)
         let final = try newsroom.desk().show(edition.reference)
         #expect(final.version == 1 + accepted.count)
 
         // Each accepted edit is exactly one revision.
-        let leads = try newsroom.connect().query("""
+        let leads = try newsroom.connect().query(
+            """
             SELECT lead FROM newsroom.edition_revision WHERE edition_id = \(final.id) AND version > 1
-            """).map { try $0.decode("lead", as: String.self) }
+            """
+        ).map { try $0.decode("lead", as: String.self) }
         #expect(leads.count == accepted.count)
         #expect(Set(leads) == Set(accepted.map(\.text)))
         #expect(Set(leads).count == leads.count)
@@ -56,12 +62,14 @@ struct EditingTests {
         let newsroom = try TestNewsroom("stale")
         let edition = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Budget talks"))
         _ = try newsroom.desk().edit(edition.reference, EditionChanges(headline: nil, lead: "First", body: nil))
-        let result = try newsroom.run(["edit", edition.reference, "--body-file", "-", "--expect-version", "1"],
-                                      stdin: "My long body that must not be lost.\n")
+        let result = try newsroom.run(
+            ["edit", edition.reference, "--body-file", "-", "--expect-version", "1"],
+            stdin: "My long body that must not be lost.\n")
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("newsdesk_test saved version 2"))
         let path = try #require(result.stderr.firstMatch(of: /kept in (\S+)\.\n/)?.1)
-        #expect(try String(contentsOfFile: String(path), encoding: .utf8).contains("My long body that must not be lost."))
+        #expect(
+            try String(contentsOfFile: String(path), encoding: .utf8).contains("My long body that must not be lost."))
         let shown = try newsroom.desk().show(edition.reference)
         #expect(shown.version == 2 && shown.lead == "First" && shown.body == "")
     }
@@ -82,10 +90,10 @@ struct EditingTests {
         // Someone else saves while the editor is open: the edit is refused and kept.
         let racing = NSTemporaryDirectory() + "newsdesk-editor-race-\(UUID().uuidString.prefix(6)).sh"
         try """
-            #!/bin/sh
-            "\(CommandLineTool.binary.path)" edit \(edition.reference) --lead "Saved by a colleague" >/dev/null
-            sed -i 's/^Headline: .*/Headline: Mine/' "$1"
-            """.write(toFile: racing, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        "\(CommandLineTool.binary.path)" edit \(edition.reference) --lead "Saved by a colleague" >/dev/null
+        sed -i 's/^Headline: .*/Headline: Mine/' "$1"
+        """.write(toFile: racing, atomically: true, encoding: .utf8)
         chmod(racing, 0o755)
         let conflict = try newsroom.run(["edit", edition.reference], environment: ["EDITOR": "/bin/sh \(racing)"])
         #expect(conflict.status == 2, "\(conflict)")
@@ -100,13 +108,18 @@ struct EditingTests {
         let edition = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Heating repairs")).reference)
         let fixed = try newsroom.json(Edition.self, ["edit", edition.reference, "--lead", "Four districts."])
         #expect(fixed.version == 2 && fixed.corrections.isEmpty)
-        let corrected = try newsroom.json(Edition.self, ["edit", edition.reference, "--lead", "Five districts.",
-                                                          "--correction", "An earlier version gave the wrong number of districts."])
+        let corrected = try newsroom.json(
+            Edition.self,
+            [
+                "edit", edition.reference, "--lead", "Five districts.",
+                "--correction", "An earlier version gave the wrong number of districts."
+            ])
         #expect(corrected.version == 3)
         let correction = try #require(corrected.corrections.first)
         #expect(correction.note == "An earlier version gave the wrong number of districts.")
         let text = try newsroom.run(["show", edition.reference]).stdout
-        #expect(text.contains("Correction: \(Dateline.short(correction.localTime, language: "en")). An earlier version"))
+        #expect(
+            text.contains("Correction: \(Dateline.short(correction.localTime, language: "en")). An earlier version"))
 
         // A correction is for published editions only.
         let draft = try desk.createStory(NewStory(lang: "en", headline: "Draft only"))
@@ -120,10 +133,13 @@ struct EditingTests {
         let newsroom = try TestNewsroom("restore")
         let desk = try newsroom.desk()
         let edition = try desk.createStory(NewStory(lang: "en", headline: "Original headline"))
-        _ = try desk.edit(edition.reference, EditionChanges(headline: "Second headline", lead: nil, body: "Line one\nLine two"))
+        _ = try desk.edit(
+            edition.reference, EditionChanges(headline: "Second headline", lead: nil, body: "Line one\nLine two"))
         let restored = try newsroom.json(Edition.self, ["restore", edition.reference, "1"])
         #expect(restored.version == 3 && restored.headline == "Original headline")
-        #expect(try newsroom.json(Edition.self, ["show", edition.reference, "--version", "2"]).headline == "Second headline")
+        #expect(
+            try newsroom.json(Edition.self, ["show", edition.reference, "--version", "2"]).headline == "Second headline"
+        )
         let diff = try newsroom.run(["diff", edition.reference, "1", "2"])
         #expect(diff.status == 0)
         #expect(diff.stdout.contains("- Original headline\n+ Second headline"))

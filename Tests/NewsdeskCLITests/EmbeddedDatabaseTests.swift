@@ -105,8 +105,9 @@ struct DemoTests {
         #expect(again.stdout == first.stdout)
 
         // The demo's people act under their own logins, with their own rights.
-        let refused = try CommandLineTool.run(["--as", "hbondar", "publish", "uk/kyivske-metro-pratsiuvatyme-dovshe-v-novorichnu-nich"],
-                                              environment: environment)
+        let refused = try CommandLineTool.run(
+            ["--as", "hbondar", "publish", "uk/kyivske-metro-pratsiuvatyme-dovshe-v-novorichnu-nich"],
+            environment: environment)
         #expect(refused.status == 1)
         #expect(try CommandLineTool.run(["--as", "pmelnyk", "audit", "verify"], environment: environment).status == 0)
     }

@@ -14,7 +14,8 @@ struct ExportTests {
 
     /// Runs the ninjs 3.1 validator (Tests/ninjs_validate.py, jsonschema) over `files`.
     static func validate(_ files: [String]) throws -> [Verdict] {
-        let python = try #require(ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides jsonschema")
+        let python = try #require(
+            ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides jsonschema")
         let script = CommandLineTool.packageRoot.appending(path: "Tests/ninjs_validate.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -32,17 +33,23 @@ struct ExportTests {
     static func suite(_ kind: String) throws -> [String] {
         try ["3.1", "3.0"].flatMap { version in
             let directory = SharedFixtures.directory.appending(path: "ninjs/test_suite/\(version)/\(kind)")
-            return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map { directory.appending(path: $0).path }
+            return try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().map {
+                directory.appending(path: $0).path
+            }
         }
     }
 
-    @Test("every exported edition of the sample newsroom is valid ninjs 3.1, by a validator that passes and fails the official suite")
+    @Test(
+        "every exported edition of the sample newsroom is valid ninjs 3.1, by a validator that passes and fails the official suite"
+    )
     func sampleNewsroom() throws {
         let newsroom = try TestNewsroom("export")
         let fixture = try SharedFixtures.newsroom()
         for subject in fixture.subjects {
             var arguments = ["subject", "add", subject.slug]
-            for (lang, name) in subject.names.sorted(by: { $0.key < $1.key }) { arguments += ["--name", "\(lang)=\(name)"] }
+            for (lang, name) in subject.names.sorted(by: { $0.key < $1.key }) {
+                arguments += ["--name", "\(lang)=\(name)"]
+            }
             if let uri = subject.mediatopic { arguments += ["--mediatopic", uri] }
             #expect(try newsroom.run(arguments).status == 0)
         }
@@ -62,7 +69,10 @@ struct ExportTests {
                 edition = try newsroom.json(Edition.self, ["translate", original, "--to", lang] + arguments)
             }
             #expect(try newsroom.run(["publish", edition.reference]).status == 0)
-            #expect(try newsroom.run(["update", "add", edition.reference, "--body", fixture.story.liveUpdates[0].body[lang]!]).status == 0)
+            #expect(
+                try newsroom.run([
+                    "update", "add", edition.reference, "--body", fixture.story.liveUpdates[0].body[lang]!
+                ]).status == 0)
         }
         _ = try newsroom.desk().createStory(NewStory(lang: "en", headline: "A draft, exported as withheld"))
 
@@ -81,11 +91,17 @@ struct ExportTests {
 
         let passing = try Self.suite("should_pass"), failing = try Self.suite("should_fail")
         let verdicts = try Self.validate([exported, brokenPath] + passing + failing)
-        for verdict in verdicts where verdict.file == exported { #expect(verdict.valid, "line \(verdict.line): \(verdict.error ?? "")") }
+        for verdict in verdicts where verdict.file == exported {
+            #expect(verdict.valid, "line \(verdict.line): \(verdict.error ?? "")")
+        }
         #expect(verdicts.filter { $0.file == exported }.count == 4)
         #expect(verdicts.first { $0.file == brokenPath }?.valid == false)
-        for verdict in verdicts where passing.contains(verdict.file) { #expect(verdict.valid, "\(verdict.file): \(verdict.error ?? "")") }
-        for verdict in verdicts where failing.contains(verdict.file) { #expect(!verdict.valid, "\(verdict.file) should fail") }
+        for verdict in verdicts where passing.contains(verdict.file) {
+            #expect(verdict.valid, "\(verdict.file): \(verdict.error ?? "")")
+        }
+        for verdict in verdicts where failing.contains(verdict.file) {
+            #expect(!verdict.valid, "\(verdict.file) should fail")
+        }
         #expect(verdicts.filter { failing.contains($0.file) }.count == failing.count)
 
         // The Ukrainian edition carries what SPEC §6 asks for.
@@ -94,14 +110,22 @@ struct ExportTests {
         #expect(uk["pubStatus"] as? String == "usable")
         #expect(uk["version"] as? String == "1")
         let subjects = try #require(uk["subjects"] as? [[String: Any]])
-        #expect(subjects.contains { $0["name"] as? String == "Енергетика" && $0["uri"] as? String == "http://cv.iptc.org/newscodes/mediatopic/20000250" })
+        #expect(
+            subjects.contains {
+                $0["name"] as? String == "Енергетика"
+                    && $0["uri"] as? String == "http://cv.iptc.org/newscodes/mediatopic/20000250"
+            })
         let association = try #require((uk["associations"] as? [[String: Any]])?.first)
         #expect(association["uri"] as? String == fixture.story.photo.url)
         #expect(association["by"] as? String == fixture.story.editions["uk"]!.credit)
-        let single = try newsroom.run(["export", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"])
+        let single = try newsroom.run([
+            "export", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"
+        ])
         #expect(single.status == 0)
         #expect(single.stdout.contains("\"headlines\""))
-        let viaShow = try newsroom.run(["show", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"])
+        let viaShow = try newsroom.run([
+            "show", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"
+        ])
         #expect(viaShow.stdout == single.stdout)
     }
 }

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Feeds: what readers see, page by page")
 struct FeedTests {
-    static func publish(_ newsroom: TestNewsroom, _ headline: String, lang: String = "en", video: Bool = false) throws -> Edition {
+    static func publish(_ newsroom: TestNewsroom, _ headline: String, lang: String = "en", video: Bool = false) throws
+        -> Edition
+    {
         var story = NewStory(lang: lang, headline: headline)
         story.video = video
         let desk = try newsroom.desk()
@@ -36,8 +38,12 @@ struct FeedTests {
         #expect(Set(kyiv.items.map(\.editionID)) == [first.id, ukrainian.id])
         let ukrainianFeed = try newsroom.json(Feed.self, ["feed", "--lang", "uk"])
         #expect(ukrainianFeed.items.map(\.editionID) == [ukrainian.id])
-        let tagged = try newsroom.json(Edition.self, ["story", "new", "--lang", "en", "--headline", "Tagged at birth",
-                                                      "--subject", "kyiv", "--subject", "energy"])
+        let tagged = try newsroom.json(
+            Edition.self,
+            [
+                "story", "new", "--lang", "en", "--headline", "Tagged at birth",
+                "--subject", "kyiv", "--subject", "energy"
+            ])
         #expect(Set(tagged.subjects) == ["kyiv", "energy"])
         let misspelt = try newsroom.run(["story", "new", "--lang", "en", "--headline", "Lost", "--subject", "enrgy"])
         #expect(misspelt.status == 65 && misspelt.stderr.contains("Did you mean energy?"))
@@ -57,7 +63,8 @@ struct FeedTests {
         let newsroom = try TestNewsroom("feedtime")
         let desk = try newsroom.desk()
         let soon = RFC3339.string(from: Date().addingTimeInterval(1.5))
-        let scheduled = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Scheduled")).reference, at: soon)
+        let scheduled = try desk.publish(
+            desk.createStory(NewStory(lang: "en", headline: "Scheduled")).reference, at: soon)
         var embargoed = NewStory(lang: "en", headline: "Embargoed")
         embargoed.embargoUntil = soon
         let underEmbargo = try desk.publish(desk.createStory(embargoed).reference)
@@ -77,7 +84,10 @@ struct FeedTests {
             if let desk = try? newsroom.desk() {
                 for index in 0..<15 {
                     if let draft = try? desk.createStory(NewStory(lang: "en", headline: "Breaking \(index)")),
-                       (try? desk.publish(draft.reference)) != nil { count += 1 }
+                        (try? desk.publish(draft.reference)) != nil
+                    {
+                        count += 1
+                    }
                 }
             }
             publishing.set(0, .success(count))
@@ -102,8 +112,9 @@ struct FeedTests {
         let english = try Self.publish(newsroom, "Kyiv City Council calls emergency session & more <today>")
         _ = try Self.publish(newsroom, "Київрада скликає сесію", lang: "uk")
         #expect(try newsroom.run(["tag", String(english.storyID), "kyiv"]).status == 0)
-        let python = try #require(ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"],
-                                  "scripts/test provides a Python with feedparser")
+        let python = try #require(
+            ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"],
+            "scripts/test provides a Python with feedparser")
         let filters: [[String]] = [["--lang", "en"], ["--lang", "uk"], [], ["--subject", "kyiv"]]
         for format in ["rss", "atom"] {
             for filter in filters {
@@ -118,9 +129,12 @@ struct FeedTests {
                                       "dated": all(e.get("published_parsed") for e in d.entries)}))
                     """
                 let result = try run(python, ["-c", script, path])
-                let parsed = try #require(try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any], "\(result)")
+                let parsed = try #require(
+                    try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any], "\(result)")
                 #expect(parsed["bozo"] as? Int == 0, "\(format) \(filter): \(result)")
-                #expect((parsed["version"] as? String)?.hasPrefix(format == "rss" ? "rss20" : "atom10") == true, "\(result)")
+                #expect(
+                    (parsed["version"] as? String)?.hasPrefix(format == "rss" ? "rss20" : "atom10") == true, "\(result)"
+                )
                 #expect((parsed["titles"] as? [String])?.count == (filter.isEmpty ? 2 : 1))
                 #expect(parsed["dated"] as? Bool == true)
                 if format == "atom" {
@@ -132,7 +146,9 @@ struct FeedTests {
         }
     }
 
-    @Test("entries are identified by the edition's permanent address; each feed has its own id, self link, title and language")
+    @Test(
+        "entries are identified by the edition's permanent address; each feed has its own id, self link, title and language"
+    )
     func identities() throws {
         let newsroom = try TestNewsroom("feedids")
         #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv", "--name", "uk=Київ"]).status == 0)
@@ -150,9 +166,10 @@ struct FeedTests {
 
         func feedID(_ arguments: [String]) throws -> String {
             let atom = try newsroom.run(["feed", "--format", "atom"] + arguments).stdout
-            let self_ = try #require(atom.firstMatch(of: /<link rel="self" type="application\/atom\+xml" href="([^"]*)"\/>/))
+            let selfLink = try #require(
+                atom.firstMatch(of: /<link rel="self" type="application\/atom\+xml" href="([^"]*)"\/>/))
             let id = try #require(atom.firstMatch(of: /<feed[^>]*>\n<title>[^<]*<\/title>\n<id>([^<]*)<\/id>/))
-            #expect(self_.1 == id.1)
+            #expect(selfLink.1 == id.1)
             return String(id.1)
         }
         #expect(try feedID([]) == "\(site)/atom.xml")
@@ -175,7 +192,8 @@ struct FeedTests {
         let unknown = try newsroom.run(["feed", "--lang", "de", "--format", "atom"])
         #expect(unknown.status == 65)
         #expect(unknown.stdout.isEmpty)
-        #expect(unknown.stderr == "Error: lang: this newsroom does not publish in \"de\"; it publishes in uk, ru, en.\n")
+        #expect(
+            unknown.stderr == "Error: lang: this newsroom does not publish in \"de\"; it publishes in uk, ru, en.\n")
     }
 
     @Test("an embargoed story is dated and ordered by when readers could first see it")

@@ -10,8 +10,9 @@ struct HostileMarkdownCLITests {
 
     /// A draft whose body is `markdown`, made as a reporter would: from stdin.
     static func draft(_ markdown: String, headline: String, in newsroom: TestNewsroom) throws -> Edition {
-        let created = try newsroom.run(["story", "new", "--lang", "en", "--headline", headline, "--body-file", "-", "--json"],
-                                       stdin: markdown)
+        let created = try newsroom.run(
+            ["story", "new", "--lang", "en", "--headline", headline, "--body-file", "-", "--json"],
+            stdin: markdown)
         #expect(created.status == 0, "\(created.stderr)")
         return try NewsroomJSON.decoder().decode(Edition.self, from: Data(created.stdout.utf8))
     }
@@ -35,7 +36,10 @@ struct HostileMarkdownCLITests {
         #expect(export.status == 0, "\(export.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any])
         let bodies = try #require(document["bodies"] as? [[String: Any]])
-        #expect(bodies.contains { $0["role"] as? String == "richtext" && ($0["value"] as? String)?.contains(Self.brackets) == true })
+        #expect(
+            bodies.contains {
+                $0["role"] as? String == "richtext" && ($0["value"] as? String)?.contains(Self.brackets) == true
+            })
     }
 
     @Test("export --all writes every document with that draft among the others")
@@ -63,23 +67,29 @@ struct HostileMarkdownCLITests {
         let third = try Self.draft("Third.", headline: "Third", in: newsroom)
         // Stands in for stored data the tool cannot read: the document of one
         // edition comes back with its headline a number.
-        try newsroom.connect().executeScript(unsafeSQL: """
-            ALTER FUNCTION desk.edition_document(bigint, integer) RENAME TO edition_document_intact;
-            CREATE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
-            LANGUAGE sql AS $$
-                SELECT CASE WHEN target = \(broken.id)
-                    THEN jsonb_set(desk.edition_document_intact(target, at_version), '{headline}', '42')
-                    ELSE desk.edition_document_intact(target, at_version) END
-            $$;
-            """)
+        try newsroom.connect().executeScript(
+            unsafeSQL: """
+                ALTER FUNCTION desk.edition_document(bigint, integer) RENAME TO edition_document_intact;
+                CREATE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
+                LANGUAGE sql AS $$
+                    SELECT CASE WHEN target = \(broken.id)
+                        THEN jsonb_set(desk.edition_document_intact(target, at_version), '{headline}', '42')
+                        ELSE desk.edition_document_intact(target, at_version) END
+                $$;
+                """)
         let export = try newsroom.run(["export", "--all", "--format", "ninjs"])
         #expect(export.status == 65, "\(export)")
         let documents = try export.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
         #expect(documents.map { Self.editionID($0) } == [first.id, third.id])
-        #expect(export.stderr.contains("edition \(broken.id) was not exported: its stored document is malformed at headline"), "\(export.stderr)")
-        #expect(export.stderr.contains("1 edition was not exported (\(broken.id)); every other edition was written."), "\(export.stderr)")
+        #expect(
+            export.stderr.contains(
+                "edition \(broken.id) was not exported: its stored document is malformed at headline"),
+            "\(export.stderr)")
+        #expect(
+            export.stderr.contains("1 edition was not exported (\(broken.id)); every other edition was written."),
+            "\(export.stderr)")
     }
 
     /// Bodies up to the 1 MiB limit that crashed the old renderer or would
@@ -89,7 +99,7 @@ struct HostileMarkdownCLITests {
         String(repeating: ">", count: 1 << 20),
         String(repeating: "> * [", count: (1 << 20) / 5),
         String(repeating: ">", count: 500_000) + "a\n" + String(repeating: "b\n", count: 270_000),
-        String(repeating: "<a ", count: (1 << 20) / 3),
+        String(repeating: "<a ", count: (1 << 20) / 3)
     ]
 
     @Test("a 1 MiB hostile body shows as text and HTML", arguments: 0..<mebibyteBodies.count)
@@ -106,7 +116,8 @@ struct HostileMarkdownCLITests {
     @Test("plain text comes from the same parse as the HTML")
     func plainText() throws {
         let newsroom = try TestNewsroom("mdplain")
-        let edition = try Self.draft("""
+        let edition = try Self.draft(
+            """
             ## Background
 
             The *council* said **so** in [a statement](/uk/novyny/1), see <https://newsroom.example/en/>.
@@ -128,21 +139,23 @@ struct HostileMarkdownCLITests {
         let text = try newsroom.run(["show", edition.reference])
         #expect(text.status == 0, "\(text.stderr)")
         // After the headline and byline:
-        #expect(text.stdout.hasSuffix("\n\n" + """
-            Background
+        #expect(
+            text.stdout.hasSuffix(
+                "\n\n" + """
+                    Background
 
-            The council said so in a statement (/uk/novyny/1), see https://newsroom.example/en/.
-            Mail the desk (mailto:desk@newsroom.example). Not this nor code.
+                    The council said so in a statement (/uk/novyny/1), see https://newsroom.example/en/.
+                    Mail the desk (mailto:desk@newsroom.example). Not this nor code.
 
-            1. first
-            2. second
-               - nested
+                    1. first
+                    2. second
+                       - nested
 
-            > Quoted
-            > words
+                    > Quoted
+                    > words
 
-            let x = 1
+                    let x = 1
 
-            """), "\(text.stdout)")
+                    """), "\(text.stdout)")
     }
 }

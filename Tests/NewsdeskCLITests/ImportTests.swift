@@ -20,7 +20,7 @@ struct ImportTests {
                 "bodies": [["role": "main", "contentType": "text/markdown", "value": "Текст новини \(index)"]],
                 "pubStatus": index % 10 == 0 ? "withheld" : "usable",
                 "firstCreated": "2024-01-0\(1 + index % 9)T10:00:00Z",
-                "subjects": [["name": "Kyiv", "literal": "kyiv"]],
+                "subjects": [["name": "Kyiv", "literal": "kyiv"]]
             ]
             lines.append(String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self))
         }
@@ -34,7 +34,8 @@ struct ImportTests {
         #expect(again.imported == 0 && again.skipped == 10_000)
         #expect(try newsroom.count("newsroom.edition") == 10_000)
         #expect(try newsroom.count("newsroom.story_subject") == 10_000)
-        let published = try newsroom.connect().query("SELECT count(*) AS n FROM newsroom.edition WHERE status = 'published'")[0]
+        let published = try newsroom.connect().query(
+            "SELECT count(*) AS n FROM newsroom.edition WHERE status = 'published'")[0]
             .decode("n", as: Int.self)
         #expect(published == 9_000)
         #expect(try newsroom.auditActions().filter { $0 == "edition.import" }.count == 2)
@@ -72,23 +73,25 @@ struct ImportTests {
             "",
             #"{"uri": "urn:s:2", "language": "en", "headlines": [{"value": "Bridge reopens"}]}"#,
             #"{"uri": "urn:s:3", "language": "en", "headlines": [{"value": "Ferry resumes"}]}"#,
-            #"{"uri": "urn:s:4", "language": "en", "headlines": [{"value": "Ferry resumes"}]}"#,
+            #"{"uri": "urn:s:4", "language": "en", "headlines": [{"value": "Ferry resumes"}]}"#
         ]
         try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: file, atomically: true, encoding: .utf8)
 
         let result = try newsroom.json(ImportResult.self, ["import", file])
         #expect(result.imported == 4 && result.skipped == 0)
-        let rows = try newsroom.connect().query("""
+        let rows = try newsroom.connect().query(
+            """
             SELECT i.uri || ' ' || e.slug || ' v' || r.version || ' ' || r.slug AS line
             FROM newsroom.edition_import i
             JOIN newsroom.edition e ON e.id = i.edition_id
             JOIN newsroom.edition_revision r ON r.edition_id = e.id
             ORDER BY i.uri
             """)
-        #expect(try rows.map { try $0.decode("line", as: String.self) } == [
-            "urn:s:1 bridge-reopens-2 v1 bridge-reopens-2", "urn:s:2 bridge-reopens-3 v1 bridge-reopens-3",
-            "urn:s:3 ferry-resumes v1 ferry-resumes", "urn:s:4 ferry-resumes-2 v1 ferry-resumes-2",
-        ])
+        #expect(
+            try rows.map { try $0.decode("line", as: String.self) } == [
+                "urn:s:1 bridge-reopens-2 v1 bridge-reopens-2", "urn:s:2 bridge-reopens-3 v1 bridge-reopens-3",
+                "urn:s:3 ferry-resumes v1 ferry-resumes", "urn:s:4 ferry-resumes-2 v1 ferry-resumes-2"
+            ])
         #expect(try newsroom.desk().show("en/bridge-reopens-2").status == .published)
     }
 
@@ -120,10 +123,10 @@ struct ImportTests {
         let newsroom = try TestNewsroom("importbad")
         let file = NSTemporaryDirectory() + "newsdesk-bad-\(UUID().uuidString.prefix(6)).ndjson"
         try """
-            {"uri": "urn:a", "language": "en", "headlines": [{"value": "Fine"}]}
+        {"uri": "urn:a", "language": "en", "headlines": [{"value": "Fine"}]}
 
-            {"uri": "urn:b", "language": "en"}
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        {"uri": "urn:b", "language": "en"}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try newsroom.run(["import", file])
         #expect(result.status == 65, "\(result)")
         // The blank line counts: the message names the line as the file has it.

@@ -14,7 +14,10 @@ struct InputTests {
         let stdin: [UInt8]?
         var testDescription: String { name }
 
-        init(_ name: String, field: String, headline: [UInt8] = Array("Заголовок".utf8), body: [UInt8]? = nil, viaStdin: Bool = false) {
+        init(
+            _ name: String, field: String, headline: [UInt8] = Array("Заголовок".utf8), body: [UInt8]? = nil,
+            viaStdin: Bool = false
+        ) {
             self.name = name
             self.field = field
             var arguments: [[UInt8]] = [Array("--headline".utf8), headline]
@@ -39,12 +42,15 @@ struct InputTests {
         BadInput("an overlong encoding in a body file", field: "body", body: [0x41, 0xC0, 0xAF]),
         BadInput("a UTF-16 surrogate in UTF-8 on stdin", field: "body", body: [0xED, 0xA0, 0x80], viaStdin: true),
         BadInput("0xFF in the headline", field: "headline", headline: [0xFF]),
-        BadInput("a right-to-left override in the headline", field: "headline", headline: Array("Київ\u{202E}тесть".utf8)),
+        BadInput(
+            "a right-to-left override in the headline", field: "headline", headline: Array("Київ\u{202E}тесть".utf8)),
         BadInput("a bidi isolate in the body", field: "body", body: Array("a\u{2067}b".utf8)),
         BadInput("a zero-width space in the headline", field: "headline", headline: Array("Ки\u{200B}їв".utf8)),
         BadInput("a byte-order mark in the headline", field: "headline", headline: Array("\u{FEFF}Київ".utf8)),
-        BadInput("an over-long headline", field: "headline", headline: Array(String(repeating: "Дуже довгий заголовок ", count: 20).utf8)),
-        BadInput("an escape sequence in the headline", field: "headline", headline: Array("Київ\u{1B}[31m".utf8)),
+        BadInput(
+            "an over-long headline", field: "headline",
+            headline: Array(String(repeating: "Дуже довгий заголовок ", count: 20).utf8)),
+        BadInput("an escape sequence in the headline", field: "headline", headline: Array("Київ\u{1B}[31m".utf8))
     ]
 
     @Test("bad input is refused", arguments: cases)
@@ -52,7 +58,8 @@ struct InputTests {
         let newsroom = try TestNewsroom("input")
         let before = try newsroom.count("newsroom.edition")
         let result = try CommandLineTool.run(
-            rawArguments: [Array("story".utf8), Array("new".utf8), Array("--lang".utf8), Array("uk".utf8)] + input.arguments,
+            rawArguments: [Array("story".utf8), Array("new".utf8), Array("--lang".utf8), Array("uk".utf8)]
+                + input.arguments,
             environment: newsroom.environment, stdin: input.stdin)
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains(input.field), "\(result.stderr)")
@@ -65,8 +72,12 @@ struct InputTests {
     func nfd() throws {
         let newsroom = try TestNewsroom("nfd")
         let decomposed = "Ки\u{0456}\u{0308}в і Cafe\u{0301}"
-        let edition = try newsroom.json(Edition.self, ["story", "new", "--lang", "uk", "--headline", decomposed,
-                                                       "--body", "Caf\u{0065}\u{0301}"])
+        let edition = try newsroom.json(
+            Edition.self,
+            [
+                "story", "new", "--lang", "uk", "--headline", decomposed,
+                "--body", "Caf\u{0065}\u{0301}"
+            ])
         #expect(edition.headline.unicodeScalars.map(\.value) == "Київ і Café".unicodeScalars.map(\.value))
         #expect(edition.body.unicodeScalars.count == 4)
         #expect(edition.slug == "kyiv-i-cafe")
@@ -90,8 +101,12 @@ struct InputTests {
         }
         #expect(try newsroom.desk().show(draft.reference).status == .draft)
         for (local, utc) in cases.ordinaryLocal {
-            let edition = try newsroom.json(Edition.self, ["story", "new", "--lang", "en", "--headline", "At \(local)",
-                                                           "--embargo-until", local])
+            let edition = try newsroom.json(
+                Edition.self,
+                [
+                    "story", "new", "--lang", "en", "--headline", "At \(local)",
+                    "--embargo-until", local
+                ])
             #expect(edition.embargoUntil == RFC3339.date(from: utc), "\(local)")
         }
         let garbage = try newsroom.run(["publish", draft.reference, "--at", "next Tuesday"])

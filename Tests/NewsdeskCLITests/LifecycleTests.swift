@@ -17,18 +17,23 @@ struct LifecycleTests {
         Action(name: "submit", arguments: { ["submit", $0] }, allowedFrom: [.draft]),
         Action(name: "return", arguments: { ["return", $0, "--note", "Check the figures"] }, allowedFrom: [.inReview]),
         Action(name: "publish", arguments: { ["publish", $0] }, allowedFrom: [.draft, .inReview, .scheduled]),
-        Action(name: "publish --at", arguments: { ["publish", $0, "--at", "2099-01-01T12:00:00Z"] },
-               allowedFrom: [.draft, .inReview, .scheduled]),
-        Action(name: "unpublish", arguments: { ["unpublish", $0, "--reason", "Legal review"] }, allowedFrom: [.published, .scheduled]),
+        Action(
+            name: "publish --at", arguments: { ["publish", $0, "--at", "2099-01-01T12:00:00Z"] },
+            allowedFrom: [.draft, .inReview, .scheduled]),
+        Action(
+            name: "unpublish", arguments: { ["unpublish", $0, "--reason", "Legal review"] },
+            allowedFrom: [.published, .scheduled]),
         Action(name: "republish", arguments: { ["republish", $0] }, allowedFrom: [.withdrawn]),
-        Action(name: "edit", arguments: { ["edit", $0, "--lead", "A new lead"] },
-               allowedFrom: [.draft, .inReview, .scheduled, .published, .withdrawn]),
+        Action(
+            name: "edit", arguments: { ["edit", $0, "--lead", "A new lead"] },
+            allowedFrom: [.draft, .inReview, .scheduled, .published, .withdrawn])
     ]
 
     /// Brings a new edition into `status` through the library.
     static func edition(in status: EditionStatus, _ newsroom: TestNewsroom) throws -> Edition {
         let desk = try newsroom.desk()
-        let draft = try desk.createStory(NewStory(lang: "en", headline: "Lifecycle \(status.rawValue) \(UUID().uuidString.prefix(6))"))
+        let draft = try desk.createStory(
+            NewStory(lang: "en", headline: "Lifecycle \(status.rawValue) \(UUID().uuidString.prefix(6))"))
         switch status {
         case .draft: return draft
         case .inReview: return try desk.submit(draft.reference)
@@ -40,8 +45,9 @@ struct LifecycleTests {
         }
     }
 
-    @Test("every action from every state: allowed ones succeed, the others exit 1, name the state and change nothing",
-          arguments: actions)
+    @Test(
+        "every action from every state: allowed ones succeed, the others exit 1, name the state and change nothing",
+        arguments: actions)
     func transitions(_ action: Action) throws {
         let newsroom = try TestNewsroom("lifecycle")
         for status in EditionStatus.allCases {
@@ -52,8 +58,10 @@ struct LifecycleTests {
                 #expect(result.status == 0, "\(action.name) from \(status): \(result)")
             } else {
                 #expect(result.status == 1, "\(action.name) from \(status): \(result)")
-                #expect(result.stderr.contains("it is \(status.words)"), "\(action.name) from \(status): \(result.stderr)")
-                #expect(after.status == before.status && after.version == before.version, "\(action.name) from \(status)")
+                #expect(
+                    result.stderr.contains("it is \(status.words)"), "\(action.name) from \(status): \(result.stderr)")
+                #expect(
+                    after.status == before.status && after.version == before.version, "\(action.name) from \(status)")
                 #expect(result.stdout.isEmpty)
             }
         }

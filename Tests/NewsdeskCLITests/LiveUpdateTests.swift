@@ -17,7 +17,9 @@ struct LiveUpdateTests {
             .map { try $0.decode("seq", as: Int.self) }
     }
 
-    @Test("16 writers × 250 appends over 4 editions: none lost, none doubled, seq gapless, every read a prefix of later ones")
+    @Test(
+        "16 writers × 250 appends over 4 editions: none lost, none doubled, seq gapless, every read a prefix of later ones"
+    )
     func libraryLoad() throws {
         let newsroom = try TestNewsroom("updateload")
         let editions = try (0..<4).map { try Self.publishedEdition(newsroom, "Busy day \($0)") }
@@ -43,7 +45,9 @@ struct LiveUpdateTests {
         done.set(0, .success(true))
         while reads.values[0] == nil { usleep(10_000) }
         let connection = try newsroom.connect()
-        let bodies = try connection.query("SELECT body FROM newsroom.live_update").map { try $0.decode("body", as: String.self) }
+        let bodies = try connection.query("SELECT body FROM newsroom.live_update").map {
+            try $0.decode("body", as: String.self)
+        }
         #expect(bodies.count == 4_000)
         #expect(Set(bodies).count == 4_000)
         for edition in editions {
@@ -64,12 +68,16 @@ struct LiveUpdateTests {
         let newsroom = try TestNewsroom("updateprocs")
         let edition = try Self.publishedEdition(newsroom, "Breaking")
         let results = try runConcurrently(16) { writer in
-            try (0..<20).map { index in try newsroom.run(["update", "add", edition.reference, "--body", "P\(writer)-\(index)"]) }
+            try (0..<20).map { index in
+                try newsroom.run(["update", "add", edition.reference, "--body", "P\(writer)-\(index)"])
+            }
         }.flatMap { $0 }
         #expect(results.allSatisfy { $0.status == 0 }, "\(results.filter { $0.status != 0 })")
         let connection = try newsroom.connect()
         #expect(try Self.seqs(connection, edition.id) == Array(1...320))
-        let bodies = try connection.query("SELECT body FROM newsroom.live_update").map { try $0.decode("body", as: String.self) }
+        let bodies = try connection.query("SELECT body FROM newsroom.live_update").map {
+            try $0.decode("body", as: String.self)
+        }
         #expect(Set(bodies) == Set((0..<16).flatMap { writer in (0..<20).map { "P\(writer)-\($0)" } }))
     }
 
@@ -101,7 +109,8 @@ struct LiveUpdateTests {
         let edition = try Self.publishedEdition(newsroom, "Evolving")
         let first = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", "Ten injured"])
         let second = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", "Wrong report"])
-        let edited = try newsroom.json(LiveUpdate.self, ["update", "edit", String(first.id), "--body", "Twelve injured"])
+        let edited = try newsroom.json(
+            LiveUpdate.self, ["update", "edit", String(first.id), "--body", "Twelve injured"])
         #expect(edited.version == 2 && edited.editedAt != nil)
         _ = try newsroom.json(LiveUpdate.self, ["update", "withdraw", String(second.id), "--reason", "Unconfirmed"])
         let history = try newsroom.json(UpdateHistory.self, ["update", "history", String(first.id)])
@@ -119,7 +128,10 @@ struct LiveUpdateTests {
         let shown = try newsroom.desk().show(edition.reference)
         #expect(shown.updates.map(\.id) == [first.id])
         #expect(shown.updatedAt! > shown.publishedAt!)
-        #expect(Array(try newsroom.auditActions().suffix(4)) == ["update.add", "update.add", "update.edit", "update.withdraw"])
+        #expect(
+            Array(try newsroom.auditActions().suffix(4)) == [
+                "update.add", "update.add", "update.edit", "update.withdraw"
+            ])
     }
 
     @Test("a reporter cannot edit or withdraw another reporter's update; editors can")
@@ -133,14 +145,17 @@ struct LiveUpdateTests {
         var story = NewStory(lang: "en", headline: "Shared live page")
         story.bylines = [alice, bob]
         let edition = try newsroom.desk().publish(newsroom.desk().createStory(story).reference)
-        let mine = try newsroom.json(LiveUpdate.self, ["--as", alice, "update", "add", edition.reference, "--body", "Alice's"])
+        let mine = try newsroom.json(
+            LiveUpdate.self, ["--as", alice, "update", "add", edition.reference, "--body", "Alice's"])
         #expect(mine.author == alice)
         let edit = try newsroom.run(["--as", bob, "update", "edit", String(mine.id), "--body", "Bob was here"])
         #expect(edit.status == 1)
         #expect(edit.stderr.contains("editor role"))
         let withdraw = try newsroom.run(["--as", bob, "update", "withdraw", String(mine.id), "--reason", "Mine now"])
         #expect(withdraw.status == 1)
-        #expect(try newsroom.run(["--as", alice, "update", "edit", String(mine.id), "--body", "Alice's, fixed"]).status == 0)
+        #expect(
+            try newsroom.run(["--as", alice, "update", "edit", String(mine.id), "--body", "Alice's, fixed"]).status == 0
+        )
         #expect(try newsroom.run(["--as", editor, "update", "key", String(mine.id)]).status == 0)
         #expect(try newsroom.desk().show(edition.reference).updates.first?.body == "Alice's, fixed")
         // A reporter not on the byline may not append.
@@ -155,19 +170,24 @@ struct LiveUpdateTests {
         let newsroom = try TestNewsroom("idempotency")
         let edition = try Self.publishedEdition(newsroom, "Retries")
         let results = try runConcurrently(10) { _ in
-            try newsroom.run(["update", "add", edition.reference, "--body", "Once only", "--idempotency-key", "retry-1", "--json"])
+            try newsroom.run([
+                "update", "add", edition.reference, "--body", "Once only", "--idempotency-key", "retry-1", "--json"
+            ])
         }
         #expect(results.allSatisfy { $0.status == 0 }, "\(results)")
         #expect(Set(results.map(\.stdout)).count == 1)
         #expect(try newsroom.count("newsroom.live_update") == 1)
-        let different = try newsroom.run(["update", "add", edition.reference, "--body", "Something else", "--idempotency-key", "retry-1"])
+        let different = try newsroom.run([
+            "update", "add", edition.reference, "--body", "Something else", "--idempotency-key", "retry-1"
+        ])
         #expect(different.status == 1)
         #expect(different.stderr.contains("already used for a different request"))
         #expect(try newsroom.count("newsroom.live_update") == 1)
         #expect(try newsroom.auditActions().filter { $0 == "update.add" }.count == 1)
         // Story creation takes a key too.
         let stories = try (0..<3).map { _ in
-            try newsroom.json(Edition.self, ["story", "new", "--lang", "en", "--headline", "Keyed", "--idempotency-key", "story-1"])
+            try newsroom.json(
+                Edition.self, ["story", "new", "--lang", "en", "--headline", "Keyed", "--idempotency-key", "story-1"])
         }
         #expect(Set(stories.map(\.id)).count == 1)
     }
@@ -180,13 +200,14 @@ struct LiveUpdateTests {
         let expected = [
             "en": "Update: 26 October 2023, 17:20",
             "uk": "Оновлення: 26 жовтня 2023, 17:20",
-            "ru": "Обновление: 26 октября 2023, 17:20",
+            "ru": "Обновление: 26 октября 2023, 17:20"
         ]
         for lang in ["uk", "ru", "en"] {
             let edition = try Self.publishedEdition(newsroom, try #require(sample.editions[lang]).headline, lang: lang)
             let body = try #require(update.body[lang])
             let added = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", body])
-            try newsroom.connect().execute("""
+            try newsroom.connect().execute(
+                """
                 UPDATE newsroom.live_update SET posted_at = \(update.postedLocal)::timestamp AT TIME ZONE 'Europe/Kyiv'
                 WHERE id = \(added.id)
                 """)
@@ -238,21 +259,28 @@ struct IdempotencyTests {
         #expect(try newsroom.run(["publish", draft.reference]).status == 1)
     }
 
-    @Test("story new with a key: a repeat with other subjects is refused, after untag or submit a repeat changes nothing and prints the first result")
+    @Test(
+        "story new with a key: a repeat with other subjects is refused, after untag or submit a repeat changes nothing and prints the first result"
+    )
     func storyNewRepeated() throws {
         let newsroom = try TestNewsroom("idemstory")
         for slug in ["war", "kyiv"] {
             #expect(try newsroom.run(["subject", "add", slug, "--name", "en=\(slug)"]).status == 0)
         }
-        let command = ["story", "new", "--lang", "en", "--headline", "Keyed story", "--subject", "war", "--idempotency-key", "s-1", "--json"]
+        let command = [
+            "story", "new", "--lang", "en", "--headline", "Keyed story", "--subject", "war", "--idempotency-key", "s-1",
+            "--json"
+        ]
         let first = try newsroom.run(command)
         #expect(first.status == 0, "\(first)")
         let story = try NewsroomJSON.decoder().decode(Edition.self, from: Data(first.stdout.utf8))
         #expect(story.subjects == ["war"])
         #expect(Array(try newsroom.auditActions().suffix(2)) == ["story.create", "story.tag"])
 
-        let otherSubject = try newsroom.run(["story", "new", "--lang", "en", "--headline", "Keyed story", "--subject", "kyiv",
-                                             "--idempotency-key", "s-1", "--json"])
+        let otherSubject = try newsroom.run([
+            "story", "new", "--lang", "en", "--headline", "Keyed story", "--subject", "kyiv",
+            "--idempotency-key", "s-1", "--json"
+        ])
         #expect(otherSubject.status == 1)
         #expect(otherSubject.stdout.isEmpty)
         #expect(otherSubject.stderr.contains("already used for a different request"), "\(otherSubject)")

@@ -50,56 +50,84 @@ struct PermissionTests {
     }
 
     static let cells: [Cell] = [
-        Cell(name: "create story", allowed: ["reporter", "editor", "admin"], setup: .nothing,
-             command: { _ in ["story", "new", "--lang", "en", "--headline", "Matrix story"] },
-             sql: { _ in "SELECT desk.create_story(lang => 'en', headline => 'Matrix story')::text" }),
-        Cell(name: "edit a draft they are bylined on", allowed: ["reporter", "editor", "admin"], setup: .draft(bylinedOnActor: true),
-             command: { ["edit", $0.edition, "--lead", "Changed"] },
-             sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Changed')::text" }),
-        Cell(name: "edit someone else's draft", allowed: ["editor", "admin"], setup: .draft(bylinedOnActor: false),
-             command: { ["edit", $0.edition, "--lead", "Changed"] },
-             sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Changed')::text" }),
-        Cell(name: "submit for review", allowed: ["reporter", "translator", "editor", "admin"], setup: .draft(bylinedOnActor: true),
-             command: { ["submit", $0.edition] }, sql: { "SELECT desk.submit_edition(\($0.edition))::text" }),
-        Cell(name: "publish", allowed: ["editor", "admin"], setup: .inReview,
-             command: { ["publish", $0.edition] }, sql: { "SELECT desk.publish_edition(\($0.edition))::text" }),
-        Cell(name: "schedule", allowed: ["editor", "admin"], setup: .inReview,
-             command: { ["publish", $0.edition, "--at", "2099-01-01T00:00:00Z"] },
-             sql: { "SELECT desk.publish_edition(\($0.edition), '2099-01-01T00:00:00Z')::text" }),
-        Cell(name: "unpublish", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
-             command: { ["unpublish", $0.edition, "--reason", "Legal"] }, sql: { "SELECT desk.unpublish_edition(\($0.edition), 'Legal')::text" }),
-        Cell(name: "republish", allowed: ["editor", "admin"], setup: .withdrawn,
-             command: { ["republish", $0.edition] }, sql: { "SELECT desk.republish_edition(\($0.edition))::text" }),
-        Cell(name: "edit a published edition", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
-             command: { ["edit", $0.edition, "--lead", "Fixed"] },
-             sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Fixed')::text" }),
-        Cell(name: "correct a published edition", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
-             command: { ["edit", $0.edition, "--lead", "Fixed", "--correction", "Wrong day"] },
-             sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Fixed', correction => 'Wrong day')::text" }),
-        Cell(name: "append a live update to a published edition", allowed: ["reporter", "editor", "admin"],
-             setup: .published(bylinedOnActor: true),
-             command: { ["update", "add", $0.edition, "--body", "Developing"] },
-             sql: { "SELECT desk.add_update(\($0.edition), 'Developing')::text" }),
-        Cell(name: "edit their own live update", allowed: ["reporter", "editor", "admin"], setup: .update(byActor: true),
-             command: { ["update", "edit", $0.edition, "--body", "Fixed"] },
-             sql: { "SELECT desk.edit_update(\($0.edition), 'Fixed')::text" }),
-        Cell(name: "withdraw someone else's live update", allowed: ["editor", "admin"], setup: .update(byActor: false),
-             command: { ["update", "withdraw", $0.edition, "--reason", "Wrong"] },
-             sql: { "SELECT desk.withdraw_update(\($0.edition), 'Wrong')::text" }),
-        Cell(name: "create a translation", allowed: ["translator", "editor", "admin"], setup: .draft(bylinedOnActor: false),
-             command: { ["translate", $0.edition, "--to", "uk", "--headline", "Переклад"] },
-             sql: { "SELECT desk.translate_edition(\($0.edition), 'uk', 'Переклад')::text" }),
-        Cell(name: "manage subjects", allowed: ["editor", "admin"], setup: .nothing,
-             command: { _ in ["subject", "add", "topic-\(UUID().uuidString.prefix(8).lowercased())", "--name", "en=Topic"] },
-             sql: { _ in "SELECT desk.subject_add(\("topic-" + UUID().uuidString.prefix(8).lowercased()), '{\"en\": \"Topic\"}')::text" }),
-        Cell(name: "tag a story", allowed: ["reporter", "editor", "admin"], setup: .draft(bylinedOnActor: false),
-             command: { ["tag", $0.storyOf, "city"] },
-             sql: { "SELECT desk.tag_story(\($0.storyOf)::bigint, ARRAY['city'])::text" }),
-        Cell(name: "read the audit log", allowed: ["editor", "admin"], setup: .nothing,
-             command: { _ in ["audit"] }, sql: { _ in "SELECT desk.audit_events()::text" }),
-        Cell(name: "manage staff", allowed: ["admin"], setup: .nothing,
-             command: { ["staff", "grant", $0.staff.other, "translator"] },
-             sql: { "SELECT desk.staff_grant(\($0.staff.other), 'translator')::text" }),
+        Cell(
+            name: "create story", allowed: ["reporter", "editor", "admin"], setup: .nothing,
+            command: { _ in ["story", "new", "--lang", "en", "--headline", "Matrix story"] },
+            sql: { _ in "SELECT desk.create_story(lang => 'en', headline => 'Matrix story')::text" }),
+        Cell(
+            name: "edit a draft they are bylined on", allowed: ["reporter", "editor", "admin"],
+            setup: .draft(bylinedOnActor: true),
+            command: { ["edit", $0.edition, "--lead", "Changed"] },
+            sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Changed')::text" }),
+        Cell(
+            name: "edit someone else's draft", allowed: ["editor", "admin"], setup: .draft(bylinedOnActor: false),
+            command: { ["edit", $0.edition, "--lead", "Changed"] },
+            sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Changed')::text" }),
+        Cell(
+            name: "submit for review", allowed: ["reporter", "translator", "editor", "admin"],
+            setup: .draft(bylinedOnActor: true),
+            command: { ["submit", $0.edition] }, sql: { "SELECT desk.submit_edition(\($0.edition))::text" }),
+        Cell(
+            name: "publish", allowed: ["editor", "admin"], setup: .inReview,
+            command: { ["publish", $0.edition] }, sql: { "SELECT desk.publish_edition(\($0.edition))::text" }),
+        Cell(
+            name: "schedule", allowed: ["editor", "admin"], setup: .inReview,
+            command: { ["publish", $0.edition, "--at", "2099-01-01T00:00:00Z"] },
+            sql: { "SELECT desk.publish_edition(\($0.edition), '2099-01-01T00:00:00Z')::text" }),
+        Cell(
+            name: "unpublish", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
+            command: { ["unpublish", $0.edition, "--reason", "Legal"] },
+            sql: { "SELECT desk.unpublish_edition(\($0.edition), 'Legal')::text" }),
+        Cell(
+            name: "republish", allowed: ["editor", "admin"], setup: .withdrawn,
+            command: { ["republish", $0.edition] }, sql: { "SELECT desk.republish_edition(\($0.edition))::text" }),
+        Cell(
+            name: "edit a published edition", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
+            command: { ["edit", $0.edition, "--lead", "Fixed"] },
+            sql: { "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Fixed')::text" }),
+        Cell(
+            name: "correct a published edition", allowed: ["editor", "admin"], setup: .published(bylinedOnActor: true),
+            command: { ["edit", $0.edition, "--lead", "Fixed", "--correction", "Wrong day"] },
+            sql: {
+                "SELECT desk.edit_edition(reference => \($0.edition), lead => 'Fixed', correction => 'Wrong day')::text"
+            }),
+        Cell(
+            name: "append a live update to a published edition", allowed: ["reporter", "editor", "admin"],
+            setup: .published(bylinedOnActor: true),
+            command: { ["update", "add", $0.edition, "--body", "Developing"] },
+            sql: { "SELECT desk.add_update(\($0.edition), 'Developing')::text" }),
+        Cell(
+            name: "edit their own live update", allowed: ["reporter", "editor", "admin"], setup: .update(byActor: true),
+            command: { ["update", "edit", $0.edition, "--body", "Fixed"] },
+            sql: { "SELECT desk.edit_update(\($0.edition), 'Fixed')::text" }),
+        Cell(
+            name: "withdraw someone else's live update", allowed: ["editor", "admin"], setup: .update(byActor: false),
+            command: { ["update", "withdraw", $0.edition, "--reason", "Wrong"] },
+            sql: { "SELECT desk.withdraw_update(\($0.edition), 'Wrong')::text" }),
+        Cell(
+            name: "create a translation", allowed: ["translator", "editor", "admin"],
+            setup: .draft(bylinedOnActor: false),
+            command: { ["translate", $0.edition, "--to", "uk", "--headline", "Переклад"] },
+            sql: { "SELECT desk.translate_edition(\($0.edition), 'uk', 'Переклад')::text" }),
+        Cell(
+            name: "manage subjects", allowed: ["editor", "admin"], setup: .nothing,
+            command: { _ in
+                ["subject", "add", "topic-\(UUID().uuidString.prefix(8).lowercased())", "--name", "en=Topic"]
+            },
+            sql: { _ in
+                "SELECT desk.subject_add(\("topic-" + UUID().uuidString.prefix(8).lowercased()), '{\"en\": \"Topic\"}')::text"
+            }),
+        Cell(
+            name: "tag a story", allowed: ["reporter", "editor", "admin"], setup: .draft(bylinedOnActor: false),
+            command: { ["tag", $0.storyOf, "city"] },
+            sql: { "SELECT desk.tag_story(\($0.storyOf)::bigint, ARRAY['city'])::text" }),
+        Cell(
+            name: "read the audit log", allowed: ["editor", "admin"], setup: .nothing,
+            command: { _ in ["audit"] }, sql: { _ in "SELECT desk.audit_events()::text" }),
+        Cell(
+            name: "manage staff", allowed: ["admin"], setup: .nothing,
+            command: { ["staff", "grant", $0.staff.other, "translator"] },
+            sql: { "SELECT desk.staff_grant(\($0.staff.other), 'translator')::text" })
     ]
 
     static func prepare(_ setup: Setup, actor: String, other: String, _ newsroom: TestNewsroom) throws -> String {
@@ -120,7 +148,8 @@ struct PermissionTests {
         case .update(let byActor):
             let live = try desk.publish(draft(bylined: true).reference)
             // Written directly so that the author can be anyone, even someone who may not post.
-            let id: Int64 = try newsroom.connect().query("""
+            let id: Int64 = try newsroom.connect().query(
+                """
                 WITH counted AS (UPDATE newsroom.edition SET update_count = 1 WHERE id = \(live.id) RETURNING id)
                 INSERT INTO newsroom.live_update (edition_id, seq, body, author)
                 SELECT id, 1, 'Setup update', \(byActor ? actor : other) FROM counted RETURNING id
@@ -155,10 +184,13 @@ struct PermissionTests {
             let reference = try Self.prepare(cell.setup, actor: login, other: staff.other, newsroom)
             let result = try newsroom.run(["--as", login] + cell.command(Self.target(reference, staff, newsroom)))
             let allowedByTool = result.status == 0
-            if allowedByTool != expected || (!expected && !(result.status == 1 && result.stderr.contains("Permission denied"))) {
+            if allowedByTool != expected
+                || (!expected && !(result.status == 1 && result.stderr.contains("Permission denied")))
+            {
                 mismatches.append("newsdesk, \(role): \(result)")
             }
-            let needed = cell.allowed.contains("reporter") ? "reporter" : cell.allowed.contains("editor") ? "editor" : "admin"
+            let needed =
+                cell.allowed.contains("reporter") ? "reporter" : cell.allowed.contains("editor") ? "editor" : "admin"
             if !expected && !result.stderr.contains(needed) {
                 mismatches.append("newsdesk, \(role): the message does not name the \(needed) role: \(result.stderr)")
             }
@@ -166,14 +198,18 @@ struct PermissionTests {
             let sqlReference = try Self.prepare(cell.setup, actor: login, other: staff.other, newsroom)
             let allowedBySQL: Bool
             do {
-                let text = try newsroom.connect(as: login).query(cell.sql(Self.target(sqlReference, staff, newsroom)))[0]
-                    .decode(0, as: String.self)
+                let text = try newsroom.connect(as: login).query(cell.sql(Self.target(sqlReference, staff, newsroom)))[
+                    0
+                ]
+                .decode(0, as: String.self)
                 let reply = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
                 allowedBySQL = reply?["refused"] == nil
             } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
                 allowedBySQL = false
             }
-            if allowedBySQL != expected { mismatches.append("plain SQL, \(role): allowed \(allowedBySQL), expected \(expected)") }
+            if allowedBySQL != expected {
+                mismatches.append("plain SQL, \(role): allowed \(allowedBySQL), expected \(expected)")
+            }
         }
         #expect(mismatches.isEmpty, "\(cell.name): \(mismatches)")
     }
@@ -189,12 +225,14 @@ struct PermissionTests {
             "UPDATE newsroom.audit_event SET actor = 'nobody'",
             "TRUNCATE newsroom.audit_event",
             "INSERT INTO newsroom.staff_role VALUES ('someone', 'admin')",
-            "SELECT newsroom.audit('forged', NULL, NULL, NULL, '{}')",
+            "SELECT newsroom.audit('forged', NULL, NULL, NULL, '{}')"
         ]
         for role in Role.allCases {
             let connection = try newsroom.connect(as: staff.login(role))
             for statement in statements {
-                let error = #expect(throws: PostgresError.self, "\(role) ran \(statement.sql)") { try connection.execute(statement) }
+                let error = #expect(throws: PostgresError.self, "\(role) ran \(statement.sql)") {
+                    try connection.execute(statement)
+                }
                 #expect(error?.sqlState == .insufficientPrivilege, "\(role): \(statement.sql)")
             }
         }
@@ -203,7 +241,8 @@ struct PermissionTests {
     @Test("the logins people use own nothing and are neither superuser nor BYPASSRLS")
     func loginsOwnNothing() throws {
         let (newsroom, _) = try Self.newsroomWithStaff("owners")
-        let rows = try newsroom.connect().query("""
+        let rows = try newsroom.connect().query(
+            """
             SELECT r.rolname, r.rolsuper, r.rolbypassrls, r.rolcreaterole,
                    (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid)
                  + (SELECT count(*) FROM pg_proc p WHERE p.proowner = r.oid)
@@ -228,12 +267,15 @@ struct PermissionTests {
         let reporter = staff.login(.reporter)
         let edit = try newsroom.run(["--as", reporter, "edit", draft.reference, "--headline", "Mine now"])
         #expect(edit.status == 1)
-        let byline = try newsroom.run(["--as", reporter, "story", "new", "--lang", "en", "--headline", "Ghost",
-                                       "--byline", staff.other])
+        let byline = try newsroom.run([
+            "--as", reporter, "story", "new", "--lang", "en", "--headline", "Ghost",
+            "--byline", staff.other
+        ])
         #expect(byline.status == 1, "\(byline)")
         #expect(byline.stderr.contains("own byline"))
         let connection = try newsroom.connect(as: reporter)
-        let viaSQL = try connection.query("SELECT desk.edit_edition(reference => \(draft.reference), headline => 'Mine')::text")[0]
+        let viaSQL = try connection.query(
+            "SELECT desk.edit_edition(reference => \(draft.reference), headline => 'Mine')::text")[0]
             .decode(0, as: String.self)
         #expect(viaSQL.hasPrefix("{\"refused\""))
         let shown = try newsroom.desk().show(draft.reference)
@@ -251,7 +293,8 @@ struct PermissionTests {
         let actions = try newsroom.auditActions()
         #expect(actions.count == before + 1)
         #expect(actions.last == "refused")
-        let row = try newsroom.connect().query("""
+        let row = try newsroom.connect().query(
+            """
             SELECT actor, detail->>'attempted' AS attempted FROM newsroom.audit_event ORDER BY seq DESC LIMIT 1
             """)[0]
         #expect(try row.decode("actor", as: String.self) == staff.login(.reporter))
@@ -262,7 +305,9 @@ struct PermissionTests {
     func deactivation() throws {
         let newsroom = try TestNewsroom("leaver")
         let login = "leaver_\(UUID().uuidString.prefix(6).lowercased())"
-        #expect(try newsroom.run(["staff", "add", login, "--role", "reporter", "--name", "en=Leaving Reporter"]).status == 0)
+        #expect(
+            try newsroom.run(["staff", "add", login, "--role", "reporter", "--name", "en=Leaving Reporter"]).status == 0
+        )
         let story = try newsroom.run(["--as", login, "story", "new", "--lang", "en", "--headline", "Farewell"])
         #expect(story.status == 0, "\(story)")
         #expect(try newsroom.run(["staff", "deactivate", login]).status == 0)

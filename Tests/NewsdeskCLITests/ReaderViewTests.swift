@@ -11,15 +11,18 @@ struct ReaderViewTests {
     static func sampleEdition(_ lang: String, in newsroom: TestNewsroom) throws -> Edition {
         let sample = try SharedFixtures.newsroom().story
         let text = try #require(sample.editions[lang])
-        var arguments = ["story", "new", "--lang", lang, "--headline", text.headline, "--lead", text.lead,
-                         "--body-file", "-", "--photo", sample.photo.url, "--caption", text.caption, "--credit", text.credit]
+        var arguments = [
+            "story", "new", "--lang", lang, "--headline", text.headline, "--lead", text.lead,
+            "--body-file", "-", "--photo", sample.photo.url, "--caption", text.caption, "--credit", text.credit
+        ]
         for login in sample.bylines { arguments += ["--byline", login] }
         let created = try newsroom.run(arguments + ["--json"], stdin: text.body)
         #expect(created.status == 0, "\(created)")
         let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(created.stdout.utf8))
         #expect(try newsroom.run(["publish", edition.reference]).status == 0)
         // Publication happened "now"; date it as the fixture says, as an archive import would.
-        try newsroom.connect().execute("""
+        try newsroom.connect().execute(
+            """
             UPDATE newsroom.edition SET published_at = \(sample.publishedUTC)::timestamptz,
                 updated_at = \(sample.publishedUTC)::timestamptz WHERE id = \(edition.id)
             """)
@@ -31,7 +34,9 @@ struct ReaderViewTests {
         for person in try SharedFixtures.newsroom().staff {
             var arguments = ["staff", "add", person.login]
             for role in person.roles { arguments += ["--role", role] }
-            for (lang, name) in person.names.sorted(by: { $0.key < $1.key }) { arguments += ["--name", "\(lang)=\(name)"] }
+            for (lang, name) in person.names.sorted(by: { $0.key < $1.key }) {
+                arguments += ["--name", "\(lang)=\(name)"]
+            }
             let result = try newsroom.run(arguments)
             #expect(result.status == 0, "\(result)")
         }
@@ -45,25 +50,26 @@ struct ReaderViewTests {
         #expect(edition.slug == "kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia")
         let result = try newsroom.run(["show", edition.reference, "--format", "text"])
         #expect(result.status == 0)
-        #expect(result.stdout == """
-            Київрада скликає позачергову сесію через опалення
-            Автор: Олена Марченко
-            Четвер, 26 жовтня 2023, 16:43
+        #expect(
+            result.stdout == """
+                Київрада скликає позачергову сесію через опалення
+                Автор: Олена Марченко
+                Четвер, 26 жовтня 2023, 16:43
 
-            [Будівля Київської міської ради. Фото: пресслужба Київради]
+                [Будівля Київської міської ради. Фото: пресслужба Київради]
 
-            Київська міська рада в п'ятницю збереться на позачергову сесію, щоб обговорити ремонт теплових мереж перед холодами.
+                Київська міська рада в п'ятницю збереться на позачергову сесію, щоб обговорити ремонт теплових мереж перед холодами.
 
-            Джерело: пресслужба Київради; заява заступника голови Івана Петренка
+                Джерело: пресслужба Київради; заява заступника голови Івана Петренка
 
-            Деталі: За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в чотирьох районах міста.
+                Деталі: За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в чотирьох районах міста.
 
-            Передісторія:
+                Передісторія:
 
-            - Опалювальний сезон у Києві зазвичай починається в середині жовтня.
-            - Минулого року ремонт мереж затримався через перебої з електропостачанням.
+                - Опалювальний сезон у Києві зазвичай починається в середині жовтня.
+                - Минулого року ремонт мереж затримався через перебої з електропостачанням.
 
-            """)
+                """)
     }
 
     @Test("English and Russian datelines use their own names")
@@ -83,10 +89,13 @@ struct ReaderViewTests {
     func safeHTML() throws {
         let newsroom = try TestNewsroom("html")
         let body = SafeHTMLTestsInput.hostileBody
-        let result = try newsroom.run(["story", "new", "--lang", "en", "--headline", "<script>alert('headline')</script> News",
-                                       "--lead", "<img src=x onerror=alert(1)>", "--body-file", "-",
-                                       "--photo", #"https://example.org/"onerror="alert(1)"#, "--caption", "\"><script>alert(2)</script>",
-                                       "--json"], stdin: body)
+        let result = try newsroom.run(
+            [
+                "story", "new", "--lang", "en", "--headline", "<script>alert('headline')</script> News",
+                "--lead", "<img src=x onerror=alert(1)>", "--body-file", "-",
+                "--photo", #"https://example.org/"onerror="alert(1)"#, "--caption", "\"><script>alert(2)</script>",
+                "--json"
+            ], stdin: body)
         #expect(result.status == 0, "\(result)")
         let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(result.stdout.utf8))
         let html = try newsroom.run(["show", edition.reference, "--format", "html"]).stdout.lowercased()
@@ -100,11 +109,15 @@ struct ReaderViewTests {
     @Test("the photo line reads \"Caption. Photo: Credit\" in the edition's language")
     func photoLine() throws {
         let newsroom = try TestNewsroom("photoline")
-        for (lang, expected) in [("en", "[Mousa Mohammed Abu Marzook. Photo: Wikipedia]"),
-                                 ("uk", "[Муса Мухаммед Абу Марзук. Фото: Wikipedia]")] {
+        for (lang, expected) in [
+            ("en", "[Mousa Mohammed Abu Marzook. Photo: Wikipedia]"),
+            ("uk", "[Муса Мухаммед Абу Марзук. Фото: Wikipedia]")
+        ] {
             let caption = lang == "en" ? "Mousa Mohammed Abu Marzook" : "Муса Мухаммед Абу Марзук"
-            let created = try newsroom.run(["story", "new", "--lang", lang, "--headline", "Photo \(lang)", "--photo",
-                                            "https://example.org/marzook.jpg", "--caption", caption, "--credit", "Wikipedia", "--json"])
+            let created = try newsroom.run([
+                "story", "new", "--lang", lang, "--headline", "Photo \(lang)", "--photo",
+                "https://example.org/marzook.jpg", "--caption", caption, "--credit", "Wikipedia", "--json"
+            ])
             let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(created.stdout.utf8))
             let text = try newsroom.run(["show", edition.reference]).stdout
             #expect(text.contains("\n\n\(expected)\n"), "\(text)")
@@ -119,8 +132,12 @@ struct ReaderViewTests {
         let desk = try newsroom.desk()
         let withdrawn = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Withdrawn")).reference)
         #expect(try newsroom.run(["unpublish", withdrawn.reference, "--reason", "Legal review"]).status == 0)
-        let scheduled = try newsroom.json(Edition.self, ["publish", desk.createStory(NewStory(lang: "uk", headline: "Заплановано")).reference,
-                                                         "--at", "2099-01-01 09:00", "--json"])
+        let scheduled = try newsroom.json(
+            Edition.self,
+            [
+                "publish", desk.createStory(NewStory(lang: "uk", headline: "Заплановано")).reference,
+                "--at", "2099-01-01 09:00", "--json"
+            ])
         var story = NewStory(lang: "en", headline: "Embargoed")
         story.embargoUntil = "2099-01-01T07:00:00Z"
         let embargoed = try desk.publish(desk.createStory(story).reference)
@@ -128,7 +145,7 @@ struct ReaderViewTests {
         let cases: [(Edition, String, String, String)] = [
             (withdrawn, "withdrawn", "This story has been withdrawn: Legal review", "canceled"),
             (scheduled, "scheduled", "Буде опубліковано Четвер, 1 січня 2099, 09:00.", "withheld"),
-            (embargoed, "embargoed", "Embargoed until Thursday, 1 January 2099, 09:00.", "usable"),
+            (embargoed, "embargoed", "Embargoed until Thursday, 1 January 2099, 09:00.", "usable")
         ]
         for (edition, kind, notice, pubStatus) in cases {
             let text = try newsroom.run(["show", edition.reference]).stdout
@@ -144,31 +161,46 @@ struct ReaderViewTests {
         #expect(ninjs.contains("\"embargoedUntil\" : \"2099-01-01T07:00:00Z\""))
     }
 
-    @Test("HTML: times carry datetime, subjects are links, the language switch marks the current edition, and html5lib finds no error")
+    @Test(
+        "HTML: times carry datetime, subjects are links, the language switch marks the current edition, and html5lib finds no error"
+    )
     func htmlStructure() throws {
         let newsroom = try TestNewsroom("htmlshape")
         try Self.addStaff(newsroom)
         #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv", "--name", "uk=Київ"]).status == 0)
         let ukrainian = try Self.sampleEdition("uk", in: newsroom)
         #expect(try newsroom.run(["tag", String(ukrainian.storyID), "kyiv"]).status == 0)
-        let english = try newsroom.json(Edition.self, ["translate", ukrainian.reference, "--to", "en", "--headline", "Kyiv council",
-                                                       "--body", "Body."])
+        let english = try newsroom.json(
+            Edition.self,
+            [
+                "translate", ukrainian.reference, "--to", "en", "--headline", "Kyiv council",
+                "--body", "Body."
+            ])
         #expect(try newsroom.run(["publish", english.reference]).status == 0)
-        #expect(try newsroom.run(["update", "add", ukrainian.reference, "--body", "Сесію перенесли.", "--kind", "correction"]).status == 0)
+        #expect(
+            try newsroom.run([
+                "update", "add", ukrainian.reference, "--body", "Сесію перенесли.", "--kind", "correction"
+            ]).status == 0)
         #expect(try newsroom.run(["update", "add", ukrainian.reference, "--body", "Засідання почалося."]).status == 0)
 
         let html = try newsroom.run(["show", ukrainian.reference, "--format", "html"]).stdout
-        #expect(html.contains("""
-            <nav class="languages"><strong lang="uk" aria-current="page">Укр</strong> \
-            <a lang="en" hreflang="en" href="/en/\(english.slug)">Eng</a></nav>
-            """), "\(html)")
-        #expect(html.contains("<p class=\"dateline\"><time datetime=\"2023-10-26T13:43:00Z\">Четвер, 26 жовтня 2023, 16:43</time></p>"))
+        #expect(
+            html.contains(
+                """
+                <nav class="languages"><strong lang="uk" aria-current="page">Укр</strong> \
+                <a lang="en" hreflang="en" href="/en/\(english.slug)">Eng</a></nav>
+                """), "\(html)")
+        #expect(
+            html.contains(
+                "<p class=\"dateline\"><time datetime=\"2023-10-26T13:43:00Z\">Четвер, 26 жовтня 2023, 16:43</time></p>"
+            ))
         #expect(html.contains("<p class=\"subjects\">Теми: <a href=\"/uk/subjects/kyiv\">Київ</a></p>"))
         #expect(html.contains("<section class=\"update correction\" id=\"update-1\"><h3>Виправлення: <time datetime="))
         #expect(html.contains("<section class=\"update\" id=\"update-2\"><h3>Оновлення: <time datetime="))
         #expect(!html.contains("class=\"update update\""))
 
-        let python = try #require(ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides html5lib")
+        let python = try #require(
+            ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides html5lib")
         for edition in [ukrainian.reference, english.reference] {
             let fragment = try newsroom.run(["show", edition, "--format", "html"]).stdout
             let path = NSTemporaryDirectory() + "newsdesk-page-\(UUID().uuidString.prefix(6)).html"
@@ -184,9 +216,11 @@ struct ReaderViewTests {
         let edition = try newsroom.desk().createStory(NewStory(lang: "en", headline: "Shape"))
         let result = try newsroom.run(["show", edition.reference, "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        for key in ["id", "story_id", "lang", "slug", "headline", "lead", "body", "status", "version", "published_at",
-                    "updated_at", "scheduled_at", "embargo_until", "bylines", "subjects", "photo", "translated_from",
-                    "updates", "corrections", "editions"] {
+        for key in [
+            "id", "story_id", "lang", "slug", "headline", "lead", "body", "status", "version", "published_at",
+            "updated_at", "scheduled_at", "embargo_until", "bylines", "subjects", "photo", "translated_from",
+            "updates", "corrections", "editions"
+        ] {
             #expect(object.keys.contains(key), "\(key)")
         }
         #expect((object["editions"] as? [String: Any])?["en"] as? Int == Int(edition.id))

@@ -16,15 +16,17 @@ struct TamperingTests {
     /// fires even under session_replication_role = replica.
     static func tamper(_ connection: Connection, _ sql: String) throws {
         try connection.transaction { db in
-            try db.executeScript(unsafeSQL: """
-                ALTER EVENT TRIGGER newsroom_ddl_is_recorded DISABLE;
-                ALTER TABLE newsroom.audit_event DISABLE TRIGGER audit_event_is_append_only;
-                """)
+            try db.executeScript(
+                unsafeSQL: """
+                    ALTER EVENT TRIGGER newsroom_ddl_is_recorded DISABLE;
+                    ALTER TABLE newsroom.audit_event DISABLE TRIGGER audit_event_is_append_only;
+                    """)
             try db.executeScript(unsafeSQL: sql)
-            try db.executeScript(unsafeSQL: """
-                ALTER TABLE newsroom.audit_event ENABLE ALWAYS TRIGGER audit_event_is_append_only;
-                ALTER EVENT TRIGGER newsroom_ddl_is_recorded ENABLE;
-                """)
+            try db.executeScript(
+                unsafeSQL: """
+                    ALTER TABLE newsroom.audit_event ENABLE ALWAYS TRIGGER audit_event_is_append_only;
+                    ALTER EVENT TRIGGER newsroom_ddl_is_recorded ENABLE;
+                    """)
         }
     }
 
@@ -64,10 +66,11 @@ struct TamperingTests {
         let head = try log.head()
         let total = Int(head.seq)
         #expect(total == 61)  // and the staff.add of the newsroom's staff login
-        try connection.executeScript(unsafeSQL: """
-            CREATE TABLE public.audit_backup AS SELECT * FROM newsroom.audit_event;
-            CREATE TABLE public.head_backup AS SELECT * FROM newsroom.audit_head;
-            """)
+        try connection.executeScript(
+            unsafeSQL: """
+                CREATE TABLE public.audit_backup AS SELECT * FROM newsroom.audit_event;
+                CREATE TABLE public.head_backup AS SELECT * FROM newsroom.audit_head;
+                """)
         let restore = """
             DELETE FROM newsroom.audit_event;
             INSERT INTO newsroom.audit_event SELECT * FROM public.audit_backup;
@@ -83,14 +86,18 @@ struct TamperingTests {
             var useHead = false
             switch kind {
             case .changeDetail:
-                try Self.tamper(connection, """
+                try Self.tamper(
+                    connection,
+                    """
                     UPDATE newsroom.audit_event SET detail = detail || '{"tampered": \(trial)}' WHERE seq = \(k);
                     """)
             case .deleteRow:
                 try Self.tamper(connection, "DELETE FROM newsroom.audit_event WHERE seq = \(k);")
             case .insertRow:
                 // Make room at k and slip in a forged event there.
-                try Self.tamper(connection, """
+                try Self.tamper(
+                    connection,
+                    """
                     UPDATE newsroom.audit_event SET seq = seq + 1000000 WHERE seq >= \(k);
                     UPDATE newsroom.audit_event SET seq = seq - 1000000 + 1 WHERE seq >= 1000000;
                     INSERT INTO newsroom.audit_event (seq, at, actor, action, detail, client, prev_hash, hash)
@@ -102,7 +109,9 @@ struct TamperingTests {
                 var other = Int.random(in: 1...total, using: &generator)
                 while other == k { other = Int.random(in: 1...total, using: &generator) }
                 expected = Int64(min(k, other))
-                try Self.tamper(connection, """
+                try Self.tamper(
+                    connection,
+                    """
                     UPDATE newsroom.audit_event a SET at = b.at, actor = b.actor, action = b.action, story_id = b.story_id,
                         edition_id = b.edition_id, update_id = b.update_id, detail = b.detail, client = b.client
                     FROM public.audit_backup b
@@ -110,14 +119,17 @@ struct TamperingTests {
                     """)
             case .recomputeChain:
                 useHead = true
-                try Self.tamper(connection, "UPDATE newsroom.audit_event SET actor = 'someone_else' WHERE seq = \(k);\n"
-                                + Self.recomputeChain(from: k))
+                try Self.tamper(
+                    connection,
+                    "UPDATE newsroom.audit_event SET actor = 'someone_else' WHERE seq = \(k);\n"
+                        + Self.recomputeChain(from: k))
                 // A recomputed chain is consistent in itself: only the head kept elsewhere shows it.
                 #expect(try log.verify().ok, "trial \(trial): a recomputed chain should verify on its own")
             }
             let verification = try log.verify(against: useHead ? head : nil)
             #expect(!verification.ok, "trial \(trial) (\(kind), seq \(k)) was not detected")
-            #expect(verification.firstBadSeq == expected, "trial \(trial) (\(kind), seq \(k)): reported \(verification)")
+            #expect(
+                verification.firstBadSeq == expected, "trial \(trial) (\(kind), seq \(k)): reported \(verification)")
             if !verification.ok && verification.firstBadSeq == expected { detected += 1 }
             try Self.tamper(connection, restore)
             #expect(try log.verify(against: head).ok, "trial \(trial): restoring failed")
@@ -132,8 +144,10 @@ struct TamperingTests {
         let head = try newsroom.run(["audit", "head"])
         let file = NSTemporaryDirectory() + "newsdesk-head-\(UUID().uuidString.prefix(6)).json"
         try head.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-        try Self.tamper(try newsroom.connect(), "UPDATE newsroom.audit_event SET actor = 'forger' WHERE seq = 3;\n"
-                        + Self.recomputeChain(from: 3))
+        try Self.tamper(
+            try newsroom.connect(),
+            "UPDATE newsroom.audit_event SET actor = 'forger' WHERE seq = 3;\n"
+                + Self.recomputeChain(from: 3))
         #expect(try newsroom.run(["audit", "verify"]).status == 0)
         let against = try newsroom.run(["audit", "verify", "--against", file])
         #expect(against.status == 1, "\(against)")

@@ -18,20 +18,34 @@ struct TranslationTests {
         try newsroom.addStaff(translator, ["translator"])
         try newsroom.addStaff(reporter, ["reporter"])
         let sample = try SharedFixtures.newsroom().story
-        let uk = try #require(sample.editions["uk"]), en = try #require(sample.editions["en"]), ru = try #require(sample.editions["ru"])
+        let uk = try #require(sample.editions["uk"]), en = try #require(sample.editions["en"]),
+            ru = try #require(sample.editions["ru"])
 
-        let original = try newsroom.json(Edition.self, ["story", "new", "--lang", "uk", "--headline", uk.headline,
-                                                        "--lead", uk.lead, "--body", uk.body])
+        let original = try newsroom.json(
+            Edition.self,
+            [
+                "story", "new", "--lang", "uk", "--headline", uk.headline,
+                "--lead", uk.lead, "--body", uk.body
+            ])
         #expect(try newsroom.run(["publish", original.reference]).status == 0)
-        let update = try newsroom.json(LiveUpdate.self, ["update", "add", original.reference, "--body", sample.liveUpdates[0].body["uk"]!])
+        let update = try newsroom.json(
+            LiveUpdate.self, ["update", "add", original.reference, "--body", sample.liveUpdates[0].body["uk"]!])
 
-        let english = try newsroom.json(Edition.self, ["--as", translator, "translate", original.reference, "--to", "en",
-                                                       "--headline", en.headline, "--lead", en.lead, "--body", en.body])
+        let english = try newsroom.json(
+            Edition.self,
+            [
+                "--as", translator, "translate", original.reference, "--to", "en",
+                "--headline", en.headline, "--lead", en.lead, "--body", en.body
+            ])
         #expect(english.status == .draft && english.slug == en.expectedSlug)
         #expect(english.translatedFrom == Edition.Source(editionID: original.id, version: 1))
         #expect(english.bylines == [newsroom.staffLogin, translator])
-        let russian = try newsroom.json(Edition.self, ["--as", translator, "translate", original.reference, "--to", "ru",
-                                                       "--headline", ru.headline])
+        let russian = try newsroom.json(
+            Edition.self,
+            [
+                "--as", translator, "translate", original.reference, "--to", "ru",
+                "--headline", ru.headline
+            ])
         #expect(russian.lead == uk.lead, "fields not given are prefilled from the source")
 
         for lang in ["en", "ru"] {
@@ -42,8 +56,12 @@ struct TranslationTests {
         }
         #expect(try Self.state(newsroom, story: original.storyID, "uk").source == nil)
 
-        let translated = try newsroom.json(LiveUpdate.self, ["--as", translator, "update", "translate", String(update.id),
-                                                             "--to", "en", "--body", sample.liveUpdates[0].body["en"]!])
+        let translated = try newsroom.json(
+            LiveUpdate.self,
+            [
+                "--as", translator, "update", "translate", String(update.id),
+                "--to", "en", "--body", sample.liveUpdates[0].body["en"]!
+            ])
         #expect(translated.translationOf == update.id)
         #expect(translated.postedAt == update.postedAt)
         #expect(try Self.state(newsroom, story: original.storyID, "en").missingUpdates.isEmpty)
@@ -51,16 +69,27 @@ struct TranslationTests {
 
         // The source is edited: both translations are stale.
         let edited = uk.body.replacing("чотирьох", with: "п'яти")
-        #expect(try newsroom.run(["edit", original.reference, "--body", edited, "--correction", "П'ять районів, а не чотири."]).status == 0)
+        #expect(
+            try newsroom.run([
+                "edit", original.reference, "--body", edited, "--correction", "П'ять районів, а не чотири."
+            ]).status == 0)
         #expect(try Self.state(newsroom, story: original.storyID, "en").stale)
         #expect(try Self.state(newsroom, story: original.storyID, "ru").stale)
 
         // Refreshing English shows the source's change and follows the new version.
         let newEnglish = en.body.replacing("four city districts", with: "five city districts")
-        let refresh = try newsroom.run(["--as", translator, "translate", "--refresh", english.reference, "--body", newEnglish])
+        let refresh = try newsroom.run([
+            "--as", translator, "translate", "--refresh", english.reference, "--body", newEnglish
+        ])
         #expect(refresh.status == 0, "\(refresh)")
-        #expect(refresh.stdout.contains("- **Деталі:** За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в чотирьох районах міста."))
-        #expect(refresh.stdout.contains("+ **Деталі:** За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в п'яти районах міста."))
+        #expect(
+            refresh.stdout.contains(
+                "- **Деталі:** За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в чотирьох районах міста."
+            ))
+        #expect(
+            refresh.stdout.contains(
+                "+ **Деталі:** За словами Петренка, депутати розглянуть виділення коштів на заміну аварійних ділянок трубопроводу в п'яти районах міста."
+            ))
         let english2 = try Self.state(newsroom, story: original.storyID, "en")
         #expect(!english2.stale && english2.source?.version == 2 && english2.version == 2)
         #expect(try Self.state(newsroom, story: original.storyID, "ru").stale)
@@ -73,11 +102,14 @@ struct TranslationTests {
         let byReporter = try newsroom.run(["--as", reporter, "translate", original.reference, "--to", "en"])
         #expect(byReporter.status == 1)
         #expect(byReporter.stderr.contains("translator"))
-        let reporterUpdate = try newsroom.run(["--as", reporter, "update", "translate", String(update.id), "--to", "ru", "--body", "x"])
+        let reporterUpdate = try newsroom.run([
+            "--as", reporter, "update", "translate", String(update.id), "--to", "ru", "--body", "x"
+        ])
         #expect(reporterUpdate.status == 1)
 
-        #expect(try newsroom.auditActions().filter { $0.hasPrefix("translation.") || $0 == "update.translate" }
-            == ["translation.create", "translation.create", "update.translate", "translation.refresh"])
+        #expect(
+            try newsroom.auditActions().filter { $0.hasPrefix("translation.") || $0 == "update.translate" }
+                == ["translation.create", "translation.create", "update.translate", "translation.refresh"])
         // The language switch lists the editions readers can open, the current one marked.
         let before = try newsroom.run(["show", original.reference]).stdout
         #expect(!before.contains("Eng"), "an unpublished translation is not offered")
@@ -92,8 +124,10 @@ struct TranslationTests {
         let newsroom = try TestNewsroom("translationchain")
         let desk = try newsroom.desk()
         let uk = try desk.createStory(NewStory(lang: "uk", headline: "Ланцюжок перекладів"))
-        let ru = try newsroom.json(Edition.self, ["translate", uk.reference, "--to", "ru", "--headline", "Цепочка переводов"])
-        let en = try newsroom.json(Edition.self, ["translate", ru.reference, "--to", "en", "--headline", "A chain of translations"])
+        let ru = try newsroom.json(
+            Edition.self, ["translate", uk.reference, "--to", "ru", "--headline", "Цепочка переводов"])
+        let en = try newsroom.json(
+            Edition.self, ["translate", ru.reference, "--to", "en", "--headline", "A chain of translations"])
         #expect(en.translatedFrom?.editionID == ru.id)
         _ = try desk.edit(uk.reference, EditionChanges(lead: "Новий лід"))
         var ruState = try Self.state(newsroom, story: uk.storyID, "ru")

@@ -46,9 +46,13 @@ struct CommonMarkSpecTests {
     func examplesRender() throws {
         let examples = try Self.examples().filter { !Self.holdsRawHTML($0.markdown) }
         #expect(examples.count > 500, "the fixture lost its examples")
-        let failed = examples.filter { Self.normalized(SafeHTML.render(markdown: $0.markdown)) != Self.normalized(Self.expected($0.html)) }
+        let failed = examples.filter {
+            Self.normalized(SafeHTML.render(markdown: $0.markdown)) != Self.normalized(Self.expected($0.html))
+        }
         let share = Double(examples.count - failed.count) / Double(examples.count)
-        let listing = failed.map { "#\($0.example) (\($0.section)): \(SafeHTML.render(markdown: $0.markdown).debugDescription)" }
+        let listing = failed.map {
+            "#\($0.example) (\($0.section)): \(SafeHTML.render(markdown: $0.markdown).debugDescription)"
+        }
         #expect(share >= 0.99, "\(failed.count) of \(examples.count) differ:\n\(listing.joined(separator: "\n"))")
     }
 }

@@ -42,7 +42,8 @@ struct HeadStartTests {
 
     @Test("the embedded database, when it is not running, gets no head start (connecting starts it)")
     func embeddedNotRunning() throws {
-        let home = FileManager.default.temporaryDirectory.appending(path: "newsdesk-headstart-\(UUID().uuidString)").path
+        let home = FileManager.default.temporaryDirectory.appending(path: "newsdesk-headstart-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: home) }
         let embedded = DatabaseTarget.resolve(environment: ["NEWSDESK_HOME": home])
         #expect(embedded.startConnecting(as: nil, environment: [:]) == nil)

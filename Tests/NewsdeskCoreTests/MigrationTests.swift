@@ -8,8 +8,10 @@ import Testing
 struct MigrationTests {
     @Test("every file in Migrations/ and Schema/ is embedded in the binary, in order, with its exact text")
     func embedded() throws {
-        for (folder, embedded) in [("Migrations", Migration.all.map { ($0.fileName, $0.sql) }),
-                                   ("Schema", SchemaFile.all.map { ($0.fileName, $0.sql) })] {
+        for (folder, embedded) in [
+            ("Migrations", Migration.all.map { ($0.fileName, $0.sql) }),
+            ("Schema", SchemaFile.all.map { ($0.fileName, $0.sql) })
+        ] {
             let directory = CommandLineTool.packageRoot.appending(path: folder)
             let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
                 .filter { $0.hasSuffix(".sql") }.sorted()
@@ -45,14 +47,17 @@ struct MigrationTests {
         let status = try Migrator().status(connection)
         #expect(status.pending.isEmpty && status.unknown.isEmpty && status.changedSchemaFiles.isEmpty)
         // The checksums newsdesk computes are the server's SHA-256 of each file.
-        let serverSums = try connection.query("""
+        let serverSums = try connection.query(
+            """
             SELECT encode(sha256(convert_to(s.sql, 'UTF8')), 'hex') AS sum
             FROM unnest(\(SchemaFile.all.map(\.sql))::text[]) WITH ORDINALITY AS s(sql, n) ORDER BY n
-            """).map { try $0.decode("sum", as: String.self) }
+            """
+        ).map { try $0.decode("sum", as: String.self) }
         #expect(serverSums == SchemaFile.all.map(\.checksum))
         #expect(status.applied.count == Migration.all.count)
-        #expect(try connection.query("SELECT value FROM newsroom.newsroom_setting WHERE key = 'timezone'")[0]
-            .decode("value", as: String.self) == "Europe/Kyiv")
+        #expect(
+            try connection.query("SELECT value FROM newsroom.newsroom_setting WHERE key = 'timezone'")[0]
+                .decode("value", as: String.self) == "Europe/Kyiv")
     }
 
     @Test("a schema file whose text changed is applied again, with every other file, and nothing else")
@@ -62,7 +67,9 @@ struct MigrationTests {
         // A newer build that says what desk.whoami() is for in a comment.
         let edited = SchemaFile.all.map { file in
             file.name == "staff"
-                ? SchemaFile(fileName: file.fileName, sql: file.sql + "\nCOMMENT ON FUNCTION desk.whoami() IS 'Who is acting.';\n")
+                ? SchemaFile(
+                    fileName: file.fileName,
+                    sql: file.sql + "\nCOMMENT ON FUNCTION desk.whoami() IS 'Who is acting.';\n")
                 : file
         }
         let status = try Migrator(schemaFiles: edited).status(connection)
@@ -71,10 +78,12 @@ struct MigrationTests {
         let run = try Migrator(schemaFiles: edited).migrate(connection)
         #expect(run.migrations.isEmpty)
         #expect(run.schemaFiles == edited)
-        #expect(try connection.query("SELECT obj_description('desk.whoami()'::regprocedure) AS d")[0]
-            .decode("d", as: String.self) == "Who is acting.")
+        #expect(
+            try connection.query("SELECT obj_description('desk.whoami()'::regprocedure) AS d")[0]
+                .decode("d", as: String.self) == "Who is acting.")
         // The desk function is still the owner's, and staff may still call it.
-        let rights = try connection.query("""
+        let rights = try connection.query(
+            """
             SELECT p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner,
                    has_function_privilege('newsdesk_staff', p.oid, 'EXECUTE') AS staff
             FROM pg_proc p WHERE p.oid = 'desk.whoami()'::regprocedure
@@ -89,7 +98,8 @@ struct MigrationTests {
     func unknownNewer() throws {
         let connection = try TestDatabase.create("newer").connect()
         try Migrator().migrate(connection)
-        try connection.execute("INSERT INTO schema_migration (version, name, checksum) VALUES (9999, 'from_the_future', 'x')")
+        try connection.execute(
+            "INSERT INTO schema_migration (version, name, checksum) VALUES (9999, 'from_the_future', 'x')")
         let error = #expect(throws: NewsdeskError.self) { try Migrator().migrate(connection) }
         #expect(error?.category == .refused)
         #expect(error?.message.contains("9999") == true)
@@ -109,28 +119,38 @@ struct MigrationTests {
     func failureIsAtomic() throws {
         let connection = try TestDatabase.create("atomic").connect()
         let good = Migration(fileName: "0001_good.sql", sql: "CREATE TABLE story (id int8 PRIMARY KEY);")
-        let bad = Migration(fileName: "0002_bad.sql", sql: """
-            CREATE TABLE edition (id int8 PRIMARY KEY);
-            INSERT INTO story VALUES (1);
-            CREATE TABLE broken (id no_such_type);
-            """)
+        let bad = Migration(
+            fileName: "0002_bad.sql",
+            sql: """
+                CREATE TABLE edition (id int8 PRIMARY KEY);
+                INSERT INTO story VALUES (1);
+                CREATE TABLE broken (id no_such_type);
+                """)
         let error = #expect(throws: NewsdeskError.self) {
             try Migrator(migrations: [good, bad], schemaFiles: []).migrate(connection)
         }
         #expect(error?.category == .refused)
         #expect(error?.underlying?.sqlState == .undefinedObject)
-        #expect(try connection.query("SELECT to_regclass('schema_migration') IS NULL AND to_regclass('story') IS NULL AND to_regclass('edition') IS NULL AS gone")[0]
+        #expect(
+            try connection.query(
+                "SELECT to_regclass('schema_migration') IS NULL AND to_regclass('story') IS NULL AND to_regclass('edition') IS NULL AS gone"
+            )[0]
             .decode("gone", as: Bool.self))
         // Fixed and run again, both apply.
         let fixed = Migration(fileName: "0002_bad.sql", sql: "CREATE TABLE edition (id int8 PRIMARY KEY);")
-        #expect(try Migrator(migrations: [good, fixed], schemaFiles: []).migrate(connection).migrations.map(\.version) == [1, 2])
+        #expect(
+            try Migrator(migrations: [good, fixed], schemaFiles: []).migrate(connection).migrations.map(\.version) == [
+                1, 2
+            ])
     }
 
     private func bookkeeping(_ connection: Connection) throws -> [String] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT 'migration ' || version || '@' || applied_at AS row FROM schema_migration
             UNION ALL SELECT 'file ' || name || '@' || applied_at FROM schema_file
             ORDER BY 1
-            """).map { try $0.decode("row", as: String.self) }
+            """
+        ).map { try $0.decode("row", as: String.self) }
     }
 }

@@ -4,14 +4,16 @@ import Testing
 
 @Suite("RFC 3339 timestamps")
 struct RFC3339Tests {
-    @Test("whole seconds have no fraction; microseconds are kept", arguments: [
-        (1_698_327_780.0, "2023-10-26T13:43:00Z"),
-        (1_698_327_780.123456, "2023-10-26T13:43:00.123456Z"),
-        (1_698_327_780.000001, "2023-10-26T13:43:00.000001Z"),
-        (0.0, "1970-01-01T00:00:00Z"),
-        (-0.5, "1969-12-31T23:59:59.500000Z"),
-        (951_782_400.0, "2000-02-29T00:00:00Z"),
-    ])
+    @Test(
+        "whole seconds have no fraction; microseconds are kept",
+        arguments: [
+            (1_698_327_780.0, "2023-10-26T13:43:00Z"),
+            (1_698_327_780.123456, "2023-10-26T13:43:00.123456Z"),
+            (1_698_327_780.000001, "2023-10-26T13:43:00.000001Z"),
+            (0.0, "1970-01-01T00:00:00Z"),
+            (-0.5, "1969-12-31T23:59:59.500000Z"),
+            (951_782_400.0, "2000-02-29T00:00:00Z")
+        ])
     func known(_ seconds: Double, _ expected: String) {
         #expect(RFC3339.string(from: Date(timeIntervalSince1970: seconds)) == expected)
     }
@@ -39,30 +41,38 @@ extension RFC3339Tests {
         var generator = SystemRandomNumberGenerator()
         // 0001-01-01 to 9999-12-31, and every day around 1970 and around leap days.
         let edges: [Int64] = Array(-800...800).map { $0 * 86_400 + 43_210 } + [951_782_400, 951_868_799, 4_107_542_400]
-        let randomSeconds = (0..<2_000).map { _ in Int64.random(in: -62_135_596_800...253_402_300_799, using: &generator) }
+        let randomSeconds = (0..<2_000).map { _ in
+            Int64.random(in: -62_135_596_800...253_402_300_799, using: &generator)
+        }
         for seconds in edges + randomSeconds {
             var time = time_t(seconds)
             var parts = tm()
             gmtime_r(&time, &parts)
-            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1,
-                                  parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec)
+            let expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+                parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec)
             let text = RFC3339.string(from: Date(timeIntervalSince1970: Double(seconds)))
             #expect(text == expected)
             #expect(RFC3339.date(from: text)?.timeIntervalSince1970 == Double(seconds), "\(text)")
             var rss = [UInt8](repeating: 0, count: 64)
             let length = rss.withUnsafeMutableBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) {
-                    strftime($0.baseAddress, $0.count, "%a, %d %b %Y %H:%M:%S +0000", &parts)  // C locale: English names
+                    // The C locale: English names.
+                    strftime($0.baseAddress, $0.count, "%a, %d %b %Y %H:%M:%S +0000", &parts)
                 }
             }
-            #expect(FeedFormats.rfc822(Date(timeIntervalSince1970: Double(seconds))) == String(decoding: rss.prefix(length), as: UTF8.self))
+            #expect(
+                FeedFormats.rfc822(Date(timeIntervalSince1970: Double(seconds)))
+                    == String(decoding: rss.prefix(length), as: UTF8.self))
         }
     }
 }
 
 @Suite("Reading RFC 3339 timestamps")
 struct RFC3339ParsingTests {
-    @Test("what we write reads back to the microsecond", arguments: [0.0, 1_698_327_780.123456, -0.5, 4_102_444_799.999999])
+    @Test(
+        "what we write reads back to the microsecond",
+        arguments: [0.0, 1_698_327_780.123456, -0.5, 4_102_444_799.999999])
     func roundTrip(_ seconds: Double) throws {
         let date = Date(timeIntervalSince1970: seconds)
         let back = try #require(RFC3339.date(from: RFC3339.string(from: date)))
@@ -75,7 +85,9 @@ struct RFC3339ParsingTests {
         #expect(RFC3339.date(from: "2023-10-26T13:43:00.5Z") == Date(timeIntervalSince1970: 1_698_327_780.5))
     }
 
-    @Test("anything else is nil", arguments: ["", "2023-10-26", "2023-10-26T13:43:00", "2023-10-26T13:43:00+0300", "yesterday"])
+    @Test(
+        "anything else is nil",
+        arguments: ["", "2023-10-26", "2023-10-26T13:43:00", "2023-10-26T13:43:00+0300", "yesterday"])
     func rejects(_ text: String) {
         #expect(RFC3339.date(from: text) == nil)
     }

@@ -20,7 +20,7 @@ struct SafeHTMLTests {
         "<iframe src=\"https://evil.example\"></iframe>",
         "<p onmouseover=alert(1)>text</p>",
         "**bold** <b onclick=alert(1)>",
-        "<scr<script>ipt>alert(1)</script>",
+        "<scr<script>ipt>alert(1)</script>"
     ]
 
     @Test("no script, no event handler, no javascript: URL survives", arguments: hostile)
@@ -36,7 +36,8 @@ struct SafeHTMLTests {
 
     @Test("ordinary Markdown renders: emphasis, lists, safe links")
     func ordinary() {
-        let html = SafeHTML.render(markdown: "**Джерело:** пресслужба\n\n- один\n- [два](https://example.org/a?b=1&c=2)")
+        let html = SafeHTML.render(
+            markdown: "**Джерело:** пресслужба\n\n- один\n- [два](https://example.org/a?b=1&c=2)")
         #expect(html.contains("<strong>Джерело:</strong>"))
         #expect(html.contains("<li>один</li>"))
         #expect(html.contains("href=\"https://example.org/a?b=1&amp;c=2\""))
@@ -80,7 +81,7 @@ struct HostileMarkdownTests {
         ("1 MiB of - nested items", String(repeating: "- ", count: mebibyte / 2) + "a"),
         ("1 MiB of ![[]()", String(repeating: "![[]()", count: mebibyte / 6)),
         ("1 MiB of <a", String(repeating: "<a ", count: mebibyte / 3)),
-        ("1 MiB of *a **a", String(repeating: "*a **a ", count: mebibyte / 7)),
+        ("1 MiB of *a **a", String(repeating: "*a **a ", count: mebibyte / 7))
     ]
 
     @Test("renders to safe HTML without crashing", arguments: 0..<bodies.count)
@@ -96,13 +97,16 @@ struct HostileMarkdownTests {
         let html = SafeHTML.render(markdown: String(repeating: "<a ", count: 20_000))
         #expect(!html.contains("<a"))
         #expect(html.components(separatedBy: "&lt;a").count - 1 == 20_000)
-        #expect(SafeHTML.render(markdown: String(repeating: "[", count: 10 * 1024)) == "<p>" + String(repeating: "[", count: 10 * 1024) + "</p>\n")
+        #expect(
+            SafeHTML.render(markdown: String(repeating: "[", count: 10 * 1024)) == "<p>"
+                + String(repeating: "[", count: 10 * 1024) + "</p>\n")
     }
 
     @Test("images render as images until a paragraph is built to be slow")
     func imageOpeners() {
-        #expect(SafeHTML.render(markdown: "![Bridge](/media/bridge.jpg) [more](/en/bridge)")
-            == "<p><img src=\"/media/bridge.jpg\" alt=\"Bridge\" /> <a href=\"/en/bridge\">more</a></p>\n")
+        #expect(
+            SafeHTML.render(markdown: "![Bridge](/media/bridge.jpg) [more](/en/bridge)")
+                == "<p><img src=\"/media/bridge.jpg\" alt=\"Bridge\" /> <a href=\"/en/bridge\">more</a></p>\n")
         let filler = String(repeating: "![[]()", count: 2_000)
         // An escaped `!` stays escaped when the paragraph's openers are neutralised.
         let escaped = SafeHTML.render(markdown: "\\![x](/a.png) " + filler)
@@ -116,11 +120,14 @@ struct HostileMarkdownTests {
 
 @Suite("Safe mode and the allow-list")
 struct SafeModeTests {
-    @Test("script and other non-web URLs are dropped", arguments: [
-        "[x](javascript:alert(1))", "[x](JAVASCRIPT:alert(1))", "[x](vbscript:msgbox(1))", "[x](file:///etc/passwd)",
-        "![x](data:image/png;base64,AAAA)", "[x](data:text/html;base64,PHNjcmlwdD4=)", "<javascript:alert(1)>",
-        "[x][r]\n\n[r]: javascript:alert(1)",
-    ])
+    @Test(
+        "script and other non-web URLs are dropped",
+        arguments: [
+            "[x](javascript:alert(1))", "[x](JAVASCRIPT:alert(1))", "[x](vbscript:msgbox(1))",
+            "[x](file:///etc/passwd)",
+            "![x](data:image/png;base64,AAAA)", "[x](data:text/html;base64,PHNjcmlwdD4=)", "<javascript:alert(1)>",
+            "[x][r]\n\n[r]: javascript:alert(1)"
+        ])
     func unsafeURLs(_ markdown: String) {
         let html = SafeHTML.render(markdown: markdown).lowercased()
         #expect(html.range(of: #"(href|src)\s*=\s*"[^"]+""#, options: .regularExpression) == nil, "\(html)")
@@ -129,7 +136,8 @@ struct SafeModeTests {
 
     @Test("raw HTML is not emitted, not even as a comment")
     func rawHTML() {
-        let html = SafeHTML.render(markdown: "Before <script>alert(1)</script> after.\n\n<div onclick=\"x()\">block</div>\n\n<!-- note -->")
+        let html = SafeHTML.render(
+            markdown: "Before <script>alert(1)</script> after.\n\n<div onclick=\"x()\">block</div>\n\n<!-- note -->")
         #expect(!html.contains("<script"))
         #expect(!html.contains("<div"))
         #expect(!html.contains("<!--") && !html.contains("&lt;!--"), "\(html)")
@@ -138,10 +146,11 @@ struct SafeModeTests {
 
     @Test("the site's own links, web links and mailto survive")
     func safeLinks() {
-        let html = SafeHTML.render(markdown: """
-            [Новини](/uk/novyny/1) [section](/uk/) [#](#update-2) [site](https://newsroom.example/en/x?a=1&b=2) \
-            [plain](http://example.org) [write](mailto:desk@newsroom.example) <https://newsroom.example/ru/>
-            """)
+        let html = SafeHTML.render(
+            markdown: """
+                [Новини](/uk/novyny/1) [section](/uk/) [#](#update-2) [site](https://newsroom.example/en/x?a=1&b=2) \
+                [plain](http://example.org) [write](mailto:desk@newsroom.example) <https://newsroom.example/ru/>
+                """)
         #expect(html.contains("<a href=\"/uk/novyny/1\">Новини</a>"), "\(html)")
         #expect(html.contains("<a href=\"/uk/\">section</a>"))
         #expect(html.contains("<a href=\"#update-2\">#</a>"))

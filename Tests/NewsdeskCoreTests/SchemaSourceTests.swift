@@ -19,9 +19,11 @@ struct SchemaSourceTests {
     }
 
     static let files: [(name: String, sql: String)] =
-        Migration.all.map { ("Migrations/" + $0.fileName, $0.sql) } + SchemaFile.all.map { ("Schema/" + $0.fileName, $0.sql) }
+        Migration.all.map { ("Migrations/" + $0.fileName, $0.sql) }
+        + SchemaFile.all.map { ("Schema/" + $0.fileName, $0.sql) }
 
-    @Test("every function of the newsroom is defined in exactly one file, once, and every definition is in the database")
+    @Test(
+        "every function of the newsroom is defined in exactly one file, once, and every definition is in the database")
     func oneFileEach() throws {
         var definedIn: [String: [String]] = [:]
         for file in Self.files {
@@ -32,38 +34,50 @@ struct SchemaSourceTests {
         }
         let connection = try TestDatabase.create("schemasource").connect()
         try Migrator().migrate(connection)
-        let inDatabase = try connection.query("""
+        let inDatabase = try connection.query(
+            """
             SELECT DISTINCT n.nspname || '.' || p.proname AS name
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname IN ('newsroom', 'desk', 'logins')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
             ORDER BY 1
-            """).map { try $0.decode("name", as: String.self) }
-        let onlyInDatabase = Set(inDatabase).subtracting(definedIn.keys), onlyInFiles = Set(definedIn.keys).subtracting(inDatabase)
-        #expect(onlyInDatabase.isEmpty && onlyInFiles.isEmpty,
-                "in the database but in no file: \(onlyInDatabase.sorted()); in a file but not the database: \(onlyInFiles.sorted())")
+            """
+        ).map { try $0.decode("name", as: String.self) }
+        let onlyInDatabase = Set(inDatabase).subtracting(definedIn.keys),
+            onlyInFiles = Set(definedIn.keys).subtracting(inDatabase)
+        #expect(
+            onlyInDatabase.isEmpty && onlyInFiles.isEmpty,
+            "in the database but in no file: \(onlyInDatabase.sorted()); in a file but not the database: \(onlyInFiles.sorted())"
+        )
     }
 
-    @Test("the versioned migrations hold only the functions the tables are built on, and call none of the schema files' functions")
+    @Test(
+        "the versioned migrations hold only the functions the tables are built on, and call none of the schema files' functions"
+    )
     func migrationsAreDDL() throws {
         let connection = try TestDatabase.create("schemaddl").connect()
         try Migrator().migrate(connection)
-        let tablesNeed = try connection.query("""
+        let tablesNeed = try connection.query(
+            """
             SELECT DISTINCT d.refobjid::regproc::text AS name FROM pg_depend d
             JOIN pg_proc p ON p.oid = d.refobjid
             WHERE d.refclassid = 'pg_proc'::regclass
               AND d.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_type'::regclass)
               AND p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'logins'::regnamespace)
             ORDER BY 1
-            """).map { try $0.decode("name", as: String.self) }
+            """
+        ).map { try $0.decode("name", as: String.self) }
         let inMigrations = Migration.all.flatMap { Self.definitions(in: $0.sql) }.sorted()
         #expect(inMigrations == tablesNeed)
         let schemaFunctions = Set(SchemaFile.all.flatMap { Self.definitions(in: $0.sql) })
         for migration in Migration.all {
             // Dropping an old signature names a function without calling it.
-            let statements = migration.sql.split(separator: "\n").filter { !$0.hasPrefix("DROP FUNCTION") }.joined(separator: "\n")
+            let statements = migration.sql.split(separator: "\n").filter { !$0.hasPrefix("DROP FUNCTION") }.joined(
+                separator: "\n")
             let called = statements.matches(of: /(newsroom|desk|logins)\.([a-z_0-9]+)\(/).map { "\($0.1).\($0.2)" }
-            #expect(Set(called).isDisjoint(with: schemaFunctions), "\(migration.fileName) calls \(Set(called).intersection(schemaFunctions))")
+            #expect(
+                Set(called).isDisjoint(with: schemaFunctions),
+                "\(migration.fileName) calls \(Set(called).intersection(schemaFunctions))")
         }
     }
 
@@ -82,7 +96,8 @@ struct SchemaSourceTests {
         "logins.change_once(text,text) security: text type variable is not sanitized": "EXECUTE of its own statements",
         // The argument list comes from pg_get_function_arguments() of a newsroom
         // function the owner defined; only the migrator calls offer_at_desk.
-        "newsroom.offer_at_desk(text,boolean) security: text type variable is not sanitized": "EXECUTE of a catalog-made signature",
+        "newsroom.offer_at_desk(text,boolean) security: text type variable is not sanitized":
+            "EXECUTE of a catalog-made signature"
     ]
 
     @Test("plpgsql_check finds no error in any PL/pgSQL function, and only the explained warnings")
@@ -90,7 +105,8 @@ struct SchemaSourceTests {
         let connection = try TestDatabase.create("plpgsqlcheck").connect()
         try Migrator().migrate(connection)
         try connection.execute("CREATE EXTENSION plpgsql_check")
-        let findings = try connection.query("""
+        let findings = try connection.query(
+            """
             SELECT p.oid::regprocedure::text || ' ' || r.level || ': ' || r.message AS finding,
                    coalesce(r.lineno::text, '') || ' ' || coalesce(r.statement, '') AS place, r.level
             FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
@@ -100,8 +116,10 @@ struct SchemaSourceTests {
             WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'logins'::regnamespace)
               AND l.lanname = 'plpgsql' AND p.prorettype <> 'event_trigger'::regtype
             ORDER BY 1, 2
-            """).map { (try $0.decode("finding", as: String.self), try $0.decode("place", as: String.self)) }
-        let checked = try connection.query("""
+            """
+        ).map { (try $0.decode("finding", as: String.self), try $0.decode("place", as: String.self)) }
+        let checked = try connection.query(
+            """
             SELECT count(*) AS n FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'logins'::regnamespace) AND l.lanname = 'plpgsql'
             """)[0].decode("n", as: Int.self)

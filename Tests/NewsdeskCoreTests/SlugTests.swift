@@ -11,7 +11,9 @@ struct SlugTests {
         #expect(pairs.count > 70)
         for (ukrainian, latin) in pairs {
             #expect(Transliteration.ukrainian(ukrainian) == latin.lowercased(), "\(ukrainian)")
-            #expect(Slug.make(from: ukrainian, language: "uk") == latin.lowercased().replacing(" ", with: "-"), "\(ukrainian)")
+            #expect(
+                Slug.make(from: ukrainian, language: "uk") == latin.lowercased().replacing(" ", with: "-"),
+                "\(ukrainian)")
         }
     }
 
@@ -24,23 +26,27 @@ struct SlugTests {
         }
     }
 
-    @Test("Russian follows ICAO Doc 9303", arguments: [
-        ("Киевсовет созывает внеочередную сессию", "kievsovet-sozyvaet-vneocherednuiu-sessiiu"),
-        ("Щёлково, Подъём, Объявление", "shchelkovo-podieem-obieiavlenie"),
-        ("Хабаровск и Цхинвали", "khabarovsk-i-tskhinvali"),
-        ("Эксперт: рыба", "ekspert-ryba"),
-    ])
+    @Test(
+        "Russian follows ICAO Doc 9303",
+        arguments: [
+            ("Киевсовет созывает внеочередную сессию", "kievsovet-sozyvaet-vneocherednuiu-sessiiu"),
+            ("Щёлково, Подъём, Объявление", "shchelkovo-podieem-obieiavlenie"),
+            ("Хабаровск и Цхинвали", "khabarovsk-i-tskhinvali"),
+            ("Эксперт: рыба", "ekspert-ryba")
+        ])
     func russian(_ headline: String, _ slug: String) {
         #expect(Slug.make(from: headline, language: "ru") == slug)
     }
 
-    @Test("English keeps its letters and digits, drops accents and punctuation", arguments: [
-        ("Kyiv City Council calls emergency session", "kyiv-city-council-calls-emergency-session"),
-        ("Café owners' 2024 plans — «final»!", "cafe-owners-2024-plans-final"),
-        ("Kyiv metro to run late on New Year’s Eve", "kyiv-metro-to-run-late-on-new-years-eve"),
-        ("  Spaces   everywhere  ", "spaces-everywhere"),
-        ("Ærø & Straße", "aero-strasse"),
-    ])
+    @Test(
+        "English keeps its letters and digits, drops accents and punctuation",
+        arguments: [
+            ("Kyiv City Council calls emergency session", "kyiv-city-council-calls-emergency-session"),
+            ("Café owners' 2024 plans — «final»!", "cafe-owners-2024-plans-final"),
+            ("Kyiv metro to run late on New Year’s Eve", "kyiv-metro-to-run-late-on-new-years-eve"),
+            ("  Spaces   everywhere  ", "spaces-everywhere"),
+            ("Ærø & Straße", "aero-strasse")
+        ])
     func english(_ headline: String, _ slug: String) {
         #expect(Slug.make(from: headline, language: "en") == slug)
     }

@@ -5,11 +5,12 @@ import Testing
 struct TextFieldTests {
     @Test("NFD input is stored in NFC")
     func nfc() throws {
-        let decomposed = "Ки\u{0457}в Cafe\u{0301}"   // ї as і + combining diaeresis? No: ї is U+0457 already; é is e + U+0301
+        // ї is U+0457 already (composed); é is e + U+0301 (decomposed).
+        let decomposed = "Ки\u{0457}в Cafe\u{0301}"
         let clean = try TextField.headline.clean(decomposed)
         #expect(clean.unicodeScalars.map(\.value).contains(0xE9))
         #expect(!clean.unicodeScalars.map(\.value).contains(0x301))
-        let ukrainianNFD = "Ki\u{0456}\u{0308}v"   // і + combining diaeresis composes to ї
+        let ukrainianNFD = "Ki\u{0456}\u{0308}v"  // і + combining diaeresis composes to ї
         #expect(try TextField.headline.clean(ukrainianNFD) == "Ki\u{0457}v")
     }
 
@@ -20,18 +21,26 @@ struct TextFieldTests {
         #expect(error?.message.hasPrefix("headline") == true)
     }
 
-    @Test("invalid UTF-8 bytes are refused with the position", arguments: [
-        [0xFF] as [UInt8], [0x41, 0xC3], [0x41, 0x42, 0xE2, 0x82], [0xED, 0xA0, 0x80], [0xC0, 0xAF],
-    ])
+    @Test(
+        "invalid UTF-8 bytes are refused with the position",
+        arguments: [
+            [0xFF] as [UInt8], [0x41, 0xC3], [0x41, 0x42, 0xE2, 0x82], [0xED, 0xA0, 0x80], [0xC0, 0xAF]
+        ])
     func invalidUTF8(_ bytes: [UInt8]) {
         let error = #expect(throws: NewsdeskError.self) { try TextField.body.clean(bytes: bytes) }
         #expect(error?.category == .badInput)
         #expect(error?.message.contains("not valid UTF-8") == true)
     }
 
-    @Test("bidi overrides, isolates and zero-width spaces are refused", arguments: [
-        "\u{202E}evil", "a\u{202A}b", "x\u{2066}y\u{2069}", "zero\u{200B}width", "\u{FEFF}bom", "word\u{2060}joiner", "not\u{FFFE}xml", "not\u{FFFF}xml", "a" + String(Unicode.Scalar(0x1FFFF as UInt32)!) + "b", "a" + String(Unicode.Scalar(0xFDD0 as UInt32)!) + "b", "rtl\u{200F}mark", "line\u{2028}separator", "a\u{2062}b", "tag\u{E0041}smuggled", "filler\u{3164}",
-    ])
+    @Test(
+        "bidi overrides, isolates and zero-width spaces are refused",
+        arguments: [
+            "\u{202E}evil", "a\u{202A}b", "x\u{2066}y\u{2069}", "zero\u{200B}width", "\u{FEFF}bom",
+            "word\u{2060}joiner", "not\u{FFFE}xml", "not\u{FFFF}xml",
+            "a" + String(Unicode.Scalar(0x1FFFF as UInt32)!) + "b",
+            "a" + String(Unicode.Scalar(0xFDD0 as UInt32)!) + "b", "rtl\u{200F}mark", "line\u{2028}separator",
+            "a\u{2062}b", "tag\u{E0041}smuggled", "filler\u{3164}"
+        ])
     func invisible(_ text: String) {
         #expect(throws: NewsdeskError.self) { try TextField.headline.clean(text) }
     }
@@ -51,7 +60,7 @@ struct TextFieldTests {
 
     @Test("limits are in bytes, and the message says so")
     func limits() throws {
-        let cyrillic = String(repeating: "ж", count: 201)   // 402 bytes, 201 characters
+        let cyrillic = String(repeating: "ж", count: 201)  // 402 bytes, 201 characters
         let error = #expect(throws: NewsdeskError.self) { try TextField.headline.clean(cyrillic) }
         #expect(error?.message.contains("402 bytes") == true)
         #expect(try TextField.headline.clean(String(repeating: "ж", count: 200)).utf8.count == 400)

@@ -11,11 +11,16 @@ import Testing
 struct UpgradeTests {
     static func releasedMigrations() throws -> [Migration] {
         let directory = SharedFixtures.directory.appending(path: "released-migrations")
-        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
-            .map { Migration(fileName: $0, sql: try String(contentsOf: directory.appending(path: $0), encoding: .utf8)) }
+        return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+            .sorted()
+            .map {
+                Migration(fileName: $0, sql: try String(contentsOf: directory.appending(path: $0), encoding: .utf8))
+            }
     }
 
-    @Test("a database made by migrations 0001–0012 upgrades in place: every row and the audit chain kept, the schema a new database's")
+    @Test(
+        "a database made by migrations 0001–0012 upgrades in place: every row and the audit chain kept, the schema a new database's"
+    )
     func upgradeInPlace() throws {
         let released = try Self.releasedMigrations()
         #expect(released.map(\.version) == Array(1...12))
@@ -35,17 +40,19 @@ struct UpgradeTests {
         #expect(try everyRow(connection, tables) == rows)
         let verification = try AuditLog(connection: connection).verify(against: head)
         #expect(verification.ok, "\(verification)")
-        #expect(try connection.query("SELECT version, name FROM schema_migration ORDER BY version")
-            .map { "\(try $0.decode("version", as: Int.self)) \(try $0.decode("name", as: String.self))" }
-            == Migration.all.map { "\($0.version) \($0.name)" })
+        #expect(
+            try connection.query("SELECT version, name FROM schema_migration ORDER BY version")
+                .map { "\(try $0.decode("version", as: Int.self)) \(try $0.decode("name", as: String.self))" }
+                == Migration.all.map { "\($0.version) \($0.name)" })
 
         let fresh = try TestDatabase.create("upgradefresh").connect()
         try Migrator().migrate(fresh)
         let upgraded = try describeSchema(connection), made = try describeSchema(fresh)
         #expect(upgraded.count > 300)
         let onlyUpgraded = Set(upgraded).subtracting(made), onlyMade = Set(made).subtracting(upgraded)
-        #expect(onlyUpgraded.isEmpty && onlyMade.isEmpty,
-                "only in the upgraded database: \(onlyUpgraded.sorted()); only in a new one: \(onlyMade.sorted())")
+        #expect(
+            onlyUpgraded.isEmpty && onlyMade.isEmpty,
+            "only in the upgraded database: \(onlyUpgraded.sorted()); only in a new one: \(onlyMade.sorted())")
 
         // The desk works on the upgraded database, and the chain goes on from the old events.
         try connection.execute("SELECT desk.add_update('1', 'After the upgrade.', 'update', false, NULL)")
@@ -59,10 +66,11 @@ struct UpgradeTests {
         try Migrator(migrations: Array(try Self.releasedMigrations().prefix(8)), schemaFiles: []).migrate(connection)
         let error = #expect(throws: NewsdeskError.self) { try Migrator().migrate(connection) }
         #expect(error?.category == .refused)
-        #expect(error?.message == """
-            The database was made by an earlier newsdesk and stops at migration 8 (export). \
-            This newsdesk upgrades databases of the release with migrations 1–12; bring it there with that release first.
-            """)
+        #expect(
+            error?.message == """
+                The database was made by an earlier newsdesk and stops at migration 8 (export). \
+                This newsdesk upgrades databases of the release with migrations 1–12; bring it there with that release first.
+                """)
         #expect(try connection.query("SELECT count(*) AS n FROM schema_migration")[0].decode("n", as: Int.self) == 8)
         #expect(try connection.query("SELECT count(*) AS n FROM schema_file")[0].decode("n", as: Int.self) == 0)
     }
@@ -71,26 +79,31 @@ struct UpgradeTests {
     /// languages through their lifecycle, live updates, a translation, a
     /// refusal, and a change made with plain SQL.
     private func fill(_ db: Connection, database: TestDatabase) throws {
-        let reporter = "upg_reporter_\(database.name.suffix(8))".lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }
-        try db.execute("""
+        let reporter = "upg_reporter_\(database.name.suffix(8))".lowercased().filter {
+            $0.isLetter || $0.isNumber || $0 == "_"
+        }
+        try db.execute(
+            """
             SELECT desk.staff_add(\(reporter), ARRAY['reporter'], '{"uk": "Олена", "en": "Olena"}')
             """)
-        try db.executeScript(unsafeSQL: """
-            SELECT desk.subject_add('war', '{"uk": "Війна", "en": "War"}', NULL, 'http://cv.iptc.org/newscodes/mediatopic/16000000');
-            SELECT desk.subject_add('kyiv', '{"uk": "Київ", "en": "Kyiv"}', NULL, NULL);
-            SELECT desk.create_story('uk', 'Вибухи у Києві', 'Уранці.', 'Текст **новини**.', NULL, NULL, NULL, ARRAY['newsdesk_test'], true, 'vybukhy', NULL);
-            SELECT desk.tag_story(1, ARRAY['war', 'kyiv'], false);
-            SELECT desk.submit_edition('1');
-            SELECT desk.publish_edition('1', NULL);
-            SELECT desk.add_update('1', 'Сирени стихли.', 'update', true, 'key-1');
-            SELECT desk.translate_edition('1', 'en', 'Explosions in Kyiv', 'In the morning.', 'News **text**.', 'explosions');
-            SELECT desk.edit_edition('1', (SELECT version FROM newsroom.edition WHERE id = 1), 'Вибухи у Києві вранці', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 'Уточнено час.');
-            SELECT desk.create_story('ru', 'Черновик', '', '', NULL, NULL, NULL, ARRAY['newsdesk_test'], false, NULL, NULL);
-            UPDATE newsroom.newsroom_setting SET value = 'https://news.example' WHERE key = 'site_url';
-            """)
+        try db.executeScript(
+            unsafeSQL: """
+                SELECT desk.subject_add('war', '{"uk": "Війна", "en": "War"}', NULL, 'http://cv.iptc.org/newscodes/mediatopic/16000000');
+                SELECT desk.subject_add('kyiv', '{"uk": "Київ", "en": "Kyiv"}', NULL, NULL);
+                SELECT desk.create_story('uk', 'Вибухи у Києві', 'Уранці.', 'Текст **новини**.', NULL, NULL, NULL, ARRAY['newsdesk_test'], true, 'vybukhy', NULL);
+                SELECT desk.tag_story(1, ARRAY['war', 'kyiv'], false);
+                SELECT desk.submit_edition('1');
+                SELECT desk.publish_edition('1', NULL);
+                SELECT desk.add_update('1', 'Сирени стихли.', 'update', true, 'key-1');
+                SELECT desk.translate_edition('1', 'en', 'Explosions in Kyiv', 'In the morning.', 'News **text**.', 'explosions');
+                SELECT desk.edit_edition('1', (SELECT version FROM newsroom.edition WHERE id = 1), 'Вибухи у Києві вранці', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 'Уточнено час.');
+                SELECT desk.create_story('ru', 'Черновик', '', '', NULL, NULL, NULL, ARRAY['newsdesk_test'], false, NULL, NULL);
+                UPDATE newsroom.newsroom_setting SET value = 'https://news.example' WHERE key = 'site_url';
+                """)
         // A refusal, recorded as the reporter's own.
         let asReporter = try Connection(configuration: database.configuration.with("user", reporter), logger: .test)
-        let refused = try asReporter.query("SELECT desk.publish_edition('2', NULL)::text AS r")[0].decode("r", as: String.self)
+        let refused = try asReporter.query("SELECT desk.publish_edition('2', NULL)::text AS r")[0].decode(
+            "r", as: String.self)
         #expect(refused.contains("refused"))
         try db.execute("SELECT desk.add_update('1', 'Друге оновлення.', 'update', false, NULL)")
     }
@@ -100,17 +113,20 @@ struct UpgradeTests {
     /// migrations may add columns (computed ones among them), and the rows are
     /// compared on what the old release held.
     private func columns(_ db: Connection) throws -> [(table: String, columns: String)] {
-        try db.query("""
+        try db.query(
+            """
             SELECT c.relname AS table_name, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) AS columns
             FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             WHERE c.relnamespace = 'newsroom'::regnamespace AND c.relkind = 'r'
             GROUP BY c.relname ORDER BY c.relname
-            """).map { (try $0.decode("table_name", as: String.self), try $0.decode("columns", as: String.self)) }
+            """
+        ).map { (try $0.decode("table_name", as: String.self), try $0.decode("columns", as: String.self)) }
     }
 
     private func everyRow(_ db: Connection, _ tables: [(table: String, columns: String)]) throws -> [String] {
         try tables.map { table in
-            try db.query("""
+            try db.query(
+                """
                 SELECT \(table.table)::text || ': ' || query_to_xml(
                     format('SELECT row(%s)::text AS r FROM newsroom.%I t ORDER BY 1', \(table.columns)::text, \(table.table)::text),
                     false, false, '')::text AS rows
@@ -123,7 +139,8 @@ struct UpgradeTests {
     /// triggers, event triggers, owners and rights. (pg_dump's schema, as
     /// catalog queries.)
     private func describeSchema(_ db: Connection) throws -> [String] {
-        try db.query("""
+        try db.query(
+            """
             WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname IN ('newsroom', 'desk', 'logins'))
             SELECT 'schema ' || n.nspname || ' ' || pg_get_userbyid(n.nspowner) || ' ' || coalesce(n.nspacl::text, '') AS item
             FROM pg_namespace n WHERE n.oid IN (SELECT oid FROM ns)
@@ -160,6 +177,7 @@ struct UpgradeTests {
             UNION ALL
             SELECT 'extension ' || x.extname || ' ' || x.extnamespace::regnamespace FROM pg_extension x
             ORDER BY 1
-            """).map { try $0.decode("item", as: String.self) }
+            """
+        ).map { try $0.decode("item", as: String.self) }
     }
 }

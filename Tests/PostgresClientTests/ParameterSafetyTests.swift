@@ -13,8 +13,9 @@ struct ParameterSafetyTests {
         try connection.execute("CREATE TABLE note (body text)")
     }
 
-    @Test("a NUL byte anywhere in text is refused and nothing is stored",
-          arguments: ["\u{0}start", "mid\u{0}dle", "end\u{0}"])
+    @Test(
+        "a NUL byte anywhere in text is refused and nothing is stored",
+        arguments: ["\u{0}start", "mid\u{0}dle", "end\u{0}"])
     func nulInText(_ value: String) throws {
         let tripsBefore = connection.roundTrips
         let error = #expect(throws: PostgresError.self) {
@@ -26,8 +27,11 @@ struct ParameterSafetyTests {
         #expect(try connection.query("SELECT count(*) AS n FROM note")[0].decode("n", as: Int.self) == 0)
     }
 
-    @Test("invalid UTF-8 is refused and nothing is stored",
-          arguments: [[0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0x41, 0xC0, 0xAF]] as [[UInt8]])
+    @Test(
+        "invalid UTF-8 is refused and nothing is stored",
+        arguments: [
+            [0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0x41, 0xC0, 0xAF]
+        ] as [[UInt8]])
     func invalidUTF8(_ bytes: [UInt8]) throws {
         let tripsBefore = connection.roundTrips
         let error = #expect(throws: PostgresError.self) {
@@ -84,22 +88,25 @@ struct ServerErrorTests {
 
     init() throws {
         connection = try TestDatabase.create("errors").connect()
-        try connection.executeScript(unsafeSQL: """
-            CREATE TABLE story (id int8 PRIMARY KEY);
-            CREATE TABLE edition (
-                id int8 PRIMARY KEY,
-                story_id int8 NOT NULL CONSTRAINT edition_story_fk REFERENCES story (id),
-                lang text NOT NULL CONSTRAINT edition_lang_check CHECK (lang IN ('uk', 'ru', 'en')),
-                CONSTRAINT edition_one_per_language UNIQUE (story_id, lang)
-            );
-            INSERT INTO story VALUES (1);
-            INSERT INTO edition VALUES (1, 1, 'uk');
-            """)
+        try connection.executeScript(
+            unsafeSQL: """
+                CREATE TABLE story (id int8 PRIMARY KEY);
+                CREATE TABLE edition (
+                    id int8 PRIMARY KEY,
+                    story_id int8 NOT NULL CONSTRAINT edition_story_fk REFERENCES story (id),
+                    lang text NOT NULL CONSTRAINT edition_lang_check CHECK (lang IN ('uk', 'ru', 'en')),
+                    CONSTRAINT edition_one_per_language UNIQUE (story_id, lang)
+                );
+                INSERT INTO story VALUES (1);
+                INSERT INTO edition VALUES (1, 1, 'uk');
+                """)
     }
 
     @Test("a unique violation names its constraint")
     func unique() throws {
-        let error = #expect(throws: PostgresError.self) { try connection.execute("INSERT INTO edition VALUES (2, 1, 'uk')") }
+        let error = #expect(throws: PostgresError.self) {
+            try connection.execute("INSERT INTO edition VALUES (2, 1, 'uk')")
+        }
         #expect(error?.sqlState == .uniqueViolation)
         #expect(error?.constraint == "edition_one_per_language")
         #expect(error?.table == "edition")
@@ -108,14 +115,18 @@ struct ServerErrorTests {
 
     @Test("a foreign-key violation names its constraint")
     func foreignKey() throws {
-        let error = #expect(throws: PostgresError.self) { try connection.execute("INSERT INTO edition VALUES (3, \(99), 'en')") }
+        let error = #expect(throws: PostgresError.self) {
+            try connection.execute("INSERT INTO edition VALUES (3, \(99), 'en')")
+        }
         #expect(error?.sqlState == .foreignKeyViolation)
         #expect(error?.constraint == "edition_story_fk")
     }
 
     @Test("a check violation names its constraint")
     func check() throws {
-        let error = #expect(throws: PostgresError.self) { try connection.execute("INSERT INTO edition VALUES (4, 1, \("de"))") }
+        let error = #expect(throws: PostgresError.self) {
+            try connection.execute("INSERT INTO edition VALUES (4, 1, \("de"))")
+        }
         #expect(error?.sqlState == .checkViolation)
         #expect(error?.constraint == "edition_lang_check")
     }
@@ -140,10 +151,17 @@ struct ServerErrorTests {
     @Test("the connection announces itself as newsdesk unless told otherwise")
     func applicationName() throws {
         let plain = try Connection(configuration: .init([.init("dbname", connection.server.database)]), logger: .test)
-        #expect(try plain.query("SELECT current_setting('application_name') AS name")[0].decode("name", as: String.self) == "newsdesk")
-        let named = try Connection(configuration: .init([.init("dbname", connection.server.database),
-                                                         .init("application_name", "desk-7")]), logger: .test)
-        #expect(try named.query("SELECT current_setting('application_name') AS name")[0].decode("name", as: String.self) == "desk-7")
+        #expect(
+            try plain.query("SELECT current_setting('application_name') AS name")[0].decode("name", as: String.self)
+                == "newsdesk")
+        let named = try Connection(
+            configuration: .init([
+                .init("dbname", connection.server.database),
+                .init("application_name", "desk-7")
+            ]), logger: .test)
+        #expect(
+            try named.query("SELECT current_setting('application_name') AS name")[0].decode("name", as: String.self)
+                == "desk-7")
     }
 
     @Test("a postgres:// URI is honoured, and a bad one fails to connect with a typed error")

@@ -11,15 +11,16 @@ struct RoundTripTests {
         connection = try TestDatabase.create("roundtrip").connect()
     }
 
-    @Test("text keeps Cyrillic, emoji, ZWJ sequences and combining marks byte for byte",
-          arguments: [
-              "Київрада скликає позачергову сесію через опалення",
-              "Киевсовет созывает внеочередную сессию",
-              "👩‍👩‍👧‍👦 family, 🏳️‍🌈 flag, 👍🏽 tone",
-              "e\u{301} decomposed, é composed, ґ Ґ ї Ї є Є",
-              "quotes ' \" \\ and $1 and -- and ;",
-              "",
-          ])
+    @Test(
+        "text keeps Cyrillic, emoji, ZWJ sequences and combining marks byte for byte",
+        arguments: [
+            "Київрада скликає позачергову сесію через опалення",
+            "Киевсовет созывает внеочередную сессию",
+            "👩‍👩‍👧‍👦 family, 🏳️‍🌈 flag, 👍🏽 tone",
+            "e\u{301} decomposed, é composed, ґ Ґ ї Ї є Є",
+            "quotes ' \" \\ and $1 and -- and ;",
+            ""
+        ])
     func text(_ value: String) throws {
         let rows = try connection.query("SELECT \(value)::text AS value, octet_length(\(value)::text) AS bytes")
         #expect(try rows[0].decode("value", as: String.self) == value)
@@ -39,7 +40,8 @@ struct RoundTripTests {
 
     @Test("integers, booleans and doubles keep their exact values")
     func numbers() throws {
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             SELECT \(Int64.max) AS big, \(Int64.min) AS small, \(42)::int4 AS four, 7::int2 AS two,
                    \(true) AS yes, \(false) AS no, \(0.1) AS tenth, \(-1.5e300) AS huge, \(Double.pi)::float4 AS single
             """)[0]
@@ -62,11 +64,13 @@ struct RoundTripTests {
             .decode("at", as: Date.self)
         let expected = Date(timeIntervalSince1970: 1_698_327_780.123456)
         #expect(abs(server.timeIntervalSince1970 - expected.timeIntervalSince1970) < 0.000_000_5)
-        #expect(try connection.query("SELECT \(server) = '2023-10-26 13:43:00.123456+00'::timestamptz AS same")[0]
-            .decode("same", as: Bool.self))
+        #expect(
+            try connection.query("SELECT \(server) = '2023-10-26 13:43:00.123456+00'::timestamptz AS same")[0]
+                .decode("same", as: Bool.self))
         for micros in [0, 1, 999_999, 500_000, 123_457] {
             let date = Date(timeIntervalSince1970: 1_700_000_000 + Double(micros) / 1_000_000)
-            let back = try connection.query("SELECT \(date) AS at, extract(microseconds FROM \(date))::int8 % 1000000 AS us")[0]
+            let back = try connection.query(
+                "SELECT \(date) AS at, extract(microseconds FROM \(date))::int8 % 1000000 AS us")[0]
             #expect(try back.decode("at", as: Date.self) == date)
             #expect(try back.decode("us", as: Int64.self) == Int64(micros))
         }
@@ -78,7 +82,8 @@ struct RoundTripTests {
         let bytes = ByteA((0...255).map(UInt8.init) + [0, 0, 255])
         let document = JSONB(#"{"headline": "Київ", "n": [1, 2.5, null], "ok": true}"#)
         let tags = ["kyiv", "енергетика", "", "with \"quotes\" and {braces}, commas", "👩‍👩‍👧"]
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             SELECT \(id) AS id, \(bytes) AS bytes, \(document) AS doc, \(tags) AS tags,
                    \(document)->>'headline' AS headline, cardinality(\(tags)) AS n
             """)[0]
@@ -93,7 +98,8 @@ struct RoundTripTests {
     @Test("NULL decodes as nil for optionals, and in arrays")
     func nulls() throws {
         let missing: String? = nil
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             SELECT \(missing) AS text, NULL::int8 AS number, NULL::timestamptz AS at, NULL::uuid AS id,
                    ARRAY['a', NULL, 'c'] AS sparse, '{}'::text[] AS empty
             """)[0]
@@ -127,9 +133,14 @@ enum JSONValue: Decodable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else { self = .array(try container.decode([JSONValue?].self)) }
+        if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else {
+            self = .array(try container.decode([JSONValue?].self))
+        }
     }
 }

@@ -11,7 +11,8 @@ struct TransactionTests {
     init() throws {
         database = try TestDatabase.create("tx")
         connection = try database.connect()
-        try connection.execute("CREATE TABLE live_update (edition_id int8, seq int8, body text, PRIMARY KEY (edition_id, seq))")
+        try connection.execute(
+            "CREATE TABLE live_update (edition_id int8, seq int8, body text, PRIMARY KEY (edition_id, seq))")
     }
 
     func count() throws -> Int {
@@ -38,7 +39,7 @@ struct TransactionTests {
             try connection.transaction { db in
                 try db.execute("INSERT INTO live_update VALUES (1, 1, 'first')")
                 _ = try? db.execute("INSERT INTO live_update VALUES (1, 1, 'duplicate')")  // aborts the transaction
-                try db.execute("INSERT INTO live_update VALUES (1, 2, 'second')")     // 25P02, the error we expect
+                try db.execute("INSERT INTO live_update VALUES (1, 2, 'second')")  // 25P02, the error we expect
             }
         }
         #expect(error?.sqlState == .inFailedSQLTransaction)
@@ -61,11 +62,13 @@ struct TransactionTests {
         var attempts = 0
         let seq: Int = try connection.transaction(isolation: .serializable) { db in
             attempts += 1
-            let next: Int = try db.query("SELECT coalesce(max(seq), 0) + 1 AS next FROM live_update WHERE edition_id = 1")[0].decode("next")
+            let next: Int = try db.query(
+                "SELECT coalesce(max(seq), 0) + 1 AS next FROM live_update WHERE edition_id = 1")[0].decode("next")
             if attempts == 1 {
                 // Another writer reads the same state and commits its append first: write skew.
                 try rival.transaction(isolation: .serializable) { other in
-                    _ = try other.query("SELECT coalesce(max(seq), 0) + 1 AS next FROM live_update WHERE edition_id = 1")
+                    _ = try other.query(
+                        "SELECT coalesce(max(seq), 0) + 1 AS next FROM live_update WHERE edition_id = 1")
                     try other.execute("INSERT INTO live_update VALUES (1, 1, 'rival')")
                 }
             }
@@ -74,7 +77,9 @@ struct TransactionTests {
         }
         #expect(attempts == 2)
         #expect(seq == 2)
-        let bodies = try connection.query("SELECT body FROM live_update ORDER BY seq").map { try $0.decode("body", as: String.self) }
+        let bodies = try connection.query("SELECT body FROM live_update ORDER BY seq").map {
+            try $0.decode("body", as: String.self)
+        }
         #expect(bodies == ["rival", "ours"])
     }
 
@@ -191,7 +196,8 @@ struct CopyTests {
         }
         let loaded = try connection.copy(into: "edition", columns: ["id", "headline", "lead"], rows: rows)
         #expect(loaded == 100_000)
-        let summary = try connection.query("""
+        let summary = try connection.query(
+            """
             SELECT count(*) AS n, count(lead) AS leads,
                    (SELECT headline FROM edition WHERE id = 777) AS sample
             FROM edition
@@ -230,14 +236,15 @@ struct ConnectionLossTests {
 
     init() throws {
         database = try TestDatabase.create("loss")
-        try database.connect().executeScript(unsafeSQL: """
-            CREATE TABLE live_update (body text);
-            -- Runs at COMMIT: makes the commit slow enough to cut the connection during it.
-            CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS
-                $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
-            CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON live_update
-                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();
-            """)
+        try database.connect().executeScript(
+            unsafeSQL: """
+                CREATE TABLE live_update (body text);
+                -- Runs at COMMIT: makes the commit slow enough to cut the connection during it.
+                CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+                    $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON live_update
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit();
+                """)
     }
 
     /// Terminates the backend of `victim` as soon as it is busy with a statement that contains `marker`.
@@ -247,10 +254,12 @@ struct ConnectionLossTests {
         Thread {
             guard let killer = try? Connection(configuration: configuration, logger: .test) else { return }
             for _ in 0..<200 {
-                let busy = (try? killer.query("""
-                    SELECT count(*) AS n FROM pg_stat_activity
-                    WHERE pid = \(pid) AND state = 'active' AND query LIKE \("%" + marker + "%")
-                    """)[0].decode("n", as: Int.self)) ?? 0
+                let busy =
+                    (try? killer.query(
+                        """
+                        SELECT count(*) AS n FROM pg_stat_activity
+                        WHERE pid = \(pid) AND state = 'active' AND query LIKE \("%" + marker + "%")
+                        """)[0].decode("n", as: Int.self)) ?? 0
                 if busy > 0 {
                     _ = try? killer.query("SELECT pg_terminate_backend(\(pid)::int)")
                     return

@@ -27,8 +27,9 @@ public enum CommandLineTool {
     public static func run(
         _ arguments: [String], environment: [String: String], stdin: String? = nil, directory: URL? = nil
     ) throws -> CommandResult {
-        try run(rawArguments: arguments.map { Array($0.utf8) }, environment: environment,
-                stdin: stdin.map { Array($0.utf8) }, directory: directory)
+        try run(
+            rawArguments: arguments.map { Array($0.utf8) }, environment: environment,
+            stdin: stdin.map { Array($0.utf8) }, directory: directory)
     }
 
     /// Runs `newsdesk` with arguments and stdin given as raw bytes, which may
@@ -41,13 +42,15 @@ public enum CommandLineTool {
         }
         let captured: ProcessRunner.Captured
         do {
-            captured = try ProcessRunner.capture([Array(binary.path.utf8)] + arguments, environment: environment,
-                                                 stdin: stdin ?? [], directory: directory?.path)
+            captured = try ProcessRunner.capture(
+                [Array(binary.path.utf8)] + arguments, environment: environment,
+                stdin: stdin ?? [], directory: directory?.path)
         } catch let failure as ProcessRunner.Failure {
             throw TestSetupError("\(failure)")
         }
-        return CommandResult(status: captured.status, stdout: String(decoding: captured.stdout, as: UTF8.self),
-                             stderr: String(decoding: captured.stderr, as: UTF8.self))
+        return CommandResult(
+            status: captured.status, stdout: String(decoding: captured.stdout, as: UTF8.self),
+            stderr: String(decoding: captured.stderr, as: UTF8.self))
     }
 
     /// An environment with no server configured, so the binary uses the
@@ -66,8 +69,9 @@ public enum CommandLineTool {
     public static func makeHome() throws -> String {
         let base = ProcessInfo.processInfo.environment["NEWSDESK_TEST_HOMES"] ?? NSTemporaryDirectory()
         let path = base + "/home-" + UUID().uuidString.prefix(8).lowercased()
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
         return path
     }
 }

@@ -11,7 +11,8 @@ public struct TestDatabase: Sendable {
     public static func serverConfiguration() throws -> ConnectionConfiguration {
         let environment = ProcessInfo.processInfo.environment
         guard environment["NEWSDESK_TEST_SERVER"] == "1", let host = environment["PGHOST"], !host.isEmpty else {
-            throw TestSetupError("""
+            throw TestSetupError(
+                """
                 No test database: run the tests with scripts/test, which starts a throwaway PostgreSQL \
                 and sets PGHOST and NEWSDESK_TEST_SERVER.
                 """)
@@ -22,7 +23,8 @@ public struct TestDatabase: Sendable {
     /// Creates an empty database with a unique name.
     public static func create(_ label: String = "t") throws -> TestDatabase {
         let server = try serverConfiguration()
-        let name = "nd_\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))_"
+        let name =
+            "nd_\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))_"
             + UUID().uuidString.prefix(8).lowercased()
         let admin = try Connection(configuration: server.with("dbname", "postgres"), logger: .test)
         try admin.execute(Query(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(name))"))
@@ -55,7 +57,9 @@ extension Logger {
     /// Quiet unless NEWSDESK_LOG_LEVEL asks for more.
     public static var test: Logger {
         var logger = Logger(label: "newsdesk-tests")
-        logger.logLevel = ProcessInfo.processInfo.environment["NEWSDESK_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["NEWSDESK_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
+            ?? .critical
         return logger
     }
 }
@@ -65,7 +69,8 @@ extension Connection {
     /// once its start-up is done; waits up to ten seconds for it to appear.
     public func serverProcess(ofSession name: String) throws -> Int? {
         for _ in 0..<1000 {
-            let rows = try query("""
+            let rows = try query(
+                """
                 SELECT pid FROM pg_stat_activity WHERE application_name = \(name) AND state IS NOT NULL
                 """)
             if let row = rows.first { return try row.decode("pid") }

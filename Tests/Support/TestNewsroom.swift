@@ -19,7 +19,8 @@ public struct TestNewsroom: Sendable {
         try Migrator().migrate(database.connect())
         unsavedDirectory = NSTemporaryDirectory() + "newsdesk-unsaved-" + UUID().uuidString.prefix(8)
         staffLogin = "desk_" + UUID().uuidString.prefix(8).lowercased()
-        try StaffDesk(connection: database.connect()).add(staffLogin, roles: ["reporter", "translator", "editor", "admin"], names: [:])
+        try StaffDesk(connection: database.connect()).add(
+            staffLogin, roles: ["reporter", "translator", "editor", "admin"], names: [:])
     }
 
     /// For the built binary: this newsroom's database, acting as ``staffLogin``.
@@ -33,14 +34,18 @@ public struct TestNewsroom: Sendable {
     }
 
     /// Runs `newsdesk arguments…` against this newsroom.
-    public func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> CommandResult {
+    public func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws
+        -> CommandResult
+    {
         try CommandLineTool.run(arguments, environment: environment.merging(extra) { $1 }, stdin: stdin)
     }
 
     /// Runs a command that prints JSON with `--json` and decodes it.
     public func json<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
         let result = try run(arguments + ["--json"])
-        guard result.status == 0 else { throw TestSetupError("newsdesk \(arguments.joined(separator: " ")) failed: \(result)") }
+        guard result.status == 0 else {
+            throw TestSetupError("newsdesk \(arguments.joined(separator: " ")) failed: \(result)")
+        }
         return try NewsroomJSON.decoder().decode(type, from: Data(result.stdout.utf8))
     }
 
@@ -66,7 +71,9 @@ public struct TestNewsroom: Sendable {
     public func auditActions() throws -> [String] {
         let connection = try connect()
         try connection.execute("SELECT newsroom.settle_audit()")
-        return try connection.query("SELECT action FROM newsroom.audit_event ORDER BY seq").map { try $0.decode("action", as: String.self) }
+        return try connection.query("SELECT action FROM newsroom.audit_event ORDER BY seq").map {
+            try $0.decode("action", as: String.self)
+        }
     }
 
     /// The library's desk, acting as the test's superuser.

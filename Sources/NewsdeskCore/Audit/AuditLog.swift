@@ -1,5 +1,6 @@
 import Crypto
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -99,7 +100,9 @@ public struct AuditHead: Codable, Sendable, Equatable {
     /// damaged), or nil when it has the shape `audit head` writes: seq 0 or
     /// more, a 64-digit hex hash, and 8 hex digits per event.
     public var problem: String? {
-        let isHex: (UInt8) -> Bool = { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
+        let isHex: (UInt8) -> Bool = {
+            (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0)
+        }
         if seq < 0 { return "seq is \(seq); it must be 0 or more" }
         if seq > Int64(Int32.max) { return "seq is \(seq), more events than the log can hold" }
         if hash.utf8.count != 64 || !hash.utf8.allSatisfy(isHex) { return "hash must be 64 hexadecimal digits" }
@@ -124,10 +127,13 @@ public struct AuditLog {
         // Refusals wait outside the chain until the next append; this chains
         // them first (or records this reader's own refusal), so the listing is whole.
         _ = try DeskCall.decode(JSONValue.self, "SELECT desk.audit_access()", on: connection)
-        return try DeskCall.decode(Listing.self, """
+        return try DeskCall.decode(
+            Listing.self,
+            """
             SELECT desk.audit_events(story => \(filter.story), actor => \(filter.actor), action => \(filter.action),
                                      since => \(filter.since), max_events => \(filter.limit)::int)
-            """, on: connection).events
+            """, on: connection
+        ).events
     }
 
     /// Recomputes every event's hash here, independently of the database's
@@ -148,15 +154,18 @@ public struct AuditLog {
     /// whoever could replace them (the owner, a superuser) could serve a
     /// chain that verifies; a replaced body is caught here. (A test migrates a
     /// fresh database and fails when a migration changes them.)
-    static let readerSources = ["audit_chain": "9b06a5250f1217c343476a91b9fba120",
-                                "audit_head": "216655c430d1e7b6c1a8f18b17febb7c"]
+    static let readerSources = [
+        "audit_chain": "9b06a5250f1217c343476a91b9fba120",
+        "audit_head": "216655c430d1e7b6c1a8f18b17febb7c"
+    ]
 
     /// Why the chain as read cannot be trusted, or nil: a reading function
     /// replaced, given other settings or no longer running as the owner, or
     /// the log's table swapped for a view, given rules, child tables or
     /// row-level policies that can hide events.
     func readerProblem() throws -> String? {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT p.proname::text AS name, md5(p.prosrc) AS source, p.prosecdef AS definer,
                    pg_get_userbyid(p.proowner)::text AS owner, coalesce(array_to_string(p.proconfig, ';'), '') AS config
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -165,7 +174,8 @@ public struct AuditLog {
         var found: [String: Bool] = [:]
         for row in rows {
             let name = try row.decode("name", as: String.self)
-            let intact = try row.decode("source", as: String.self) == Self.readerSources[name]
+            let intact =
+                try row.decode("source", as: String.self) == Self.readerSources[name]
                 && row.decode("definer", as: Bool.self) && row.decode("owner", as: String.self) == "newsdesk_owner"
                 // Its settings too: another search_path could swap the operators its body uses.
                 && row.decode("config", as: String.self) == "search_path=pg_catalog, pg_temp;lock_timeout=5s"
@@ -174,7 +184,8 @@ public struct AuditLog {
         for name in Self.readerSources.keys.sorted() where found[name] != true {
             return "desk.\(name)() is not the function newsdesk installed, so the chain it reads cannot be trusted"
         }
-        let table = try connection.query("""
+        let table = try connection.query(
+            """
             SELECT c.relkind::text AS kind, c.relrowsecurity AS policies,
                    EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid)
                    OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) AS rules
@@ -182,8 +193,10 @@ public struct AuditLog {
             WHERE n.nspname = 'newsroom' AND c.relname = 'audit_event'
             """)
         guard let log = table.first, try log.decode("kind", as: String.self) == "r",
-              try !log.decode("policies", as: Bool.self), try !log.decode("rules", as: Bool.self) else {
-            return "newsroom.audit_event is no longer a plain table (a view, rules, child tables or row policies), so events may be hidden"
+            try !log.decode("policies", as: Bool.self), try !log.decode("rules", as: Bool.self)
+        else {
+            return
+                "newsroom.audit_event is no longer a plain table (a view, rules, child tables or row policies), so events may be hidden"
         }
         return nil
     }
@@ -194,13 +207,16 @@ public struct AuditLog {
         let (links, stored) = try chain()
         let verification = Self.verify(links, storedHead: stored, against: nil)
         guard verification.ok else {
-            throw NewsdeskError(.refused, """
+            throw NewsdeskError(
+                .refused,
+                """
                 The audit chain does not verify (first bad event: \(verification.firstBadSeq ?? 0), \
                 \(verification.reason ?? "")); not taking a head of it.
                 """)
         }
-        return AuditHead(seq: links.last?.seq ?? 0, hash: links.last.map { hex($0.hash) } ?? hex(Self.genesis),
-                         fingerprints: links.map { hex(Array($0.hash.prefix(4))) }.joined())
+        return AuditHead(
+            seq: links.last?.seq ?? 0, hash: links.last.map { hex($0.hash) } ?? hex(Self.genesis),
+            fingerprints: links.map { hex(Array($0.hash.prefix(4))) }.joined())
     }
 
     // MARK: - The chain
@@ -225,9 +241,11 @@ public struct AuditLog {
     /// The bytes an event's hash covers: each field as `<byte length>:<text>;`,
     /// the same encoding as the database's `newsroom.audit_canonical`.
     public static func canonical(_ link: Link) -> [UInt8] {
-        let fields = [String(link.seq), String(link.atMicros), link.actor, link.action,
-                      link.storyID.map(String.init) ?? "", link.editionID.map(String.init) ?? "",
-                      link.updateID.map(String.init) ?? "", link.client, link.detail]
+        let fields = [
+            String(link.seq), String(link.atMicros), link.actor, link.action,
+            link.storyID.map(String.init) ?? "", link.editionID.map(String.init) ?? "",
+            link.updateID.map(String.init) ?? "", link.client, link.detail
+        ]
         var bytes: [UInt8] = []
         for field in fields {
             bytes += Array("\(field.utf8.count):".utf8) + Array(field.utf8) + [UInt8(ascii: ";")]
@@ -242,7 +260,9 @@ public struct AuditLog {
     /// Checks links in order: seq without gaps, each prev_hash the hash before
     /// it, each hash recomputed from the content; then the stored head and,
     /// if given, an earlier head's fingerprints.
-    public static func verify(_ links: [Link], storedHead: (seq: Int64, hash: [UInt8]), against head: AuditHead?) -> AuditVerification {
+    public static func verify(_ links: [Link], storedHead: (seq: Int64, hash: [UInt8]), against head: AuditHead?)
+        -> AuditVerification
+    {
         var firstBad: (seq: Int64, reason: String)?
         func fail(_ seq: Int64, _ reason: String) {
             if firstBad == nil || seq < firstBad!.seq { firstBad = (seq, reason) }
@@ -251,7 +271,8 @@ public struct AuditLog {
         for (index, link) in links.enumerated() {
             let expectedSeq = Int64(index + 1)
             if link.seq != expectedSeq {
-                fail(expectedSeq, link.seq > expectedSeq ? "event \(expectedSeq) is missing" : "events are out of order")
+                fail(
+                    expectedSeq, link.seq > expectedSeq ? "event \(expectedSeq) is missing" : "events are out of order")
                 break
             }
             if link.prevHash != previous {
@@ -289,26 +310,33 @@ public struct AuditLog {
                 fail(head.seq, "it differs from the head taken earlier (the chain was rewritten)")
             }
         }
-        return AuditVerification(ok: firstBad == nil, events: links.count, firstBadSeq: firstBad?.seq, reason: firstBad?.reason)
+        return AuditVerification(
+            ok: firstBad == nil, events: links.count, firstBadSeq: firstBad?.seq, reason: firstBad?.reason)
     }
 
     /// The chain and the stored head, read in one snapshot.
     private func chain() throws -> ([Link], (seq: Int64, hash: [UInt8])) {
         _ = try DeskCall.decode(JSONValue.self, "SELECT desk.audit_access()", on: connection)
-        return try DatabaseErrors.translating { try connection.transaction(isolation: .repeatableRead) { db in
-            let rows = try db.query("SELECT * FROM desk.audit_chain()")
-            let headRow = try db.query("SELECT (desk.audit_head())::text")
-            let links = try rows.map { row in
-                Link(seq: try row.decode("seq"), atMicros: try row.decode("at_micros"), actor: try row.decode("actor"),
-                     action: try row.decode("action"), storyID: try row.decode("story_id"),
-                     editionID: try row.decode("edition_id"), updateID: try row.decode("update_id"),
-                     client: try row.decode("client"), detail: try row.decode("detail"),
-                     prevHash: try row.decode("prev_hash", as: ByteA.self).bytes, hash: try row.decode("hash", as: ByteA.self).bytes)
+        return try DatabaseErrors.translating {
+            try connection.transaction(isolation: .repeatableRead) { db in
+                let rows = try db.query("SELECT * FROM desk.audit_chain()")
+                let headRow = try db.query("SELECT (desk.audit_head())::text")
+                let links = try rows.map { row in
+                    Link(
+                        seq: try row.decode("seq"), atMicros: try row.decode("at_micros"),
+                        actor: try row.decode("actor"),
+                        action: try row.decode("action"), storyID: try row.decode("story_id"),
+                        editionID: try row.decode("edition_id"), updateID: try row.decode("update_id"),
+                        client: try row.decode("client"), detail: try row.decode("detail"),
+                        prevHash: try row.decode("prev_hash", as: ByteA.self).bytes,
+                        hash: try row.decode("hash", as: ByteA.self).bytes)
+                }
+                struct Head: Decodable { let seq: Int64; let hash: String }
+                let head = try JSONDecoder().decode(
+                    Head.self, from: Data(try headRow[0].decode(0, as: String.self).utf8))
+                return (links, (head.seq, bytes(fromHex: head.hash)))
             }
-            struct Head: Decodable { let seq: Int64; let hash: String }
-            let head = try JSONDecoder().decode(Head.self, from: Data(try headRow[0].decode(0, as: String.self).utf8))
-            return (links, (head.seq, bytes(fromHex: head.hash)))
-        } }
+        }
     }
 }
 

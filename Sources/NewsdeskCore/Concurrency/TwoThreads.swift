@@ -23,10 +23,12 @@ enum TwoThreads {
             var secondHalf: Result<[Output], any Error> = .success([])
             let job = Job { secondHalf = Result { try items[middle...].map(transform) } }
             var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { context in
-                Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue().body()
-                return nil
-            }, Unmanaged.passUnretained(job).toOpaque())
+            let started = pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue().body()
+                    return nil
+                }, Unmanaged.passUnretained(job).toOpaque())
             guard started == 0 else { return try items.map(transform) }
             let firstHalf = Result { try items[..<middle].map(transform) }
             pthread_join(thread, nil)

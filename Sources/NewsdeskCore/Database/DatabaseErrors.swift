@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -62,13 +63,18 @@ extension NewsdeskError {
         case .connectionFailed:
             return (.unavailable, "cannot connect to the database: \(error.message)")
         case .connectionLost(.notCommitted):
-            return (.connectionLost(.notCommitted),
-                    "the connection to the database was lost; nothing was saved. Run the command again.")
+            return (
+                .connectionLost(.notCommitted),
+                "the connection to the database was lost; nothing was saved. Run the command again."
+            )
         case .connectionLost(.unknown):
-            return (.connectionLost(.unknown), """
+            return (
+                .connectionLost(.unknown),
+                """
                 the connection to the database was lost while saving; the change may or may not have been \
                 made. Check before repeating it, or repeat it with the same --idempotency-key.
-                """)
+                """
+            )
         case .invalidParameter:
             return (.badInput, "\(error.message).")
         case .server, .decoding, .unexpectedResponse, .isolationMismatch:
@@ -85,29 +91,36 @@ extension NewsdeskError {
         case .badInput:
             return (.badInput, error.message)
         case .versionConflict:
-            return (.conflict(conflict(error)), """
+            return (
+                .conflict(conflict(error)),
+                """
                 \(error.message) Nothing was saved; look at their version (newsdesk show) and edit again.
-                """)
+                """
+            )
         case .checkViolation where error.constraint?.hasSuffix("_is_clean_text") == true:
             // The database's own text rules, reached only when text passed no
             // TextField check first (a library caller, an import): each
             // constraint is named after its field.
             let field = error.constraint!.dropLast("_is_clean_text".count).replacing("_", with: " ")
-            return (.badInput, """
+            return (
+                .badInput,
+                """
                 \(field): the newsroom does not store this text: it holds control, bidirectional, invisible or \
                 non-character code points, is not in Unicode NFC, or (for a photo) is not an http(s) address.
-                """)
+                """
+            )
         case .queryCanceled, .lockNotAvailable, .idleInTransactionSessionTimeout:
             // The server's statement, lock or idle-in-transaction timeout (or a
             // cancel): the transaction was rolled back, so nothing was saved.
-            let why = switch error.sqlState {
-            case .queryCanceled: "the command took too long and the database stopped it"
-            case .lockNotAvailable: "what the command needed was locked by someone else's work for too long"
-            default: "the session waited too long inside a transaction and the database closed it"
-            }
+            let why =
+                switch error.sqlState {
+                case .queryCanceled: "the command took too long and the database stopped it"
+                case .lockNotAvailable: "what the command needed was locked by someone else's work for too long"
+                default: "the session waited too long inside a transaction and the database closed it"
+                }
             return (.timeout, "\(why) (\(error.message)); nothing was saved. Try again in a moment.")
         case .serializationFailure, .deadlockDetected, .tooManyConnections, .cannotConnectNow,
-             .adminShutdown, .crashShutdown:
+            .adminShutdown, .crashShutdown:
             return (.busy, "the database is busy (\(error.message)). Try again in a moment.")
         case .insufficientPrivilege:
             return (.permission, "permission denied: \(error.message).")
@@ -132,7 +145,8 @@ extension NewsdeskError {
             }
         }
         let detail = error.detail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }
-        return Conflict(currentVersion: detail?.version ?? 0, savedBy: detail?.savedBy ?? "someone",
-                        savedAt: detail.flatMap { RFC3339.date(from: $0.savedAt) })
+        return Conflict(
+            currentVersion: detail?.version ?? 0, savedBy: detail?.savedBy ?? "someone",
+            savedAt: detail.flatMap { RFC3339.date(from: $0.savedAt) })
     }
 }

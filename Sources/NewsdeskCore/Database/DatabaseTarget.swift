@@ -21,7 +21,8 @@ public enum DatabaseTarget: Sendable {
         if serverVariables.contains(where: { !(environment[$0] ?? "").isEmpty }) {
             return .server(.environment(environment))
         }
-        return .embedded(EmbeddedDatabase(home: EmbeddedDatabase.defaultHome(environment: environment), progress: progress))
+        return .embedded(
+            EmbeddedDatabase(home: EmbeddedDatabase.defaultHome(environment: environment), progress: progress))
     }
 
     /// The connection parameters for acting as `login` (else `PGUSER`, else
@@ -60,7 +61,9 @@ public enum DatabaseTarget: Sendable {
             do {
                 return try Connection(configuration: configured, logger: logger)
             } catch let error as PostgresError {
-                throw NewsdeskError(.unavailable, """
+                throw NewsdeskError(
+                    .unavailable,
+                    """
                     Cannot connect to the database: \(error.message)
                     The server comes from DATABASE_URL or PGHOST/PGPORT/PGDATABASE/PGSERVICE; \
                     unset them all to use the embedded database.

@@ -1,5 +1,6 @@
 public import Logging
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -98,7 +99,7 @@ public struct EmbeddedDatabase: Sendable {
             .init("host", runPath),
             .init("port", String(Self.port)),
             .init("dbname", Self.databaseName),
-            .init("user", user ?? Self.superuser),
+            .init("user", user ?? Self.superuser)
         ])
     }
 
@@ -106,7 +107,8 @@ public struct EmbeddedDatabase: Sendable {
     /// usual case (running and migrated) costs two file reads and no process.
     public func ensureReady(logger: Logger) throws {
         if serverProcessID != nil,
-           Self.firstLine(ofFile: schemaMarkerPath) == Migration.latestIdentifier {
+            Self.firstLine(ofFile: schemaMarkerPath) == Migration.latestIdentifier
+        {
             return
         }
         try start(logger: logger)
@@ -161,9 +163,11 @@ public struct EmbeddedDatabase: Sendable {
         try makeDirectory(staging, owner: user)
         try makeDirectory(runPath, owner: user)
         logger.info("creating the embedded database", metadata: ["home": "\(home)"])
-        let status = try run(user, "initdb", [
-            "-D", staging, "-U", Self.superuser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions",
-        ])
+        let status = try run(
+            user, "initdb",
+            [
+                "-D", staging, "-U", Self.superuser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"
+            ])
         guard status == 0 else {
             throw NewsdeskError(.unavailable, "Creating the embedded database failed.\n\(logTail())")
         }
@@ -212,12 +216,14 @@ public struct EmbeddedDatabase: Sendable {
         var command = [binary] + arguments
         if let name = user.switchTo {
             guard let runuser = ProcessRunner.find("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) else {
-                throw NewsdeskError(.unavailable, "Running as root needs `runuser` (util-linux) to start PostgreSQL as \(name).")
+                throw NewsdeskError(
+                    .unavailable, "Running as root needs `runuser` (util-linux) to start PostgreSQL as \(name).")
             }
             command = [runuser, "-u", name, "--"] + command
         }
         do {
-            return try ProcessRunner.run(command[0], Array(command.dropFirst()), appendingOutputTo: setupLogPath, directory: runPath)
+            return try ProcessRunner.run(
+                command[0], Array(command.dropFirst()), appendingOutputTo: setupLogPath, directory: runPath)
         } catch let failure as ProcessRunner.Failure {
             throw NewsdeskError(.unavailable, "Could not run \(command[0]): \(failure.reason).")
         }
@@ -232,13 +238,17 @@ public struct EmbeddedDatabase: Sendable {
 
     private func prepareHome() throws {
         guard socketPath.utf8.count < 108 else {
-            throw NewsdeskError(.unavailable, """
+            throw NewsdeskError(
+                .unavailable,
+                """
                 NEWSDESK_HOME (\(home)) is too long for a Unix socket path; choose a shorter directory.
                 """)
         }
         try makeDirectory(home, owner: nil, mode: geteuid() == 0 ? 0o755 : 0o700, recursive: true)
         if geteuid() == 0, let blocked = firstClosedAncestor(of: home) {
-            throw NewsdeskError(.unavailable, """
+            throw NewsdeskError(
+                .unavailable,
+                """
                 The embedded database runs as the unprivileged user postgres, which cannot enter \(blocked). \
                 Set NEWSDESK_HOME to a directory it can reach (the default for root is /var/lib/newsdesk).
                 """)
@@ -256,7 +266,8 @@ public struct EmbeddedDatabase: Sendable {
         return try body()
     }
 
-    private func makeDirectory(_ path: String, owner: ServerUser?, mode: mode_t = 0o700, recursive: Bool = false) throws {
+    private func makeDirectory(_ path: String, owner: ServerUser?, mode: mode_t = 0o700, recursive: Bool = false) throws
+    {
         if recursive {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } else if mkdir(path, mode) != 0 && errno != EEXIST {
@@ -293,7 +304,9 @@ struct ServerUser {
     static func current() throws -> ServerUser {
         guard geteuid() == 0 else { return ServerUser(switchTo: nil, uid: geteuid(), gid: getegid()) }
         guard let entry = getpwnam("postgres") else {
-            throw NewsdeskError(.unavailable, """
+            throw NewsdeskError(
+                .unavailable,
+                """
                 PostgreSQL refuses to run as root, and there is no unprivileged `postgres` user to run it as. \
                 Install the server (apt-get install postgresql), which creates it.
                 """)
@@ -317,7 +330,9 @@ enum ServerPrograms {
             if let path = getenv("PATH") { directories += String(cString: path).split(separator: ":").map(String.init) }
         }
         guard let found = ProcessRunner.find(program, in: directories) else {
-            throw NewsdeskError(.unavailable, """
+            throw NewsdeskError(
+                .unavailable,
+                """
                 The embedded database needs the PostgreSQL server programs, and \(program) was not found. \
                 Install them with `sudo apt-get install postgresql` (or set NEWSDESK_PG_BINDIR to their directory), \
                 or point newsdesk at an existing server with DATABASE_URL.

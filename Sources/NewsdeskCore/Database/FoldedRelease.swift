@@ -20,7 +20,7 @@ enum FoldedRelease {
         (9, "import", "93371a7aa68e7384c8f178d706d43cbb718285635a55dc8dacbe7c850122302f"),
         (10, "idempotency", "6d63158005bc06a30aaa7daa3c4e01e2dd229e78869611b165e93ab79748a3fb"),
         (11, "big_newsroom", "a8e95e8761950760cd655f54d61e0a3d8dc3da221a17fc59e29be0006939cac2"),
-        (12, "gatekeeping", "745bbd3201e96e3580a661212d1a30ca16300abc93a68e78b22947dcec781858"),
+        (12, "gatekeeping", "745bbd3201e96e3580a661212d1a30ca16300abc93a68e78b22947dcec781858")
     ]
 
     /// Replaces the folded release's bookkeeping with the baseline's, inside
@@ -32,22 +32,29 @@ enum FoldedRelease {
         }
         let rows = try db.query("SELECT version, name, checksum FROM schema_migration ORDER BY version")
         let recorded = try rows.map {
-            (version: try $0.decode("version", as: Int.self), name: try $0.decode("name", as: String.self),
-             checksum: try $0.decode("checksum", as: String.self))
+            (
+                version: try $0.decode("version", as: Int.self), name: try $0.decode("name", as: String.self),
+                checksum: try $0.decode("checksum", as: String.self)
+            )
         }
         guard recorded.first.map({ $0.version == 1 && $0.name == migrations[0].name }) == true else { return false }
         let folded = recorded.prefix(migrations.count)
         guard folded.count == migrations.count,
-              zip(folded, migrations).allSatisfy({ $0.version == $1.version && $0.name == $1.name && $0.checksum == $1.checksum })
+            zip(folded, migrations).allSatisfy({
+                $0.version == $1.version && $0.name == $1.name && $0.checksum == $1.checksum
+            })
         else {
             let last = recorded.last!
-            throw NewsdeskError(.refused, """
+            throw NewsdeskError(
+                .refused,
+                """
                 The database was made by an earlier newsdesk and stops at migration \(last.version) (\(last.name)). \
                 This newsdesk upgrades databases of the release with migrations 1–\(migrations.count); \
                 bring it there with that release first.
                 """)
         }
-        try db.execute("""
+        try db.execute(
+            """
             WITH folded AS (DELETE FROM schema_migration WHERE version <= \(migrations.count) RETURNING applied_at)
             INSERT INTO schema_migration (version, name, checksum, applied_at)
             SELECT \(baseline.version), \(baseline.name), encode(sha256(convert_to(\(baseline.sql), 'UTF8')), 'hex'),

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -87,7 +88,8 @@ public struct Migrator: Sendable {
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
 
         return try connection.transaction { db in
-            try db.execute("""
+            try db.execute(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migration (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
@@ -95,7 +97,8 @@ public struct Migrator: Sendable {
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
                 """)
-            try db.execute("""
+            try db.execute(
+                """
                 CREATE TABLE IF NOT EXISTS schema_file (
                     name text PRIMARY KEY,
                     checksum text NOT NULL,
@@ -105,7 +108,9 @@ public struct Migrator: Sendable {
             let adopted = try FoldedRelease.adopt(db, shipped: migrations)
             let current = try status(db)
             if let newer = current.unknown.first {
-                throw NewsdeskError(.refused, """
+                throw NewsdeskError(
+                    .refused,
+                    """
                     The database has migration \(newer.version) (\(newer.name)), which this newsdesk does not know: \
                     it was migrated by a newer version. Use that version, or a database of your own.
                     """)
@@ -113,7 +118,8 @@ public struct Migrator: Sendable {
             try verifyChecksums(db, applied: current.applied)
             for migration in current.pending {
                 try db.executeScript(unsafeSQL: migration.sql)
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO schema_migration (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), encode(sha256(convert_to(\(migration.sql), 'UTF8')), 'hex'))
                     """)
@@ -140,7 +146,8 @@ public struct Migrator: Sendable {
         try db.execute("CALL newsroom.secure_objects()")
         try db.execute("RESET check_function_bodies")
         try db.execute("DELETE FROM schema_file")
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO schema_file (name, checksum)
             SELECT * FROM unnest(\(schemaFiles.map(\.fileName))::text[], \(schemaFiles.map(\.checksum))::text[])
             """)
@@ -171,7 +178,8 @@ public struct Migrator: Sendable {
     private func verifyChecksums(_ connection: Connection, applied: [AppliedMigration]) throws {
         let shipped = migrations.filter { migration in applied.contains { $0.version == migration.version } }
         guard !shipped.isEmpty else { return }
-        let edited = try connection.query("""
+        let edited = try connection.query(
+            """
             SELECT m.version
             FROM unnest(\(shipped.map { String($0.version) })::int[], \(shipped.map(\.sql))::text[]) AS s(version, sql)
             JOIN schema_migration m ON m.version = s.version
@@ -180,7 +188,9 @@ public struct Migrator: Sendable {
             """)
         if let first = edited.first {
             let version = try first.decode("version", as: Int.self)
-            throw NewsdeskError(.refused, """
+            throw NewsdeskError(
+                .refused,
+                """
                 Migration \(version) in the database differs from the one shipped with this newsdesk. \
                 Shipped migrations must not be edited; add a new migration instead.
                 """)
@@ -195,8 +205,9 @@ public struct Migrator: Sendable {
             return []  // a database no newsdesk has migrated yet
         }
         return try rows.map {
-            AppliedMigration(version: try $0.decode("version"), name: try $0.decode("name"),
-                             appliedAt: try $0.decode("applied_at"))
+            AppliedMigration(
+                version: try $0.decode("version"), name: try $0.decode("name"),
+                appliedAt: try $0.decode("applied_at"))
         }
     }
 }

@@ -23,13 +23,17 @@ public struct DemoNewsroom {
     @discardableResult
     public func load() throws -> String {
         let staff = StaffDesk(connection: try connect(nil))
-        _ = try staff.add(Self.admin, roles: ["admin", "editor"],
-                          names: ["uk": "Андрій Кравець", "ru": "Андрей Кравец", "en": "Andrii Kravets"])
-        _ = try staff.add(Self.editor, roles: ["editor"], names: ["uk": "Петро Мельник", "ru": "Петр Мельник", "en": "Petro Melnyk"])
-        _ = try staff.add(Self.reporter, roles: ["reporter"],
-                          names: ["uk": "Галина Бондар", "ru": "Галина Бондарь", "en": "Halyna Bondar"])
-        _ = try staff.add(Self.translator, roles: ["translator"],
-                          names: ["uk": "Оксана Іванова", "ru": "Оксана Иванова", "en": "Oksana Ivanova"])
+        _ = try staff.add(
+            Self.admin, roles: ["admin", "editor"],
+            names: ["uk": "Андрій Кравець", "ru": "Андрей Кравец", "en": "Andrii Kravets"])
+        _ = try staff.add(
+            Self.editor, roles: ["editor"], names: ["uk": "Петро Мельник", "ru": "Петр Мельник", "en": "Petro Melnyk"])
+        _ = try staff.add(
+            Self.reporter, roles: ["reporter"],
+            names: ["uk": "Галина Бондар", "ru": "Галина Бондарь", "en": "Halyna Bondar"])
+        _ = try staff.add(
+            Self.translator, roles: ["translator"],
+            names: ["uk": "Оксана Іванова", "ru": "Оксана Иванова", "en": "Oksana Ivanova"])
 
         let subjects = SubjectDesk(connection: try connect(Self.editor))
         _ = try subjects.add("kyiv", names: ["uk": "Київ", "ru": "Киев", "en": "Kyiv"])
@@ -56,9 +60,11 @@ public struct DemoNewsroom {
         _ = try reporterTags.tag(story: metroUK.storyID, ["kyiv", "transport"])
         _ = try reporterDesk.submit(metroUK.reference)
         _ = try editorDesk.publish(metroUK.reference)
-        let firstUpdate = try reporterUpdates.add(to: metroUK.reference,
+        let firstUpdate = try reporterUpdates.add(
+            to: metroUK.reference,
             body: "Станція «Хрещатик» працюватиме лише на вихід з 23:00.")
-        let metroEN = try translations.translate(metroUK.reference, to: "en",
+        let metroEN = try translations.translate(
+            metroUK.reference, to: "en",
             headline: "Kyiv metro to run late on New Year's Eve",
             lead: "Metro stations will stay open until 2 a.m. on 1 January, the city administration said.",
             body: """
@@ -67,8 +73,10 @@ public struct DemoNewsroom {
                 **Details:** Trains will run every 10 minutes. Entry to Maidan Nezalezhnosti and Khreshchatyk \
                 stations may be limited because of crowds.
                 """)
-        _ = try translations.translateUpdate(firstUpdate.id, to: "en", body: "Khreshchatyk station will be exit-only from 23:00.")
-        let metroRU = try translations.translate(metroUK.reference, to: "ru",
+        _ = try translations.translateUpdate(
+            firstUpdate.id, to: "en", body: "Khreshchatyk station will be exit-only from 23:00.")
+        let metroRU = try translations.translate(
+            metroUK.reference, to: "ru",
             headline: "Киевское метро будет работать дольше в новогоднюю ночь",
             lead: "Станции метрополитена не будут закрываться до двух часов ночи 1 января, сообщили в КГГА.",
             body: """
@@ -80,14 +88,19 @@ public struct DemoNewsroom {
         _ = try editorDesk.publish(metroEN.reference)
         _ = try editorDesk.publish(metroRU.reference)
         // A second update, translated into English only: Russian misses it.
-        let secondUpdate = try reporterUpdates.add(to: metroUK.reference,
+        let secondUpdate = try reporterUpdates.add(
+            to: metroUK.reference,
             body: "Наземний транспорт також працюватиме до 02:00.", key: true)
-        _ = try translations.translateUpdate(secondUpdate.id, to: "en",
+        _ = try translations.translateUpdate(
+            secondUpdate.id, to: "en",
             body: "Buses and trams will also run until 02:00.")
         // The source is corrected after translation: both translations now lag behind it.
-        _ = try editorDesk.edit(metroUK.reference, EditionChanges(lead: """
-            Станції метрополітену не зачинятимуться до другої години ночі 1 січня, повідомили в Київському метрополітені.
-            """), correction: "Раніше джерелом помилково названо КМДА.")
+        _ = try editorDesk.edit(
+            metroUK.reference,
+            EditionChanges(
+                lead: """
+                    Станції метрополітену не зачинятимуться до другої години ночі 1 січня, повідомили в Київському метрополітені.
+                    """), correction: "Раніше джерелом помилково названо КМДА.")
 
         // 2. A weather warning with video, in Ukrainian and English.
         var snow = NewStory(lang: "uk", headline: "Синоптики попереджають про сильний снігопад у Києві")
@@ -97,9 +110,12 @@ public struct DemoNewsroom {
         let snowUK = try reporterDesk.createStory(snow)
         _ = try reporterTags.tag(story: snowUK.storyID, ["kyiv", "weather"])
         _ = try editorDesk.publish(snowUK.reference)
-        let snowEN = try translations.translate(snowUK.reference, to: "en",
+        let snowEN = try translations.translate(
+            snowUK.reference, to: "en",
             headline: "Forecasters warn of heavy snowfall in Kyiv",
-            lead: "Up to 15 centimetres of snow and gusts of up to 20 metres per second are expected in the capital on Saturday.")
+            lead:
+                "Up to 15 centimetres of snow and gusts of up to 20 metres per second are expected in the capital on Saturday."
+        )
         _ = try editorDesk.publish(snowEN.reference)
 
         // 3. An English original about a bridge, with one update.

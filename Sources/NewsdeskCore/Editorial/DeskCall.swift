@@ -1,4 +1,5 @@
 import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -19,7 +20,8 @@ enum DeskCall {
         case .answer(let value):
             return value
         case .refused(let refusal):
-            throw NewsdeskError(.permission, "Permission denied: \(refusal.message) The refusal was recorded in the audit log.")
+            throw NewsdeskError(
+                .permission, "Permission denied: \(refusal.message) The refusal was recorded in the audit log.")
         }
     }
 }

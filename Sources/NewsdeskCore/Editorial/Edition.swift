@@ -163,7 +163,7 @@ public struct Edition: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, lang, slug, headline, lead, body, status, version, bylines, subjects, photo, video, corrections,
-             editions, timezone
+            editions, timezone
         case storyID = "story_id"
         case bylineNames = "byline_names"
         case currentVersion = "current_version"
@@ -309,7 +309,8 @@ public enum NewsroomJSON {
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let date = RFC3339.date(from: text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not RFC 3339: \(text)"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "not RFC 3339: \(text)"))
             }
             return date
         }

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -94,7 +95,8 @@ public struct EditionDesk {
         let credit = try TextField.credit.clean(ifGiven: story.photo?.credit)
         let slug = Slug.make(from: headline, language: story.lang)
         if let photo = story.photo { _ = try WebURL.clean(photo.url, .photoURL) }
-        return try edition("""
+        return try edition(
+            """
             SELECT desk.create_story(
                 idempotency_key => \(idempotencyKey), subjects => \(story.subjects.isEmpty ? nil : story.subjects), lang => \(story.lang), headline => \(headline), lead => \(lead), body => \(body),
                 photo_url => \(story.photo?.url), photo_caption => \(caption),
@@ -107,12 +109,15 @@ public struct EditionDesk {
     /// Saves a new revision. With `expectVersion`, a newer saved version makes
     /// this throw ``NewsdeskError`` `.conflict` (who saved it, and when) and save nothing. With `correction`, the
     /// edit of a published edition is a public correction.
-    public func edit(_ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
-                     correction: String? = nil, idempotencyKey: String? = nil) throws -> Edition {
+    public func edit(
+        _ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
+        correction: String? = nil, idempotencyKey: String? = nil
+    ) throws -> Edition {
         if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
         let changes = try changes.cleaned()
         let correction = try TextField.correction.clean(ifGiven: correction)
-        return try edition("""
+        return try edition(
+            """
             SELECT desk.edit_edition(
                 reference => \(reference), expect_version => \(expectVersion)::int,
                 headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),
@@ -139,7 +144,8 @@ public struct EditionDesk {
 
     /// Published or scheduled → withdrawn, with the reason.
     public func unpublish(_ reference: String, reason: String, idempotencyKey: String? = nil) throws -> Edition {
-        try edition("SELECT desk.unpublish_edition(\(reference), \(try TextField.reason.clean(reason)), \(idempotencyKey))")
+        try edition(
+            "SELECT desk.unpublish_edition(\(reference), \(try TextField.reason.clean(reason)), \(idempotencyKey))")
     }
 
     /// Withdrawn → published again.
@@ -190,7 +196,9 @@ public struct EditionDesk {
 
     /// Two versions of an edition, for a diff.
     public func versions(_ reference: String, _ first: Int, _ second: Int) throws -> (Edition, Edition) {
-        let documents = try decode([Edition].self, """
+        let documents = try decode(
+            [Edition].self,
+            """
             SELECT jsonb_build_array(desk.show_edition(\(reference), \(first)::int), desk.show_edition(\(reference), \(second)::int))
             """)
         return (documents[0], documents[1])

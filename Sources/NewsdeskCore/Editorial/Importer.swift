@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -51,8 +52,10 @@ public struct Importer {
         let subjects: [Subject]?
     }
 
-    static let columns = ["line", "uri", "lang", "slug", "headline", "lead", "body", "status", "published_at",
-                          "updated_at", "embargo_until", "subjects"]
+    static let columns = [
+        "line", "uri", "lang", "slug", "headline", "lead", "body", "status", "published_at",
+        "updated_at", "embargo_until", "subjects"
+    ]
 
     /// One decoder for every line: making one costs more than a short line does.
     static let decoder = JSONDecoder()
@@ -66,29 +69,37 @@ public struct Importer {
             throw NewsdeskError(.badInput, "line \(number): not a ninjs document (\(error)).")
         }
         let lang = document.language ?? "en"
-        guard let headline = (document.headlines?.first { $0.role == "main" } ?? document.headlines?.first)?.value else {
+        guard let headline = (document.headlines?.first { $0.role == "main" } ?? document.headlines?.first)?.value
+        else {
             throw NewsdeskError(.badInput, "line \(number): the document has no headline.")
         }
         let clean = try TextField.headline.clean(headline)
-        let lead = try TextField.lead.clean((document.descriptions?.first { $0.role == "summary" } ?? document.descriptions?.first)?.value ?? "")
-        let body = try TextField.body.clean((document.bodies?.first {
-            $0.role == "main" || $0.contentType == "text/markdown" || $0.contentType == "text/plain"
-        })?.value ?? "")
-        let status = switch document.pubStatus {
-        case "usable": "published"
-        case "canceled": "withdrawn"
-        default: "draft"
-        }
+        let lead = try TextField.lead.clean(
+            (document.descriptions?.first { $0.role == "summary" } ?? document.descriptions?.first)?.value ?? "")
+        let body = try TextField.body.clean(
+            (document.bodies?.first {
+                $0.role == "main" || $0.contentType == "text/markdown" || $0.contentType == "text/plain"
+            })?.value ?? "")
+        let status =
+            switch document.pubStatus {
+            case "usable": "published"
+            case "canceled": "withdrawn"
+            default: "draft"
+            }
         func time(_ text: String?) throws -> String? {
             guard let text else { return nil }
-            guard let date = RFC3339.date(from: text) else { throw NewsdeskError(.badInput, "line \(number): \"\(text)\" is not an RFC 3339 time.") }
+            guard let date = RFC3339.date(from: text) else {
+                throw NewsdeskError(.badInput, "line \(number): \"\(text)\" is not an RFC 3339 time.")
+            }
             return RFC3339.string(from: date)
         }
         let subjects = (document.subjects ?? []).compactMap(\.literal).filter(Slug.isValid)
-        return [String(number), try TextField(name: "uri", maximumBytes: 2_000).clean(document.uri), lang,
-                Slug.make(from: clean, language: lang), clean, lead, body, status, try time(document.firstCreated),
-                try time(document.versionCreated), try time(document.embargoedUntil),
-                "{" + subjects.joined(separator: ",") + "}"]
+        return [
+            String(number), try TextField(name: "uri", maximumBytes: 2_000).clean(document.uri), lang,
+            Slug.make(from: clean, language: lang), clean, lead, body, status, try time(document.firstCreated),
+            try time(document.versionCreated), try time(document.embargoedUntil),
+            "{" + subjects.joined(separator: ",") + "}"
+        ]
     }
 
     /// Imports every line of `text`; `progress` hears how many lines were sent.
@@ -111,12 +122,13 @@ public struct Importer {
             // it: each batch goes to the database function as an argument, so
             // nothing that runs with the owner's rights touches an object a
             // caller made.
-            try db.executeScript(unsafeSQL: """
-                CREATE TEMP TABLE import_staging (
-                    line integer, uri text, lang text, slug text, headline text, lead text, body text, status text,
-                    published_at timestamptz, updated_at timestamptz, embargo_until timestamptz, subjects text[]
-                ) ON COMMIT DROP;
-                """)
+            try db.executeScript(
+                unsafeSQL: """
+                    CREATE TEMP TABLE import_staging (
+                        line integer, uri text, lang text, slug text, headline text, lead text, body text, status text,
+                        published_at timestamptz, updated_at timestamptz, embargo_until timestamptz, subjects text[]
+                    ) ON COMMIT DROP;
+                    """)
             var sent = 0
             var total = ImportResult(imported: 0, skipped: 0)
             while sent < rows.count {
@@ -127,12 +139,15 @@ public struct Importer {
                     end += 1
                 }
                 try db.copy(into: "import_staging", columns: Self.columns, rows: rows[sent..<end])
-                let result = try DeskCall.decode(ImportResult.self, """
+                let result = try DeskCall.decode(
+                    ImportResult.self,
+                    """
                     SELECT desk.import_editions(ARRAY(
                         SELECT ROW(s.*)::desk.import_row FROM pg_temp.import_staging s ORDER BY s.line))
                     """, on: db)
                 try db.execute("TRUNCATE pg_temp.import_staging")
-                total = ImportResult(imported: total.imported + result.imported, skipped: total.skipped + result.skipped)
+                total = ImportResult(
+                    imported: total.imported + result.imported, skipped: total.skipped + result.skipped)
                 sent = end
                 progress(sent, rows.count)
             }

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -122,30 +123,41 @@ public struct LiveUpdateDesk {
 
     /// Appends an update; with `idempotencyKey`, repeating the same call
     /// returns the first result instead of adding again.
-    public func add(to edition: String, body: String, kind: UpdateKind = .update, key: Bool = false,
-                    idempotencyKey: String? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, """
+    public func add(
+        to edition: String, body: String, kind: UpdateKind = .update, key: Bool = false,
+        idempotencyKey: String? = nil
+    ) throws -> LiveUpdate {
+        try DeskCall.decode(
+            LiveUpdate.self,
+            """
             SELECT desk.add_update(\(edition), \(try TextField.updateBody.clean(body)), \(kind.rawValue), \(key), \(idempotencyKey))
             """, on: connection)
     }
 
     /// A new version of the update's text (the earlier one stays in its history).
-    public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil, idempotencyKey: String? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, """
+    public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil, idempotencyKey: String? = nil) throws
+        -> LiveUpdate
+    {
+        try DeskCall.decode(
+            LiveUpdate.self,
+            """
             SELECT desk.edit_update(\(String(update)), \(try TextField.updateBody.clean(ifGiven: body)), \(kind?.rawValue), \(idempotencyKey))
             """, on: connection)
     }
 
     /// Hides the update from readers; it stays in its history.
     public func withdraw(_ update: Int64, reason: String, idempotencyKey: String? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, """
+        try DeskCall.decode(
+            LiveUpdate.self,
+            """
             SELECT desk.withdraw_update(\(String(update)), \(try TextField.reason.clean(reason)), \(idempotencyKey))
             """, on: connection)
     }
 
     /// Pins or unpins the update as a key event.
     public func setKey(_ update: Int64, _ key: Bool, idempotencyKey: String? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, "SELECT desk.set_update_key(\(String(update)), \(key), \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            LiveUpdate.self, "SELECT desk.set_update_key(\(String(update)), \(key), \(idempotencyKey))", on: connection)
     }
 
     public func list(_ edition: String) throws -> UpdateListing {

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -39,17 +40,23 @@ public struct SubjectDesk {
         self.connection = connection
     }
 
-    public func add(_ slug: String, names: [String: String], parent: String? = nil, mediatopic: String? = nil,
-                    idempotencyKey: String? = nil) throws -> Subject {
+    public func add(
+        _ slug: String, names: [String: String], parent: String? = nil, mediatopic: String? = nil,
+        idempotencyKey: String? = nil
+    ) throws -> Subject {
         if let mediatopic { _ = try WebURL.clean(mediatopic, .mediatopic) }
-        return try DeskCall.decode(Subject.self, """
+        return try DeskCall.decode(
+            Subject.self,
+            """
             SELECT desk.subject_add(\(slug), \(JSONB(encoding: names)), \(parent), \(mediatopic), \(idempotencyKey))
             """, on: connection)
     }
 
     /// Sets the names given; names in other languages stay.
     public func rename(_ slug: String, names: [String: String], idempotencyKey: String? = nil) throws -> Subject {
-        try DeskCall.decode(Subject.self, "SELECT desk.subject_rename(\(slug), \(JSONB(encoding: names)), \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            Subject.self, "SELECT desk.subject_rename(\(slug), \(JSONB(encoding: names)), \(idempotencyKey))",
+            on: connection)
     }
 
     public func list() throws -> [Subject] {
@@ -58,10 +65,12 @@ public struct SubjectDesk {
     }
 
     public func tag(story: Int64, _ subjects: [String], idempotencyKey: String? = nil) throws -> StoryTags {
-        try DeskCall.decode(StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), false, \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), false, \(idempotencyKey))", on: connection)
     }
 
     public func untag(story: Int64, _ subjects: [String], idempotencyKey: String? = nil) throws -> StoryTags {
-        try DeskCall.decode(StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), true, \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            StoryTags.self, "SELECT desk.tag_story(\(story), \(subjects), true, \(idempotencyKey))", on: connection)
     }
 }

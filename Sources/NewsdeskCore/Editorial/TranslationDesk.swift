@@ -72,13 +72,17 @@ public struct TranslationDesk {
     /// Creates the story's edition in `language` as a draft; fields not given
     /// are prefilled from the source. With `idempotencyKey`, repeating the same
     /// call returns the first result and changes nothing.
-    public func translate(_ source: String, to language: String, headline: String? = nil, lead: String? = nil,
-                          body: String? = nil, idempotencyKey: String? = nil) throws -> Edition {
+    public func translate(
+        _ source: String, to language: String, headline: String? = nil, lead: String? = nil,
+        body: String? = nil, idempotencyKey: String? = nil
+    ) throws -> Edition {
         let headline = try TextField.headline.clean(ifGiven: headline)
         let lead = try TextField.lead.clean(ifGiven: lead)
         let body = try TextField.body.clean(ifGiven: body)
         let slug = headline.map { Slug.make(from: $0, language: language) }.flatMap { $0.isEmpty ? nil : $0 }
-        return try DeskCall.decode(Edition.self, """
+        return try DeskCall.decode(
+            Edition.self,
+            """
             SELECT desk.translate_edition(reference => \(source), to_lang => \(language), headline => \(headline),
                                           lead => \(lead), body => \(body), slug => \(slug),
                                           idempotency_key => \(idempotencyKey))
@@ -87,10 +91,14 @@ public struct TranslationDesk {
 
     /// Saves the translator's edit and records that the translation now
     /// follows the source's current version (`idempotencyKey` as in ``translate(_:to:headline:lead:body:idempotencyKey:)``).
-    public func refresh(_ translation: String, _ changes: EditionChanges, expectVersion: Int?,
-                        idempotencyKey: String? = nil) throws -> Edition {
+    public func refresh(
+        _ translation: String, _ changes: EditionChanges, expectVersion: Int?,
+        idempotencyKey: String? = nil
+    ) throws -> Edition {
         let changes = try changes.cleaned()
-        return try DeskCall.decode(Edition.self, """
+        return try DeskCall.decode(
+            Edition.self,
+            """
             SELECT desk.refresh_translation(reference => \(translation), headline => \(changes.headline),
                                             lead => \(changes.lead), body => \(changes.body),
                                             expect_version => \(expectVersion)::int,
@@ -104,8 +112,12 @@ public struct TranslationDesk {
 
     /// Adds the translated update to the story's edition in `language`
     /// (`idempotencyKey` as in ``translate(_:to:headline:lead:body:idempotencyKey:)``).
-    public func translateUpdate(_ update: Int64, to language: String, body: String, idempotencyKey: String? = nil) throws -> LiveUpdate {
-        try DeskCall.decode(LiveUpdate.self, """
+    public func translateUpdate(_ update: Int64, to language: String, body: String, idempotencyKey: String? = nil)
+        throws -> LiveUpdate
+    {
+        try DeskCall.decode(
+            LiveUpdate.self,
+            """
             SELECT desk.translate_update(\(String(update)), \(language), \(try TextField.updateBody.clean(body)), \(idempotencyKey))
             """, on: connection)
     }

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -102,8 +103,10 @@ public struct FeedQuery: Sendable {
     /// rather than an overflow inside the database.
     public static func isCursor(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 19 && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
-              let micros = Int64(parts[0]), let id = Int64(parts[1])
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 19 && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
+            ),
+            let micros = Int64(parts[0]), let id = Int64(parts[1])
         else { return false }
         return micros <= 253_402_300_799_999_999 && id >= 1
     }
@@ -122,7 +125,9 @@ public struct FeedReader {
         if let before = query.before, !FeedQuery.isCursor(before) {
             throw NewsdeskError(.badInput, "before: \"\(before)\" is not a cursor from a feed's next_cursor.")
         }
-        return try DeskCall.decode(Feed.self, """
+        return try DeskCall.decode(
+            Feed.self,
+            """
             SELECT desk.feed(lang => \(query.language), subjects => \(query.subjects.isEmpty ? nil : query.subjects),
                              sort => \(query.order.rawValue), max_items => \(query.limit)::int, before => \(query.before))
             """, on: connection)

@@ -18,11 +18,12 @@ public enum FeedFormats {
 
     /// "Новини", or "Новини: Війна, Економіка" for a feed of subjects.
     static func title(_ feed: Feed) -> String {
-        let news = switch feed.lang {
-        case "uk": "Новини"
-        case "ru": "Новости"
-        default: "Recent news"
-        }
+        let news =
+            switch feed.lang {
+            case "uk": "Новини"
+            case "ru": "Новости"
+            default: "Recent news"
+            }
         return feed.subjects.isEmpty ? news : news + ": " + feed.subjects.map(\.name).joined(separator: ", ")
     }
 
@@ -48,7 +49,8 @@ public enum FeedFormats {
             xml += "<lastBuildDate>\(rfc822(newest))</lastBuildDate>\n"
         }
         for item in feed.items {
-            xml += "<item xml:lang=\"\(e(item.lang))\">\n<title>\(e(item.headline))</title>\n<link>\(e(link(feed, item)))</link>\n"
+            xml +=
+                "<item xml:lang=\"\(e(item.lang))\">\n<title>\(e(item.headline))</title>\n<link>\(e(link(feed, item)))</link>\n"
             if !item.lead.isEmpty { xml += "<description>\(e(item.lead))</description>\n" }
             xml += "<guid isPermaLink=\"false\">\(e(feed.site.edition(item.editionID)))</guid>\n"
             xml += "<pubDate>\(rfc822(item.publishedAt))</pubDate>\n"

@@ -1,4 +1,5 @@
 import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -41,6 +42,7 @@ public struct SearchResults: Codable, Sendable {
 extension FeedReader {
     /// Searches what readers may see (web-search syntax: words, "phrases", -excluded, or).
     public func search(_ query: String, language: String? = nil, limit: Int = 20) throws -> SearchResults {
-        try DeskCall.decode(SearchResults.self, "SELECT desk.search(\(query), \(language), \(limit)::int)", on: connection)
+        try DeskCall.decode(
+            SearchResults.self, "SELECT desk.search(\(query), \(language), \(limit)::int)", on: connection)
     }
 }

@@ -14,16 +14,22 @@ public enum Dateline {
     static let names: [String: Names] = [
         "en": Names(
             weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-            months: ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                     "October", "November", "December"]),
+            months: [
+                "January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"
+            ]),
         "uk": Names(
             weekdays: ["понеділок", "вівторок", "середа", "четвер", "пʼятниця", "субота", "неділя"],
-            months: ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня",
-                     "жовтня", "листопада", "грудня"]),
+            months: [
+                "січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня",
+                "жовтня", "листопада", "грудня"
+            ]),
         "ru": Names(
             weekdays: ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"],
-            months: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-                     "октября", "ноября", "декабря"]),
+            months: [
+                "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+                "октября", "ноября", "декабря"
+            ])
     ]
 
     /// The full dateline of a local time in `language` (English names for
@@ -32,7 +38,8 @@ public enum Dateline {
         let names = names[language] ?? names["en"]!
         guard let parts = Parts(time.text), (1...7).contains(time.weekday) else { return time.text }
         let weekday = names.weekdays[time.weekday - 1]
-        return "\(weekday.prefix(1).uppercased())\(weekday.dropFirst()), \(parts.day) \(names.months[parts.month - 1]) \(parts.year), \(parts.clock)"
+        return
+            "\(weekday.prefix(1).uppercased())\(weekday.dropFirst()), \(parts.day) \(names.months[parts.month - 1]) \(parts.year), \(parts.clock)"
     }
 
     /// "26 October 2023, 16:43" — for corrections and updates.

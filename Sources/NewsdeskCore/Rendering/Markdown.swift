@@ -108,8 +108,10 @@ struct MarkdownTree: ~Copyable {
             while stretchIndex < stretches.count, index >= stretches[stretchIndex].upperBound { stretchIndex += 1 }
             // A `!` after an odd run of backslashes is escaped already, and a
             // second backslash would undo that.
-            if byte == UInt8(ascii: "!"), backslashes % 2 == 0, index + 1 < input.count, input[index + 1] == UInt8(ascii: "["),
-               stretchIndex < stretches.count, stretches[stretchIndex].contains(index) {
+            if byte == UInt8(ascii: "!"), backslashes % 2 == 0, index + 1 < input.count,
+                input[index + 1] == UInt8(ascii: "["),
+                stretchIndex < stretches.count, stretches[stretchIndex].contains(index)
+            {
                 output.append(UInt8(ascii: "\\"))
             }
             backslashes = byte == UInt8(ascii: "\\") ? backslashes + 1 : 0

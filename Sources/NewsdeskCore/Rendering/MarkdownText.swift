@@ -142,7 +142,9 @@ struct PlainTextWriter {
     static func isInTightItem(_ node: OpaquePointer) -> Bool {
         var item = node
         if cmark_node_get_type(node) != CMARK_NODE_ITEM {
-            guard let parent = cmark_node_parent(node), cmark_node_get_type(parent) == CMARK_NODE_ITEM else { return false }
+            guard let parent = cmark_node_parent(node), cmark_node_get_type(parent) == CMARK_NODE_ITEM else {
+                return false
+            }
             item = parent
         }
         guard let list = cmark_node_parent(item) else { return false }

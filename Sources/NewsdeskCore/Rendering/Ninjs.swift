@@ -65,38 +65,54 @@ public struct NinjsDocument: Encodable, Sendable {
         firstCreated = edition.publishedAt.map(RFC3339.string)
         versionCreated = RFC3339.string(from: edition.savedAt)
         embargoedUntil = edition.embargoUntil.map(RFC3339.string)
-        pubStatus = switch edition.status {
-        case .published: "usable"
-        case .withdrawn: "canceled"
-        case .draft, .inReview, .scheduled: "withheld"
-        }
+        pubStatus =
+            switch edition.status {
+            case .published: "usable"
+            case .withdrawn: "canceled"
+            case .draft, .inReview, .scheduled: "withheld"
+            }
         language = edition.lang
         headlines = [Text(role: "main", value: edition.headline)]
-        descriptions = edition.lead.isEmpty ? nil : [Text(role: "summary", contentType: "text/plain", value: edition.lead)]
-        bodies = [
-            Text(role: "main", contentType: "text/markdown", value: edition.body),
-            Text(role: "richtext", contentType: "text/html", value: SafeHTML.render(markdown: edition.body)),
-        ] + edition.updates.map {
-            Text(role: "update", contentType: "text/markdown", value: "\($0.kind.rawValue) \(RFC3339.string(from: $0.postedAt)): \($0.body)")
-        }
+        descriptions =
+            edition.lead.isEmpty ? nil : [Text(role: "summary", contentType: "text/plain", value: edition.lead)]
+        bodies =
+            [
+                Text(role: "main", contentType: "text/markdown", value: edition.body),
+                Text(role: "richtext", contentType: "text/html", value: SafeHTML.render(markdown: edition.body))
+            ]
+            + edition.updates.map {
+                Text(
+                    role: "update", contentType: "text/markdown",
+                    value: "\($0.kind.rawValue) \(RFC3339.string(from: $0.postedAt)): \($0.body)")
+            }
         let names = edition.bylines.map { edition.bylineNames[$0] ?? $0 }
         by = names.isEmpty ? nil : names.joined(separator: ", ")
-        subjects = edition.subjectNames.isEmpty ? nil : edition.subjectNames.map {
-            Subject(name: $0.name, uri: $0.mediatopic, literal: $0.slug)
-        }
+        subjects =
+            edition.subjectNames.isEmpty
+            ? nil
+            : edition.subjectNames.map {
+                Subject(name: $0.name, uri: $0.mediatopic, literal: $0.slug)
+            }
         associations = edition.photo.map { photo in
-            [Association(uri: photo.url,
-                         descriptions: photo.caption.map { [Text(role: "caption", value: $0)] },
-                         by: photo.credit,
-                         renditions: [Rendition(href: photo.url)])]
+            [
+                Association(
+                    uri: photo.url,
+                    descriptions: photo.caption.map { [Text(role: "caption", value: $0)] },
+                    by: photo.credit,
+                    renditions: [Rendition(href: photo.url)])
+            ]
         }
-        altIds = [AltID(role: "slug", value: "\(edition.lang)/\(edition.slug)"), AltID(role: "story", value: String(edition.storyID))]
+        altIds = [
+            AltID(role: "slug", value: "\(edition.lang)/\(edition.slug)"),
+            AltID(role: "story", value: String(edition.storyID))
+        ]
     }
 
     /// The document as compact JSON (for one document a line) or pretty.
     public func json(pretty: Bool) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -38,23 +38,26 @@ public struct ReaderView {
         static func `for`(_ language: String) -> Labels {
             switch language {
             case "uk":
-                Labels(by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото",
-                       withdrawn: "Матеріал знято з публікації", scheduled: "Буде опубліковано",
-                       embargoed: "Під ембарго до",
-                       kinds: [.update: "Оновлення:", .correction: "Виправлення:", .clarification: "Уточнення:"],
-                       keyEvents: "Ключові події", edited: "змінено", subjects: "Теми", more: "Більше на цю тему")
+                Labels(
+                    by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото",
+                    withdrawn: "Матеріал знято з публікації", scheduled: "Буде опубліковано",
+                    embargoed: "Під ембарго до",
+                    kinds: [.update: "Оновлення:", .correction: "Виправлення:", .clarification: "Уточнення:"],
+                    keyEvents: "Ключові події", edited: "змінено", subjects: "Теми", more: "Більше на цю тему")
             case "ru":
-                Labels(by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото",
-                       withdrawn: "Материал снят с публикации", scheduled: "Будет опубликовано",
-                       embargoed: "Под эмбарго до",
-                       kinds: [.update: "Обновление:", .correction: "Исправление:", .clarification: "Уточнение:"],
-                       keyEvents: "Ключевые события", edited: "изменено", subjects: "Темы", more: "Еще по теме")
+                Labels(
+                    by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото",
+                    withdrawn: "Материал снят с публикации", scheduled: "Будет опубликовано",
+                    embargoed: "Под эмбарго до",
+                    kinds: [.update: "Обновление:", .correction: "Исправление:", .clarification: "Уточнение:"],
+                    keyEvents: "Ключевые события", edited: "изменено", subjects: "Темы", more: "Еще по теме")
             default:
-                Labels(by: "By", updated: "Updated", correction: "Correction:", photo: "Photo",
-                       withdrawn: "This story has been withdrawn", scheduled: "To be published",
-                       embargoed: "Embargoed until",
-                       kinds: [.update: "Update:", .correction: "Correction:", .clarification: "Clarification:"],
-                       keyEvents: "Key events", edited: "edited", subjects: "Subjects", more: "More on this")
+                Labels(
+                    by: "By", updated: "Updated", correction: "Correction:", photo: "Photo",
+                    withdrawn: "This story has been withdrawn", scheduled: "To be published",
+                    embargoed: "Embargoed until",
+                    kinds: [.update: "Update:", .correction: "Correction:", .clarification: "Clarification:"],
+                    keyEvents: "Key events", edited: "edited", subjects: "Subjects", more: "More on this")
             }
         }
     }
@@ -62,7 +65,9 @@ public struct ReaderView {
     /// "Update: 26 October 2023, 17:20" (and "(edited …)" when it was).
     func updateHeading(_ update: LiveUpdate) -> String {
         var heading = "\(labels.kinds[update.kind] ?? "") \(Dateline.short(update.localTime, language: edition.lang))"
-        if let edited = update.editedLocal { heading += " (\(labels.edited) \(Dateline.short(edited, language: edition.lang)))" }
+        if let edited = update.editedLocal {
+            heading += " (\(labels.edited) \(Dateline.short(edited, language: edition.lang)))"
+        }
         return heading
     }
 
@@ -85,7 +90,8 @@ public struct ReaderView {
 
     var updatedLine: String? {
         guard let updated = edition.updatedLocal, let published = edition.publishedLocal,
-              updated.text != published.text else { return nil }
+            updated.text != published.text
+        else { return nil }
         return "\(labels.updated): \(Dateline.short(updated, language: edition.lang))"
     }
 
@@ -131,7 +137,8 @@ public struct ReaderView {
     static func trimmed(_ text: String?) -> String {
         let text = text ?? ""
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
-              let last = text.lastIndex(where: { !$0.isWhitespace }) else { return "" }
+            let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
         return String(text[first...last])
     }
 
@@ -149,14 +156,19 @@ public struct ReaderView {
         blocks.append(head.joined(separator: "\n"))
         if let notice { blocks.append("[\(notice.text)]") }
         if !languageSwitch.isEmpty {
-            blocks.append(languageSwitch.map { $0.current ? "[\(Self.shortName($0.edition.language))]" : Self.shortName($0.edition.language) }
+            blocks.append(
+                languageSwitch.map {
+                    $0.current ? "[\(Self.shortName($0.edition.language))]" : Self.shortName($0.edition.language)
+                }
                 .joined(separator: " "))
         }
         if let photoLine { blocks.append("[\(photoLine)]") }
         if !keyEvents.isEmpty {
-            blocks.append(([labels.keyEvents + ":"] + keyEvents.map {
-                "- \($0.localTime.text.suffix(5)) \(MarkdownText.plain($0.body).split(separator: "\n").first ?? "")"
-            }).joined(separator: "\n"))
+            blocks.append(
+                ([labels.keyEvents + ":"]
+                    + keyEvents.map {
+                        "- \($0.localTime.text.suffix(5)) \(MarkdownText.plain($0.body).split(separator: "\n").first ?? "")"
+                    }).joined(separator: "\n"))
         }
         if !edition.lead.isEmpty { blocks.append(edition.lead) }
         let body = MarkdownText.plain(edition.body)
@@ -165,14 +177,17 @@ public struct ReaderView {
             blocks.append("\(updateHeading(update))\n\(MarkdownText.plain(update.body))")
         }
         for correction in edition.corrections {
-            blocks.append("\(labels.correction) \(Dateline.short(correction.localTime, language: edition.lang)). \(correction.note)")
+            blocks.append(
+                "\(labels.correction) \(Dateline.short(correction.localTime, language: edition.lang)). \(correction.note)"
+            )
         }
         if !edition.subjectNames.isEmpty {
             blocks.append("\(labels.subjects): " + edition.subjectNames.map(\.name).joined(separator: ", "))
         }
         if !edition.related.isEmpty {
-            blocks.append(([labels.more + ":"] + edition.related.map { "- \($0.headline) (\(edition.lang)/\($0.slug))" })
-                .joined(separator: "\n"))
+            blocks.append(
+                ([labels.more + ":"] + edition.related.map { "- \($0.headline) (\(edition.lang)/\($0.slug))" })
+                    .joined(separator: "\n"))
         }
         return blocks.joined(separator: "\n\n") + "\n"
     }
@@ -187,56 +202,73 @@ public struct ReaderView {
         }
         var parts = ["<article lang=\"\(e(edition.lang))\">"]
         if !languageSwitch.isEmpty {
-            parts.append("<nav class=\"languages\">" + languageSwitch.map { item in
-                let name = e(Self.shortName(item.edition.language))
-                return item.current
-                    ? "<strong lang=\"\(e(item.edition.lang))\" aria-current=\"page\">\(name)</strong>"
-                    : "<a lang=\"\(e(item.edition.lang))\" hreflang=\"\(e(item.edition.lang))\" "
-                        + "href=\"/\(e(item.edition.lang))/\(e(item.edition.slug))\">\(name)</a>"
-            }.joined(separator: " ") + "</nav>")
+            parts.append(
+                "<nav class=\"languages\">"
+                    + languageSwitch.map { item in
+                        let name = e(Self.shortName(item.edition.language))
+                        return item.current
+                            ? "<strong lang=\"\(e(item.edition.lang))\" aria-current=\"page\">\(name)</strong>"
+                            : "<a lang=\"\(e(item.edition.lang))\" hreflang=\"\(e(item.edition.lang))\" "
+                                + "href=\"/\(e(item.edition.lang))/\(e(item.edition.slug))\">\(name)</a>"
+                    }.joined(separator: " ") + "</nav>")
         }
         if let notice { parts.append("<p class=\"notice \(notice.kind)\">\(e(notice.text))</p>") }
         parts.append("<h1>\(e(edition.headline))</h1>")
         if let byline { parts.append("<p class=\"byline\">\(e(byline))</p>") }
         if let dateline { parts.append("<p class=\"dateline\">\(time(edition.publishedAt, dateline))</p>") }
         if updatedLine != nil, let updated = edition.updatedLocal {
-            parts.append("<p class=\"updated\">\(e(labels.updated)): \(time(edition.updatedAt, Dateline.short(updated, language: edition.lang)))</p>")
+            parts.append(
+                "<p class=\"updated\">\(e(labels.updated)): \(time(edition.updatedAt, Dateline.short(updated, language: edition.lang)))</p>"
+            )
         }
         if let photo = edition.photo, SafeHTML.isSafeURL(photo.url) {
-            parts.append("<figure><img src=\"\(e(photo.url))\" alt=\"\(e(photo.caption ?? ""))\" />"
-                         + (photoLine.map { "<figcaption>\(e($0))</figcaption>" } ?? "") + "</figure>")
+            parts.append(
+                "<figure><img src=\"\(e(photo.url))\" alt=\"\(e(photo.caption ?? ""))\" />"
+                    + (photoLine.map { "<figcaption>\(e($0))</figcaption>" } ?? "") + "</figure>")
         }
         if !keyEvents.isEmpty {
-            parts.append("<nav class=\"key-events\"><h2>\(e(labels.keyEvents))</h2><ul>"
-                         + keyEvents.map { "<li><a href=\"#update-\($0.seq)\">\(e(String($0.localTime.text.suffix(5)))) "
-                             + "\(e(String(MarkdownText.plain($0.body).split(separator: "\n").first ?? "")))</a></li>" }.joined()
-                         + "</ul></nav>")
+            parts.append(
+                "<nav class=\"key-events\"><h2>\(e(labels.keyEvents))</h2><ul>"
+                    + keyEvents.map {
+                        "<li><a href=\"#update-\($0.seq)\">\(e(String($0.localTime.text.suffix(5)))) "
+                            + "\(e(String(MarkdownText.plain($0.body).split(separator: "\n").first ?? "")))</a></li>"
+                    }.joined()
+                    + "</ul></nav>")
         }
         if !edition.lead.isEmpty { parts.append("<p class=\"lead\">\(e(edition.lead))</p>") }
         parts.append(SafeHTML.render(markdown: edition.body))
         for update in edition.updates {
             // `update`, or `update correction`: the kind is a second class only when it adds one.
             let classes = update.kind == .update ? "update" : "update \(update.kind.rawValue)"
-            var heading = "\(e(labels.kinds[update.kind] ?? "")) \(time(update.postedAt, Dateline.short(update.localTime, language: edition.lang)))"
+            var heading =
+                "\(e(labels.kinds[update.kind] ?? "")) \(time(update.postedAt, Dateline.short(update.localTime, language: edition.lang)))"
             if let edited = update.editedLocal {
-                heading += " (\(e(labels.edited)) \(time(update.editedAt, Dateline.short(edited, language: edition.lang))))"
+                heading +=
+                    " (\(e(labels.edited)) \(time(update.editedAt, Dateline.short(edited, language: edition.lang))))"
             }
-            parts.append("<section class=\"\(classes)\" id=\"update-\(update.seq)\"><h3>\(heading)</h3>"
-                         + SafeHTML.render(markdown: update.body) + "</section>")
+            parts.append(
+                "<section class=\"\(classes)\" id=\"update-\(update.seq)\"><h3>\(heading)</h3>"
+                    + SafeHTML.render(markdown: update.body) + "</section>")
         }
         for correction in edition.corrections {
-            parts.append("<p class=\"correction\">\(e(labels.correction)) "
-                         + "\(time(correction.at, Dateline.short(correction.localTime, language: edition.lang))). \(e(correction.note))</p>")
+            parts.append(
+                "<p class=\"correction\">\(e(labels.correction)) "
+                    + "\(time(correction.at, Dateline.short(correction.localTime, language: edition.lang))). \(e(correction.note))</p>"
+            )
         }
         if !edition.subjectNames.isEmpty {
-            parts.append("<p class=\"subjects\">\(e(labels.subjects)): " + edition.subjectNames.map {
-                "<a href=\"/\(e(edition.lang))/subjects/\(e($0.slug))\">\(e($0.name))</a>"
-            }.joined(separator: ", ") + "</p>")
+            parts.append(
+                "<p class=\"subjects\">\(e(labels.subjects)): "
+                    + edition.subjectNames.map {
+                        "<a href=\"/\(e(edition.lang))/subjects/\(e($0.slug))\">\(e($0.name))</a>"
+                    }.joined(separator: ", ") + "</p>")
         }
         if !edition.related.isEmpty {
-            parts.append("<aside class=\"related\"><h2>\(e(labels.more))</h2><ul>" + edition.related.map {
-                "<li><a href=\"/\(e(edition.lang))/\(e($0.slug))\">\(e($0.headline))</a></li>"
-            }.joined() + "</ul></aside>")
+            parts.append(
+                "<aside class=\"related\"><h2>\(e(labels.more))</h2><ul>"
+                    + edition.related.map {
+                        "<li><a href=\"/\(e(edition.lang))/\(e($0.slug))\">\(e($0.headline))</a></li>"
+                    }.joined() + "</ul></aside>")
         }
         parts.append("</article>")
         return parts.joined(separator: "\n") + "\n"

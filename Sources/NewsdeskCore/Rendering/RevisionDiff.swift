@@ -6,8 +6,10 @@ public enum RevisionDiff {
     public static func render(old: Edition, new: Edition, context: Int = 2) -> String {
         var output = "--- \(old.reference) version \(old.version)\n+++ \(new.reference) version \(new.version)\n"
         var changed = false
-        for (name, before, after) in [("headline", old.headline, new.headline), ("lead", old.lead, new.lead),
-                                      ("body", old.body, new.body)] where before != after {
+        for (name, before, after) in [
+            ("headline", old.headline, new.headline), ("lead", old.lead, new.lead),
+            ("body", old.body, new.body)
+        ] where before != after {
             changed = true
             output += "@@ \(name) @@\n" + lines(before: before, after: after, context: context)
         }

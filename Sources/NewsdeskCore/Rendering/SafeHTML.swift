@@ -11,7 +11,7 @@ public enum SafeHTML {
         // A fenced block's language (```` ```swift ````), as `class="language-swift"`.
         "code": ["class"],
         "a": ["href", "title"], "img": ["src", "alt", "title"], "table": [], "thead": [], "tbody": [], "tr": [],
-        "th": ["align"], "td": ["align"], "del": [], "s": [],
+        "th": ["align"], "td": ["align"], "del": [], "s": []
     ]
     static let urlAttributes: Set<String> = ["href", "src"]
 
@@ -144,9 +144,10 @@ public enum SafeHTML {
     /// `language-` and a name of letters, digits and `+-_.#` (`language-c++`):
     /// the one class Markdown writes, and nothing a page's own styles answer to.
     static func isCodeLanguageClass(_ value: String) -> Bool {
-        value.hasPrefix("language-") && value.count > 9 && value.dropFirst(9).allSatisfy {
-            $0.isASCII && ($0.isLetter || $0.isNumber || "+-_.#".contains($0))
-        }
+        value.hasPrefix("language-") && value.count > 9
+            && value.dropFirst(9).allSatisfy {
+                $0.isASCII && ($0.isLetter || $0.isNumber || "+-_.#".contains($0))
+            }
     }
 
     /// Web links only: http, https, mailto, or a relative path or fragment.
@@ -187,7 +188,8 @@ public enum SafeHTML {
             case "apos": decoded = "'"
             case "colon": decoded = ":"
             default:
-                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let value = UInt32(entity.dropFirst(2), radix: 16) {
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let value = UInt32(entity.dropFirst(2), radix: 16)
+                {
                     decoded = Unicode.Scalar(value).map { String($0) }
                 } else if entity.hasPrefix("#"), let value = UInt32(entity.dropFirst()) {
                     decoded = Unicode.Scalar(value).map { String($0) }

@@ -1,4 +1,5 @@
 public import PostgresClient
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -36,23 +37,30 @@ public struct StaffDesk {
     }
 
     /// Creates the person's login role (if it does not exist yet) and their staff record.
-    public func add(_ login: String, roles: [String], names: [String: String], idempotencyKey: String? = nil) throws -> StaffMember {
-        try DeskCall.decode(StaffMember.self, """
+    public func add(_ login: String, roles: [String], names: [String: String], idempotencyKey: String? = nil) throws
+        -> StaffMember
+    {
+        try DeskCall.decode(
+            StaffMember.self,
+            """
             SELECT desk.staff_add(\(login), \(roles), \(JSONB(encoding: names)), \(idempotencyKey))
             """, on: connection)
     }
 
     public func grant(_ login: String, role: String, idempotencyKey: String? = nil) throws -> StaffMember {
-        try DeskCall.decode(StaffMember.self, "SELECT desk.staff_grant(\(login), \(role), \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            StaffMember.self, "SELECT desk.staff_grant(\(login), \(role), \(idempotencyKey))", on: connection)
     }
 
     public func revoke(_ login: String, role: String, idempotencyKey: String? = nil) throws -> StaffMember {
-        try DeskCall.decode(StaffMember.self, "SELECT desk.staff_revoke(\(login), \(role), \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            StaffMember.self, "SELECT desk.staff_revoke(\(login), \(role), \(idempotencyKey))", on: connection)
     }
 
     /// The login stops working; the person's work and history stay.
     public func deactivate(_ login: String, idempotencyKey: String? = nil) throws -> StaffMember {
-        try DeskCall.decode(StaffMember.self, "SELECT desk.staff_deactivate(\(login), \(idempotencyKey))", on: connection)
+        try DeskCall.decode(
+            StaffMember.self, "SELECT desk.staff_deactivate(\(login), \(idempotencyKey))", on: connection)
     }
 
     public func list() throws -> [StaffMember] {

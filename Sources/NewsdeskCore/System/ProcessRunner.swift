@@ -40,7 +40,9 @@ package enum ProcessRunner {
     ) throws -> Int32 {
         try spawnAndWait(
             ([executable] + arguments).map { Array($0.utf8) }, directory: directory, environment: nil,
-            streams: [.open(0, "/dev/null", O_RDONLY), .open(1, logPath, O_WRONLY | O_CREAT | O_APPEND), .duplicate(1, as: 2)])
+            streams: [
+                .open(0, "/dev/null", O_RDONLY), .open(1, logPath, O_WRONLY | O_CREAT | O_APPEND), .duplicate(1, as: 2)
+            ])
     }
 
     /// Runs a program on the caller's own terminal (its stdin, stdout and
@@ -72,8 +74,10 @@ package enum ProcessRunner {
         try writeFile(paths.stdin, stdin)
         let status = try spawnAndWait(
             arguments, directory: directory, environment: environment,
-            streams: [.open(0, paths.stdin, O_RDONLY), .open(1, paths.stdout, O_WRONLY | O_CREAT | O_TRUNC),
-                      .open(2, paths.stderr, O_WRONLY | O_CREAT | O_TRUNC)])
+            streams: [
+                .open(0, paths.stdin, O_RDONLY), .open(1, paths.stdout, O_WRONLY | O_CREAT | O_TRUNC),
+                .open(2, paths.stderr, O_WRONLY | O_CREAT | O_TRUNC)
+            ])
         return Captured(status: status, stdout: try readFile(paths.stdout), stderr: try readFile(paths.stderr))
     }
 
@@ -106,7 +110,8 @@ package enum ProcessRunner {
         // `env --chdir` starts the program in `directory` without changing
         // ours (the server user may not be allowed into the caller's working
         // directory, root's home).
-        let command: [[UInt8]] = (directory.map { ["/usr/bin/env", "--chdir=\($0)"] } ?? []).map { Array($0.utf8) }
+        let command: [[UInt8]] =
+            (directory.map { ["/usr/bin/env", "--chdir=\($0)"] } ?? []).map { Array($0.utf8) }
             + arguments
         let argv = command.map(cString) + [nil]
         let envp = environment.map { $0.map { cString(Array("\($0.key)=\($0.value)".utf8)) } + [nil] }
@@ -116,7 +121,8 @@ package enum ProcessRunner {
         }
         var pid: pid_t = 0
         let path = String(decoding: command[0], as: UTF8.self)
-        let spawned = envp.map { posix_spawn(&pid, path, &actions, nil, argv, $0) }
+        let spawned =
+            envp.map { posix_spawn(&pid, path, &actions, nil, argv, $0) }
             ?? posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard spawned == 0 else {
             throw Failure(action: "run \(path)", code: spawned)

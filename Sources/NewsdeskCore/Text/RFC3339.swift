@@ -28,7 +28,8 @@ public enum RFC3339 {
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         let time = utc.secondOfDay
-        var text = "\(pad(utc.year, 4))-\(pad(utc.month, 2))-\(pad(utc.day, 2))"
+        var text =
+            "\(pad(utc.year, 4))-\(pad(utc.month, 2))-\(pad(utc.day, 2))"
             + "T\(pad(time / 3600, 2)):\(pad(time / 60 % 60, 2)):\(pad(time % 60, 2))"
         if fraction != 0 { text += "." + pad(fraction, 6) }
         return text + "Z"
@@ -88,9 +89,9 @@ public enum RFC3339 {
             return value
         }
         guard bytes.count >= 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54 || bytes[10] == 0x20,
-              bytes[13] == 0x3A, bytes[16] == 0x3A,
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+            bytes[13] == 0x3A, bytes[16] == 0x3A,
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
         else { return nil }
         var index = 19
         var micros = 0
@@ -112,14 +113,15 @@ public enum RFC3339 {
             guard index + 1 == bytes.count else { return nil }
         case 0x2B, 0x2D:  // + -
             guard let hours = number((index + 1)..<(index + 3)), index + 3 < bytes.count, bytes[index + 3] == 0x3A,
-                  let minutes = number((index + 4)..<(index + 6)), index + 6 == bytes.count
+                let minutes = number((index + 4)..<(index + 6)), index + 6 == bytes.count
             else { return nil }
             offsetSeconds = (hours * 3600 + minutes * 60) * (bytes[index] == 0x2D ? -1 : 1)
         default:
             return nil
         }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        let seconds = days(year: Int64(year), month: Int64(month), day: Int64(day)) * 86_400
+        let seconds =
+            days(year: Int64(year), month: Int64(month), day: Int64(day)) * 86_400
             + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         return Date(timeIntervalSince1970: Double(seconds * 1_000_000 + Int64(micros)) / 1_000_000)
     }

@@ -41,7 +41,9 @@ public enum Slug {
     private static func cut(_ slug: String) -> String {
         guard slug.utf8.count > maximumLength else { return slug }
         let prefix = String(slug.prefix(maximumLength))
-        if let lastBreak = prefix.lastIndex(of: "-"), prefix.distance(from: prefix.startIndex, to: lastBreak) > maximumLength / 2 {
+        if let lastBreak = prefix.lastIndex(of: "-"),
+            prefix.distance(from: prefix.startIndex, to: lastBreak) > maximumLength / 2
+        {
             return String(prefix[..<lastBreak])
         }
         return prefix.hasSuffix("-") ? String(prefix.dropLast()) : prefix
@@ -65,7 +67,7 @@ public enum Slug {
             ("ĝğġģ", "g"), ("ĥħ", "h"), ("ìíîïĩīĭįı", "i"), ("ĳ", "ij"), ("ĵ", "j"), ("ķĸ", "k"),
             ("ĺļľŀł", "l"), ("ñńņňŉŋ", "n"), ("òóôõöøōŏő", "o"), ("œ", "oe"), ("ŕŗř", "r"),
             ("śŝşšſ", "s"), ("ß", "ss"), ("ţťŧ", "t"), ("ùúûüũūŭůűų", "u"), ("ŵ", "w"), ("ýÿŷ", "y"),
-            ("źżž", "z"), ("ð", "d"), ("þ", "th"),
+            ("źżž", "z"), ("ð", "d"), ("þ", "th")
         ]
         var map: [Unicode.Scalar: String] = [:]
         for (letters, base) in table {

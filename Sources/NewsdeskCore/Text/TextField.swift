@@ -94,7 +94,7 @@ public struct TextField: Sendable {
         case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
             return "contains the bidirectional control \(hex), which can disguise text; remove it"
         case 0x115F, 0x1160, 0x180E, 0x200B, 0x2060...0x2064, 0x206A...0x206F, 0x3164, 0xFEFF, 0xFFA0, 0xFFF9...0xFFFB,
-             0xE0000...0xE007F:
+            0xE0000...0xE007F:
             return "contains the invisible character \(hex); remove it"
         case 0xFDD0...0xFDEF:
             return "contains the noncharacter \(hex); remove it"

@@ -10,7 +10,9 @@ public enum WebURL {
     public static func clean(_ raw: String, _ field: TextField) throws -> String {
         let text = try field.clean(raw)
         guard isWeb(text) else {
-            throw NewsdeskError(.badInput, """
+            throw NewsdeskError(
+                .badInput,
+                """
                 \(field.name): "\(text)" is not a web address; give an http:// or https:// URL with a host name.
                 """)
         }
