@@ -84,6 +84,9 @@ LANGUAGE sql STABLE AS $$
         'scheduled_at', newsroom.rfc3339(e.scheduled_at),
         'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
         'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
+        -- When the edition was created: its first revision.
+        'created_at', newsroom.rfc3339((SELECT f.saved_at FROM newsroom.edition_revision f
+                                        WHERE f.edition_id = e.id AND f.version = 1)),
         'saved_by', coalesce(r.saved_by, (SELECT saved_by FROM newsroom.edition_revision WHERE edition_id = e.id AND version = e.version)),
         'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
         'subjects', newsroom.story_subjects(e.id),
@@ -95,6 +98,8 @@ LANGUAGE sql STABLE AS $$
         'video', coalesce(r.video, e.video),
         'translated_from', newsroom.edition_source(e.id),
         'updates', newsroom.edition_updates(e.id),
+        -- Kept for the record and for export; readers never see these.
+        'withdrawn_updates', newsroom.withdrawn_updates(e.id),
         'corrections', coalesce((
             SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
                                                 'version', c.version, 'local_time', newsroom.local_time(c.at))

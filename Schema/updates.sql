@@ -10,6 +10,12 @@ LANGUAGE sql STABLE AS $$
     FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NULL
 $$;
 
+CREATE OR REPLACE FUNCTION newsroom.withdrawn_updates(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(newsroom.update_document(u) ORDER BY u.posted_at, u.seq), '[]')
+    FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NOT NULL
+$$;
+
 -- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).
 CREATE OR REPLACE FUNCTION newsroom.update_document(u newsroom.live_update) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$

@@ -75,11 +75,15 @@ struct ExportTests {
                 ]).status == 0)
         }
         _ = try newsroom.desk().createStory(NewStory(lang: "en", headline: "A draft, exported as withheld"))
+        // A photo address with letters outside ASCII is exported as a valid URI.
+        var photographed = NewStory(lang: "uk", headline: "Фото з кирилицею")
+        photographed.photo = Edition.Photo(url: "https://example.org/фото.jpg", caption: nil, credit: nil)
+        _ = try newsroom.desk().createStory(photographed)
 
         let export = try newsroom.run(["export", "--all", "--format", "ninjs"])
         #expect(export.status == 0, "\(export)")
         let lines = export.stdout.split(separator: "\n")
-        #expect(lines.count == 4)
+        #expect(lines.count == 5)
         let exported = NSTemporaryDirectory() + "newsdesk-export-\(UUID().uuidString.prefix(6)).ndjson"
         try export.stdout.write(toFile: exported, atomically: true, encoding: .utf8)
 
@@ -94,7 +98,7 @@ struct ExportTests {
         for verdict in verdicts where verdict.file == exported {
             #expect(verdict.valid, "line \(verdict.line): \(verdict.error ?? "")")
         }
-        #expect(verdicts.filter { $0.file == exported }.count == 4)
+        #expect(verdicts.filter { $0.file == exported }.count == 5)
         #expect(verdicts.first { $0.file == brokenPath }?.valid == false)
         for verdict in verdicts where passing.contains(verdict.file) {
             #expect(verdict.valid, "\(verdict.file): \(verdict.error ?? "")")
@@ -115,9 +119,63 @@ struct ExportTests {
                 $0["name"] as? String == "Енергетика"
                     && $0["uri"] as? String == "http://cv.iptc.org/newscodes/mediatopic/20000250"
             })
-        let association = try #require((uk["associations"] as? [[String: Any]])?.first)
+        #expect(
+            subjects.contains {
+                $0["literal"] as? String == "kyiv" && $0["uri"] as? String == "https://newsroom.example/subjects/kyiv"
+            },
+            "a subject without a Media Topic has the newsroom's URI")
+        let associations = try #require(uk["associations"] as? [[String: Any]])
+        let association = try #require(associations.first)
+        #expect(association["rel"] as? String == "mainpicture")
         #expect(association["uri"] as? String == fixture.story.photo.url)
         #expect(association["by"] as? String == fixture.story.editions["uk"]!.credit)
+
+        // Every document has a creation time no later than its version's, drafts included.
+        let documents = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        for document in documents {
+            let created = try #require(
+                (document["firstCreated"] as? String).flatMap(RFC3339.date(from:)), "\(document)")
+            let saved = try #require((document["versionCreated"] as? String).flatMap(RFC3339.date(from:)))
+            #expect(created <= saved)
+        }
+        #expect(
+            (documents[4]["associations"] as? [[String: Any]])?.first?["uri"] as? String
+                == "https://example.org/%D1%84%D0%BE%D1%82%D0%BE.jpg")
+
+        // Story grouping, translations and bylines are machine-readable.
+        func altID(_ document: [String: Any], _ role: String) -> String? {
+            (document["altIds"] as? [[String: Any]])?.first { $0["role"] as? String == role }?["value"] as? String
+        }
+        let storyURI = "https://newsroom.example/stories/\(story)"
+        #expect(documents.prefix(3).allSatisfy { altID($0, "story") == storyURI })
+        #expect(altID(documents[3], "story") != storyURI)
+        let translations = associations.filter { $0["rel"] as? String == "translation" }
+        #expect(Set(translations.compactMap { $0["language"] as? String }) == ["ru", "en"])
+        let ruSource = (documents[1]["associations"] as? [[String: Any]])?.first {
+            $0["rel"] as? String == "translatedfrom"
+        }
+        #expect(ruSource?["uri"] as? String == uk["uri"] as? String)
+        #expect(ruSource?["version"] as? String == "1")
+        let shown = try newsroom.json(Edition.self, ["show", original, "--json"])
+        #expect((uk["people"] as? [[String: Any]])?.compactMap { $0["literal"] as? String } == shown.bylines)
+        #expect((uk["people"] as? [[String: Any]])?.allSatisfy { $0["rel"] as? String == "author" } == true)
+
+        // Live updates are items of their own, not text.
+        let update = try #require(associations.first { $0["rel"] as? String == "liveupdate" })
+        let posted = try #require(shown.updates.first)
+        #expect(update["uri"] as? String == "https://newsroom.example/updates/\(posted.id)")
+        #expect(altID(update, "seq") == "1")
+        #expect((update["genres"] as? [[String: Any]])?.first?["literal"] as? String == "update")
+        #expect(update["firstCreated"] as? String == RFC3339.string(from: posted.postedAt))
+        #expect(update["pubStatus"] as? String == "usable")
+        #expect((update["people"] as? [[String: Any]])?.first?["literal"] as? String == posted.author)
+        #expect(
+            (update["bodies"] as? [[String: Any]])?.first?["value"] as? String
+                == fixture.story.liveUpdates[0].body["uk"])
+        let mainBodies = try #require(uk["bodies"] as? [[String: Any]])
+        #expect(mainBodies.count == 2, "the body as Markdown and HTML, and nothing else")
         let single = try newsroom.run([
             "export", "uk/kyivrada-sklykaie-pozacherhovu-sesiiu-cherez-opalennia", "--format", "ninjs"
         ])

@@ -129,6 +129,8 @@ public struct Edition: Codable, Sendable {
     public let scheduledAt: Date?
     public let embargoUntil: Date?
     public let savedAt: Date
+    /// When the edition was created (its first revision).
+    public let createdAt: Date?
     public let savedBy: String?
     /// Logins, in byline order.
     public let bylines: [String]
@@ -142,6 +144,8 @@ public struct Edition: Codable, Sendable {
     public let corrections: [Correction]
     /// Live updates readers see, in seq order (withdrawn ones are not here).
     public let updates: [LiveUpdate]
+    /// Withdrawn live updates, kept for the record and for export.
+    public let withdrawnUpdates: [LiveUpdate]
     /// The story's editions: language → edition id.
     public let editions: [String: Int64]
     /// Every edition of the story, this one included, in the newsroom's order of languages.
@@ -172,6 +176,8 @@ public struct Edition: Codable, Sendable {
         case scheduledAt = "scheduled_at"
         case embargoUntil = "embargo_until"
         case savedAt = "saved_at"
+        case createdAt = "created_at"
+        case withdrawnUpdates = "withdrawn_updates"
         case savedBy = "saved_by"
         case reviewNote = "review_note"
         case withdrawalReason = "withdrawal_reason"
@@ -204,6 +210,7 @@ public struct Edition: Codable, Sendable {
         scheduledAt = try c.decodeIfPresent(Date.self, forKey: .scheduledAt)
         embargoUntil = try c.decodeIfPresent(Date.self, forKey: .embargoUntil)
         savedAt = try c.decode(Date.self, forKey: .savedAt)
+        createdAt = try c.decodeIfPresent(Date.self, forKey: .createdAt)
         savedBy = try c.decodeIfPresent(String.self, forKey: .savedBy)
         bylines = try c.decode([String].self, forKey: .bylines)
         bylineNames = try c.decodeIfPresent([String: String].self, forKey: .bylineNames) ?? [:]
@@ -214,6 +221,7 @@ public struct Edition: Codable, Sendable {
         video = try c.decode(Bool.self, forKey: .video)
         corrections = try c.decode([Correction].self, forKey: .corrections)
         updates = try c.decode([LiveUpdate].self, forKey: .updates)
+        withdrawnUpdates = try c.decodeIfPresent([LiveUpdate].self, forKey: .withdrawnUpdates) ?? []
         editions = try c.decode([String: Int64].self, forKey: .editions)
         languageEditions = try c.decodeIfPresent([LanguageEdition].self, forKey: .languageEditions) ?? []
         translatedFrom = try c.decodeIfPresent(Source.self, forKey: .translatedFrom)
@@ -246,6 +254,7 @@ public struct Edition: Codable, Sendable {
         try c.encode(scheduledAt, forKey: .scheduledAt)
         try c.encode(embargoUntil, forKey: .embargoUntil)
         try c.encode(savedAt, forKey: .savedAt)
+        try c.encode(createdAt, forKey: .createdAt)
         try c.encode(savedBy, forKey: .savedBy)
         try c.encode(bylines, forKey: .bylines)
         try c.encode(bylineNames, forKey: .bylineNames)
@@ -267,6 +276,7 @@ public struct Edition: Codable, Sendable {
         try c.encode(translatedFrom, forKey: .translatedFrom)
         try c.encode(languageEditions, forKey: .languageEditions)
         try c.encode(updates, forKey: .updates)
+        try c.encode(withdrawnUpdates, forKey: .withdrawnUpdates)
     }
 }
 

@@ -23,6 +23,22 @@ public struct SiteAddress: Sendable {
         "\(root)/editions/\(id)"
     }
 
+    /// A story's permanent address, `…/stories/ID`: what groups its
+    /// editions in every language.
+    public func story(_ id: Int64) -> String {
+        "\(root)/stories/\(id)"
+    }
+
+    /// A live update's permanent address, `…/updates/ID`.
+    public func update(_ id: Int64) -> String {
+        "\(root)/updates/\(id)"
+    }
+
+    /// A member of staff, by login: the URI of a byline.
+    public func staff(_ login: String) -> String {
+        "\(root)/staff/\(login)"
+    }
+
     /// The front page of a language, or of the whole site.
     public func home(lang: String?) -> String {
         lang.map { "\(root)/\($0)/" } ?? "\(root)/"

@@ -39,4 +39,35 @@ public enum WebURL {
         let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" } : authority.prefix { $0 != ":" }
         return !host.isEmpty && host != "["
     }
+
+    /// `text` as a URI (RFC 3986): every byte of a character a URI may not
+    /// hold as it is (letters outside ASCII, `"`, `<`, `>`, backslash, `^`, `` ` ``,
+    /// `{`, `|`, `}`) written `%XX`, and a `%` that starts no such escape as
+    /// `%25`. What is already a URI comes back unchanged, so
+    /// `https://example.org/фото.jpg` becomes
+    /// `https://example.org/%D1%84%D0%BE%D1%82%D0%BE.jpg`.
+    public static func uri(_ text: String) -> String {
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=".utf8)
+        let hex = Array("0123456789ABCDEF".utf8)
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        for (index, byte) in bytes.enumerated() {
+            let isEscape =
+                byte == UInt8(ascii: "%") && index + 2 < bytes.count
+                && bytes[index + 1].isHexDigit && bytes[index + 2].isHexDigit
+            if allowed.contains(byte) || isEscape {
+                output.append(byte)
+            } else {
+                output += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
+    }
 }
