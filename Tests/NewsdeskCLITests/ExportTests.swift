@@ -17,16 +17,9 @@ struct ExportTests {
         let python = try #require(
             ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides jsonschema")
         let script = CommandLineTool.packageRoot.appending(path: "Tests/ninjs_validate.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, SharedFixtures.directory.path] + files
-        let output = NSTemporaryDirectory() + "newsdesk-ninjs-\(UUID().uuidString.prefix(6)).out"
-        try Data().write(to: URL(fileURLWithPath: output))
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try process.run()
-        while process.isRunning { usleep(20_000) }
-        #expect(process.terminationStatus == 0)
-        return try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        let result = try CommandLineTool.runProgram(python, [script, SharedFixtures.directory.path] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        return try result.stdout.split(separator: "\n")
             .map { try JSONDecoder().decode(Verdict.self, from: Data($0.utf8)) }
     }
 

@@ -128,7 +128,7 @@ struct FeedTests {
                     print(json.dumps({"bozo": d.bozo, "version": d.version, "titles": [e.title for e in d.entries],
                                       "dated": all(e.get("published_parsed") for e in d.entries)}))
                     """
-                let result = try run(python, ["-c", script, path])
+                let result = try CommandLineTool.runProgram(python, ["-c", script, path]).stdout
                 let parsed = try #require(
                     try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any], "\(result)")
                 #expect(parsed["bozo"] as? Int == 0, "\(format) \(filter): \(result)")
@@ -140,7 +140,9 @@ struct FeedTests {
                 if format == "atom" {
                     let grammar = SharedFixtures.directory.appending(path: "atom/atom.rnc").path
                     // jing prints each error on stdout, and nothing for a valid document.
-                    #expect(try run("/usr/bin/jing", ["-c", grammar, path]) == "", "\(filter)")
+                    #expect(
+                        try CommandLineTool.runProgram("/usr/bin/jing", ["-c", grammar, path]).stdout == "", "\(filter)"
+                    )
                 }
             }
         }
@@ -216,19 +218,5 @@ struct FeedTests {
         #expect(shown.publishedAt == item.publishedAt)
         let ninjs = try newsroom.run(["show", early.reference, "--format", "ninjs"]).stdout
         #expect(ninjs.contains("\"embargoedUntil\" : \"\(RFC3339.string(from: item.publishedAt))\""), "\(ninjs)")
-    }
-
-    /// Runs a program and returns its stdout.
-    func run(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = NSTemporaryDirectory() + "newsdesk-python-\(UUID().uuidString.prefix(6)).out"
-        try Data().write(to: URL(fileURLWithPath: output))
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try process.run()
-        // Polled rather than waitUntilExit(), which needs a free dispatch thread.
-        while process.isRunning { usleep(20_000) }
-        return try String(contentsOfFile: output, encoding: .utf8)
     }
 }

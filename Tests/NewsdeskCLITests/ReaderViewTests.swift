@@ -249,22 +249,6 @@ enum HTML5Check {
             parser.parseFragment(open(sys.argv[1], encoding="utf-8").read())
             print("; ".join(f"{pos}: {code} {data}" for pos, code, data in parser.errors), end="")
             """
-        return try ProgramRun.stdout(python, ["-c", script, path])
-    }
-}
-
-/// Runs a program and returns its stdout.
-enum ProgramRun {
-    static func stdout(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = NSTemporaryDirectory() + "newsdesk-program-\(UUID().uuidString.prefix(6)).out"
-        try Data().write(to: URL(fileURLWithPath: output))
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try process.run()
-        // Polled rather than waitUntilExit(), which needs a free dispatch thread.
-        while process.isRunning { usleep(20_000) }
-        return try String(contentsOfFile: output, encoding: .utf8)
+        return try CommandLineTool.runProgram(python, ["-c", script, path]).stdout
     }
 }

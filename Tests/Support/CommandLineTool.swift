@@ -53,6 +53,22 @@ public enum CommandLineTool {
             stderr: String(decoding: captured.stderr, as: UTF8.self))
     }
 
+    /// Runs another program (a validator: Python, jing) with the tests'
+    /// environment, through the same ``ProcessRunner``.
+    public static func runProgram(_ path: String, _ arguments: [String]) throws -> CommandResult {
+        let captured: ProcessRunner.Captured
+        do {
+            captured = try ProcessRunner.capture(
+                ([path] + arguments).map { Array($0.utf8) }, environment: ProcessInfo.processInfo.environment,
+                stdin: [])
+        } catch let failure as ProcessRunner.Failure {
+            throw TestSetupError("\(failure)")
+        }
+        return CommandResult(
+            status: captured.status, stdout: String(decoding: captured.stdout, as: UTF8.self),
+            stderr: String(decoding: captured.stderr, as: UTF8.self))
+    }
+
     /// An environment with no server configured, so the binary uses the
     /// embedded database under `home`.
     public static func embeddedEnvironment(home: String) -> [String: String] {
