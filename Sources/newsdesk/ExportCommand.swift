@@ -4,24 +4,31 @@ import NewsdeskCore
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write editions as IPTC ninjs 3.1 news items.",
+        abstract: "Write editions as IPTC ninjs 3.1 news items, or as a newsroom archive.",
         discussion: """
             One edition as a JSON document, or --all as one document a line, in edition id order. \
+            --format newsdesk writes everything stored about each edition (history, status, times, photo, \
+            bylines, live updates, translation links), for `newsdesk import` into another newsroom; ninjs \
+            holds what the standard has fields for. \
             An edition whose document cannot be produced does not stop --all: the others are written, \
             each one that failed is named on stderr, and the exit status is 65.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case ninjs
+        case ninjs, newsdesk
     }
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String?
     @Flag(help: "Every edition, one document a line.") var all = false
-    @Option(help: "ninjs (the only format so far).") var format: Format = .ninjs
+    @Option(help: "ninjs (default), or newsdesk: the newsroom archive, one edition a line (with --all).")
+    var format: Format = .ninjs
 
     func validate() throws {
         if (edition == nil) == !all { throw ValidationError("Name one edition, or give --all.") }
+        if format == .newsdesk && !all {
+            throw ValidationError("--format newsdesk writes the whole newsroom: give --all.")
+        }
     }
 
     func run() throws {
@@ -29,6 +36,7 @@ struct ExportCommand: ParsableCommand {
         if let edition {
             return Output.jsonText(try NinjsDocument(desk.show(edition)).json(pretty: true))
         }
+        if format == .newsdesk { return try archive(desk) }
         var after: Int64 = 0
         var failed: [Int64] = []
         while true {
@@ -57,6 +65,17 @@ struct ExportCommand: ParsableCommand {
                 \(failed.count == 1 ? "1 edition was" : "\(failed.count) editions were") not exported (\(ids)); \
                 every other edition was written.
                 """)
+        }
+    }
+
+    /// Every edition as a newsroom archive document, one a line.
+    func archive(_ desk: EditionDesk) throws {
+        var after: Int64 = 0
+        while true {
+            let page = try desk.archive(after: after)
+            guard let last = page.last else { return }
+            for entry in page { Output.jsonText(entry.document) }
+            after = last.id
         }
     }
 

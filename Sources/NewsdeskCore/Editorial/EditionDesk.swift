@@ -194,6 +194,21 @@ public struct EditionDesk {
         return entries
     }
 
+    /// One page of the newsroom archive (`export --format newsdesk`): each
+    /// edition's id and its archive document as JSON text, in id order. The
+    /// document is everything stored about the edition (Schema/export.sql,
+    /// `newsroom.edition_archive`); ``Importer`` reads it back.
+    public func archive(after afterID: Int64, limit: Int = 200) throws -> [(id: Int64, document: String)] {
+        try DatabaseErrors.translating {
+            try connection.query(
+                """
+                SELECT (p->>'id')::bigint AS id, (p->'document')::text AS document
+                FROM jsonb_array_elements(desk.archive_editions(\(afterID), \(limit)::int)) p
+                """
+            ).map { (try $0.decode("id", as: Int64.self), try $0.decode("document", as: String.self)) }
+        }
+    }
+
     /// Two versions of an edition, for a diff.
     public func versions(_ reference: String, _ first: Int, _ second: Int) throws -> (Edition, Edition) {
         let documents = try decode(

@@ -8,15 +8,53 @@ import Foundation
 
 /// What an import did.
 public struct ImportResult: Codable, Sendable {
+    /// Something in a line that the import did not keep, and why.
+    public struct NotKept: Codable, Sendable, Equatable {
+        public let line: Int
+        public let what: String
+    }
+
     /// Editions created.
     public let imported: Int
     /// Documents already imported before (by their uri).
     public let skipped: Int
+    /// Everything the import could not keep, line by line; empty when nothing was lost.
+    public let notKept: [NotKept]
+
+    enum CodingKeys: String, CodingKey {
+        case imported, skipped, notKept = "not_kept"
+    }
+
+    init(imported: Int, skipped: Int, notKept: [NotKept]) {
+        self.imported = imported
+        self.skipped = skipped
+        self.notKept = notKept
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        imported = try c.decode(Int.self, forKey: .imported)
+        skipped = try c.decode(Int.self, forKey: .skipped)
+        notKept = try c.decodeIfPresent([NotKept].self, forKey: .notKept) ?? []
+    }
+
+    /// This result followed by `next`'s.
+    func adding(_ next: ImportResult) -> ImportResult {
+        ImportResult(
+            imported: imported + next.imported, skipped: skipped + next.skipped, notKept: notKept + next.notKept)
+    }
 }
 
-/// Bulk import of ninjs documents, one a line (what `newsdesk export --all`
-/// writes, or any ninjs 3.x news item): rows go in with COPY, and the
-/// database creates the stories and editions in one transaction.
+/// Bulk import, in one transaction, of either kind of file `newsdesk export
+/// --all` writes (told apart by the first line):
+///
+/// - A newsroom archive (`--format newsdesk`): every document goes to the
+///   database whole (`newsroom.import_archive`, Schema/import.sql), which
+///   keeps everything it holds.
+/// - ninjs documents, one a line (or any ninjs 3.x news item): rows go in with
+///   COPY. ninjs has no field for much of a newsroom (publication apart from
+///   creation, review, scheduling, history), so this keeps the text and what
+///   is listed below, and reports line by line what else a document held.
 ///
 /// From each document: `uri` (the key that makes a second run skip it),
 /// `language`, the main headline, the summary description as lead, the main
@@ -40,6 +78,17 @@ public struct Importer {
         struct Subject: Decodable {
             let literal: String?
         }
+        /// Only what says the document holds more than a ninjs import keeps.
+        struct Association: Decodable {
+            let rel: String?
+        }
+        struct Genre: Decodable {
+            let literal: String?
+        }
+        struct Person: Decodable {}
+        let associations: [Association]?
+        let people: [Person]?
+        let genres: [Genre]?
         let uri: String
         let language: String?
         let headlines: [Text]?
@@ -60,8 +109,28 @@ public struct Importer {
     /// One decoder for every line: making one costs more than a short line does.
     static let decoder = JSONDecoder()
 
+    /// What a ninjs document holds that a ninjs import does not keep.
+    static func notKept(_ document: Document, line: Int) -> ImportResult.NotKept? {
+        let associations = document.associations ?? []
+        func count(_ rel: String) -> Int { associations.filter { $0.rel == rel }.count }
+        var parts: [String] = []
+        if count("mainpicture") > 0 { parts.append("its photo") }
+        if !(document.people ?? []).isEmpty { parts.append("its bylines") }
+        if (document.genres ?? []).contains(where: { $0.literal == "video" }) { parts.append("its video mark") }
+        if count("translatedfrom") > 0 { parts.append("the edition it was translated from") }
+        if count("translation") > 0 { parts.append("its story's other editions") }
+        let updates = count("liveupdate")
+        if updates > 0 { parts.append(updates == 1 ? "1 live update" : "\(updates) live updates") }
+        guard !parts.isEmpty else { return nil }
+        return ImportResult.NotKept(
+            line: line,
+            what: "a ninjs import does not keep " + parts.joined(separator: ", ")
+                + "; move a newsroom with export --all --format newsdesk")
+    }
+
     /// Turns one line into a staging row; throws a bad-input error naming the line.
-    static func row(_ line: Substring.UTF8View, number: Int) throws -> [String?] {
+    static func row(_ line: Substring.UTF8View, number: Int) throws -> (row: [String?], notKept: ImportResult.NotKept?)
+    {
         let document: Document
         do {
             document = try decoder.decode(Document.self, from: Data(line))
@@ -94,29 +163,91 @@ public struct Importer {
             return RFC3339.string(from: date)
         }
         let subjects = (document.subjects ?? []).compactMap(\.literal).filter(Slug.isValid)
-        return [
+        let row: [String?] = [
             String(number), try TextField(name: "uri", maximumBytes: 2_000).clean(document.uri), lang,
             Slug.make(from: clean, language: lang), clean, lead, body, status, try time(document.firstCreated),
             try time(document.versionCreated), try time(document.embargoedUntil),
             "{" + subjects.joined(separator: ",") + "}"
         ]
+        return (row, notKept(document, line: number))
     }
 
     /// Imports every line of `text`; `progress` hears how many lines were sent.
-    public func load(_ text: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportResult {
+    /// With `idempotencyKey`, running the same import again with the same key
+    /// changes nothing and returns the first run's result.
+    public func load(
+        _ text: String, idempotencyKey: String? = nil, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> ImportResult {
         // Lines are split on the UTF-8 bytes: splitting the String itself would
         // break it into grapheme clusters first, and keep "\r\n" whole.
         let blank: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")]
         let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .enumerated()
             .filter { !$0.element.allSatisfy(blank.contains) }
+        if let first = lines.first, Self.isArchive(first.element) {
+            let documents = lines.map { (line: $0.offset + 1, document: String(decoding: $0.element, as: UTF8.self)) }
+            return try DatabaseErrors.translating {
+                try importArchive(documents, idempotencyKey: idempotencyKey, progress: progress)
+            }
+        }
         // Decoding and checking the documents is most of the tool's own work on a big file.
         let rows = try TwoThreads.map(lines) { try Self.row($0.element, number: $0.offset + 1) }
-        return try DatabaseErrors.translating { try stage(rows, progress: progress) }
+        let result = try DatabaseErrors.translating {
+            try stage(rows.map(\.row), idempotencyKey: idempotencyKey, progress: progress)
+        }
+        return ImportResult(
+            imported: result.imported, skipped: result.skipped, notKept: rows.compactMap(\.notKept))
+    }
+
+    /// Whether a line is a newsroom archive document rather than ninjs.
+    static func isArchive(_ line: Substring.UTF8View) -> Bool {
+        struct Format: Decodable { let format: String? }
+        return (try? decoder.decode(Format.self, from: Data(line)))?.format == "newsdesk-edition/1"
+    }
+
+    /// Sends archive documents in batches, all in one transaction. Each
+    /// document is checked as JSON here so that a broken line is named; the
+    /// database checks everything else.
+    private func importArchive(
+        _ documents: [(line: Int, document: String)], idempotencyKey: String?, progress: (Int, Int) -> Void
+    ) throws -> ImportResult {
+        for (line, document) in documents {
+            guard case .object = try? Self.decoder.decode(JSONValue.self, from: Data(document.utf8)) else {
+                throw NewsdeskError(.badInput, "line \(line): not a JSON document.")
+            }
+        }
+        return try connection.transaction { db in
+            var sent = 0
+            var total = ImportResult(imported: 0, skipped: 0, notKept: [])
+            var batch = 0
+            while sent < documents.count {
+                var end = sent
+                var bytes = 0
+                while end < documents.count, end - sent < Self.batchRows, bytes < Self.batchBytes {
+                    bytes += documents[end].document.utf8.count
+                    end += 1
+                }
+                let array =
+                    "["
+                    + documents[sent..<end].map { "{\"line\": \($0.line), \"document\": \($0.document)}" }
+                    .joined(separator: ",") + "]"
+                batch += 1
+                // One key per batch: a repeated run replays each batch's own result.
+                let key = idempotencyKey.map { batch == 1 ? $0 : "\($0)#\(batch)" }
+                let result = try DeskCall.decode(
+                    ImportResult.self, "SELECT desk.import_archive(\(array)::jsonb, \(key))", on: db)
+                total = total.adding(result)
+                sent = end
+                progress(sent, documents.count)
+            }
+            return total
+        }
     }
 
     /// Sends the checked rows in batches, all in one transaction.
-    private func stage(_ rows: [[String?]], progress: (Int, Int) -> Void) throws -> ImportResult {
+    private func stage(
+        _ rows: [[String?]], idempotencyKey: String?, progress: (Int, Int) -> Void
+    ) throws -> ImportResult {
         try connection.transaction { db in
             // The staging table is the caller's own, and only the caller reads
             // it: each batch goes to the database function as an argument, so
@@ -130,7 +261,8 @@ public struct Importer {
                     ) ON COMMIT DROP;
                     """)
             var sent = 0
-            var total = ImportResult(imported: 0, skipped: 0)
+            var total = ImportResult(imported: 0, skipped: 0, notKept: [])
+            var batch = 0
             while sent < rows.count {
                 var end = sent
                 var bytes = 0
@@ -139,15 +271,16 @@ public struct Importer {
                     end += 1
                 }
                 try db.copy(into: "import_staging", columns: Self.columns, rows: rows[sent..<end])
+                batch += 1
+                let key = idempotencyKey.map { batch == 1 ? $0 : "\($0)#\(batch)" }
                 let result = try DeskCall.decode(
                     ImportResult.self,
                     """
                     SELECT desk.import_editions(ARRAY(
-                        SELECT ROW(s.*)::desk.import_row FROM pg_temp.import_staging s ORDER BY s.line))
+                        SELECT ROW(s.*)::desk.import_row FROM pg_temp.import_staging s ORDER BY s.line), \(key))
                     """, on: db)
                 try db.execute("TRUNCATE pg_temp.import_staging")
-                total = ImportResult(
-                    imported: total.imported + result.imported, skipped: total.skipped + result.skipped)
+                total = total.adding(result)
                 sent = end
                 progress(sent, rows.count)
             }
