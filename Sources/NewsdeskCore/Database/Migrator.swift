@@ -60,15 +60,43 @@ public struct Migrator: Sendable {
         try DatabaseErrors.translating { try readStatus(connection) }
     }
 
+    /// One query on a migrated database (`db status` is a round trip); two
+    /// on one that lacks either bookkeeping table (new, or of the first release).
     private func readStatus(_ connection: Connection) throws -> MigrationStatus {
-        let applied = try appliedMigrations(connection)
+        let applied: [AppliedMigration]
+        let changed: [SchemaFile]
+        do {
+            let rows = try connection.query(
+                """
+                SELECT version, name, applied_at, NULL::text AS checksum FROM schema_migration
+                UNION ALL
+                SELECT NULL, name, NULL, checksum FROM schema_file
+                ORDER BY 1
+                """)
+            var migrated: [AppliedMigration] = []
+            var stored: [String: String] = [:]
+            for row in rows {
+                if let version = try row.decode("version", as: Int?.self) {
+                    migrated.append(
+                        AppliedMigration(
+                            version: version, name: try row.decode("name"), appliedAt: try row.decode("applied_at")))
+                } else {
+                    stored[try row.decode("name")] = try row.decode("checksum")
+                }
+            }
+            applied = migrated
+            changed = changedSchemaFiles(stored: stored)
+        } catch let error as PostgresError where error.sqlState == .undefinedTable && !connection.isInTransaction {
+            applied = try appliedMigrations(connection)
+            changed = try changedSchemaFiles(connection)
+        }
         let known = Set(migrations.map(\.version))
         let appliedVersions = Set(applied.map(\.version))
         return MigrationStatus(
             applied: applied.filter { known.contains($0.version) },
             pending: migrations.filter { !appliedVersions.contains($0.version) },
             unknown: applied.filter { !known.contains($0.version) },
-            changedSchemaFiles: try changedSchemaFiles(connection))
+            changedSchemaFiles: changed)
     }
 
     /// Applies every pending migration in order, then the schema files if
@@ -167,6 +195,11 @@ public struct Migrator: Sendable {
         }
         var stored: [String: String] = [:]
         for row in rows { stored[try row.decode("name")] = try row.decode("checksum") }
+        return changedSchemaFiles(stored: stored)
+    }
+
+    /// The shipped files whose checksum differs from `stored` (name → checksum).
+    private func changedSchemaFiles(stored: [String: String]) -> [SchemaFile] {
         let changed = schemaFiles.filter { stored[$0.fileName] != $0.checksum }
         let shipped = Set(schemaFiles.map(\.fileName))
         if changed.isEmpty && stored.keys.contains(where: { !shipped.contains($0) }) { return schemaFiles }
