@@ -190,6 +190,32 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM newsroom.subject s WHERE s.slug = p.slug);
     IF problem IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = problem; END IF;
 
+    -- History columns the tables leave unchecked (they are written only by
+    -- the desk functions, from checked values) are checked here: slugs as
+    -- slugs, the people who saved or acted as logins.
+    SELECT format('line %s: %s "%s" is not %s.', p.line, p.field, p.value,
+                  CASE WHEN p.field LIKE '%slug' THEN 'a slug' ELSE 'a login' END)
+    INTO problem
+    FROM (SELECT (x->>'line')::integer AS line, 'old slug' AS field, s AS value
+          FROM jsonb_array_elements(documents) x, jsonb_array_elements_text(x->'document'->'slugs') s
+          UNION ALL
+          SELECT (x->>'line')::integer, 'revision slug', v->>'slug'
+          FROM jsonb_array_elements(documents) x, jsonb_array_elements(x->'document'->'revisions') v
+          UNION ALL
+          SELECT (x->>'line')::integer, 'revision saved_by', v->>'saved_by'
+          FROM jsonb_array_elements(documents) x, jsonb_array_elements(x->'document'->'revisions') v
+          UNION ALL
+          SELECT (x->>'line')::integer, 'event actor', v->>'actor'
+          FROM jsonb_array_elements(documents) x, jsonb_array_elements(x->'document'->'events') v
+          UNION ALL
+          SELECT (x->>'line')::integer, 'update revision saved_by', ur->>'saved_by'
+          FROM jsonb_array_elements(documents) x, jsonb_array_elements(x->'document'->'updates') w,
+               jsonb_array_elements(w->'revisions') ur) p
+    WHERE CASE WHEN p.field LIKE '%slug' THEN p.value IS NULL OR p.value !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR octet_length(p.value) > 80
+               ELSE p.value IS NULL OR p.value !~ '^[a-z_][a-z0-9_]{0,62}$' END
+    ORDER BY p.line LIMIT 1;
+    IF problem IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = problem; END IF;
+
     SELECT jsonb_agg(x ORDER BY (x->>'line')::integer) INTO pending FROM jsonb_array_elements(documents) x;
     WHILE jsonb_array_length(coalesce(pending, '[]'::jsonb)) > 0 LOOP
         waiting := '[]'::jsonb;

@@ -166,6 +166,36 @@ struct ArchiveTests {
         #expect(try target.auditActions().filter { $0 == "edition.import" }.count == 1)
     }
 
+    @Test("an archive cannot put unchecked text into history: slugs must be slugs, savers and actors logins")
+    func historyIsChecked() throws {
+        let source = try TestNewsroom("archivehostilesource")
+        #expect(try source.run(["story", "new", "--lang", "en", "--headline", "One"]).status == 0)
+        let line = try #require(try Self.lines(source.run(["export", "--all", "--format", "newsdesk"]).stdout).first)
+        let target = try TestNewsroom("archivehostiletarget")
+        try target.addStaff(source.staffLogin, ["reporter"])
+        let cases: [(String, (inout Object) -> Void, String)] = [
+            ("old slug", { $0["slugs"] = ["evil\u{202E}gnp"] }, "line 1: old slug \"evil\\u{202E}gnp\" is not a slug."),
+            (
+                "revision saved_by",
+                { document in
+                    var revisions = document["revisions"] as? [Object] ?? []
+                    revisions[0]["saved_by"] = "Robert'); DROP TABLE story;--"
+                    document["revisions"] = revisions
+                }, "line 1: revision saved_by \"Robert'); DROP TABLE story;--\" is not a login."
+            )
+        ]
+        for (field, change, message) in cases {
+            var document = line
+            change(&document)
+            let file = NSTemporaryDirectory() + "newsdesk-hostile-\(UUID().uuidString.prefix(6)).ndjson"
+            try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: file))
+            let result = try target.run(["import", file])
+            #expect(result.status == 65, "\(field): \(result)")
+            #expect(result.stderr == "Error: \(message)\n", "\(field)")
+            #expect(try target.count("newsroom.edition") == 0)
+        }
+    }
+
     @Test("a ninjs import names, line by line, what ninjs carried that it did not keep")
     func ninjsReportsWhatItDrops() throws {
         let source = try Self.fullNewsroom()
