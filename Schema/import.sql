@@ -196,7 +196,10 @@ BEGIN
     SELECT format('line %s: %s "%s" is not %s.', p.line, p.field, p.value,
                   CASE WHEN p.field LIKE '%slug' THEN 'a slug' ELSE 'a login' END)
     INTO problem
-    FROM (SELECT (x->>'line')::integer AS line, 'old slug' AS field, s AS value
+    FROM (SELECT (x->>'line')::integer AS line, 'slug' AS field, x->'document'->'edition'->>'slug' AS value
+          FROM jsonb_array_elements(documents) x
+          UNION ALL
+          SELECT (x->>'line')::integer, 'old slug', s
           FROM jsonb_array_elements(documents) x, jsonb_array_elements_text(x->'document'->'slugs') s
           UNION ALL
           SELECT (x->>'line')::integer, 'revision slug', v->>'slug'

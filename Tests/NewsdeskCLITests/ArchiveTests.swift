@@ -176,6 +176,14 @@ struct ArchiveTests {
         let cases: [(String, (inout Object) -> Void, String)] = [
             ("old slug", { $0["slugs"] = ["evil\u{202E}gnp"] }, "line 1: old slug \"evil\\u{202E}gnp\" is not a slug."),
             (
+                "slug",
+                { document in
+                    var edition = document["edition"] as? Object ?? [:]
+                    edition["slug"] = "Not A Slug"
+                    document["edition"] = edition
+                }, "line 1: slug \"Not A Slug\" is not a slug."
+            ),
+            (
                 "revision saved_by",
                 { document in
                     var revisions = document["revisions"] as? [Object] ?? []
