@@ -217,30 +217,15 @@ public struct Importer {
             }
         }
         return try connection.transaction { db in
-            var sent = 0
-            var total = ImportResult(imported: 0, skipped: 0, notKept: [])
-            var batch = 0
-            while sent < documents.count {
-                var end = sent
-                var bytes = 0
-                while end < documents.count, end - sent < Self.batchRows, bytes < Self.batchBytes {
-                    bytes += documents[end].document.utf8.count
-                    end += 1
-                }
+            try Self.inBatches(
+                documents, size: { $0.document.utf8.count }, idempotencyKey: idempotencyKey, progress: progress
+            ) { batch, key in
                 let array =
-                    "["
-                    + documents[sent..<end].map { "{\"line\": \($0.line), \"document\": \($0.document)}" }
-                    .joined(separator: ",") + "]"
-                batch += 1
-                // One key per batch: a repeated run replays each batch's own result.
-                let key = idempotencyKey.map { batch == 1 ? $0 : "\($0)#\(batch)" }
-                let result = try DeskCall.decode(
+                    "[" + batch.map { "{\"line\": \($0.line), \"document\": \($0.document)}" }.joined(separator: ",")
+                    + "]"
+                return try DeskCall.decode(
                     ImportResult.self, "SELECT desk.import_archive(\(array)::jsonb, \(key))", on: db)
-                total = total.adding(result)
-                sent = end
-                progress(sent, documents.count)
             }
-            return total
         }
     }
 
@@ -260,19 +245,11 @@ public struct Importer {
                         published_at timestamptz, updated_at timestamptz, embargo_until timestamptz, subjects text[]
                     ) ON COMMIT DROP;
                     """)
-            var sent = 0
-            var total = ImportResult(imported: 0, skipped: 0, notKept: [])
-            var batch = 0
-            while sent < rows.count {
-                var end = sent
-                var bytes = 0
-                while end < rows.count, end - sent < Self.batchRows, bytes < Self.batchBytes {
-                    bytes += rows[end].reduce(0) { $0 + ($1?.utf8.count ?? 0) }
-                    end += 1
-                }
-                try db.copy(into: "import_staging", columns: Self.columns, rows: rows[sent..<end])
-                batch += 1
-                let key = idempotencyKey.map { batch == 1 ? $0 : "\($0)#\(batch)" }
+            return try Self.inBatches(
+                rows, size: { $0.reduce(0) { $0 + ($1?.utf8.count ?? 0) } }, idempotencyKey: idempotencyKey,
+                progress: progress
+            ) { batch, key in
+                try db.copy(into: "import_staging", columns: Self.columns, rows: batch)
                 let result = try DeskCall.decode(
                     ImportResult.self,
                     """
@@ -280,12 +257,35 @@ public struct Importer {
                         SELECT ROW(s.*)::desk.import_row FROM pg_temp.import_staging s ORDER BY s.line), \(key))
                     """, on: db)
                 try db.execute("TRUNCATE pg_temp.import_staging")
-                total = total.adding(result)
-                sent = end
-                progress(sent, rows.count)
+                return result
             }
-            return total
         }
+    }
+
+    /// Hands `items` to `send` in batches of at most ``batchRows`` items and
+    /// about ``batchBytes`` of text, and adds up what each returns. Each batch
+    /// has its own idempotency key (the key, then `KEY#2`, `KEY#3` …), so a
+    /// repeated run replays each batch's own result.
+    static func inBatches<Item>(
+        _ items: [Item], size: (Item) -> Int, idempotencyKey: String?, progress: (Int, Int) -> Void,
+        send: (ArraySlice<Item>, String?) throws -> ImportResult
+    ) throws -> ImportResult {
+        var sent = 0
+        var total = ImportResult(imported: 0, skipped: 0, notKept: [])
+        var batch = 0
+        while sent < items.count {
+            var end = sent
+            var bytes = 0
+            while end < items.count, end - sent < batchRows, bytes < batchBytes {
+                bytes += size(items[end])
+                end += 1
+            }
+            batch += 1
+            total = total.adding(try send(items[sent..<end], idempotencyKey.map { batch == 1 ? $0 : "\($0)#\(batch)" }))
+            sent = end
+            progress(sent, items.count)
+        }
+        return total
     }
 
     /// Most documents, and text, per call of the import function: its
