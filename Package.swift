@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 /// Every target is built with the same settings: Swift 6 language mode (strict
@@ -15,13 +15,22 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "newsdesk", targets: ["newsdesk"]),
+        // The site's web server, its own executable so that the CLI does not
+        // link (or start up) SwiftNIO; `newsdesk serve` runs it.
+        .executable(name: "newsdesk-server", targets: ["NewsdeskServer"]),
         .library(name: "NewsdeskCore", targets: ["NewsdeskCore"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The server only. No default traits: they pull in swift-configuration
+        // and full Foundation, which the server does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0")
     ],
     targets: [
         // libpq itself: a module map and a shim header, nothing else.
@@ -61,6 +70,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log")
             ]
         ),
+        // `newsdesk serve`: the site's pages, JSON API and live updates over
+        // HTTP, reading as the site's login through a pool of libpq
+        // connections, each on its own thread.
+        .executableTarget(
+            name: "NewsdeskServer",
+            dependencies: [
+                "NewsdeskCore", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log")
+            ]
+        ),
         // Build-time tool: turns Migrations/*.sql into Swift string literals so
         // the binary carries its schema and works from any directory.
         .executableTarget(name: "EmbedMigrations"),
@@ -77,7 +103,9 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "NewsdeskTestSupport"]),
         .testTarget(name: "NewsdeskCoreTests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
-        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"])
+        .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
+        .testTarget(
+            name: "NewsdeskServerTests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"])
     ]
 )
 

@@ -74,6 +74,7 @@ DECLARE
 BEGIN
     ALTER SCHEMA newsroom OWNER TO newsdesk_owner;
     ALTER SCHEMA desk OWNER TO newsdesk_owner;
+    ALTER SCHEMA site OWNER TO newsdesk_owner;
     FOR item IN
         SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'newsroom' AND c.relkind IN ('r', 'v', 'm', 'p')
@@ -90,13 +91,13 @@ BEGIN
     END LOOP;
     FOR item IN
         SELECT p.oid::regprocedure AS name, p.prokind, n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname IN ('newsroom', 'desk')
+        WHERE n.nspname IN ('newsroom', 'desk', 'site')
           -- Functions of extensions (levenshtein) stay with their extension.
           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
     LOOP
         EXECUTE format('ALTER %s %s OWNER TO newsdesk_owner',
                        CASE WHEN item.prokind = 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, item.name);
-        IF item.nspname = 'desk' THEN
+        IF item.nspname IN ('desk', 'site') THEN
             EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET lock_timeout = ''5s''',
                            item.name);
         END IF;
@@ -117,5 +118,9 @@ BEGIN
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA newsroom TO newsdesk_owner;
     GRANT USAGE ON SCHEMA desk TO newsdesk_staff;
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA desk TO newsdesk_staff;
+    -- What readers see (Schema/site.sql): for the site's login, and for staff.
+    REVOKE ALL ON ALL FUNCTIONS IN SCHEMA site FROM PUBLIC;
+    GRANT USAGE ON SCHEMA site TO newsdesk_reader, newsdesk_staff;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA site TO newsdesk_reader, newsdesk_staff;
 END
 $$;

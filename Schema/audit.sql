@@ -191,13 +191,13 @@ BEGIN
     END IF;
     IF TG_EVENT = 'sql_drop' THEN
         FOR command IN SELECT d.object_type, d.object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() d
-                       WHERE d.schema_name IN ('newsroom', 'desk', 'logins') AND d.original LOOP
+                       WHERE d.schema_name IN ('newsroom', 'desk', 'site', 'logins') AND d.original LOOP
             PERFORM newsroom.audit('sql.ddl', NULL, NULL, NULL, jsonb_build_object(
                 'command', 'DROP ' || upper(command.object_type), 'object', command.object_identity));
         END LOOP;
     ELSE
         FOR command IN SELECT c.command_tag, c.object_identity FROM pg_catalog.pg_event_trigger_ddl_commands() c
-                       WHERE c.schema_name IN ('newsroom', 'desk', 'logins') LOOP
+                       WHERE c.schema_name IN ('newsroom', 'desk', 'site', 'logins') LOOP
             PERFORM newsroom.audit('sql.ddl', NULL, NULL, NULL, jsonb_build_object(
                 'command', command.command_tag, 'object', command.object_identity));
         END LOOP;

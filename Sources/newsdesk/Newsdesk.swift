@@ -20,7 +20,7 @@ struct Newsdesk: ParsableCommand {
             SubjectCommand.self,
             TagCommand.self, UntagCommand.self, FeedCommand.self, SearchCommand.self, ExportCommand.self,
             ImportCommand.self, StaffCommand.self, WhoamiCommand.self,
-            AuditCommand.self
+            AuditCommand.self, ServeCommand.self, EventsCommand.self
         ]
     )
 

@@ -23,6 +23,13 @@ enum Output {
         print(TerminalText.visible(text))
     }
 
+    /// A line written at once, not buffered: for output another program
+    /// reads as it comes (`events --follow` in a pipe).
+    static func lineNow(_ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    }
+
     /// Prints human-readable text that already ends with a newline.
     static func text(_ text: String) {
         let shown = TerminalText.visible(text)

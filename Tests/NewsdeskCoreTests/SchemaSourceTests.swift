@@ -38,7 +38,7 @@ struct SchemaSourceTests {
             """
             SELECT DISTINCT n.nspname || '.' || p.proname AS name
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname IN ('newsroom', 'desk', 'logins')
+            WHERE n.nspname IN ('newsroom', 'desk', 'site', 'logins')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
             ORDER BY 1
             """
@@ -63,7 +63,7 @@ struct SchemaSourceTests {
             JOIN pg_proc p ON p.oid = d.refobjid
             WHERE d.refclassid = 'pg_proc'::regclass
               AND d.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_attrdef'::regclass, 'pg_type'::regclass)
-              AND p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'logins'::regnamespace)
+              AND p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'site'::regnamespace, 'logins'::regnamespace)
             ORDER BY 1
             """
         ).map { try $0.decode("name", as: String.self) }
@@ -74,7 +74,7 @@ struct SchemaSourceTests {
             // Dropping an old signature names a function without calling it.
             let statements = migration.sql.split(separator: "\n").filter { !$0.hasPrefix("DROP FUNCTION") }.joined(
                 separator: "\n")
-            let called = statements.matches(of: /(newsroom|desk|logins)\.([a-z_0-9]+)\(/).map { "\($0.1).\($0.2)" }
+            let called = statements.matches(of: /(newsroom|desk|site|logins)\.([a-z_0-9]+)\(/).map { "\($0.1).\($0.2)" }
             #expect(
                 Set(called).isDisjoint(with: schemaFunctions),
                 "\(migration.fileName) calls \(Set(called).intersection(schemaFunctions))")
@@ -113,7 +113,7 @@ struct SchemaSourceTests {
             CROSS JOIN LATERAL plpgsql_check_function_tb(p.oid,
                 relid => coalesce((SELECT t.tgrelid FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1), 0),
                 extra_warnings => true, security_warnings => true) r
-            WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'logins'::regnamespace)
+            WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'site'::regnamespace, 'logins'::regnamespace)
               AND l.lanname = 'plpgsql' AND p.prorettype <> 'event_trigger'::regtype
             ORDER BY 1, 2
             """
@@ -121,7 +121,7 @@ struct SchemaSourceTests {
         let checked = try connection.query(
             """
             SELECT count(*) AS n FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-            WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'logins'::regnamespace) AND l.lanname = 'plpgsql'
+            WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'site'::regnamespace, 'logins'::regnamespace) AND l.lanname = 'plpgsql'
             """)[0].decode("n", as: Int.self)
         #expect(checked > 60)
         for (finding, place) in findings where Self.explainedWarnings[finding] == nil {

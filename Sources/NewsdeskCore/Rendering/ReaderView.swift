@@ -192,6 +192,31 @@ public struct ReaderView {
         return blocks.joined(separator: "\n\n") + "\n"
     }
 
+    /// One live update as the page shows it, `<section class="update" id="update-SEQ">`:
+    /// what a live page adds or replaces when an update arrives.
+    public func updateSection(_ update: LiveUpdate) -> String {
+        Self.updateSection(update, language: edition.lang)
+    }
+
+    /// The same, for an update that arrives without its edition (a live page).
+    public static func updateSection(_ update: LiveUpdate, language: String) -> String {
+        let labels = Labels.for(language)
+        let e = SafeHTML.escape
+        func time(_ date: Date?, _ text: String) -> String {
+            date.map { "<time datetime=\"\(RFC3339.string(from: $0))\">\(e(text))</time>" } ?? e(text)
+        }
+        // `update`, or `update correction`: the kind is a second class only when it adds one.
+        let classes = update.kind == .update ? "update" : "update \(update.kind.rawValue)"
+        var heading =
+            "\(e(labels.kinds[update.kind] ?? "")) \(time(update.postedAt, Dateline.short(update.localTime, language: language)))"
+        if let edited = update.editedLocal {
+            heading +=
+                " (\(e(labels.edited)) \(time(update.editedAt, Dateline.short(edited, language: language))))"
+        }
+        return "<section class=\"\(classes)\" id=\"update-\(update.seq)\"><h3>\(heading)</h3>"
+            + SafeHTML.render(markdown: update.body) + "</section>"
+    }
+
     /// An HTML fragment safe to embed in a page: every piece of text is
     /// escaped, and the body's Markdown goes through ``SafeHTML``. Links are
     /// the site's own relative paths; times carry `datetime` in UTC.
@@ -237,19 +262,7 @@ public struct ReaderView {
         }
         if !edition.lead.isEmpty { parts.append("<p class=\"lead\">\(e(edition.lead))</p>") }
         parts.append(SafeHTML.render(markdown: edition.body))
-        for update in edition.updates {
-            // `update`, or `update correction`: the kind is a second class only when it adds one.
-            let classes = update.kind == .update ? "update" : "update \(update.kind.rawValue)"
-            var heading =
-                "\(e(labels.kinds[update.kind] ?? "")) \(time(update.postedAt, Dateline.short(update.localTime, language: edition.lang)))"
-            if let edited = update.editedLocal {
-                heading +=
-                    " (\(e(labels.edited)) \(time(update.editedAt, Dateline.short(edited, language: edition.lang))))"
-            }
-            parts.append(
-                "<section class=\"\(classes)\" id=\"update-\(update.seq)\"><h3>\(heading)</h3>"
-                    + SafeHTML.render(markdown: update.body) + "</section>")
-        }
+        for update in edition.updates { parts.append(updateSection(update)) }
         for correction in edition.corrections {
             parts.append(
                 "<p class=\"correction\">\(e(labels.correction)) "

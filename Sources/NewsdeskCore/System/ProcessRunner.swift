@@ -51,6 +51,17 @@ package enum ProcessRunner {
         try spawnAndWait(arguments.map { Array($0.utf8) }, directory: nil, environment: nil, streams: [])
     }
 
+    /// Replaces this process with `arguments[0]` (`execv`): the program gets
+    /// this process's id, streams and signals, as when run directly. Returns
+    /// only by throwing.
+    package static func replaceProcess(with arguments: [String]) throws -> Never {
+        let argv = arguments.map { cString(Array($0.utf8)) } + [nil]
+        execv(arguments[0], argv)
+        let code = errno
+        argv.forEach { free($0) }
+        throw Failure(action: "run \(arguments[0])", code: code)
+    }
+
     /// Runs a program with exactly `environment`, `stdin` as its input, and
     /// returns what it wrote to stdout and stderr. Arguments are bytes, which
     /// may be invalid UTF-8 (a Swift `String` cannot hold that).

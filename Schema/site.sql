@@ -1,0 +1,361 @@
+-- What the site serves (SPEC §11): the functions in schema site, which the
+-- site's login (newsdesk_reader) and staff may call, and the record of public
+-- changes that caches, webhooks and live pages follow.
+--
+-- Everything here returns only what readers may see at the moment of the
+-- call: published editions whose scheduled time and embargo have passed.
+
+-- The record of public changes ------------------------------------------------------
+
+-- Commit order. public_change ids come from a sequence, which hands them out
+-- in the order transactions ask, not the order they commit: a reader
+-- following the ids could pass a change that commits later with a smaller
+-- one. So a writer takes this table's SHARE ROW EXCLUSIVE lock (it conflicts
+-- with itself) before it records, and keeps it until it commits, and a
+-- reader takes SHARE (newsroom.public_changes_settled) before it reads: the
+-- reader waits for changes being committed, and a later change gets a later
+-- id and a later recorded_at. The lock is taken at the end of a desk action,
+-- just before its commit, so writers queue only for that moment.
+CREATE OR REPLACE FUNCTION newsroom.record_public_change(
+    change_kind text, e newsroom.edition, changed_update bigint, visible_at timestamptz
+) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
+    INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id, update_id)
+    VALUES (greatest(visible_at, clock_timestamp()), change_kind, e.story_id, e.id, changed_update);
+    -- Delivered when (and only if) the change commits; the payload says
+    -- which edition, so a server wakes only the pages that show it.
+    PERFORM pg_notify('newsdesk_public_change', e.id::text);
+END
+$$;
+
+-- When a public edition becomes visible to readers, and how to name the moment.
+CREATE OR REPLACE FUNCTION newsroom.release_kind(e newsroom.edition) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN e.released_at IS NULL OR e.released_at <= clock_timestamp() THEN 'edition.published'
+        WHEN e.embargo_until IS NOT NULL AND e.embargo_until >= e.published_at THEN 'edition.embargo_lifted'
+        ELSE 'edition.scheduled_time_reached'
+    END
+$$;
+
+-- An edition changed: published (now or for later), edited while public,
+-- rescheduled, given another embargo, withdrawn. A change of update_count
+-- alone is a live update's, recorded by the live update's own trigger.
+CREATE OR REPLACE FUNCTION newsroom.edition_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    was_public boolean := OLD.status IN ('published', 'scheduled');
+    is_public boolean := NEW.status IN ('published', 'scheduled');
+BEGIN
+    IF is_public AND (NOT was_public OR NEW.released_at IS DISTINCT FROM OLD.released_at) THEN
+        PERFORM newsroom.record_public_change(newsroom.release_kind(NEW), NEW, NULL, coalesce(NEW.released_at, now()));
+    ELSIF is_public AND (NEW.version <> OLD.version OR NEW.slug <> OLD.slug) THEN
+        PERFORM newsroom.record_public_change('edition.edited', NEW, NULL, coalesce(NEW.released_at, now()));
+    ELSIF was_public AND NOT is_public
+          AND newsroom.visible(OLD.status, OLD.scheduled_at, OLD.embargo_until) THEN
+        PERFORM newsroom.record_public_change('edition.withdrawn', NEW, NULL, now());
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Editions that arrive public (an import): one change each, in one statement.
+CREATE OR REPLACE FUNCTION newsroom.new_editions_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM added a WHERE a.status IN ('published', 'scheduled')) THEN
+        LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
+        INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id)
+        SELECT greatest(a.released_at, clock_timestamp()), newsroom.release_kind(a), a.story_id, a.id
+        FROM added a WHERE a.status IN ('published', 'scheduled')
+        ORDER BY a.id;
+        PERFORM pg_notify('newsdesk_public_change', a.id::text)
+        FROM added a WHERE a.status IN ('published', 'scheduled');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Live updates added to a public edition (one by a desk action, many by an import).
+CREATE OR REPLACE FUNCTION newsroom.new_updates_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition;
+    item record;
+BEGIN
+    FOR item IN
+        SELECT a.id, a.edition_id
+        FROM added a JOIN newsroom.edition x ON x.id = a.edition_id
+        WHERE x.status IN ('published', 'scheduled') AND a.withdrawn_at IS NULL
+        ORDER BY a.edition_id, a.seq
+    LOOP
+        SELECT * INTO e FROM newsroom.edition WHERE id = item.edition_id;
+        PERFORM newsroom.record_public_change('update.added', e, item.id, coalesce(e.released_at, now()));
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+-- A live update edited, withdrawn, or marked as a key event (or not).
+CREATE OR REPLACE FUNCTION newsroom.update_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition;
+    change_kind text := CASE
+        WHEN NEW.withdrawn_at IS NOT NULL AND OLD.withdrawn_at IS NULL THEN 'update.withdrawn'
+        WHEN NEW.body <> OLD.body OR NEW.kind <> OLD.kind THEN 'update.edited'
+        WHEN NEW.key AND NOT OLD.key THEN 'update.key_on'
+        WHEN OLD.key AND NOT NEW.key THEN 'update.key_off'
+    END;
+BEGIN
+    SELECT * INTO e FROM newsroom.edition WHERE id = NEW.edition_id;
+    IF change_kind IS NOT NULL AND e.status IN ('published', 'scheduled') THEN
+        PERFORM newsroom.record_public_change(change_kind, e, NEW.id, coalesce(e.released_at, now()));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER edition_public_change AFTER UPDATE ON newsroom.edition
+    FOR EACH ROW EXECUTE FUNCTION newsroom.edition_public_change();
+CREATE OR REPLACE TRIGGER new_editions_public_change AFTER INSERT ON newsroom.edition
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION newsroom.new_editions_public_change();
+CREATE OR REPLACE TRIGGER new_updates_public_change AFTER INSERT ON newsroom.live_update
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION newsroom.new_updates_public_change();
+CREATE OR REPLACE TRIGGER update_public_change AFTER UPDATE ON newsroom.live_update
+    FOR EACH ROW EXECUTE FUNCTION newsroom.update_public_change();
+CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON newsroom.public_change
+    FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
+
+-- Waits until every public change being committed has committed, and says
+-- up to when the record is complete: nothing recorded later can be seen
+-- earlier than this.
+CREATE OR REPLACE FUNCTION newsroom.public_changes_settled() RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+BEGIN
+    LOCK TABLE newsroom.public_change IN SHARE MODE;
+    RETURN clock_timestamp();
+END
+$$;
+
+-- The keys a cache tags what it stores with (Surrogate-Key), for a change
+-- to `e`: the edition, its story (every language's page shows the language
+-- switch), its language's feeds and lists, and its subjects' pages.
+CREATE OR REPLACE FUNCTION newsroom.surrogate_keys(e newsroom.edition) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_array('edition-' || e.id, 'story-' || e.story_id, 'feed-' || e.lang)
+        || coalesce((SELECT jsonb_agg('subject-' || t.subject ORDER BY t.subject)
+                     FROM newsroom.story_subject t WHERE t.story_id = e.story_id), '[]')
+$$;
+
+-- One public change as `newsdesk events`, live pages and webhooks get it.
+CREATE OR REPLACE FUNCTION newsroom.public_change_document(c newsroom.public_change, e newsroom.edition) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', c.id,
+        'cursor', (extract(epoch FROM c.visible_at) * 1000000)::bigint::text || '-' || c.id,
+        'kind', c.kind, 'at', newsroom.rfc3339(c.visible_at),
+        'story_id', c.story_id, 'edition_id', c.edition_id, 'lang', e.lang, 'slug', e.slug,
+        'update_id', c.update_id,
+        'update', (SELECT newsroom.reader_update(u) FROM newsroom.live_update u WHERE u.id = c.update_id),
+        'surrogate_keys', newsroom.surrogate_keys(e))
+$$;
+
+-- A live update as readers get it: a withdrawn one says only that it was.
+CREATE OR REPLACE FUNCTION newsroom.reader_update(u newsroom.live_update) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN u.withdrawn_at IS NULL
+                THEN newsroom.update_document(u) - 'withdrawal_reason'
+                ELSE jsonb_build_object('id', u.id, 'edition_id', u.edition_id, 'seq', u.seq,
+                                        'withdrawn_at', newsroom.rfc3339(u.withdrawn_at)) END
+$$;
+
+-- Whether a change that came due by time still stands: the edition is
+-- visible at `horizon`, and a release is still the one that was recorded
+-- (a rescheduled or withdrawn edition's earlier time does not count).
+CREATE OR REPLACE FUNCTION newsroom.change_stands(c newsroom.public_change, e newsroom.edition, horizon timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT c.visible_at <= c.recorded_at
+        OR ((e.status = 'published' OR (e.status = 'scheduled' AND e.scheduled_at <= horizon))
+            AND (e.embargo_until IS NULL OR e.embargo_until <= horizon)
+            AND (c.kind NOT IN ('edition.scheduled_time_reached', 'edition.embargo_lifted')
+                 OR e.released_at = c.visible_at))
+$$;
+
+-- What readers may see of an edition: the document without what only staff
+-- see (review notes, withdrawn updates, who saved it, a schedule) and
+-- without the editions of other languages that readers cannot see yet.
+CREATE OR REPLACE FUNCTION newsroom.reader_document(target bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH d AS (SELECT desk.edition_document(target) AS doc),
+    shown AS (
+        SELECT x FROM d, jsonb_array_elements(d.doc->'language_editions') x
+        WHERE (x->>'visible')::boolean OR (x->>'id')::bigint = target)
+    SELECT d.doc - 'review_note' - 'withdrawn_updates' - 'saved_by' - 'scheduled_at' - 'scheduled_local'
+        || jsonb_build_object(
+            'updates', (SELECT coalesce(jsonb_agg(u - 'withdrawal_reason'), '[]') FROM jsonb_array_elements(d.doc->'updates') u),
+            'language_editions', (SELECT coalesce(jsonb_agg(s.x), '[]') FROM shown s),
+            'editions', (SELECT coalesce(jsonb_object_agg(s.x->>'lang', (s.x->>'id')::bigint), '{}') FROM shown s))
+    FROM d
+$$;
+
+-- Reading ---------------------------------------------------------------------------
+
+-- An article page: {"state": "visible", "edition", "recent", "modified_at"}
+-- when readers may see it; "moved" (an old slug: "lang", "slug" now) when
+-- they may; "withdrawn" (its headline and notice) when it was public once
+-- and is no more; "hidden" otherwise (not yet visible, or no such page).
+CREATE OR REPLACE FUNCTION site.article(lang text, slug text, recent_items integer DEFAULT 10) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    e newsroom.edition;
+    recent jsonb;
+BEGIN
+    SELECT * INTO e FROM newsroom.edition x WHERE x.lang = article.lang AND x.slug = article.slug;
+    IF NOT FOUND THEN
+        SELECT x.* INTO e FROM newsroom.edition_slug s JOIN newsroom.edition x ON x.id = s.edition_id
+        WHERE s.lang = article.lang AND s.slug = article.slug;
+        IF NOT FOUND THEN
+            RETURN jsonb_build_object('state', 'hidden');
+        END IF;
+        IF newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
+            RETURN jsonb_build_object('state', 'moved', 'lang', e.lang, 'slug', e.slug);
+        END IF;
+    END IF;
+    IF newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
+        recent := desk.feed(e.lang, NULL, 'published', greatest(1, least(recent_items, 50)));
+        RETURN jsonb_build_object(
+            'state', 'visible',
+            'edition', newsroom.reader_document(e.id),
+            'recent', recent->'items',
+            -- For Last-Modified: the latest change readers could see on the
+            -- page, its own or the list's.
+            'modified_at', newsroom.rfc3339(greatest(
+                e.revised_at,
+                (SELECT max(c.visible_at) FROM newsroom.public_change c
+                 WHERE c.edition_id = e.id AND c.visible_at <= now()),
+                (SELECT max(greatest((i->>'published_at')::timestamptz, (i->>'updated_at')::timestamptz))
+                 FROM jsonb_array_elements(recent->'items') i))));
+    END IF;
+    -- Withdrawn after readers saw it: they are told so, and why.
+    IF e.status = 'withdrawn' AND e.released_at IS NOT NULL AND e.released_at <= now() THEN
+        RETURN jsonb_build_object('state', 'withdrawn', 'edition', jsonb_build_object(
+            'id', e.id, 'story_id', e.story_id, 'lang', e.lang, 'slug', e.slug, 'headline', e.headline,
+            'status', 'withdrawn', 'withdrawal_reason', e.withdrawal_reason,
+            'withdrawn_at', newsroom.rfc3339(e.updated_at)));
+    END IF;
+    RETURN jsonb_build_object('state', 'hidden');
+END
+$$;
+
+-- A feed page, as `newsdesk feed` (Schema/feeds.sql) gives it.
+CREATE OR REPLACE FUNCTION site.feed(
+    lang text DEFAULT NULL, subjects text[] DEFAULT NULL, max_items integer DEFAULT 20, before text DEFAULT NULL
+) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT desk.feed(feed.lang, feed.subjects, 'published', feed.max_items, feed.before)
+$$;
+
+-- Search over what readers may see, as `newsdesk search` gives it.
+CREATE OR REPLACE FUNCTION site.search(query text, lang text DEFAULT NULL, max_items integer DEFAULT 20) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT desk.search(search.query, search.lang, search.max_items)
+$$;
+
+-- Every subject, with its names.
+CREATE OR REPLACE FUNCTION site.subjects() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT desk.subject_list()
+$$;
+
+-- The public changes after `after` (a cursor from an earlier answer; from the
+-- first change when null), oldest first, up to `max_items`; and the cursor
+-- to continue from, and when the next change already recorded comes due.
+-- A change readers see at a later time (a scheduled publication, an
+-- embargo's lift) is listed when that time has come, though no transaction
+-- happens then. Ordered by when readers see each change, then by id.
+CREATE OR REPLACE FUNCTION site.changes(after text DEFAULT NULL, max_items integer DEFAULT 100) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    horizon timestamptz := newsroom.public_changes_settled();
+    after_time timestamptz := '-infinity';
+    after_id bigint := 0;
+    wanted integer := greatest(1, least(max_items, 1000));
+    found jsonb;
+BEGIN
+    IF after IS NOT NULL THEN
+        IF after !~ '^[0-9]{1,19}-[0-9]{1,18}$' THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('after: "%s" is not a cursor from newsdesk events.', after);
+        END IF;
+        -- Exact to the microsecond (to_timestamp would round through a double).
+        after_time := 'epoch'::timestamptz + split_part(after, '-', 1)::bigint * interval '1 microsecond';
+        after_id := split_part(after, '-', 2)::bigint;
+    END IF;
+    WITH page AS (
+        SELECT c, e FROM newsroom.public_change c JOIN newsroom.edition e ON e.id = c.edition_id
+        WHERE (c.visible_at, c.id) > (after_time, after_id) AND c.visible_at <= horizon
+          AND newsroom.change_stands(c, e, horizon)
+        ORDER BY c.visible_at, c.id
+        LIMIT wanted)
+    SELECT coalesce(jsonb_agg(newsroom.public_change_document(p.c, p.e) ORDER BY (p.c).visible_at, (p.c).id), '[]')
+    INTO found
+    FROM page p;
+    RETURN jsonb_build_object(
+        'events', found,
+        'cursor', coalesce(found->-1->>'cursor', after),
+        'more', jsonb_array_length(found) >= wanted,
+        'next_due', (SELECT newsroom.rfc3339(min(c.visible_at)) FROM newsroom.public_change c WHERE c.visible_at > horizon));
+END
+$$;
+
+-- One edition's public changes after change id `after_id`, for its live page
+-- (`Last-Event-ID`) and for clients that poll: {"edition_id", "events",
+-- "last_id"}; with no `after_id`, no events, only where they stand. JSON null
+-- when readers may not see the edition.
+CREATE OR REPLACE FUNCTION site.edition_changes(lang text, slug text, after_id bigint DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    horizon timestamptz := newsroom.public_changes_settled();
+    e newsroom.edition;
+BEGIN
+    SELECT * INTO e FROM newsroom.edition x WHERE x.lang = edition_changes.lang AND x.slug = edition_changes.slug;
+    IF NOT FOUND OR NOT newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
+        RETURN 'null';
+    END IF;
+    RETURN (
+        SELECT jsonb_build_object(
+            'edition_id', e.id,
+            'events', coalesce(jsonb_agg(newsroom.public_change_document(c, e) ORDER BY c.id), '[]'),
+            'last_id', greatest(coalesce(max(c.id), 0), coalesce(after_id, 0),
+                                (SELECT coalesce(max(l.id), 0) FROM newsroom.public_change l
+                                 WHERE l.edition_id = e.id AND l.visible_at <= horizon)))
+        FROM newsroom.public_change c
+        WHERE after_id IS NOT NULL AND c.edition_id = e.id AND c.id > after_id AND c.visible_at <= horizon
+          AND newsroom.change_stands(c, e, horizon));
+END
+$$;
+
+-- Where the change stream stands now: the cursor from which only changes
+-- to come are listed (a server that starts follows from here).
+CREATE OR REPLACE FUNCTION site.changes_now() RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    horizon timestamptz := newsroom.public_changes_settled();
+BEGIN
+    RETURN jsonb_build_object('cursor', (extract(epoch FROM horizon) * 1000000)::bigint::text || '-'
+                                        || coalesce((SELECT max(c.id) FROM newsroom.public_change c), 0));
+END
+$$;
+
+-- What the server needs to know once: the site's address and its languages
+-- in the newsroom's order (the first is the front page's).
+CREATE OR REPLACE FUNCTION site.about() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'site_url', (SELECT s.value FROM newsroom.newsroom_setting s WHERE s.key = 'site_url'),
+        'languages', coalesce(jsonb_agg(l.tag ORDER BY l.position), '[]'))
+    FROM newsroom.language l
+$$;

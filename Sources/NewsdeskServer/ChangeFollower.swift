@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import NIOPosix
+import NewsdeskCore
+import PostgresClient
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hands each public change to the live pages of its edition that readers
+/// have open (server-sent events).
+final class LiveHub: Sendable {
+    private struct Subscriber {
+        let continuation: AsyncStream<LiveFrame>.Continuation
+    }
+    private let subscribers = Mutex<[Int64: [Int: Subscriber]]>([:])
+    private let nextID = Atomic<Int>(0)
+
+    /// Open live pages, for /metrics.
+    var count: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
+    /// The changes of `edition` from now on, until the stream is dropped.
+    func subscribe(edition: Int64) -> AsyncStream<LiveFrame> {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: LiveFrame.self, bufferingPolicy: .bufferingNewest(1000))
+        subscribers.withLock { $0[edition, default: [:]][id] = Subscriber(continuation: continuation) }
+        continuation.onTermination = { [weak self] _ in
+            self?.subscribers.withLock { all in
+                all[edition]?[id] = nil
+                if all[edition]?.isEmpty == true { all[edition] = nil }
+            }
+        }
+        return stream
+    }
+
+    /// Hands `frame` to every open live page of its edition; a heartbeat
+    /// (edition 0) to every open live page.
+    func publish(_ frame: LiveFrame) {
+        let listening = subscribers.withLock { all in
+            frame.editionID == 0 ? all.values.flatMap(\.values) : all[frame.editionID].map { Array($0.values) } ?? []
+        }
+        for subscriber in listening { subscriber.continuation.yield(frame) }
+    }
+}
+
+/// Follows the record of public changes (Schema/site.sql) from the moment
+/// the server starts, on a thread and a connection of its own: it waits for
+/// the `NOTIFY` a change sends when it commits, then reads every change
+/// since the last it saw, in commit order, and hands them to the ``LiveHub``.
+/// It also reads once a second without being woken, so that a change that
+/// comes due by time (a scheduled story, an embargo's lift) and a
+/// notification lost with a broken connection are still seen. After a broken
+/// connection it connects again and goes on from its cursor: nothing is lost.
+final class ChangeFollower: Sendable {
+    private let hub: LiveHub
+    private let connect: @Sendable () throws -> Connection
+    private let logger: Logger
+    private let thread = NIOThreadPool(numberOfThreads: 1)
+    private let stopping = Atomic<Bool>(false)
+    /// When the newest change seen was read, for /healthz and /metrics.
+    let changesSeen = Atomic<Int>(0)
+
+    init(hub: LiveHub, logger: Logger, connect: @escaping @Sendable () throws -> Connection) {
+        self.hub = hub
+        self.connect = connect
+        self.logger = logger
+    }
+
+    func start() {
+        thread.start()
+        thread.submit { [self] state in
+            guard state == .active else { return }
+            follow()
+        }
+    }
+
+    func stop() async throws {
+        stopping.store(true, ordering: .relaxed)
+        try await thread.shutdownGracefully()
+    }
+
+    private func follow() {
+        var connection: Connection?
+        var cursor: String?
+        // Live pages get a comment line this often, so that proxies keep
+        // them open and a reader who has gone is noticed.
+        var nextHeartbeat = ContinuousClock.now + .seconds(15)
+        while !stopping.load(ordering: .relaxed) {
+            do {
+                if connection == nil {
+                    let fresh = try connect()
+                    try SiteReader(connection: fresh).listenForChanges()
+                    connection = fresh
+                    if cursor == nil { cursor = try SiteReader(connection: fresh).changesNow() }
+                }
+                guard let connection else { continue }
+                cursor = try readChanges(after: cursor, on: connection)
+                try SiteReader(connection: connection).waitForChanges(upTo: .seconds(1))
+                if ContinuousClock.now >= nextHeartbeat {
+                    hub.publish(.heartbeat)
+                    nextHeartbeat = ContinuousClock.now + .seconds(15)
+                }
+            } catch {
+                logger.warning("following public changes: \(error); connecting again")
+                connection = nil
+                usleep(1_000_000)
+            }
+        }
+    }
+
+    private func readChanges(after start: String?, on connection: Connection) throws -> String? {
+        var cursor = start
+        let reader = SiteReader(connection: connection)
+        while true {
+            let page = try reader.changes(after: cursor, limit: 500)
+            // Rendered once here, not once per reader.
+            for change in page.events { hub.publish(LiveFrame(change)) }
+            changesSeen.add(page.events.count, ordering: .relaxed)
+            cursor = page.cursor ?? cursor
+            if !page.more { return cursor }
+        }
+    }
+}

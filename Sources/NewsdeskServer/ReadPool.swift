@@ -1,0 +1,136 @@
+import Logging
+import NIOPosix
+import NewsdeskCore
+import PostgresClient
+import Synchronization
+
+/// A bounded pool of libpq connections for reading, each used on a thread of
+/// its own. libpq blocks the thread that calls it; on Swift's cooperative pool
+/// (two threads here) one slow query would stall every request, so queries
+/// run on an `NIOThreadPool` with as many threads as connections, and a
+/// request waits (without blocking a thread) for a free connection.
+///
+/// When every connection is busy and `maxWaiting` requests already wait, a
+/// request is turned away at once (``Exhausted``): the server answers 503
+/// with Retry-After rather than queueing without end.
+final class ReadPool: Sendable {
+    /// Every connection is busy and the queue is full.
+    struct Exhausted: Error {}
+
+    /// A connection handed from one thread to the next through the pool's
+    /// lock; never used by two threads at once.
+    final class Slot: @unchecked Sendable {
+        var connection: Connection?
+    }
+
+    private struct State {
+        var idle: [Slot]
+        var waiting: [CheckedContinuation<Slot, Never>] = []
+        var busy = 0
+    }
+
+    let size: Int
+    let maxWaiting: Int
+    private let threads: NIOThreadPool
+    private let state: Mutex<State>
+    private let connect: @Sendable () throws -> Connection
+    private let logger: Logger
+
+    /// Connections are made when first needed (and made again after one breaks).
+    init(size: Int, maxWaiting: Int, logger: Logger, connect: @escaping @Sendable () throws -> Connection) {
+        self.size = size
+        self.maxWaiting = maxWaiting
+        self.connect = connect
+        self.logger = logger
+        threads = NIOThreadPool(numberOfThreads: size)
+        threads.start()
+        state = Mutex(State(idle: (0..<size).map { _ in Slot() }))
+    }
+
+    /// Connections in use now, and requests waiting for one: for /metrics.
+    var usage: (busy: Int, waiting: Int) {
+        state.withLock { ($0.busy, $0.waiting.count) }
+    }
+
+    /// Runs `body` with a connection, on the pool's own thread.
+    ///
+    /// - Throws: ``Exhausted`` when the pool and its queue are full; what
+    ///   `body` throws; ``NewsdeskError`` `.unavailable` when no connection
+    ///   can be made. A connection whose query broke it is dropped and made
+    ///   anew for the next request.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let slot = try await acquire()
+        defer { release(slot) }
+        let connect = connect
+        return try await threads.runIfActive {
+            let connection: Connection
+            if let existing = slot.connection {
+                connection = existing
+            } else {
+                connection = try connect()
+                slot.connection = connection
+            }
+            do {
+                return try body(connection)
+            } catch let error as NewsdeskError {
+                switch error.category {
+                case .connectionLost, .unavailable: slot.connection = nil
+                default: break
+                }
+                throw error
+            } catch let error as PostgresError {
+                if case .connectionLost = error.kind { slot.connection = nil }
+                throw error
+            }
+        }
+    }
+
+    private func acquire() async throws -> Slot {
+        enum Outcome {
+            case got(Slot)
+            case wait
+            case full
+        }
+        let outcome: Outcome = state.withLock { state in
+            if let slot = state.idle.popLast() {
+                state.busy += 1
+                return .got(slot)
+            }
+            return state.waiting.count >= maxWaiting ? .full : .wait
+        }
+        switch outcome {
+        case .got(let slot): return slot
+        case .full: throw Exhausted()
+        case .wait:
+            return await withCheckedContinuation { continuation in
+                let handedOver: Slot? = state.withLock { state in
+                    // A connection may have come free since we looked.
+                    if let slot = state.idle.popLast() {
+                        state.busy += 1
+                        return slot
+                    }
+                    state.waiting.append(continuation)
+                    return nil
+                }
+                if let handedOver { continuation.resume(returning: handedOver) }
+            }
+        }
+    }
+
+    private func release(_ slot: Slot) {
+        let next: CheckedContinuation<Slot, Never>? = state.withLock { state in
+            if state.waiting.isEmpty {
+                state.busy -= 1
+                state.idle.append(slot)
+                return nil
+            }
+            // Handed straight to the first in line; it stays busy.
+            return state.waiting.removeFirst()
+        }
+        next?.resume(returning: slot)
+    }
+
+    func shutdown() async throws {
+        try await threads.shutdownGracefully()
+    }
+}

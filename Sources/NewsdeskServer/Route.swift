@@ -1,0 +1,108 @@
+/// The site's addresses (SPEC §11), parsed from a request path. The routes
+/// are a contract, and an article's slug may be any word that is not one of
+/// a language's own pages, so the path is matched here, component by
+/// component, in one place, rather than registered as overlapping patterns.
+enum Route: Equatable {
+    /// `/{lang}/`: the language's recent news.
+    case front(lang: String)
+    /// `/{lang}/{slug}`: an article.
+    case article(lang: String, slug: String)
+    /// `/{lang}/{slug}/live`: the article's live updates as server-sent events.
+    case live(lang: String, slug: String)
+    /// `/{lang}/subjects/{subject}`.
+    case subject(lang: String, subject: String)
+    /// `/{lang}/rss.xml`, `/{lang}/atom.xml` (`?subject=` for a subject's).
+    case feed(lang: String, format: FeedFormat)
+    /// `/{lang}/search?q=`.
+    case search(lang: String)
+    /// `/api/v1/{lang}/{slug}`.
+    case apiArticle(lang: String, slug: String)
+    /// `/api/v1/{lang}/{slug}/updates?after=ID`.
+    case apiUpdates(lang: String, slug: String)
+    /// `/api/v1/feed?lang=&subject=&before=&limit=`.
+    case apiFeed
+    /// `/api/v1/subjects`.
+    case apiSubjects
+    /// `/healthz`, `/metrics`.
+    case health, metrics
+    /// `/assets/site.css`, `/assets/live.js`.
+    case asset(String)
+    /// `/`: the first language's front page.
+    case root
+    case notFound
+
+    enum FeedFormat: String { case rss, atom }
+
+    /// A language tag or a slug: lower-case Latin letters, digits and hyphens
+    /// (what the database allows in either). Anything else is no page.
+    static func isWord(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.count <= 80
+            && text.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+    }
+
+    init(path: String) {
+        // `/uk/` and `/uk` are the same page; empty components are not kept.
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch parts.count {
+        case 0:
+            self = .root
+        case 1:
+            switch parts[0] {
+            case "healthz": self = .health
+            case "metrics": self = .metrics
+            default: self = Self.isWord(parts[0]) ? .front(lang: String(parts[0])) : .notFound
+            }
+        case 2 where parts[0] == "assets":
+            self = .asset(String(parts[1]))
+        case 2 where parts[0] == "api" || !Self.isWord(parts[0]):
+            self = .notFound
+        case 2:
+            let lang = String(parts[0])
+            switch parts[1] {
+            case "rss.xml": self = .feed(lang: lang, format: .rss)
+            case "atom.xml": self = .feed(lang: lang, format: .atom)
+            case "search": self = .search(lang: lang)
+            default: self = Self.isWord(parts[1]) ? .article(lang: lang, slug: String(parts[1])) : .notFound
+            }
+        case 3 where parts[0] == "api" && parts[1] == "v1":
+            switch parts[2] {
+            case "feed": self = .apiFeed
+            case "subjects": self = .apiSubjects
+            default: self = .notFound
+            }
+        case 3 where Self.isWord(parts[0]) && parts[1] == "subjects" && Self.isWord(parts[2]):
+            self = .subject(lang: String(parts[0]), subject: String(parts[2]))
+        case 3 where Self.isWord(parts[0]) && Self.isWord(parts[1]) && parts[2] == "live":
+            self = .live(lang: String(parts[0]), slug: String(parts[1]))
+        case 4 where parts[0] == "api" && parts[1] == "v1" && Self.isWord(parts[2]) && Self.isWord(parts[3]):
+            self = .apiArticle(lang: String(parts[2]), slug: String(parts[3]))
+        case 5
+        where parts[0] == "api" && parts[1] == "v1" && Self.isWord(parts[2]) && Self.isWord(parts[3])
+            && parts[4] == "updates":
+            self = .apiUpdates(lang: String(parts[2]), slug: String(parts[3]))
+        default:
+            self = .notFound
+        }
+    }
+
+    /// The route's name in logs and metrics: never the slug a reader asked for.
+    var name: String {
+        switch self {
+        case .front: "front"
+        case .article: "article"
+        case .live: "live"
+        case .subject: "subject"
+        case .feed(_, let format): format.rawValue
+        case .search: "search"
+        case .apiArticle: "api_article"
+        case .apiUpdates: "api_updates"
+        case .apiFeed: "api_feed"
+        case .apiSubjects: "api_subjects"
+        case .health: "healthz"
+        case .metrics: "metrics"
+        case .asset: "asset"
+        case .root: "root"
+        case .notFound: "not_found"
+        }
+    }
+}

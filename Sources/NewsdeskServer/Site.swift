@@ -1,0 +1,265 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NewsdeskCore
+import PostgresClient
+import Synchronization
+
+/// The running site: its read pool, the live pages it keeps open, and how
+/// each route is answered. Every read runs, with its rendering, on a
+/// thread of the ``ReadPool``.
+final class Site: Sendable {
+    let pool: ReadPool
+    let hub: LiveHub
+    let follower: ChangeFollower
+    let metrics: SiteMetrics
+    let logger: Logger
+    let about: SiteAbout
+
+    init(pool: ReadPool, hub: LiveHub, follower: ChangeFollower, metrics: SiteMetrics, logger: Logger, about: SiteAbout)
+    {
+        self.pool = pool
+        self.hub = hub
+        self.follower = follower
+        self.metrics = metrics
+        self.logger = logger
+        self.about = about
+    }
+
+    var siteURL: String { about.siteURL }
+
+    func reply(to route: Route, query: FormQuery, request: Request) async throws -> Reply {
+        let siteURL = siteURL
+        switch route {
+        case .root:
+            var reply = Reply(.found, "text/plain; charset=utf-8", [], policy: .moved)
+            reply.location = "/\(about.languages.first ?? "en")/"
+            return reply
+        case .front(let lang):
+            return try await page(lang: lang) { reader in
+                var wanted = FeedQuery()
+                wanted.language = lang
+                wanted.before = query["before"]
+                let feed = try reader.feed(wanted)
+                return Reply(
+                    .ok, "text/html; charset=utf-8",
+                    Array(SitePage.front(feed, lang: lang, heading: nil, path: "/\(lang)/").utf8), policy: .front,
+                    lastModified: Self.newest(feed), surrogateKeys: ["feed-\(lang)"])
+            }
+        case .subject(let lang, let subject):
+            return try await page(lang: lang) { reader in
+                var wanted = FeedQuery()
+                wanted.language = lang
+                wanted.subjects = [subject]
+                wanted.before = query["before"]
+                let feed = try reader.feed(wanted)
+                let html = SitePage.front(
+                    feed, lang: lang, heading: feed.subjects.first?.name ?? subject,
+                    path: "/\(lang)/subjects/\(subject)")
+                return Reply(
+                    .ok, "text/html; charset=utf-8", Array(html.utf8), policy: .front, lastModified: Self.newest(feed),
+                    surrogateKeys: ["feed-\(lang)", "subject-\(subject)"])
+            }
+        case .feed(let lang, let format):
+            return try await page(lang: lang) { reader in
+                var wanted = FeedQuery()
+                wanted.language = lang
+                wanted.subjects = query.all("subject")
+                let feed = try reader.feed(wanted)
+                let (type, text) =
+                    format == .rss
+                    ? ("application/rss+xml; charset=utf-8", FeedFormats.rss(feed))
+                    : ("application/atom+xml; charset=utf-8", FeedFormats.atom(feed))
+                return Reply(
+                    .ok, type, Array(text.utf8), policy: .feed, lastModified: Self.newest(feed),
+                    surrogateKeys: ["feed-\(lang)"] + wanted.subjects.map { "subject-\($0)" })
+            }
+        case .search(let lang):
+            let words = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
+            return try await page(lang: lang) { reader in
+                let results = words.isEmpty ? nil : try reader.search(String(words.prefix(200)), language: lang)
+                return Reply(
+                    .ok, "text/html; charset=utf-8",
+                    Array(SitePage.search(results, query: words, lang: lang, siteURL: siteURL).utf8),
+                    policy: .search, lastModified: results?.items.map(\.publishedAt).max(),
+                    surrogateKeys: ["feed-\(lang)"])
+            }
+        case .article(let lang, let slug):
+            return try await page(lang: lang) { reader in
+                switch try reader.article(lang: lang, slug: slug) {
+                case .visible(let edition, let recent, let modifiedAt):
+                    return Reply(
+                        .ok, "text/html; charset=utf-8", Array(SitePage.article(edition, recent: recent).utf8),
+                        policy: .article, lastModified: modifiedAt, surrogateKeys: Self.keys(edition))
+                case .moved(let lang, let slug):
+                    return .redirect(to: "/\(lang)/\(slug)")
+                case .withdrawn(let withdrawn):
+                    return .html(
+                        .gone, SitePage.withdrawn(withdrawn, siteURL: siteURL), policy: .gone,
+                        keys: ["edition-\(withdrawn.id)", "story-\(withdrawn.storyID)"])
+                case .hidden:
+                    return .html(.notFound, SitePage.notFound(lang: lang, siteURL: siteURL), policy: .notFound)
+                }
+            }
+        case .apiArticle(let lang, let slug):
+            return try await pool.read { connection in
+                switch try SiteReader(connection: connection).article(lang: lang, slug: slug, as: JSONValue.self) {
+                case .visible(let document, _, let modifiedAt):
+                    var reply = try Reply.json(.ok, document, policy: .article)
+                    reply.lastModified = modifiedAt
+                    if case .object(let fields) = document, case .integer(let id)? = fields["id"],
+                        case .integer(let story)? = fields["story_id"]
+                    {
+                        reply.surrogateKeys = ["edition-\(id)", "story-\(story)"]
+                    }
+                    return reply
+                case .moved(let lang, let slug):
+                    return .redirect(to: "/api/v1/\(lang)/\(slug)")
+                case .withdrawn(let withdrawn):
+                    return try .json(.gone, withdrawn, policy: .gone)
+                case .hidden:
+                    return .problem(.notFound, "No such story, or it is not published yet.")
+                }
+            }
+        case .apiUpdates(let lang, let slug):
+            guard let after = Int64(query["after"] ?? "0"), after >= 0 else {
+                return .problem(.badRequest, "after: must be the id of a live event (0 for every one).")
+            }
+            return try await pool.read { connection in
+                guard
+                    let changes = try SiteReader(connection: connection).editionChanges(
+                        lang: lang, slug: slug, after: after)
+                else { return .problem(.notFound, "No such story, or it is not published yet.") }
+                var reply = try Reply.json(.ok, changes, policy: .poll)
+                reply.surrogateKeys = ["edition-\(changes.editionID)"]
+                // Nothing new since the client's `after`: the same as a matching validator.
+                if changes.events.isEmpty && after >= changes.lastID {
+                    reply.status = .notModified
+                }
+                return reply
+            }
+        case .apiFeed:
+            guard let limit = Int(query["limit"] ?? "20"), (1...100).contains(limit) else {
+                return .problem(.badRequest, "limit: must be a number from 1 to 100.")
+            }
+            return try await pool.read { connection in
+                var wanted = FeedQuery()
+                wanted.language = query["lang"].flatMap { $0.isEmpty ? nil : $0 }
+                wanted.subjects = query.all("subject")
+                wanted.before = query["before"]
+                wanted.limit = limit
+                let feed = try SiteReader(connection: connection).feed(wanted)
+                var reply = try Reply.json(.ok, feed, policy: .front)
+                reply.lastModified = Self.newest(feed)
+                reply.surrogateKeys =
+                    [wanted.language.map { "feed-\($0)" } ?? "feed"] + wanted.subjects.map { "subject-\($0)" }
+                return reply
+            }
+        case .apiSubjects:
+            return try await pool.read { connection in
+                try Reply.json(.ok, try SiteReader(connection: connection).subjects(), policy: .subjects)
+            }
+        case .health:
+            _ = try await pool.read { try $0.query("SELECT 1") }
+            return Reply(.ok, "text/plain; charset=utf-8", Array("ok\n".utf8), policy: .noStore)
+        case .metrics:
+            let (busy, waiting) = pool.usage
+            let text = metrics.exposition(
+                poolSize: pool.size, busy: busy, waiting: waiting, livePages: hub.count,
+                changesSeen: follower.changesSeen.load(ordering: .relaxed))
+            return Reply(.ok, "text/plain; version=0.0.4; charset=utf-8", text, policy: .noStore)
+        case .asset(let name):
+            guard let asset = Assets.file(name) else { return .problem(.notFound, "No such file.") }
+            return Reply(.ok, asset.type, Array(asset.text.utf8), policy: .asset)
+        case .live(let lang, let slug):
+            // Answered by live(lang:slug:lastEventID:) when the edition is visible.
+            return try await reply(to: .article(lang: lang, slug: slug), query: query, request: request)
+        case .notFound:
+            return .html(
+                .notFound, SitePage.notFound(lang: about.languages.first ?? "en", siteURL: siteURL), policy: .notFound)
+        }
+    }
+
+    /// A page of a language: read and rendered on the pool; a language or
+    /// subject the newsroom does not have is no page (404), not a bad request.
+    private func page(lang: String, _ body: @escaping @Sendable (SiteReader) throws -> Reply) async throws -> Reply {
+        let siteURL = siteURL
+        let fallback = about.languages.first ?? "en"
+        let known = about.languages.contains(lang)
+        return try await pool.read { connection in
+            do {
+                return try body(SiteReader(connection: connection))
+            } catch let error as NewsdeskError where error.category == .badInput || error.category == .notFound {
+                return .html(
+                    .notFound, SitePage.notFound(lang: known ? lang : fallback, siteURL: siteURL), policy: .notFound)
+            }
+        }
+    }
+
+    static func newest(_ feed: Feed) -> Date? {
+        feed.items.map { $0.updatedAt ?? $0.publishedAt }.max()
+    }
+
+    /// What a cache should purge this article page for: itself, its story
+    /// (the language switch), its language's list (Recent news) and its subjects.
+    static func keys(_ edition: Edition) -> [String] {
+        ["edition-\(edition.id)", "story-\(edition.storyID)", "feed-\(edition.lang)"]
+            + edition.subjects.map { "subject-\($0)" }
+    }
+
+    /// The live page of `lang/slug` as server-sent events, resuming after
+    /// `lastEventID` when the browser reconnects; nil when readers may not
+    /// see the edition.
+    func live(lang: String, slug: String, lastEventID: String?) async -> Response? {
+        do {
+            // Where the edition stands, then subscribe, then what was missed:
+            // a change that commits in between arrives twice, never not at all.
+            guard
+                let head = try await pool.read({
+                    try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: nil)
+                })
+            else { return nil }
+            let stream = hub.subscribe(edition: head.editionID)
+            let resumeAfter = lastEventID.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            var backlog: [LiveFrame] = []
+            if let resumeAfter {
+                backlog =
+                    try await pool.read({
+                        try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: resumeAfter)
+                    })?.events.map(LiveFrame.init) ?? []
+            }
+            let start = resumeAfter ?? head.lastID
+            let missed = backlog
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream; charset=utf-8"
+            headers[.cacheControl] = HTTPCaching.Policy.noStore.header
+            // Proxies that buffer (nginx) pass each event on at once.
+            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    var last = start
+                    try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
+                    for frame in missed where frame.id > last {
+                        try await writer.write(ByteBuffer(string: frame.text))
+                        last = frame.id
+                    }
+                    for await frame in stream {
+                        if frame.editionID == 0 {
+                            try await writer.write(ByteBuffer(string: frame.text))
+                            continue
+                        }
+                        guard frame.id > last else { continue }
+                        try await writer.write(ByteBuffer(string: frame.text))
+                        last = frame.id
+                        if frame.kind == "edition.withdrawn" { break }
+                    }
+                    try await writer.finish(nil)
+                })
+        } catch {
+            logger.warning("live: \(error)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Prometheus
+
+/// What `/metrics` reports, in Prometheus's text format: requests by route
+/// and status, their latency, and the use of the read pool and live pages.
+/// Routes are named (`article`, `feed`), never by the address asked for, so
+/// the set of series stays small whatever readers request.
+final class SiteMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)
+    ]
+
+    func request(route: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "newsdesk", metricName: "http_requests", unitName: "total",
+                helpText: "HTTP requests answered, by route and status."),
+            labels: [("route", route), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "newsdesk", metricName: "http_request_duration", unitName: "seconds",
+                helpText: "Time to answer a request (to the first byte of a live stream)."),
+            labels: [("route", route)], buckets: latencyBuckets
+        ).record(duration)
+    }
+
+    /// The text `/metrics` serves, with the pool and live-page gauges read now.
+    func exposition(poolSize: Int, busy: Int, waiting: Int, livePages: Int, changesSeen: Int) -> [UInt8] {
+        func gauge(_ name: String, _ help: String, _ value: Int) {
+            registry.makeGauge(descriptor: .init(namespace: "newsdesk", metricName: name, unitName: "", helpText: help))
+                .set(Int64(value))
+        }
+        gauge("read_pool_connections", "Connections in the read pool.", poolSize)
+        gauge("read_pool_busy", "Read connections running a query now.", busy)
+        gauge("read_pool_waiting", "Requests waiting for a read connection.", waiting)
+        gauge("live_pages_open", "Server-sent event streams open.", livePages)
+        gauge("public_changes_seen", "Public changes the server has followed since it started.", changesSeen)
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NewsdeskCore
+import PostgresClient
+
+/// An answer before the HTTP details every answer shares are added.
+struct Reply: Sendable {
+    var status: HTTPResponse.Status
+    var contentType: String
+    var body: [UInt8]
+    var policy: HTTPCaching.Policy
+    var lastModified: Date?
+    var surrogateKeys: [String] = []
+    var location: String?
+    var retryAfter: Int?
+
+    init(
+        _ status: HTTPResponse.Status, _ contentType: String, _ body: [UInt8], policy: HTTPCaching.Policy,
+        lastModified: Date? = nil, surrogateKeys: [String] = []
+    ) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.policy = policy
+        self.lastModified = lastModified
+        self.surrogateKeys = surrogateKeys
+    }
+
+    static func html(_ status: HTTPResponse.Status, _ text: String, policy: HTTPCaching.Policy, keys: [String] = [])
+        -> Reply
+    {
+        Reply(status, "text/html; charset=utf-8", Array(text.utf8), policy: policy, surrogateKeys: keys)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable, policy: HTTPCaching.Policy) throws -> Reply
+    {
+        Reply(status, "application/json; charset=utf-8", Array(try SiteJSON.encoder.encode(value)), policy: policy)
+    }
+
+    static func redirect(to location: String) -> Reply {
+        var reply = Reply(
+            .movedPermanently, "text/plain; charset=utf-8", Array("Moved to \(location)\n".utf8), policy: .moved)
+        reply.location = location
+        return reply
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) -> Reply {
+        struct Problem: Encodable { let error: String }
+        var reply = Reply(
+            status, "application/json; charset=utf-8",
+            Array((try? SiteJSON.encoder.encode(Problem(error: message))) ?? Data()), policy: .noStore)
+        reply.retryAfter = retryAfter
+        return reply
+    }
+}
+
+/// JSON as the API writes it: the CLI's field names and dates, compact.
+enum SiteJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = NewsroomJSON.encoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// Answers every request of the site (SPEC §11): finds the route, reads
+/// what readers may see through the ``ReadPool``, renders it, and adds what
+/// every answer carries — validators, caching, security headers — and one
+/// log line and one metric sample.
+struct SiteResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let site: Site
+
+    /// Longer addresses are not the site's (and not worth reading).
+    static let maxTargetLength = 2048
+
+    static let securityHeaders: [(HTTPField.Name, String)] = [
+        (
+            .init("Content-Security-Policy")!,
+            "default-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; "
+                + "frame-ancestors 'none'; form-action 'self'"
+        ),
+        (.init("X-Content-Type-Options")!, "nosniff"),
+        (.init("Referrer-Policy")!, "strict-origin-when-cross-origin")
+    ]
+    static let surrogateKey = HTTPField.Name("Surrogate-Key")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let path = request.uri.path
+        let route = Route(path: path)
+        var response: Response
+        if request.method != .get && request.method != .head {
+            var reply = Reply.problem(.methodNotAllowed, "Only GET and HEAD are answered here.")
+            reply.location = nil
+            response = finish(reply, request: request)
+            response.headers[.allow] = "GET, HEAD"
+        } else if request.headers[.contentLength].map({ $0 != "0" }) ?? false
+            || request.headers[.transferEncoding] != nil
+        {
+            response = finish(.problem(.contentTooLarge, "Requests here carry no body."), request: request)
+        } else if (request.head.path?.utf8.count ?? 0) > Self.maxTargetLength {
+            response = finish(.problem(.uriTooLong, "The address is too long."), request: request)
+        } else if case .live(let lang, let slug) = route {
+            if var stream = await site.live(lang: lang, slug: slug, lastEventID: request.headers[Self.lastEventID]) {
+                stream.headers.append(contentsOf: securityFields)
+                response = stream
+            } else {
+                // Not visible: answered as its article would be (404, 410, 301).
+                response = finish(await reply(to: .article(lang: lang, slug: slug), request: request), request: request)
+            }
+        } else {
+            response = finish(await reply(to: route, request: request), request: request)
+        }
+        let elapsed = ContinuousClock.now - started
+        site.metrics.request(route: route.name, status: response.status.code, duration: elapsed)
+        // One line per request: what was asked and answered, nothing about who asked.
+        site.logger.info(
+            "\(request.method) \(path) \(response.status.code) \(route.name) \(Self.milliseconds(elapsed)) ms")
+        return response
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let tenths = seconds * 10_000 + attoseconds / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    var securityFields: HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in Self.securityHeaders { fields[name] = value }
+        return fields
+    }
+
+    /// The answer for `route`, with the database's failures turned into
+    /// statuses: a full pool 503 with Retry-After, an unreachable database
+    /// 503, a bad parameter 400.
+    func reply(to route: Route, request: Request) async -> Reply {
+        do {
+            return try await site.reply(to: route, query: FormQuery(request.uri.query ?? ""), request: request)
+        } catch is ReadPool.Exhausted {
+            return .problem(.serviceUnavailable, "The site is busy; try again in a moment.", retryAfter: 1)
+        } catch let error as NewsdeskError {
+            switch error.category {
+            case .badInput, .usage:
+                return .problem(.badRequest, error.message)
+            case .notFound:
+                return .problem(.notFound, error.message)
+            case .unavailable, .connectionLost, .timeout, .busy:
+                site.logger.warning("database: \(error.message)")
+                return .problem(.serviceUnavailable, "The news is unavailable for a moment; try again.", retryAfter: 5)
+            default:
+                site.logger.error("\(route.name): \(error.message)")
+                return .problem(.internalServerError, "Something went wrong on our side.")
+            }
+        } catch {
+            site.logger.error("\(route.name): \(error)")
+            return .problem(.internalServerError, "Something went wrong on our side.")
+        }
+    }
+
+    /// Adds the validators and caching headers, answers a conditional
+    /// request whose copy is current with 304, and a HEAD without the body.
+    func finish(_ reply: Reply, request: Request) -> Response {
+        var headers = securityFields
+        headers[.contentType] = reply.contentType
+        headers[.cacheControl] = reply.policy.header
+        if let location = reply.location { headers[.location] = location }
+        if let seconds = reply.retryAfter { headers[.retryAfter] = String(seconds) }
+        if !reply.surrogateKeys.isEmpty { headers[Self.surrogateKey] = reply.surrogateKeys.joined(separator: " ") }
+        var status = reply.status
+        var body = reply.body
+        if reply.status == .ok {
+            let tag = HTTPCaching.entityTag(reply.body)
+            headers[.eTag] = tag
+            if let lastModified = reply.lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
+            if HTTPCaching.notModified(
+                ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
+                entityTag: tag, lastModified: reply.lastModified)
+            {
+                status = .notModified
+                body = []
+                headers[.contentType] = nil
+            }
+        }
+        if request.method == .head || status == .notModified {
+            if status != .notModified { headers[.contentLength] = String(body.count) }
+            return Response(status: status, headers: headers, body: ResponseBody())
+        }
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// A query string as HTML forms send it (`application/x-www-form-urlencoded`):
+/// `+` is a space and `%XX` a byte, which Hummingbird's own parser leaves as
+/// `+`; a search box needs both.
+struct FormQuery: Sendable {
+    let pairs: [(String, String)]
+
+    init(_ query: String) {
+        pairs = query.split(separator: "&").map { part in
+            let halves = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (Self.decode(halves[0]), halves.count > 1 ? Self.decode(halves[1]) : "")
+        }
+    }
+
+    subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+
+    static func decode(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var index = text.utf8.startIndex
+        let utf8 = text.utf8
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex),
+                high < utf8.endIndex, let low = utf8.index(high, offsetBy: 1, limitedBy: utf8.endIndex),
+                low < utf8.endIndex,
+                let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                index = low
+            } else {
+                bytes.append(byte)
+            }
+            index = utf8.index(after: index)
+        }
+        // Invalid UTF-8 becomes U+FFFD, and control characters (NUL among
+        // them, which libpq cannot send) spaces: a search box's text, nothing more.
+        return String(
+            String(decoding: bytes, as: UTF8.self).unicodeScalars.map {
+                $0.properties.generalCategory == .control ? " " : Character($0)
+            })
+    }
+}
