@@ -92,6 +92,34 @@ package enum ProcessRunner {
         return Captured(status: status, stdout: try readFile(paths.stdout), stderr: try readFile(paths.stderr))
     }
 
+    /// A program started by ``start(_:environment:outputTo:)`` that runs on.
+    package struct Running: Sendable {
+        package let processID: pid_t
+
+        /// Sends `signal` and waits for the program to end; its exit status,
+        /// or 128 + the signal that ended it.
+        @discardableResult
+        package func stop(signal: Int32 = SIGTERM) -> Int32 {
+            kill(processID, signal)
+            return ProcessRunner.wait(for: processID)
+        }
+    }
+
+    /// Starts a program with exactly `environment`, stdin from /dev/null,
+    /// stdout to `outputPath` and stderr to `outputPath`.stderr, and returns
+    /// at once (a server, in the tests).
+    package static func start(_ arguments: [String], environment: [String: String], outputTo outputPath: String) throws
+        -> Running
+    {
+        let pid = try spawn(
+            arguments.map { Array($0.utf8) }, directory: nil, environment: environment,
+            streams: [
+                .open(0, "/dev/null", O_RDONLY), .open(1, outputPath, O_WRONLY | O_CREAT | O_TRUNC),
+                .open(2, outputPath + ".stderr", O_WRONLY | O_CREAT | O_TRUNC)
+            ])
+        return Running(processID: pid)
+    }
+
     /// The first executable named `name` in `directories`.
     package static func find(_ name: String, in directories: [String]) -> String? {
         directories.lazy.map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
@@ -107,6 +135,21 @@ package enum ProcessRunner {
     private static func spawnAndWait(
         _ arguments: [[UInt8]], directory: String?, environment: [String: String]?, streams: [Stream]
     ) throws -> Int32 {
+        wait(for: try spawn(arguments, directory: directory, environment: environment, streams: streams))
+    }
+
+    /// Waits for `pid` to end: its exit status, or 128 + the signal that ended it.
+    static func wait(for pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
+    private static func spawn(
+        _ arguments: [[UInt8]], directory: String?, environment: [String: String]?, streams: [Stream]
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -138,11 +181,7 @@ package enum ProcessRunner {
         guard spawned == 0 else {
             throw Failure(action: "run \(path)", code: spawned)
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        return pid
     }
 
     private static func cString(_ bytes: [UInt8]) -> UnsafeMutablePointer<CChar>? {
