@@ -94,12 +94,12 @@ package enum ProcessRunner {
 
     /// A program started by ``start(_:environment:outputTo:)`` that runs on.
     package struct Running: Sendable {
-        package let processID: pid_t
+        package let processID: Int32
 
         /// Sends `signal` and waits for the program to end; its exit status,
         /// or 128 + the signal that ended it.
         @discardableResult
-        package func stop(signal: Int32 = SIGTERM) -> Int32 {
+        package func stop(signal: Int32 = 15) -> Int32 {
             kill(processID, signal)
             return ProcessRunner.wait(for: processID)
         }
