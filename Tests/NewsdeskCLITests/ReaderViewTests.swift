@@ -236,21 +236,3 @@ enum SafeHTMLTestsInput {
         <iframe src="https://evil.example"></iframe><svg onload=alert(1)>
         """
 }
-
-/// html5lib, the HTML5 parsing algorithm in Python, run over a fragment:
-/// every parse error it reports, joined; empty when there are none.
-enum HTML5Check {
-    static func errors(_ fragment: String) throws -> String {
-        let python = try #require(
-            ProcessInfo.processInfo.environment["NEWSDESK_TEST_PYTHON"], "scripts/test provides html5lib")
-        let path = NSTemporaryDirectory() + "newsdesk-page-\(UUID().uuidString.prefix(6)).html"
-        try fragment.write(toFile: path, atomically: true, encoding: .utf8)
-        let script = """
-            import html5lib, sys
-            parser = html5lib.HTMLParser(strict=False)
-            parser.parseFragment(open(sys.argv[1], encoding="utf-8").read())
-            print("; ".join(f"{pos}: {code} {data}" for pos, code, data in parser.errors), end="")
-            """
-        return try CommandLineTool.runProgram(python, ["-c", script, path]).stdout
-    }
-}

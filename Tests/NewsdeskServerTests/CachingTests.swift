@@ -1,0 +1,78 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+@Suite("HTTP caching as CDNs expect it")
+struct CachingTests {
+    @Test("strong ETag and Last-Modified; If-None-Match and If-Modified-Since answer 304; a change makes a new ETag")
+    func validators() throws {
+        let newsroom = try TestNewsroom("sitecache")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let path = "/en/\(live.slug)"
+
+        let first = try server.request(path)
+        let tag = try #require(first["etag"])
+        #expect(tag.hasPrefix("\"") && tag.hasSuffix("\"") && !tag.hasPrefix("W/"))
+        let modified = try #require(first["last-modified"])
+        #expect(modified.hasSuffix(" GMT"))
+        #expect(try server.request(path)["etag"] == tag)
+
+        let revalidated = try server.request(path, headers: ["If-None-Match": tag])
+        #expect(revalidated.status == 304 && revalidated.body.isEmpty)
+        #expect(revalidated["etag"] == tag)
+        #expect(try server.request(path, headers: ["If-None-Match": "\"other\", \(tag)"]).status == 304)
+        #expect(try server.request(path, headers: ["If-None-Match": "W/\(tag)"]).status == 304)
+        #expect(try server.request(path, headers: ["If-None-Match": "\"other\""]).status == 200)
+        #expect(try server.request(path, headers: ["If-Modified-Since": modified]).status == 304)
+        #expect(try server.request(path, headers: ["If-Modified-Since": "Thu, 01 Jan 2015 00:00:00 GMT"]).status == 200)
+        // If-None-Match decides when both are sent.
+        #expect(
+            try server.request(path, headers: ["If-None-Match": "\"other\"", "If-Modified-Since": modified]).status
+                == 200)
+        #expect(try server.request(path, headers: ["If-Modified-Since": "yesterday"]).status == 200)
+
+        // A live update changes the page: a new ETag, and the old one no longer matches.
+        Thread.sleep(forTimeInterval: 1.1)  // Last-Modified counts whole seconds
+        #expect(try newsroom.run(["update", "add", live.reference, "--body", "The session has begun."]).status == 0)
+        let changed = try server.request(path, headers: ["If-None-Match": tag])
+        #expect(changed.status == 200)
+        #expect(changed["etag"] != tag)
+        #expect(changed.body.contains("The session has begun."))
+        #expect(try server.request(path, headers: ["If-Modified-Since": modified]).status == 200)
+
+        for feed in ["/en/", "/en/rss.xml", "/api/v1/feed?lang=en", "/api/v1/en/\(live.slug)", "/api/v1/subjects"] {
+            let reply = try server.request(feed)
+            let feedTag = try #require(reply["etag"], "\(feed)")
+            #expect(try server.request(feed, headers: ["If-None-Match": feedTag]).status == 304, "\(feed)")
+        }
+    }
+
+    @Test("Cache-Control chosen per route, and Surrogate-Key naming what to purge")
+    func cacheHeaders() throws {
+        let newsroom = try TestNewsroom("sitecachecontrol")
+        #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv"]).status == 0)
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        #expect(try newsroom.run(["tag", String(live.storyID), "kyiv"]).status == 0)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+
+        let article = try server.request("/en/\(live.slug)")
+        #expect(article["cache-control"] == "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400")
+        #expect(article["surrogate-key"] == "edition-\(live.id) story-\(live.storyID) feed-en subject-kyiv")
+        #expect(
+            try server.request("/en/")["cache-control"]
+                == "public, max-age=30, stale-while-revalidate=30, stale-if-error=86400")
+        #expect(
+            try server.request("/en/atom.xml")["cache-control"]
+                == "public, max-age=120, stale-while-revalidate=60, stale-if-error=86400")
+        #expect(try server.request("/en/atom.xml?subject=kyiv")["surrogate-key"] == "feed-en subject-kyiv")
+        #expect(try server.request("/en/nothing-here")["cache-control"] == "public, max-age=30")
+        #expect(try server.request("/api/v1/en/\(live.slug)/updates")["cache-control"] == "no-cache")
+        #expect(try server.request("/healthz")["cache-control"] == "no-store")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import PostgresClient
+import Testing
+
+@Suite("Public changes: newsdesk events, and what time alone changes")
+struct EventsTests {
+    static func events(_ newsroom: TestNewsroom, _ arguments: [String] = []) throws -> [PublicChange] {
+        let result = try newsroom.run(["events", "--json"] + arguments)
+        guard result.status == 0 else { throw TestSetupError("events failed: \(result)") }
+        return try result.stdout.split(separator: "\n").map {
+            try NewsroomJSON.decoder().decode(PublicChange.self, from: Data($0.utf8))
+        }
+    }
+
+    @Test("every public change once, in order, with the keys to purge; --after resumes; bad cursors are refused")
+    func stream() throws {
+        let newsroom = try TestNewsroom("events")
+        #expect(try newsroom.run(["subject", "add", "kyiv", "--name", "en=Kyiv"]).status == 0)
+        let desk = try newsroom.desk()
+        let draft = try desk.createStory(NewStory(lang: "en", headline: "Council meets"))
+        #expect(try newsroom.run(["tag", String(draft.storyID), "kyiv"]).status == 0)
+        #expect(try Self.events(newsroom).isEmpty)  // a draft is nobody's business yet
+        let live = try desk.publish(draft.reference)
+        let update = try newsroom.json(LiveUpdate.self, ["update", "add", live.reference, "--body", "Begun."])
+        _ = try desk.edit(live.reference, EditionChanges(lead: "The council met on Friday."))
+        #expect(try newsroom.run(["update", "withdraw", String(update.id), "--reason", "Duplicate."]).status == 0)
+        #expect(try newsroom.run(["unpublish", live.reference, "--reason", "Cancelled."]).status == 0)
+        #expect(try newsroom.run(["republish", live.reference]).status == 0)
+
+        let all = try Self.events(newsroom)
+        #expect(
+            all.map(\.kind) == [
+                "edition.published", "update.added", "edition.edited", "update.withdrawn", "edition.withdrawn",
+                "edition.published"
+            ])
+        #expect(all.allSatisfy { $0.editionID == live.id && $0.lang == "en" && $0.slug == live.slug })
+        #expect(all[0].surrogateKeys == ["edition-\(live.id)", "story-\(live.storyID)", "feed-en", "subject-kyiv"])
+        #expect(all.map(\.id) == all.map(\.id).sorted())
+        #expect(all.map(\.at) == all.map(\.at).sorted())
+
+        // From a cursor: only what came after it.
+        let rest = try Self.events(newsroom, ["--after", all[2].cursor])
+        #expect(rest.map(\.id) == all.dropFirst(3).map(\.id))
+        #expect(try Self.events(newsroom, ["--after", all.last!.cursor]).isEmpty)
+        #expect(try Self.events(newsroom, ["--after", "now"]).isEmpty)
+
+        let text = try newsroom.run(["events"])
+        #expect(text.status == 0)
+        #expect(
+            text.stdout.split(separator: "\n").first?.hasSuffix(
+                "edition.published              en/\(live.slug)  purge: edition-\(live.id) story-\(live.storyID) feed-en subject-kyiv"
+            ) == true, "\(text.stdout)")
+        let bad = try newsroom.run(["events", "--after", "yesterday"])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("after: \"yesterday\" is not a cursor from newsdesk events."))
+    }
+
+    @Test(
+        "an embargo lifting and a scheduled time arriving show in pages and in events --follow, though no transaction happens then"
+    )
+    func timeAlone() throws {
+        let newsroom = try TestNewsroom("eventstime")
+        let desk = try newsroom.desk()
+        let soon = Date().addingTimeInterval(3)
+        let scheduled = try desk.publish(
+            desk.createStory(NewStory(lang: "en", headline: "Scheduled story")).reference,
+            at: RFC3339.string(from: soon))
+        var embargo = NewStory(lang: "en", headline: "Embargoed story")
+        embargo.embargoUntil = RFC3339.string(from: soon.addingTimeInterval(0.5))
+        let embargoed = try desk.publish(desk.createStory(embargo).reference)
+        // A schedule that was moved: its first time must not count.
+        let moved = try desk.publish(
+            desk.createStory(NewStory(lang: "en", headline: "Moved story")).reference, at: RFC3339.string(from: soon))
+        _ = try desk.publish(moved.reference, at: RFC3339.string(from: Date().addingTimeInterval(3600)))
+
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let followed = NSTemporaryDirectory() + "newsdesk-follow-" + UUID().uuidString.prefix(8)
+        var environment = newsroom.environment
+        environment["NEWSDESK_UNSAVED_DIR"] = nil
+        let follower = try ProcessRunner.start(
+            [CommandLineTool.binary.path, "events", "--follow", "--json", "--after", "now"], environment: environment,
+            outputTo: followed)
+        defer {
+            follower.stop()
+            try? FileManager.default.removeItem(atPath: followed)
+        }
+        #expect(try server.request("/en/\(scheduled.slug)").status == 404)
+        #expect(try server.request("/en/\(embargoed.slug)").status == 404)
+        #expect(!(try server.request("/en/").body.contains("Scheduled story")))
+
+        Thread.sleep(until: soon.addingTimeInterval(1))
+        #expect(try server.request("/en/\(scheduled.slug)").status == 200)
+        #expect(try server.request("/en/\(embargoed.slug)").status == 200)
+        #expect(try server.request("/en/").body.contains("Scheduled story"))
+        #expect(try server.request("/en/\(moved.slug)").status == 404)
+
+        // events --follow reads again when the next change comes due.
+        let deadline = Date().addingTimeInterval(10)
+        var kinds: [String] = []
+        while Date() < deadline {
+            let lines = ((try? String(contentsOfFile: followed, encoding: .utf8)) ?? "").split(separator: "\n")
+            let changes = try lines.map { try NewsroomJSON.decoder().decode(PublicChange.self, from: Data($0.utf8)) }
+            kinds = changes.map { "\($0.kind) \($0.editionID)" }
+            if kinds.count >= 2 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(kinds == ["edition.scheduled_time_reached \(scheduled.id)", "edition.embargo_lifted \(embargoed.id)"])
+        let all = try Self.events(newsroom).map { "\($0.kind) \($0.editionID)" }
+        #expect(all == kinds)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import PostgresClient
+import Testing
+
+@Suite("Live updates: server-sent events and polling")
+struct LiveTests {
+    @Test("a reader connected when an update commits gets it within a second; edits, key events and withdrawals follow")
+    func pushed() throws {
+        let newsroom = try TestNewsroom("sitelive")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let stream = try server.openEvents("/en/\(live.slug)/live")
+        defer { stream.close() }
+        #expect(stream.wait(for: "retry: 3000", seconds: 10), "\(stream.text)")
+
+        let added = try newsroom.json(
+            LiveUpdate.self, ["update", "add", live.reference, "--body", "The *session* has begun."])
+        let committed = Date()
+        #expect(stream.wait(for: "event: update.added", seconds: 1), "not within a second: \(stream.text)")
+        let arrival = Date().timeIntervalSince(committed)
+        #expect(arrival < 1, "arrived after \(arrival) s")
+        #expect(stream.text.contains("\"seq\":1"))
+        #expect(
+            stream.text.contains(
+                "\"html\":\"<section class=\\\"update\\\" id=\\\"update-1\\\"><h3>Update: <time datetime="))
+        #expect(stream.text.contains("<em>session</em>"))
+
+        #expect(
+            try newsroom.run(["update", "edit", String(added.id), "--body", "The session began at 10:00."]).status == 0)
+        #expect(stream.wait(for: "event: update.edited", seconds: 5))
+        #expect(stream.text.contains("The session began at 10:00."))
+        #expect(try newsroom.run(["update", "key", String(added.id)]).status == 0)
+        #expect(stream.wait(for: "event: update.key_on", seconds: 5))
+        #expect(try newsroom.run(["update", "unkey", String(added.id)]).status == 0)
+        #expect(stream.wait(for: "event: update.key_off", seconds: 5))
+        #expect(try newsroom.run(["update", "withdraw", String(added.id), "--reason", "Wrong room."]).status == 0)
+        #expect(stream.wait(for: "event: update.withdrawn", seconds: 5))
+        // A withdrawal's reason is for staff; readers learn only that it went.
+        #expect(!stream.text.contains("Wrong room."))
+        let ids = stream.eventIDs
+        #expect(ids == ids.sorted() && Set(ids).count == ids.count, "\(ids)")
+        #expect(ids.count == 5)
+
+        // The story withdrawn: the stream says so and ends.
+        #expect(try newsroom.run(["unpublish", live.reference, "--reason", "Cancelled."]).status == 0)
+        #expect(stream.wait(for: "event: edition.withdrawn", seconds: 5))
+    }
+
+    @Test("after a dropped connection, Last-Event-ID resumes without loss; pollers get what is new or 304")
+    func resumed() throws {
+        let newsroom = try TestNewsroom("siteresume")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let other = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Elsewhere")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let first = try server.openEvents("/en/\(live.slug)/live")
+        #expect(first.wait(for: "retry: 3000", seconds: 10))
+        #expect(try newsroom.run(["update", "add", live.reference, "--body", "One."]).status == 0)
+        #expect(first.wait(for: "event: update.added", seconds: 5))
+        let lastSeen = try #require(first.eventIDs.last)
+        first.close()
+
+        // While the reader is away: two updates here, one on another story.
+        #expect(try newsroom.run(["update", "add", live.reference, "--body", "Two."]).status == 0)
+        #expect(try newsroom.run(["update", "add", other.reference, "--body", "Not this story."]).status == 0)
+        #expect(try newsroom.run(["update", "add", live.reference, "--body", "Three."]).status == 0)
+        let resumed = try server.openEvents("/en/\(live.slug)/live", lastEventID: String(lastSeen))
+        defer { resumed.close() }
+        #expect(resumed.wait(for: "Three.", seconds: 5), "\(resumed.text)")
+        #expect(resumed.text.contains("Two."))
+        #expect(!resumed.text.contains("One.") && !resumed.text.contains("Not this story."))
+        #expect(try newsroom.run(["update", "add", live.reference, "--body", "Four."]).status == 0)
+        #expect(resumed.wait(for: "Four.", seconds: 5))
+        #expect(resumed.eventIDs.count == 3)
+
+        // Polling: everything after an event id, or 304 when there is nothing new.
+        let path = "/api/v1/en/\(live.slug)/updates"
+        let all = try server.request(path + "?after=0")
+        #expect(all.status == 200)
+        let changes = try NewsroomJSON.decoder().decode(EditionLiveChanges.self, from: Data(all.body.utf8))
+        #expect(changes.events.map(\.kind) == ["edition.published"] + Array(repeating: "update.added", count: 4))
+        let newest = changes.lastID
+        #expect(try server.request(path + "?after=\(newest)").status == 304)
+        let sinceTwo = try NewsroomJSON.decoder().decode(
+            EditionLiveChanges.self, from: Data(try server.request(path + "?after=\(lastSeen)").body.utf8))
+        #expect(sinceTwo.events.count == 3)
+        #expect(try server.request(path + "?after=minus-one").status == 400)
+    }
+
+    @Test("a full pool answers 503 with Retry-After instead of queueing without end")
+    func poolExhausted() throws {
+        let newsroom = try TestNewsroom("sitepool")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let server = try SiteServer(newsroom, arguments: ["--connections", "1", "--queue", "0"])
+        defer { server.stop() }
+        #expect(try server.request("/en/\(live.slug)").status == 200)  // the one connection is made
+
+        // Hold the edition table so the one connection's next read waits.
+        let blocker = try newsroom.connect()
+        try blocker.execute("BEGIN")
+        try blocker.execute("LOCK TABLE newsroom.edition IN ACCESS EXCLUSIVE MODE")
+        let stuck = try server.openEvents("/en/\(live.slug)")
+        defer { stuck.close() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let busy = try server.request("/en/\(live.slug)")
+        #expect(busy.status == 503, "\(busy)")
+        #expect(busy["retry-after"] == "1")
+        try blocker.execute("ROLLBACK")
+        #expect(stuck.wait(for: "<h1>Council meets</h1>", seconds: 10))
+        #expect(try server.request("/en/\(live.slug)").status == 200)
+    }
+}

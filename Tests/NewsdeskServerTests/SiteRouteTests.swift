@@ -1,0 +1,226 @@
+import Foundation
+import NewsdeskCore
+import NewsdeskTestSupport
+import Testing
+
+/// Every route of `newsdesk serve` over real HTTP, against a real newsroom.
+@Suite("The site over HTTP: pages, feeds, search, API")
+struct SiteRouteTests {
+    @Test(
+        "the article page is the model page: switch, byline, Kyiv dateline, photo line, updates, subjects, related, recent news"
+    )
+    func articlePage() throws {
+        let newsroom = try TestNewsroom("sitearticle")
+        let story = try ModelStory(in: newsroom)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+
+        let page = try server.request("/en/\(story.english.slug)")
+        #expect(page.status == 200, "\(page)")
+        #expect(page["content-type"] == "text/html; charset=utf-8")
+        let html = page.body
+        #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
+        #expect(html.contains("<title>\(SafeHTML.escape(story.english.headline))</title>"))
+        #expect(
+            html.contains(
+                "<nav class=\"languages\"><a lang=\"uk\" hreflang=\"uk\" href=\"/uk/\(story.ukrainian.slug)\">Укр</a> "
+                    + "<a lang=\"ru\" hreflang=\"ru\" href=\"/ru/\(story.russian.slug)\">Рус</a> "
+                    + "<strong lang=\"en\" aria-current=\"page\">Eng</strong></nav>"), "\(html)")
+        #expect(html.contains("<p class=\"byline\">By Olena Marchenko"))
+        #expect(
+            html.contains(
+                "<p class=\"dateline\"><time datetime=\"2023-10-26T13:43:00Z\">Thursday, 26 October 2023, 16:43</time></p>"
+            ))
+        #expect(html.contains("<figure><img src=\"https://example.org/media/city-council.jpg\""))
+        #expect(html.contains("<section class=\"update\" id=\"update-1\"><h3>Update: <time datetime="))
+        #expect(html.contains("The session has been moved to 10:00 on Saturday, the press service said."))
+        #expect(html.contains("<p class=\"subjects\">Subjects: "))
+        #expect(
+            html.contains("<a href=\"/en/subjects/kyiv\">Kyiv</a>")
+                && html.contains("<a href=\"/en/subjects/energy\">Energy</a>"))
+        // Recent news beside it: times and markers.
+        #expect(html.contains("<aside class=\"recent\">\n<h2>Recent news</h2>"))
+        #expect(
+            html.contains(
+                "<a href=\"/en/snow-closes-schools-in-kyiv\">Snow closes schools in Kyiv</a> <span class=\"marker video\">VIDEO</span></li>"
+            ), "\(html)")
+        #expect(
+            html.contains(
+                "<a href=\"/en/\(story.english.slug)\">\(SafeHTML.escape(story.english.headline))</a> <span class=\"marker updated\">updated</span></li>"
+            ))
+        #expect(html.contains("<script src=\"/assets/live.js\" defer></script>"))
+        #expect(try HTML5Check.errors(html) == "")
+
+        // The same story in Ukrainian: its own words around it.
+        let ukrainian = try server.request("/uk/\(story.ukrainian.slug)").body
+        #expect(
+            ukrainian.contains(
+                "<p class=\"dateline\"><time datetime=\"2023-10-26T13:43:00Z\">Четвер, 26 жовтня 2023, 16:43</time></p>"
+            ))
+        #expect(
+            ukrainian.contains("<figcaption>Будівля Київської міської ради. Фото: пресслужба Київради</figcaption>"))
+        #expect(ukrainian.contains("<h2>Останні новини</h2>"))
+        #expect(ukrainian.contains("Оновлення: <time"))
+        #expect(try HTML5Check.errors(ukrainian) == "")
+    }
+
+    @Test("an old slug answers 301, a withdrawn story 410 with its notice, anything not yet public 404")
+    func statuses() throws {
+        let newsroom = try TestNewsroom("sitestatus")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let renamed = try newsroom.json(Edition.self, ["edit", live.reference, "--slug", "council-meets-on-friday"])
+        let gone = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Rumour")).reference)
+        #expect(try newsroom.run(["unpublish", gone.reference, "--reason", "It was not true."]).status == 0)
+        let draft = try desk.createStory(NewStory(lang: "en", headline: "Draft story"))
+        let later = RFC3339.string(from: Date().addingTimeInterval(3600))
+        let scheduled = try desk.publish(
+            desk.createStory(NewStory(lang: "en", headline: "Tomorrow")).reference, at: later)
+        var embargo = NewStory(lang: "en", headline: "Embargoed report")
+        embargo.embargoUntil = later
+        let embargoed = try desk.publish(desk.createStory(embargo).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+
+        let moved = try server.request("/en/\(live.slug)")
+        #expect(moved.status == 301)
+        #expect(moved["location"] == "/en/council-meets-on-friday")
+        #expect(try server.request("/en/\(renamed.slug)").status == 200)
+        #expect(try server.request("/api/v1/en/\(live.slug)")["location"] == "/api/v1/en/council-meets-on-friday")
+
+        let withdrawn = try server.request("/en/\(gone.slug)")
+        #expect(withdrawn.status == 410)
+        #expect(
+            withdrawn.body.contains("<p class=\"notice withdrawn\">This story has been withdrawn: It was not true.</p>")
+        )
+        #expect(withdrawn.body.contains("<h1>Rumour</h1>"))
+        #expect(try server.request("/api/v1/en/\(gone.slug)").status == 410)
+
+        for hidden in [draft, scheduled, embargoed] {
+            let page = try server.request("/en/\(hidden.slug)")
+            #expect(page.status == 404, "\(hidden.slug): \(page)")
+            #expect(!page.body.contains(hidden.headline))
+            #expect(try server.request("/api/v1/en/\(hidden.slug)").status == 404)
+            #expect(try server.request("/en/\(hidden.slug)/live").status == 404)
+            #expect(try server.request("/api/v1/en/\(hidden.slug)/updates").status == 404)
+        }
+        for missing in ["/en/no-such-story", "/xx/", "/en/subjects/no-such-subject", "/EN/Council", "/en/a/b/c/d"] {
+            #expect(try server.request(missing).status == 404, "\(missing)")
+        }
+        // Nothing that is not public appears in lists, feeds or search either.
+        let lists = try [
+            "/en/", "/en/rss.xml", "/en/atom.xml", "/en/search?q=story", "/api/v1/feed?lang=en", "/en/search?q=report"
+        ].map { try server.request($0).body }.joined()
+        for hidden in ["Draft story", "Tomorrow", "Embargoed report", "Rumour"] {
+            #expect(!lists.contains(hidden), "\(hidden)")
+        }
+    }
+
+    @Test("front, subject, feed and search pages; the JSON API with the CLI's field names and no staff-only fields")
+    func listsAndAPI() throws {
+        let newsroom = try TestNewsroom("sitelists")
+        let story = try ModelStory(in: newsroom)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+
+        let front = try server.request("/en/")
+        #expect(front.status == 200)
+        #expect(front.body.contains("<h1>Recent news</h1>"))
+        #expect(front.body.contains("Snow closes schools in Kyiv</a> <span class=\"marker video\">VIDEO</span>"))
+        #expect(try server.request("/en").body == front.body)
+        let root = try server.request("/")
+        #expect(root.status == 302 && root["location"] == "/uk/")
+
+        let subject = try server.request("/uk/subjects/energy")
+        #expect(subject.status == 200)
+        #expect(subject.body.contains("<h1>Енергетика</h1>"))
+        #expect(subject.body.contains(story.ukrainian.headline))
+        #expect(subject["surrogate-key"] == "feed-uk subject-energy")
+
+        let rss = try server.request("/en/rss.xml")
+        #expect(rss["content-type"] == "application/rss+xml; charset=utf-8")
+        #expect(rss.body.contains("<title>Snow closes schools in Kyiv</title>"))
+        let atom = try server.request("/uk/atom.xml?subject=kyiv")
+        #expect(atom["content-type"] == "application/atom+xml; charset=utf-8")
+        #expect(atom.body.contains(story.ukrainian.headline))
+        #expect(!atom.body.contains("Snow closes"))
+
+        let search = try server.request("/en/search?q=council+session")
+        #expect(search.status == 200)
+        #expect(search.body.contains("<a href=\"/en/\(story.english.slug)\">"))
+        #expect(search.body.contains("value=\"council session\""))
+        let empty = try server.request("/en/search?q=zzzqqq")
+        #expect(empty.body.contains("<p>Nothing found.</p>"))
+        #expect(try server.request("/en/search?q=%00%01council").status == 200)
+
+        let api = try server.request("/api/v1/en/\(story.english.slug)")
+        #expect(api.status == 200)
+        #expect(api["content-type"] == "application/json; charset=utf-8")
+        let document = try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any] ?? [:]
+        for field in [
+            "id", "story_id", "lang", "slug", "headline", "lead", "body", "status", "version", "published_at",
+            "updated_at",
+            "embargo_until", "bylines", "subjects", "photo", "translated_from", "updates", "corrections", "editions"
+        ] {
+            #expect(document.keys.contains(field), "\(field)")
+        }
+        for staffOnly in ["review_note", "withdrawn_updates", "saved_by", "scheduled_at"] {
+            #expect(!document.keys.contains(staffOnly), "\(staffOnly)")
+        }
+        let edition = try NewsroomJSON.decoder().decode(Edition.self, from: Data(api.body.utf8))
+        #expect(edition.id == story.english.id && edition.updates.count == 1)
+        #expect(edition.editions == ["uk": story.ukrainian.id, "ru": story.russian.id, "en": story.english.id])
+
+        let feed = try server.request("/api/v1/feed?lang=en&limit=1")
+        let decoded = try NewsroomJSON.decoder().decode(Feed.self, from: Data(feed.body.utf8))
+        #expect(decoded.items.map(\.headline) == ["Snow closes schools in Kyiv"])
+        let next = try #require(decoded.nextCursor)
+        let second = try NewsroomJSON.decoder().decode(
+            Feed.self, from: Data(try server.request("/api/v1/feed?lang=en&limit=1&before=\(next)").body.utf8))
+        #expect(second.items.map(\.editionID) == [story.english.id])
+        #expect(try server.request("/api/v1/feed?lang=zz").status == 400)
+        #expect(try server.request("/api/v1/feed?limit=5000").status == 400)
+        #expect(try server.request("/api/v1/feed?before=junk").status == 400)
+        let subjects = try server.request("/api/v1/subjects")
+        #expect(subjects.status == 200 && subjects.body.contains("\"slug\":\"energy\""))
+    }
+
+    @Test("GET and HEAD only, no bodies, bounded addresses; security headers, health and metrics")
+    func protocolRules() throws {
+        let newsroom = try TestNewsroom("siteprotocol")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+
+        let get = try server.request("/en/\(live.slug)")
+        let head = try server.request("/en/\(live.slug)", method: "HEAD")
+        #expect(head.status == 200 && head.body.isEmpty)
+        #expect(head["content-length"] == String(get.body.utf8.count))
+        #expect(head["etag"] == get["etag"])
+        let post = try server.request("/en/\(live.slug)", method: "POST")
+        #expect(post.status == 405 && post["allow"] == "GET, HEAD")
+        #expect(try server.request("/en/\(live.slug)", method: "DELETE").status == 405)
+        #expect(try server.request("/en/\(live.slug)", headers: ["Content-Length": "5"], body: "hello").status == 413)
+        #expect(try server.request("/en/" + String(repeating: "a", count: 3000)).status == 414)
+
+        #expect(get["content-security-policy"]?.contains("script-src") == false)  // default-src 'self' covers scripts
+        #expect(get["content-security-policy"]?.hasPrefix("default-src 'self';") == true)
+        #expect(get["x-content-type-options"] == "nosniff")
+        #expect(get["referrer-policy"] == "strict-origin-when-cross-origin")
+
+        let health = try server.request("/healthz")
+        #expect(health.status == 200 && health.body == "ok\n" && health["cache-control"] == "no-store")
+        let metrics = try server.request("/metrics")
+        #expect(metrics.status == 200)
+        #expect(
+            metrics.body.contains("newsdesk_http_requests_total{route=\"article\",status=\"200\"}"), "\(metrics.body)")
+        #expect(metrics.body.contains("newsdesk_http_request_duration_seconds_bucket{route=\"article\""))
+        #expect(metrics.body.contains("newsdesk_read_pool_connections 8"))
+        // Logs name the route and status, never who asked.
+        #expect(server.log.contains("GET /en/\(live.slug) 200 article"))
+        let asset = try server.request("/assets/live.js")
+        #expect(asset.status == 200 && asset["content-type"] == "text/javascript; charset=utf-8")
+        #expect(asset.body.contains("new EventSource"))
+    }
+}

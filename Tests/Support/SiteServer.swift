@@ -1,0 +1,141 @@
+public import Foundation
+import NewsdeskCore
+
+/// `newsdesk serve`, started from the built binary against a test's
+/// newsroom on a free port, and asked over real HTTP (curl, the client most
+/// sites are checked with).
+public final class SiteServer: Sendable {
+    /// `http://127.0.0.1:PORT`.
+    public let base: String
+    let running: ProcessRunner.Running
+    let outputPath: String
+
+    /// Starts the server and waits until it says where it listens.
+    public init(_ newsroom: TestNewsroom, arguments: [String] = []) throws {
+        var environment = newsroom.database.environment
+        // The server reads as its own login (newsdesk_site), not as staff.
+        environment["PGUSER"] = nil
+        outputPath = NSTemporaryDirectory() + "newsdesk-serve-" + UUID().uuidString.prefix(8)
+        running = try ProcessRunner.start(
+            [CommandLineTool.binary.path, "serve", "--port", "0"] + arguments, environment: environment,
+            outputTo: outputPath)
+        let deadline = Date().addingTimeInterval(30)
+        var found: String?
+        while found == nil && Date() < deadline {
+            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            found = output.firstMatch(of: /Listening on (http:\/\/127\.0\.0\.1:[0-9]+)/).map { String($0.1) }
+            if found == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        guard let found else {
+            running.stop()
+            let errors = (try? String(contentsOfFile: outputPath + ".stderr", encoding: .utf8)) ?? ""
+            throw TestSetupError("newsdesk serve did not start within 30 s:\n\(errors)")
+        }
+        base = found
+    }
+
+    /// Stops the server (SIGTERM) and returns its exit status.
+    @discardableResult
+    public func stop() -> Int32 {
+        let status = running.stop()
+        try? FileManager.default.removeItem(atPath: outputPath)
+        try? FileManager.default.removeItem(atPath: outputPath + ".stderr")
+        return status
+    }
+
+    /// What the server logged (one line per request, warnings).
+    public var log: String {
+        (try? String(contentsOfFile: outputPath + ".stderr", encoding: .utf8)) ?? ""
+    }
+
+    /// One request; redirects are not followed.
+    public func request(_ path: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil)
+        throws -> HTTPReply
+    {
+        var arguments = ["-s", "-S", "-i", "--max-time", "20", "--path-as-is"]
+        switch method {
+        case "HEAD": arguments.append("-I")
+        case "GET": if body != nil { arguments += ["-X", "GET"] }
+        default: arguments += ["-X", method]
+        }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["-H", "\(name): \(value)"] }
+        if let body { arguments += ["--data-binary", body] }
+        let result = try CommandLineTool.runProgram("/usr/bin/curl", arguments + [base + path])
+        guard result.status == 0 else { throw TestSetupError("curl \(path): \(result)") }
+        return try HTTPReply(raw: result.stdout)
+    }
+
+    /// Opens the live page's event stream with curl in the background; read
+    /// what has arrived with ``EventStream/text``.
+    public func openEvents(_ path: String, lastEventID: String? = nil) throws -> EventStream {
+        try EventStream(url: base + path, lastEventID: lastEventID)
+    }
+}
+
+/// An HTTP response as the client received it.
+public struct HTTPReply: Sendable, CustomStringConvertible {
+    public let status: Int
+    /// Header names in lower case.
+    public let headers: [String: String]
+    public let body: String
+
+    init(raw: String) throws {
+        guard let split = raw.range(of: "\r\n\r\n") else { throw TestSetupError("not an HTTP response: \(raw)") }
+        let head = raw[..<split.lowerBound].split(separator: "\r\n")
+        guard let statusLine = head.first, let code = Int(statusLine.split(separator: " ")[1]) else {
+            throw TestSetupError("no status line: \(raw)")
+        }
+        status = code
+        var fields: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        headers = fields
+        body = String(raw[split.upperBound...])
+    }
+
+    public subscript(header: String) -> String? { headers[header.lowercased()] }
+
+    public var description: String { "HTTP \(status) \(headers)\n\(body.prefix(2000))" }
+}
+
+/// A server-sent event stream read by curl in the background.
+public final class EventStream: Sendable {
+    let running: ProcessRunner.Running
+    let outputPath: String
+
+    init(url: String, lastEventID: String?) throws {
+        outputPath = NSTemporaryDirectory() + "newsdesk-events-" + UUID().uuidString.prefix(8)
+        var arguments = ["/usr/bin/curl", "-s", "-N", "--max-time", "60"]
+        if let lastEventID { arguments += ["-H", "Last-Event-ID: \(lastEventID)"] }
+        running = try ProcessRunner.start(
+            arguments + [url], environment: ProcessInfo.processInfo.environment, outputTo: outputPath)
+    }
+
+    /// Everything received so far.
+    public var text: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until what was received holds `needle`, at most `seconds`;
+    /// whether it did.
+    public func wait(for needle: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if text.contains(needle) { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return text.contains(needle)
+    }
+
+    /// The `id:` of each event received, in order.
+    public var eventIDs: [Int] {
+        text.split(separator: "\n").compactMap { line in line.hasPrefix("id: ") ? Int(line.dropFirst(4)) : nil }
+    }
+
+    /// Drops the connection, as a reader whose network went away.
+    public func close() {
+        running.stop()
+        try? FileManager.default.removeItem(atPath: outputPath)
+        try? FileManager.default.removeItem(atPath: outputPath + ".stderr")
+    }
+}
