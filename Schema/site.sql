@@ -281,7 +281,7 @@ CREATE OR REPLACE FUNCTION site.changes(after text DEFAULT NULL, max_items integ
 LANGUAGE plpgsql AS $$
 DECLARE
     horizon timestamptz := newsroom.public_changes_settled();
-    after_time timestamptz := '-infinity';
+    after_time timestamptz := '-infinity'::timestamptz;
     after_id bigint := 0;
     wanted integer := greatest(1, least(max_items, 1000));
     found jsonb;
@@ -323,7 +323,7 @@ DECLARE
 BEGIN
     SELECT * INTO e FROM newsroom.edition x WHERE x.lang = edition_changes.lang AND x.slug = edition_changes.slug;
     IF NOT FOUND OR NOT newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
-        RETURN 'null';
+        RETURN 'null'::jsonb;
     END IF;
     RETURN (
         SELECT jsonb_build_object(
