@@ -54,8 +54,11 @@ final class LiveHub: Sendable {
 /// comes due by time (a scheduled story, an embargo's lift) and a
 /// notification lost with a broken connection are still seen. After a broken
 /// connection it connects again and goes on from its cursor: nothing is lost.
+/// Each change empties the ``PageCache``; each read that finds the record
+/// current tells the cache it may be used.
 final class ChangeFollower: Sendable {
     private let hub: LiveHub
+    private let cache: PageCache
     private let connect: @Sendable () throws -> Connection
     private let logger: Logger
     private let thread = NIOThreadPool(numberOfThreads: 1)
@@ -63,8 +66,9 @@ final class ChangeFollower: Sendable {
     /// When the newest change seen was read, for /healthz and /metrics.
     let changesSeen = Atomic<Int>(0)
 
-    init(hub: LiveHub, logger: Logger, connect: @escaping @Sendable () throws -> Connection) {
+    init(hub: LiveHub, cache: PageCache, logger: Logger, connect: @escaping @Sendable () throws -> Connection) {
         self.hub = hub
+        self.cache = cache
         self.connect = connect
         self.logger = logger
     }
@@ -116,11 +120,15 @@ final class ChangeFollower: Sendable {
         let reader = SiteReader(connection: connection)
         while true {
             let page = try reader.changes(after: cursor, limit: 500)
+            if !page.events.isEmpty { cache.clear() }
             // Rendered once here, not once per reader.
             for change in page.events { hub.publish(LiveFrame(change)) }
             changesSeen.add(page.events.count, ordering: .relaxed)
             cursor = page.cursor ?? cursor
-            if !page.more { return cursor }
+            if !page.more {
+                cache.confirmCurrent()
+                return cursor
+            }
         }
     }
 }

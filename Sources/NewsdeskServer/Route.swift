@@ -85,6 +85,15 @@ enum Route: Equatable {
         }
     }
 
+    /// Whether the answer depends only on the address and the news, so the
+    /// ``PageCache`` may keep it: not live streams, health, metrics or files.
+    var isCacheable: Bool {
+        switch self {
+        case .front, .article, .subject, .feed, .search, .apiArticle, .apiUpdates, .apiFeed, .apiSubjects: true
+        case .live, .health, .metrics, .asset, .root, .notFound: false
+        }
+    }
+
     /// The route's name in logs and metrics: never the slug a reader asked for.
     var name: String {
         switch self {

@@ -27,6 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port (0: any free one).") var port = 8080
     @Option(help: "Database connections for reading, each on its own thread.") var connections = 8
     @Option(help: "Requests that may wait for a connection before the site answers 503.") var queue = 256
+    @Option(help: "Megabytes of rendered answers kept in memory (0: none).") var cacheMb = 32
     @Option(name: .customLong("as"), help: ArgumentHelp("Read as this login.", valueName: "login"))
     var login = "newsdesk_site"
 
@@ -34,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...200).contains(connections) else { throw ValidationError("--connections: from 1 to 200.") }
         guard (0...65535).contains(port) else { throw ValidationError("--port: from 0 to 65535.") }
         guard queue >= 0 else { throw ValidationError("--queue: 0 or more.") }
+        guard (0...4096).contains(cacheMb) else { throw ValidationError("--cache-mb: from 0 to 4096.") }
     }
 
     func run() async throws {
@@ -60,10 +62,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         let hub = LiveHub()
-        let follower = ChangeFollower(hub: hub, logger: logger, connect: connect)
+        let cache = PageCache(budget: cacheMb * 1024 * 1024)
+        let follower = ChangeFollower(hub: hub, cache: cache, logger: logger, connect: connect)
         let pool = ReadPool(size: connections, maxWaiting: queue, logger: logger, connect: connect)
         let site = Site(
-            pool: pool, hub: hub, follower: follower, metrics: SiteMetrics(), logger: logger, about: about)
+            pool: pool, hub: hub, follower: follower, cache: cache, metrics: SiteMetrics(), logger: logger, about: about
+        )
         follower.start()
         var http = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
         http.httpDecoder = .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)

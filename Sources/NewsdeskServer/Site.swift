@@ -13,15 +13,19 @@ final class Site: Sendable {
     let pool: ReadPool
     let hub: LiveHub
     let follower: ChangeFollower
+    let cache: PageCache
     let metrics: SiteMetrics
     let logger: Logger
     let about: SiteAbout
 
-    init(pool: ReadPool, hub: LiveHub, follower: ChangeFollower, metrics: SiteMetrics, logger: Logger, about: SiteAbout)
-    {
+    init(
+        pool: ReadPool, hub: LiveHub, follower: ChangeFollower, cache: PageCache, metrics: SiteMetrics, logger: Logger,
+        about: SiteAbout
+    ) {
         self.pool = pool
         self.hub = hub
         self.follower = follower
+        self.cache = cache
         self.metrics = metrics
         self.logger = logger
         self.about = about
@@ -167,7 +171,7 @@ final class Site: Sendable {
             let (busy, waiting) = pool.usage
             let text = metrics.exposition(
                 poolSize: pool.size, busy: busy, waiting: waiting, livePages: hub.count,
-                changesSeen: follower.changesSeen.load(ordering: .relaxed))
+                changesSeen: follower.changesSeen.load(ordering: .relaxed), cache: cache.usage)
             return Reply(.ok, "text/plain; version=0.0.4; charset=utf-8", text, policy: .noStore)
         case .asset(let name):
             guard let asset = Assets.file(name) else { return .problem(.notFound, "No such file.") }

@@ -26,8 +26,20 @@ final class SiteMetrics: Sendable {
         ).record(duration)
     }
 
+    /// A cacheable request answered from the ``PageCache`` (`hit`) or read and rendered (`miss`).
+    func cacheAnswer(hit: Bool) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "newsdesk", metricName: "page_cache_answers", unitName: "total",
+                helpText: "Cacheable requests answered from memory (hit) or read from the database (miss)."),
+            labels: [("result", hit ? "hit" : "miss")]
+        ).increment()
+    }
+
     /// The text `/metrics` serves, with the pool and live-page gauges read now.
-    func exposition(poolSize: Int, busy: Int, waiting: Int, livePages: Int, changesSeen: Int) -> [UInt8] {
+    func exposition(
+        poolSize: Int, busy: Int, waiting: Int, livePages: Int, changesSeen: Int, cache: (entries: Int, bytes: Int)
+    ) -> [UInt8] {
         func gauge(_ name: String, _ help: String, _ value: Int) {
             registry.makeGauge(descriptor: .init(namespace: "newsdesk", metricName: name, unitName: "", helpText: help))
                 .set(Int64(value))
@@ -37,6 +49,8 @@ final class SiteMetrics: Sendable {
         gauge("read_pool_waiting", "Requests waiting for a read connection.", waiting)
         gauge("live_pages_open", "Server-sent event streams open.", livePages)
         gauge("public_changes_seen", "Public changes the server has followed since it started.", changesSeen)
+        gauge("page_cache_entries", "Answers held in the page cache.", cache.entries)
+        gauge("page_cache_bytes", "Bytes of answers held in the page cache.", cache.bytes)
         return registry.emitToBuffer()
     }
 }

@@ -113,6 +113,8 @@ struct SiteResponder: HTTPResponder {
                 // Not visible: answered as its article would be (404, 410, 301).
                 response = finish(await reply(to: .article(lang: lang, slug: slug), request: request), request: request)
             }
+        } else if route.isCacheable {
+            response = await cachedAnswer(route: route, request: request)
         } else {
             response = finish(await reply(to: route, request: request), request: request)
         }
@@ -135,6 +137,25 @@ struct SiteResponder: HTTPResponder {
         for (name, value) in Self.securityHeaders { fields[name] = value }
         return fields
     }
+
+    /// The answer from the ``PageCache`` when it holds a current one;
+    /// otherwise read, rendered and kept for the next reader. Only answers
+    /// that are the news itself are kept, never an error or a busy site.
+    func cachedAnswer(route: Route, request: Request) async -> Response {
+        let key = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
+        let (stored, ticket) = site.cache.lookup(key)
+        site.metrics.cacheAnswer(hit: stored != nil)
+        if let stored { return finish(stored.reply, entityTag: stored.entityTag, request: request) }
+        let fresh = await reply(to: route, request: request)
+        guard Self.keptStatuses.contains(fresh.status) else { return finish(fresh, request: request) }
+        let tag = HTTPCaching.entityTag(fresh.body)
+        site.cache.store(fresh, entityTag: tag, for: ticket)
+        return finish(fresh, entityTag: tag, request: request)
+    }
+
+    /// What the cache keeps: a page, a move, a withdrawal notice, and a
+    /// poller's "nothing new" — all decided by the news alone.
+    static let keptStatuses: Set<HTTPResponse.Status> = [.ok, .movedPermanently, .gone, .notModified]
 
     /// The answer for `route`, with the database's failures turned into
     /// statuses: a full pool 503 with Retry-After, an unreachable database
@@ -165,7 +186,7 @@ struct SiteResponder: HTTPResponder {
 
     /// Adds the validators and caching headers, answers a conditional
     /// request whose copy is current with 304, and a HEAD without the body.
-    func finish(_ reply: Reply, request: Request) -> Response {
+    func finish(_ reply: Reply, entityTag: String? = nil, request: Request) -> Response {
         var headers = securityFields
         headers[.contentType] = reply.contentType
         headers[.cacheControl] = reply.policy.header
@@ -175,12 +196,15 @@ struct SiteResponder: HTTPResponder {
         var status = reply.status
         var body = reply.body
         if reply.status == .ok {
-            let tag = HTTPCaching.entityTag(reply.body)
+            let tag = entityTag ?? HTTPCaching.entityTag(reply.body)
             headers[.eTag] = tag
-            if let lastModified = reply.lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
+            // Never later than the Date this answer carries (RFC 9110 §8.8.2.1):
+            // a story's recorded time can run ahead of this server's clock.
+            let lastModified = reply.lastModified.map { min($0, Date()) }
+            if let lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
             if HTTPCaching.notModified(
                 ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
-                entityTag: tag, lastModified: reply.lastModified)
+                entityTag: tag, lastModified: lastModified)
             {
                 status = .notModified
                 body = []

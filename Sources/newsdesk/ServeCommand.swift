@@ -22,6 +22,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "The port (0: any free one).") var port = 8080
     @Option(help: "Database connections for reading, each on its own thread.") var connections = 8
     @Option(help: "Requests that may wait for a connection before the site answers 503.") var queue = 256
+    @Option(help: "Megabytes of rendered answers kept in memory (0: none).") var cacheMb = 32
     @Option(name: .customLong("as"), help: ArgumentHelp("Read as this login.", valueName: "login"))
     var login = "newsdesk_site"
 
@@ -35,7 +36,7 @@ struct ServeCommand: ParsableCommand {
         }
         try ProcessRunner.replaceProcess(with: [
             server, "--host", host, "--port", String(port), "--connections", String(connections), "--queue",
-            String(queue), "--as", login
+            String(queue), "--cache-mb", String(cacheMb), "--as", login
         ])
     }
 

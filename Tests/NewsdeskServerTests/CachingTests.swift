@@ -38,7 +38,7 @@ struct CachingTests {
         // A live update changes the page: a new ETag, and the old one no longer matches.
         Thread.sleep(forTimeInterval: 1.1)  // Last-Modified counts whole seconds
         #expect(try newsroom.run(["update", "add", live.reference, "--body", "The session has begun."]).status == 0)
-        let changed = try server.request(path, headers: ["If-None-Match": tag])
+        let changed = try server.request(path, headers: ["If-None-Match": tag], within: 5) { $0.status == 200 }
         #expect(changed.status == 200)
         #expect(changed["etag"] != tag)
         #expect(changed.body.contains("The session has begun."))
@@ -74,5 +74,49 @@ struct CachingTests {
         #expect(try server.request("/en/nothing-here")["cache-control"] == "public, max-age=30")
         #expect(try server.request("/api/v1/en/\(live.slug)/updates")["cache-control"] == "no-cache")
         #expect(try server.request("/healthz")["cache-control"] == "no-store")
+    }
+
+    /// How many cacheable requests the server answered from memory (`hit`) or from the database (`miss`).
+    static func cacheAnswers(_ server: SiteServer, _ result: String) throws -> Int {
+        let metrics = try server.request("/metrics").body
+        let line = metrics.split(separator: "\n").first {
+            $0.hasPrefix("newsdesk_page_cache_answers_total{") && $0.contains("result=\"\(result)\"")
+        }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    @Test("a repeated page is answered from memory, a public change empties the cache, --cache-mb 0 keeps nothing")
+    func pageCache() throws {
+        let newsroom = try TestNewsroom("sitepagecache")
+        let desk = try newsroom.desk()
+        let first = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        // The server uses its cache once it has read the record of changes (at start).
+        let article = "/en/\(first.slug)"
+        let warm = try server.request(article, within: 5) { _ in (try? Self.cacheAnswers(server, "hit")) ?? 0 > 0 }
+        #expect(try Self.cacheAnswers(server, "hit") > 0)
+        let hits = try Self.cacheAnswers(server, "hit")
+        let repeated = try server.request(article)
+        #expect(repeated.body == warm.body && repeated["etag"] == warm["etag"])
+        #expect(try server.request(article, headers: ["If-None-Match": warm["etag"] ?? ""]).status == 304)
+        #expect(try Self.cacheAnswers(server, "hit") == hits + 2)
+
+        // Another story's publication changes this page's Recent news: the cached page goes.
+        let second = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Bridge reopens")).reference)
+        let changed = try server.request(article, within: 5) { $0.body.contains("Bridge reopens") }
+        #expect(changed.body.contains("Bridge reopens"))
+        #expect(changed["etag"] != warm["etag"])
+        // A live update: its page changes too.
+        #expect(try newsroom.run(["update", "add", second.reference, "--body", "Traffic is back."]).status == 0)
+        #expect(
+            try server.request("/en/\(second.slug)", within: 5) { $0.body.contains("Traffic is back.") }.body
+                .contains("Traffic is back."))
+
+        let uncached = try SiteServer(newsroom, arguments: ["--cache-mb", "0"])
+        defer { uncached.stop() }
+        for _ in 0..<3 { #expect(try uncached.request(article).status == 200) }
+        #expect(try Self.cacheAnswers(uncached, "hit") == 0)
+        #expect(try Self.cacheAnswers(uncached, "miss") == 3)
     }
 }

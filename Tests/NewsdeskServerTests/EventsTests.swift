@@ -56,4 +56,64 @@ struct EventsTests {
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("after: \"yesterday\" is not a cursor from newsdesk events."))
     }
+
+    @Test(
+        "an embargo lifting and a scheduled time arriving show in pages and in events --follow, though no transaction happens then"
+    )
+    func timeAlone() throws {
+        let newsroom = try TestNewsroom("eventstime")
+        let desk = try newsroom.desk()
+        let soon = Date().addingTimeInterval(4)
+        let scheduled = try desk.publish(
+            desk.createStory(NewStory(lang: "en", headline: "Scheduled story")).reference,
+            at: RFC3339.string(from: soon))
+        var embargo = NewStory(lang: "en", headline: "Embargoed story")
+        embargo.embargoUntil = RFC3339.string(from: soon.addingTimeInterval(0.5))
+        let embargoed = try desk.publish(desk.createStory(embargo).reference)
+        // A schedule that was moved: its first time must not count.
+        let moved = try desk.publish(
+            desk.createStory(NewStory(lang: "en", headline: "Moved story")).reference, at: RFC3339.string(from: soon))
+        _ = try desk.publish(moved.reference, at: RFC3339.string(from: Date().addingTimeInterval(3600)))
+
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let followed = NSTemporaryDirectory() + "newsdesk-follow-" + UUID().uuidString.prefix(8)
+        let follower = try ProcessRunner.start(
+            [CommandLineTool.binary.path, "events", "--follow", "--json", "--after", "now"],
+            environment: newsroom.environment, outputTo: followed)
+        defer {
+            follower.stop()
+            try? FileManager.default.removeItem(atPath: followed)
+            try? FileManager.default.removeItem(atPath: followed + ".stderr")
+        }
+        #expect(try server.request("/en/\(scheduled.slug)").status == 404)
+        #expect(try server.request("/en/\(embargoed.slug)").status == 404)
+        // Twice: the second answer comes from the page cache, which the due time must empty.
+        #expect(!(try server.request("/en/").body.contains("Scheduled story")))
+        #expect(!(try server.request("/en/").body.contains("Scheduled story")))
+
+        Thread.sleep(until: soon.addingTimeInterval(0.5))
+        // The server reads the record of changes once a second: the time
+        // has come for both within that second.
+        #expect(try server.request("/en/\(scheduled.slug)", within: 2) { $0.status == 200 }.status == 200)
+        #expect(try server.request("/en/\(embargoed.slug)", within: 2) { $0.status == 200 }.status == 200)
+        #expect(
+            try server.request("/en/", within: 2) { $0.body.contains("Embargoed story") }.body.contains(
+                "Scheduled story"))
+        #expect(try server.request("/en/\(moved.slug)").status == 404)
+
+        // events --follow reads again when the next change comes due.
+        let deadline = Date().addingTimeInterval(10)
+        var kinds: [String] = []
+        while Date() < deadline {
+            let lines = ((try? String(contentsOfFile: followed, encoding: .utf8)) ?? "").split(separator: "\n")
+            let changes = try lines.map { try NewsroomJSON.decoder().decode(PublicChange.self, from: Data($0.utf8)) }
+            kinds = changes.map { "\($0.kind) \($0.editionID)" }
+            if kinds.count >= 2 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(kinds == ["edition.scheduled_time_reached \(scheduled.id)", "edition.embargo_lifted \(embargoed.id)"])
+        let all = try Self.events(newsroom).map { "\($0.kind) \($0.editionID)" }
+        #expect(all == kinds)
+    }
 }

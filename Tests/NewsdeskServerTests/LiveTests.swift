@@ -97,7 +97,8 @@ struct LiveTests {
         let newsroom = try TestNewsroom("sitepool")
         let desk = try newsroom.desk()
         let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
-        let server = try SiteServer(newsroom, arguments: ["--connections", "1", "--queue", "0"])
+        // No page cache: every request needs the one connection.
+        let server = try SiteServer(newsroom, arguments: ["--connections", "1", "--queue", "0", "--cache-mb", "0"])
         defer { server.stop() }
         #expect(try server.request("/en/\(live.slug)").status == 200)  // the one connection is made
 

@@ -65,6 +65,22 @@ public final class SiteServer: Sendable {
         return try HTTPReply(raw: result.stdout)
     }
 
+    /// Asks again every 50 ms, for up to `seconds`, until `done` holds for
+    /// the answer, and returns the last answer: a change reaches the server's
+    /// page cache when the server has followed it (at once on its
+    /// notification, within a second for a time coming due), not at commit.
+    public func request(
+        _ path: String, headers: [String: String] = [:], within seconds: Double, until done: (HTTPReply) -> Bool
+    ) throws -> HTTPReply {
+        let deadline = Date().addingTimeInterval(seconds)
+        var reply = try request(path, headers: headers)
+        while !done(reply) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            reply = try request(path, headers: headers)
+        }
+        return reply
+    }
+
     /// Opens the live page's event stream with curl in the background; read
     /// what has arrived with ``EventStream/text``.
     public func openEvents(_ path: String, lastEventID: String? = nil) throws -> EventStream {

@@ -173,11 +173,27 @@ package enum ProcessRunner {
             argv.forEach { free($0) }
             envp?.forEach { free($0) }
         }
+        // A program starts with no signal blocked and the usual actions for
+        // the ones that stop programs. Otherwise it inherits the calling
+        // thread's mask: a dispatch or Swift concurrency worker blocks nearly
+        // every signal, and a program started there could not be stopped
+        // with SIGTERM or Ctrl-C.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var stopping = sigset_t()
+        sigemptyset(&stopping)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&stopping, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &stopping)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let path = String(decoding: command[0], as: UTF8.self)
         let spawned =
-            envp.map { posix_spawn(&pid, path, &actions, nil, argv, $0) }
-            ?? posix_spawn(&pid, path, &actions, nil, argv, environ)
+            envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             throw Failure(action: "run \(path)", code: spawned)
         }

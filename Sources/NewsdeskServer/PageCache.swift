@@ -1,0 +1,109 @@
+import Synchronization
+
+/// Answers already rendered, kept in memory so that a repeated or
+/// conditional request costs no database read and no rendering.
+///
+/// Every page carries the "Recent news" list, so any public change — a
+/// publication, an edit, a live update, a withdrawal, a scheduled time or an
+/// embargo lift coming due — may change every page: the ``ChangeFollower``
+/// empties the whole cache when it sees one (within a second of the commit,
+/// or of the due time). Two rules keep a stale page from being served:
+/// - an answer read before a change and stored after the cache was emptied
+///   is not kept (each answer remembers the generation it was read in);
+/// - while the follower has not confirmed, within ``freshFor``, that it has
+///   seen every change (the database is unreachable, say), nothing is served
+///   from the cache.
+///
+/// Bounded by the bytes of the bodies it holds; the oldest answers go first.
+final class PageCache: Sendable {
+    /// A stored answer, with its validator computed once.
+    struct Entry: Sendable {
+        let reply: Reply
+        let entityTag: String
+    }
+
+    /// A read in progress: the key and the generation it started in.
+    struct Ticket: Sendable {
+        let key: String
+        let generation: UInt64
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Keys in the order they were stored; `head` is the oldest still counted.
+        var order: [String] = []
+        var head = 0
+        var bytes = 0
+        var generation: UInt64 = 0
+    }
+
+    let budget: Int
+    /// How recently the follower must have caught up for the cache to be used.
+    static let freshFor: Duration = .seconds(3)
+    private let state = Mutex(State())
+    private let confirmedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// A cache holding at most `budget` bytes of bodies; 0 keeps nothing.
+    init(budget: Int) {
+        self.budget = budget
+    }
+
+    /// The stored answer for `key`, if it is current; otherwise a ticket to
+    /// store the answer about to be read.
+    func lookup(_ key: String) -> (Entry?, Ticket) {
+        let fresh = confirmedAt.withLock { $0.map { ContinuousClock.now - $0 < Self.freshFor } ?? false }
+        return state.withLock { state in
+            (fresh && budget > 0 ? state.entries[key] : nil, Ticket(key: key, generation: state.generation))
+        }
+    }
+
+    /// Keeps `reply` for the ticket's key unless a change was seen since the
+    /// ticket was taken.
+    @discardableResult
+    func store(_ reply: Reply, entityTag: String, for ticket: Ticket) -> Bool {
+        let size = reply.body.count + ticket.key.utf8.count
+        guard budget > 0, size <= budget / 4 else { return false }
+        return state.withLock { state in
+            guard state.generation == ticket.generation else { return false }
+            if let old = state.entries.updateValue(Entry(reply: reply, entityTag: entityTag), forKey: ticket.key) {
+                state.bytes -= old.reply.body.count + ticket.key.utf8.count
+            } else {
+                state.order.append(ticket.key)
+            }
+            state.bytes += size
+            while state.bytes > budget, state.head < state.order.count {
+                let oldest = state.order[state.head]
+                state.head += 1
+                if let gone = state.entries.removeValue(forKey: oldest) {
+                    state.bytes -= gone.reply.body.count + oldest.utf8.count
+                }
+            }
+            if state.head > 1024 && state.head * 2 > state.order.count {
+                state.order.removeFirst(state.head)
+                state.head = 0
+            }
+            return true
+        }
+    }
+
+    /// Forgets every answer: a public change was seen.
+    func clear() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll(keepingCapacity: true)
+            state.order.removeAll(keepingCapacity: true)
+            state.head = 0
+            state.bytes = 0
+        }
+    }
+
+    /// The follower has read every change up to now.
+    func confirmCurrent() {
+        confirmedAt.withLock { $0 = ContinuousClock.now }
+    }
+
+    /// Answers held and their bytes, for /metrics.
+    var usage: (entries: Int, bytes: Int) {
+        state.withLock { ($0.entries.count, $0.bytes) }
+    }
+}
