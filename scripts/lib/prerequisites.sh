@@ -67,18 +67,37 @@ replan_for_new_migrations() {
     fi
 }
 
+# Whether $1 is missing or older than any source.
+release_build_needed() {
+    ! [ -x "$1" ] || [ -n "$(cd "$newsdesk_root" && find Package.swift Sources Migrations Schema Plugins -newer "$1" -print -quit 2>/dev/null)" ]
+}
+
+# Builds product $2 into $1 with the release flags below.
+build_release_product() {
+    say "Building $2 (release) …"
+    replan_for_new_migrations "$1"
+    # shellcheck disable=SC2046  # the flags are words on purpose
+    (cd "$newsdesk_root" && swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie --disable-local-rpath \
+        $(static_cxx_runtime_flags) --product "$2" >&2) || {
+        say "The build failed; see the messages above."; exit 70; }
+}
+
 # Builds the release binary when it is missing or older than any source.
 # The Swift runtime is linked statically, so a command does not load a dozen
 # shared libraries, and the executable is not position-independent, so the
 # loader has no relocations to apply to its tables (scripts/bench measures both).
 ensure_release_build() {
-    if [ -x "$release_binary" ] && [ -z "$(cd "$newsdesk_root" && find Package.swift Sources Migrations Schema Plugins -newer "$release_binary" -print -quit 2>/dev/null)" ]; then
-        return 0
-    fi
-    say "Building newsdesk (release) …"
-    replan_for_new_migrations "$release_binary"
-    # shellcheck disable=SC2046  # the flags are words on purpose
-    (cd "$newsdesk_root" && swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie --disable-local-rpath \
-        $(static_cxx_runtime_flags) --product newsdesk >&2) || {
-        say "The build failed; see the messages above."; exit 70; }
+    release_build_needed "$release_binary" || return 0
+    build_release_product "$release_binary" newsdesk
+}
+
+release_server_binary="$newsdesk_root/.build/release/newsdesk-server"
+
+# The site's web server (`newsdesk serve` runs it from beside newsdesk), built
+# the same way, only by what serves or measures the site: the other commands
+# do not need it, and building it (SwiftNIO, Hummingbird) takes minutes.
+ensure_release_server_build() {
+    ensure_release_build
+    release_build_needed "$release_server_binary" || return 0
+    build_release_product "$release_server_binary" newsdesk-server
 }

@@ -1,0 +1,12 @@
+-- wrk script used by scripts/bench: prints one JSON line at the end, with
+-- the requests answered, their rate, latency percentiles in microseconds and
+-- the errors wrk counted (status: answers of 400 or more).
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "rps": %.1f, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, ' ..
+    '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "status_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    errors.connect, errors.read, errors.write, errors.status, errors.timeout))
+end
