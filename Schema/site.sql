@@ -118,6 +118,41 @@ BEGIN
 END
 $$;
 
+-- Subjects added to or taken from stories: their public editions' pages
+-- show "Subjects:", so each is recorded as edited, unless it was recorded in
+-- this same transaction already (an import tags what it has just published).
+CREATE OR REPLACE FUNCTION newsroom.record_retagged(stories bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    e newsroom.edition;
+BEGIN
+    FOR e IN
+        SELECT * FROM newsroom.edition x
+        WHERE x.story_id = ANY (stories) AND x.status IN ('published', 'scheduled')
+          AND NOT EXISTS (SELECT 1 FROM newsroom.public_change c WHERE c.edition_id = x.id AND c.recorded_at >= now())
+        ORDER BY x.id
+    LOOP
+        PERFORM newsroom.record_public_change('edition.edited', e, NULL, coalesce(e.released_at, now()));
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.subjects_added_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.record_retagged(ARRAY(SELECT DISTINCT a.story_id FROM added a));
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.subjects_removed_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.record_retagged(ARRAY(SELECT DISTINCT r.story_id FROM removed r));
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE TRIGGER edition_public_change AFTER UPDATE ON newsroom.edition
     FOR EACH ROW EXECUTE FUNCTION newsroom.edition_public_change();
 CREATE OR REPLACE TRIGGER new_editions_public_change AFTER INSERT ON newsroom.edition
@@ -126,6 +161,10 @@ CREATE OR REPLACE TRIGGER new_updates_public_change AFTER INSERT ON newsroom.liv
     REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION newsroom.new_updates_public_change();
 CREATE OR REPLACE TRIGGER update_public_change AFTER UPDATE ON newsroom.live_update
     FOR EACH ROW EXECUTE FUNCTION newsroom.update_public_change();
+CREATE OR REPLACE TRIGGER subjects_added_public_change AFTER INSERT ON newsroom.story_subject
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_added_public_change();
+CREATE OR REPLACE TRIGGER subjects_removed_public_change AFTER DELETE ON newsroom.story_subject
+    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_removed_public_change();
 CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON newsroom.public_change
     FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
 
@@ -145,7 +184,7 @@ $$;
 -- switch), its language's feeds and lists, and its subjects' pages.
 CREATE OR REPLACE FUNCTION newsroom.surrogate_keys(e newsroom.edition) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_array('edition-' || e.id, 'story-' || e.story_id, 'feed-' || e.lang)
+    SELECT jsonb_build_array('edition-' || e.id, 'story-' || e.story_id, 'feed', 'feed-' || e.lang)
         || coalesce((SELECT jsonb_agg('subject-' || t.subject ORDER BY t.subject)
                      FROM newsroom.story_subject t WHERE t.story_id = e.story_id), '[]')
 $$;
@@ -232,13 +271,16 @@ BEGIN
             'edition', newsroom.reader_document(e.id),
             'recent', recent->'items',
             -- For Last-Modified: the latest change readers could see on the
-            -- page, its own or the list's.
+            -- page: its own, its story's other editions (the language switch),
+            -- and its language's (Recent news, related stories; a withdrawal
+            -- changes those lists without a newer item).
             'modified_at', newsroom.rfc3339(greatest(
                 e.revised_at,
-                (SELECT max(c.visible_at) FROM newsroom.public_change c
-                 WHERE c.edition_id = e.id AND c.visible_at <= now()),
-                (SELECT max(greatest((i->>'published_at')::timestamptz, (i->>'updated_at')::timestamptz))
-                 FROM jsonb_array_elements(recent->'items') i))));
+                (SELECT max(c.visible_at) FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
+                 WHERE (x.lang = e.lang OR x.story_id = e.story_id) AND c.visible_at <= now()))),
+            -- Where the page's live updates stand: its script follows them from here.
+            'last_event', (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
+                           WHERE c.edition_id = e.id AND c.visible_at <= now()));
     END IF;
     -- Withdrawn after readers saw it: they are told so, and why.
     IF e.status = 'withdrawn' AND e.released_at IS NOT NULL AND e.released_at <= now() THEN
@@ -348,6 +390,16 @@ BEGIN
     RETURN jsonb_build_object('cursor', (extract(epoch FROM horizon) * 1000000)::bigint::text || '-'
                                         || coalesce((SELECT max(c.id) FROM newsroom.public_change c), 0));
 END
+$$;
+
+-- When readers last saw anything change ({"at": time, or null}): the
+-- Last-Modified of lists. A list's newest item does not say it — a
+-- withdrawal or an edit changes a list without a newer item — so lists are
+-- as new as the newest public change, which is never too early.
+CREATE OR REPLACE FUNCTION site.last_change() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('at', newsroom.rfc3339(max(c.visible_at)))
+    FROM newsroom.public_change c WHERE c.visible_at <= clock_timestamp()
 $$;
 
 -- What the server needs to know once: the site's address and its languages

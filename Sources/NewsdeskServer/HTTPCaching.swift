@@ -42,6 +42,19 @@ enum HTTPCaching {
         return "\"\(encoded)\""
     }
 
+    /// The Last-Modified an answer may carry, if any. HTTP dates count whole
+    /// seconds, so a time in the current second is not sent: another change
+    /// in that second would carry the same date, and a client that sent it
+    /// back in If-Modified-Since would be told, wrongly, that its copy is
+    /// current. Such an answer is validated by its ETag alone. (That also
+    /// keeps it from being later than the answer's Date, RFC 9110 §8.8.2.1.)
+    static func lastModified(_ time: Date?, now: Date) -> Date? {
+        guard let time, time.timeIntervalSince1970.rounded(.down) < now.timeIntervalSince1970.rounded(.down) else {
+            return nil
+        }
+        return time
+    }
+
     /// Whether the client's copy is current (RFC 9110 §13.1.2, §13.1.3):
     /// `If-None-Match` decides when it is sent (weak comparison, `*` matches);
     /// otherwise `If-Modified-Since`, to the second.

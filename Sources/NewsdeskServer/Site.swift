@@ -45,11 +45,12 @@ final class Site: Sendable {
                 var wanted = FeedQuery()
                 wanted.language = lang
                 wanted.before = query["before"]
+                let changed = try reader.lastChange()
                 let feed = try reader.feed(wanted)
                 return Reply(
                     .ok, "text/html; charset=utf-8",
                     Array(SitePage.front(feed, lang: lang, heading: nil, path: "/\(lang)/").utf8), policy: .front,
-                    lastModified: Self.newest(feed), surrogateKeys: ["feed-\(lang)"])
+                    lastModified: changed, surrogateKeys: ["feed-\(lang)"])
             }
         case .subject(let lang, let subject):
             return try await page(lang: lang) { reader in
@@ -57,12 +58,13 @@ final class Site: Sendable {
                 wanted.language = lang
                 wanted.subjects = [subject]
                 wanted.before = query["before"]
+                let changed = try reader.lastChange()
                 let feed = try reader.feed(wanted)
                 let html = SitePage.front(
                     feed, lang: lang, heading: feed.subjects.first?.name ?? subject,
                     path: "/\(lang)/subjects/\(subject)")
                 return Reply(
-                    .ok, "text/html; charset=utf-8", Array(html.utf8), policy: .front, lastModified: Self.newest(feed),
+                    .ok, "text/html; charset=utf-8", Array(html.utf8), policy: .front, lastModified: changed,
                     surrogateKeys: ["feed-\(lang)", "subject-\(subject)"])
             }
         case .feed(let lang, let format):
@@ -70,31 +72,34 @@ final class Site: Sendable {
                 var wanted = FeedQuery()
                 wanted.language = lang
                 wanted.subjects = query.all("subject")
+                let changed = try reader.lastChange()
                 let feed = try reader.feed(wanted)
                 let (type, text) =
                     format == .rss
                     ? ("application/rss+xml; charset=utf-8", FeedFormats.rss(feed))
                     : ("application/atom+xml; charset=utf-8", FeedFormats.atom(feed))
                 return Reply(
-                    .ok, type, Array(text.utf8), policy: .feed, lastModified: Self.newest(feed),
+                    .ok, type, Array(text.utf8), policy: .feed, lastModified: changed,
                     surrogateKeys: ["feed-\(lang)"] + wanted.subjects.map { "subject-\($0)" })
             }
         case .search(let lang):
             let words = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
             return try await page(lang: lang) { reader in
+                let changed = try reader.lastChange()
                 let results = words.isEmpty ? nil : try reader.search(String(words.prefix(200)), language: lang)
                 return Reply(
                     .ok, "text/html; charset=utf-8",
                     Array(SitePage.search(results, query: words, lang: lang, siteURL: siteURL).utf8),
-                    policy: .search, lastModified: results?.items.map(\.publishedAt).max(),
+                    policy: .search, lastModified: changed,
                     surrogateKeys: ["feed-\(lang)"])
             }
         case .article(let lang, let slug):
             return try await page(lang: lang) { reader in
                 switch try reader.article(lang: lang, slug: slug) {
-                case .visible(let edition, let recent, let modifiedAt):
+                case .visible(let edition, let recent, let modifiedAt, let lastEvent):
                     return Reply(
-                        .ok, "text/html; charset=utf-8", Array(SitePage.article(edition, recent: recent).utf8),
+                        .ok, "text/html; charset=utf-8",
+                        Array(SitePage.article(edition, recent: recent, lastEvent: lastEvent).utf8),
                         policy: .article, lastModified: modifiedAt, surrogateKeys: Self.keys(edition))
                 case .moved(let lang, let slug):
                     return .redirect(to: "/\(lang)/\(slug)")
@@ -109,7 +114,7 @@ final class Site: Sendable {
         case .apiArticle(let lang, let slug):
             return try await pool.read { connection in
                 switch try SiteReader(connection: connection).article(lang: lang, slug: slug, as: JSONValue.self) {
-                case .visible(let document, _, let modifiedAt):
+                case .visible(let document, _, let modifiedAt, _):
                     var reply = try Reply.json(.ok, document, policy: .article)
                     reply.lastModified = modifiedAt
                     if case .object(let fields) = document, case .integer(let id)? = fields["id"],
@@ -153,9 +158,11 @@ final class Site: Sendable {
                 wanted.subjects = query.all("subject")
                 wanted.before = query["before"]
                 wanted.limit = limit
-                let feed = try SiteReader(connection: connection).feed(wanted)
+                let reader = SiteReader(connection: connection)
+                let changed = try reader.lastChange()
+                let feed = try reader.feed(wanted)
                 var reply = try Reply.json(.ok, feed, policy: .front)
-                reply.lastModified = Self.newest(feed)
+                reply.lastModified = changed
                 reply.surrogateKeys =
                     [wanted.language.map { "feed-\($0)" } ?? "feed"] + wanted.subjects.map { "subject-\($0)" }
                 return reply
@@ -201,10 +208,6 @@ final class Site: Sendable {
         }
     }
 
-    static func newest(_ feed: Feed) -> Date? {
-        feed.items.map { $0.updatedAt ?? $0.publishedAt }.max()
-    }
-
     /// What a cache should purge this article page for: itself, its story
     /// (the language switch), its language's list (Recent news) and its subjects.
     static func keys(_ edition: Edition) -> [String] {
@@ -212,29 +215,25 @@ final class Site: Sendable {
             + edition.subjects.map { "subject-\($0)" }
     }
 
-    /// The live page of `lang/slug` as server-sent events, resuming after
-    /// `lastEventID` when the browser reconnects; nil when readers may not
-    /// see the edition.
-    func live(lang: String, slug: String, lastEventID: String?) async -> Response? {
+    /// The live page of `lang/slug` as server-sent events after `resumeAfter`
+    /// (the browser's Last-Event-ID when it reconnects, else the page's
+    /// `after`), or from now on; nil when readers may not see the edition.
+    func live(lang: String, slug: String, resumeAfter: Int64?) async -> Response? {
         do {
-            // Where the edition stands, then subscribe, then what was missed:
-            // a change that commits in between arrives twice, never not at all.
+            // Where the edition stands, then subscribe, then what was missed
+            // since: a change that commits in between arrives twice (and is
+            // sent once), never not at all.
             guard
                 let head = try await pool.read({
                     try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: nil)
                 })
             else { return nil }
             let stream = hub.subscribe(edition: head.editionID)
-            let resumeAfter = lastEventID.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-            var backlog: [LiveFrame] = []
-            if let resumeAfter {
-                backlog =
-                    try await pool.read({
-                        try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: resumeAfter)
-                    })?.events.map(LiveFrame.init) ?? []
-            }
             let start = resumeAfter ?? head.lastID
-            let missed = backlog
+            let missed =
+                try await pool.read({
+                    try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: start)
+                })?.events.map(LiveFrame.init) ?? []
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream; charset=utf-8"
             headers[.cacheControl] = HTTPCaching.Policy.noStore.header

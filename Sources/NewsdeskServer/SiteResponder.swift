@@ -106,7 +106,10 @@ struct SiteResponder: HTTPResponder {
         } else if (request.head.path?.utf8.count ?? 0) > Self.maxTargetLength {
             response = finish(.problem(.uriTooLong, "The address is too long."), request: request)
         } else if case .live(let lang, let slug) = route {
-            if var stream = await site.live(lang: lang, slug: slug, lastEventID: request.headers[Self.lastEventID]) {
+            // A reconnecting browser's Last-Event-ID wins over the page's `after`.
+            let resumeAfter = (request.headers[Self.lastEventID] ?? FormQuery(request.uri.query ?? "")["after"])
+                .flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            if var stream = await site.live(lang: lang, slug: slug, resumeAfter: resumeAfter) {
                 stream.headers.append(contentsOf: securityFields)
                 response = stream
             } else {
@@ -198,9 +201,7 @@ struct SiteResponder: HTTPResponder {
         if reply.status == .ok {
             let tag = entityTag ?? HTTPCaching.entityTag(reply.body)
             headers[.eTag] = tag
-            // Never later than the Date this answer carries (RFC 9110 §8.8.2.1):
-            // a story's recorded time can run ahead of this server's clock.
-            let lastModified = reply.lastModified.map { min($0, Date()) }
+            let lastModified = HTTPCaching.lastModified(reply.lastModified, now: Date())
             if let lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
             if HTTPCaching.notModified(
                 ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
@@ -210,6 +211,8 @@ struct SiteResponder: HTTPResponder {
                 body = []
                 headers[.contentType] = nil
             }
+        } else if reply.status == .notModified {
+            headers[.contentType] = nil
         }
         if request.method == .head || status == .notModified {
             if status != .notModified { headers[.contentLength] = String(body.count) }

@@ -10,9 +10,13 @@ struct CachingTests {
         let newsroom = try TestNewsroom("sitecache")
         let desk = try newsroom.desk()
         let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let rumour = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Rumour")).reference)
         let server = try SiteServer(newsroom)
         defer { server.stop() }
         let path = "/en/\(live.slug)"
+        // HTTP dates count seconds: a page changed in the current second carries no Last-Modified.
+        #expect(try server.request(path)["last-modified"] == nil)
+        Thread.sleep(forTimeInterval: 1.1)
 
         let first = try server.request(path)
         let tag = try #require(first["etag"])
@@ -43,6 +47,16 @@ struct CachingTests {
         #expect(changed["etag"] != tag)
         #expect(changed.body.contains("The session has begun."))
         #expect(try server.request(path, headers: ["If-Modified-Since": modified]).status == 200)
+
+        // A withdrawal changes the lists without a newer item: their Last-Modified still moves on.
+        Thread.sleep(forTimeInterval: 1.1)
+        let list = try #require(try server.request("/en/rss.xml")["last-modified"])
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(try newsroom.run(["unpublish", rumour.reference, "--reason", "Not true."]).status == 0)
+        let relisted = try server.request("/en/rss.xml", headers: ["If-Modified-Since": list], within: 5) {
+            $0.status == 200 && !$0.body.contains("Rumour")
+        }
+        #expect(relisted.status == 200 && !relisted.body.contains("Rumour"))
 
         for feed in ["/en/", "/en/rss.xml", "/api/v1/feed?lang=en", "/api/v1/en/\(live.slug)", "/api/v1/subjects"] {
             let reply = try server.request(feed)

@@ -28,15 +28,20 @@ struct EventsTests {
         #expect(try newsroom.run(["update", "withdraw", String(update.id), "--reason", "Duplicate."]).status == 0)
         #expect(try newsroom.run(["unpublish", live.reference, "--reason", "Cancelled."]).status == 0)
         #expect(try newsroom.run(["republish", live.reference]).status == 0)
+        // Its page's "Subjects:" line changes: tagging and untagging a public story are edits.
+        #expect(try newsroom.run(["subject", "add", "energy", "--name", "en=Energy"]).status == 0)
+        #expect(try newsroom.run(["tag", String(live.storyID), "energy"]).status == 0)
+        #expect(try newsroom.run(["untag", String(live.storyID), "energy"]).status == 0)
 
         let all = try Self.events(newsroom)
         #expect(
             all.map(\.kind) == [
                 "edition.published", "update.added", "edition.edited", "update.withdrawn", "edition.withdrawn",
-                "edition.published"
+                "edition.published", "edition.edited", "edition.edited"
             ])
         #expect(all.allSatisfy { $0.editionID == live.id && $0.lang == "en" && $0.slug == live.slug })
-        #expect(all[0].surrogateKeys == ["edition-\(live.id)", "story-\(live.storyID)", "feed-en", "subject-kyiv"])
+        #expect(
+            all[0].surrogateKeys == ["edition-\(live.id)", "story-\(live.storyID)", "feed", "feed-en", "subject-kyiv"])
         #expect(all.map(\.id) == all.map(\.id).sorted())
         #expect(all.map(\.at) == all.map(\.at).sorted())
 
@@ -50,7 +55,7 @@ struct EventsTests {
         #expect(text.status == 0)
         #expect(
             text.stdout.split(separator: "\n").first?.hasSuffix(
-                "edition.published              en/\(live.slug)  purge: edition-\(live.id) story-\(live.storyID) feed-en subject-kyiv"
+                "edition.published              en/\(live.slug)  purge: edition-\(live.id) story-\(live.storyID) feed feed-en subject-kyiv"
             ) == true, "\(text.stdout)")
         let bad = try newsroom.run(["events", "--after", "yesterday"])
         #expect(bad.status == 65)

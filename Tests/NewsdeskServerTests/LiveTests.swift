@@ -90,6 +90,19 @@ struct LiveTests {
             EditionLiveChanges.self, from: Data(try server.request(path + "?after=\(lastSeen)").body.utf8))
         #expect(sinceTwo.events.count == 3)
         #expect(try server.request(path + "?after=minus-one").status == 400)
+        let nothingNew = try server.request(path + "?after=\(newest)")
+        #expect(nothingNew["content-type"] == nil && nothingNew.body.isEmpty)
+
+        // The page says where its live updates stand: an update made after
+        // the page was read (or while a cache kept it) still reaches its reader.
+        let page = try server.request("/en/\(live.slug)")
+        let address = try #require(page.body.firstMatch(of: /data-live="([^"]+)"/).map { String($0.1) })
+        #expect(address == "/en/\(live.slug)/live?after=\(newest)")
+        #expect(try newsroom.run(["update", "add", live.reference, "--body", "Five."]).status == 0)
+        let late = try server.openEvents(address)
+        defer { late.close() }
+        #expect(late.wait(for: "Five.", seconds: 5), "\(late.text)")
+        #expect(!late.text.contains("Four."))
     }
 
     @Test("a full pool answers 503 with Retry-After instead of queueing without end")

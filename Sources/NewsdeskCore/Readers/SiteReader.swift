@@ -46,6 +46,14 @@ public struct SiteReader {
             """, on: connection)
     }
 
+    /// When readers last saw anything change (nil before the first public
+    /// change): the Last-Modified of lists. Read it before the list, so that
+    /// a change committed in between makes the list newer than it says.
+    public func lastChange() throws -> Date? {
+        struct LastChange: Decodable { let at: Date? }
+        return try DeskCall.decode(LastChange.self, "SELECT site.last_change()", on: connection).at
+    }
+
     /// Search over what readers may see.
     public func search(_ query: String, language: String?, limit: Int = 20) throws -> SearchResults {
         try DeskCall.decode(
@@ -96,8 +104,9 @@ public struct SiteReader {
 /// What an article address holds for readers.
 public enum ArticleLookup<Document: Decodable>: Decodable {
     /// Readers may see it: the edition, the "Recent news" list of its
-    /// language, and the latest change readers could see on the page.
-    case visible(Document, recent: [Feed.Item], modifiedAt: Date)
+    /// language, the latest change readers could see on the page, and the id
+    /// of the edition's latest public change (its live page resumes there).
+    case visible(Document, recent: [Feed.Item], modifiedAt: Date, lastEvent: Int64)
     /// An old slug: the edition is at `lang/slug` now.
     case moved(lang: String, slug: String)
     /// Public once, withdrawn now: what readers are told.
@@ -108,6 +117,7 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
     private enum Field: String, CodingKey {
         case state, edition, recent, lang, slug
         case modifiedAt = "modified_at"
+        case lastEvent = "last_event"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,7 +126,8 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
         case "visible":
             self = .visible(
                 try c.decode(Document.self, forKey: .edition), recent: try c.decode([Feed.Item].self, forKey: .recent),
-                modifiedAt: try c.decode(Date.self, forKey: .modifiedAt))
+                modifiedAt: try c.decode(Date.self, forKey: .modifiedAt),
+                lastEvent: try c.decode(Int64.self, forKey: .lastEvent))
         case "moved":
             self = .moved(
                 lang: try c.decode(String.self, forKey: .lang), slug: try c.decode(String.self, forKey: .slug))

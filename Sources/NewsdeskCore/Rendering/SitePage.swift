@@ -50,12 +50,17 @@ public enum SitePage {
 
     static let e = SafeHTML.escape
 
-    /// The article page: the story, then "Recent news". `live` is the path
-    /// of the page's server-sent events, which the page's script follows.
-    public static func article(_ edition: Edition, recent: [Feed.Item], now: Date = Date()) -> String {
+    /// The article page: the story, then "Recent news". Its `data-live` is
+    /// the address of the page's server-sent events from `lastEvent` on (the
+    /// latest change the page shows), which the page's script follows: an
+    /// update made after the page was read, even a page kept by a cache, arrives.
+    public static func article(_ edition: Edition, recent: [Feed.Item], lastEvent: Int64, now: Date = Date())
+        -> String
+    {
         let view = ReaderView(edition: edition, now: now)
         let main =
-            "<main data-live=\"/\(e(edition.lang))/\(e(edition.slug))/live\">\n" + view.html() + "</main>\n"
+            "<main data-live=\"/\(e(edition.lang))/\(e(edition.slug))/live?after=\(lastEvent)\">\n" + view.html()
+            + "</main>\n"
         return document(
             lang: edition.lang, title: edition.headline, siteURL: edition.siteURL,
             body: main + recentNews(recent, lang: edition.lang), script: true)
