@@ -1,6 +1,20 @@
 -- wrk script used by scripts/bench: prints one JSON line at the end, with
 -- the requests answered, their rate, latency percentiles in microseconds and
 -- the errors wrk counted (status: answers of 400 or more).
+--
+-- With WRK_RANDOM_STORIES=N each request asks for the English article of a
+-- story picked at random from 1..N (bench-S-en), so the server's page cache
+-- almost never holds the answer: every request is read and rendered.
+local stories = tonumber(os.getenv("WRK_RANDOM_STORIES") or "")
+if stories then
+  init = function(args)
+    math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
+  end
+  request = function()
+    return wrk.format("GET", "/en/bench-" .. math.random(1, stories) .. "-en")
+  end
+end
+
 done = function(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(

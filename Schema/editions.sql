@@ -259,6 +259,14 @@ LANGUAGE sql AS $$
         'note', note)))
 $$;
 
+-- Words the site's own pages take in every language (`/uk/search`), which
+-- no edition may have as its slug: a claim skips them, as it skips a taken
+-- slug, and an edit that asks for one is refused.
+CREATE OR REPLACE FUNCTION newsroom.slug_is_reserved(slug text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT slug = ANY (ARRAY['search'])
+$$;
+
 -- Claims the first free slug of `base`, `base-2`, `base-3` … in a language.
 -- Concurrent claims of the same slug wait for each other, so none fails;
 -- a claim that waits on a session sitting on it ends that session, as
@@ -273,6 +281,10 @@ BEGIN
     LOOP
         candidate := CASE WHEN attempt = 1 THEN stem
                           ELSE rtrim(left(stem, 80 - length('-' || attempt)), '-') || '-' || attempt END;
+        IF newsroom.slug_is_reserved(candidate) THEN
+            attempt := attempt + 1;
+            CONTINUE;
+        END IF;
         BEGIN
             INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (language, candidate, target)
             ON CONFLICT DO NOTHING;
@@ -395,6 +407,10 @@ BEGIN
                              e.lang, e.slug, replace(e.status::text, '_', ' '));
     END IF;
     IF edit_edition.slug IS NOT NULL AND edit_edition.slug <> e.slug THEN
+        IF newsroom.slug_is_reserved(edit_edition.slug) THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+                MESSAGE = format('slug: "%s" is the address of one of the site''s own pages; choose another.', edit_edition.slug);
+        END IF;
         INSERT INTO newsroom.edition_slug (lang, slug, edition_id) VALUES (e.lang, edit_edition.slug, e.id)
         ON CONFLICT (lang, slug) DO UPDATE SET edition_id = EXCLUDED.edition_id
             WHERE newsroom.edition_slug.edition_id = EXCLUDED.edition_id

@@ -63,7 +63,8 @@ BEGIN
     -- Slugs: every first use of a free slug in one statement, the rest one by one.
     WITH first_claims AS (
         INSERT INTO newsroom.edition_slug (lang, slug, edition_id)
-        SELECT p.lang, p.slug, p.edition_id FROM unnest(plan) p WHERE p.slug_use = 1
+        SELECT p.lang, p.slug, p.edition_id FROM unnest(plan) p
+        WHERE p.slug_use = 1 AND NOT newsroom.slug_is_reserved(p.slug)
         ON CONFLICT DO NOTHING
         RETURNING 1)
     SELECT count(*) INTO claimed FROM first_claims;

@@ -121,6 +121,9 @@ $$;
 -- Subjects added to or taken from stories: their public editions' pages
 -- show "Subjects:", so each is recorded as edited, unless it was recorded in
 -- this same transaction already (an import tags what it has just published).
+-- Tagging, untagging and renaming a subject change what a story's pages
+-- show ("Subjects:", subject lists), so each visible or scheduled edition of
+-- those stories records an edit (once per transaction).
 CREATE OR REPLACE FUNCTION newsroom.record_retagged(stories bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -153,6 +156,18 @@ BEGIN
 END
 $$;
 
+-- A subject's new name shows on every page of the stories tagged with it.
+CREATE OR REPLACE FUNCTION newsroom.subjects_renamed_public_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.record_retagged(ARRAY(
+        SELECT DISTINCT t.story_id
+        FROM renamed r JOIN earlier o ON o.slug = r.slug JOIN newsroom.story_subject t ON t.subject = r.slug
+        WHERE r.names IS DISTINCT FROM o.names));
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE TRIGGER edition_public_change AFTER UPDATE ON newsroom.edition
     FOR EACH ROW EXECUTE FUNCTION newsroom.edition_public_change();
 CREATE OR REPLACE TRIGGER new_editions_public_change AFTER INSERT ON newsroom.edition
@@ -165,6 +180,9 @@ CREATE OR REPLACE TRIGGER subjects_added_public_change AFTER INSERT ON newsroom.
     REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_added_public_change();
 CREATE OR REPLACE TRIGGER subjects_removed_public_change AFTER DELETE ON newsroom.story_subject
     REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_removed_public_change();
+CREATE OR REPLACE TRIGGER subjects_renamed_public_change AFTER UPDATE ON newsroom.subject
+    REFERENCING OLD TABLE AS earlier NEW TABLE AS renamed
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_renamed_public_change();
 CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON newsroom.public_change
     FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
 
@@ -261,7 +279,7 @@ BEGIN
             RETURN jsonb_build_object('state', 'hidden');
         END IF;
         IF newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
-            RETURN jsonb_build_object('state', 'moved', 'lang', e.lang, 'slug', e.slug);
+            RETURN jsonb_build_object('state', 'moved', 'lang', e.lang, 'slug', e.slug, 'id', e.id, 'story_id', e.story_id);
         END IF;
     END IF;
     IF newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN

@@ -2,6 +2,8 @@
 /// are a contract, and an article's slug may be any word that is not one of
 /// a language's own pages, so the path is matched here, component by
 /// component, in one place, rather than registered as overlapping patterns.
+/// The database never gives an edition such a slug (`search`: see
+/// newsroom.reserved_slugs in Schema/editions.sql).
 enum Route: Equatable {
     /// `/{lang}/`: the language's recent news.
     case front(lang: String)
@@ -11,8 +13,9 @@ enum Route: Equatable {
     case live(lang: String, slug: String)
     /// `/{lang}/subjects/{subject}`.
     case subject(lang: String, subject: String)
-    /// `/{lang}/rss.xml`, `/{lang}/atom.xml` (`?subject=` for a subject's).
-    case feed(lang: String, format: FeedFormat)
+    /// `/{lang}/rss.xml`, `/{lang}/atom.xml` (`?subject=` for a subject's);
+    /// `/rss.xml`, `/atom.xml` (no language) for every language's news.
+    case feed(lang: String?, format: FeedFormat)
     /// `/{lang}/search?q=`.
     case search(lang: String)
     /// `/api/v1/{lang}/{slug}`.
@@ -50,6 +53,8 @@ enum Route: Equatable {
             switch parts[0] {
             case "healthz": self = .health
             case "metrics": self = .metrics
+            case "rss.xml": self = .feed(lang: nil, format: .rss)
+            case "atom.xml": self = .feed(lang: nil, format: .atom)
             default: self = Self.isWord(parts[0]) ? .front(lang: String(parts[0])) : .notFound
             }
         case 2 where parts[0] == "assets":

@@ -68,7 +68,8 @@ final class Site: Sendable {
                     surrogateKeys: ["feed-\(lang)", "subject-\(subject)"])
             }
         case .feed(let lang, let format):
-            return try await page(lang: lang) { reader in
+            // No language: every language's news, as `newsdesk feed` without --lang.
+            return try await page(lang: lang ?? about.languages.first ?? "en") { reader in
                 var wanted = FeedQuery()
                 wanted.language = lang
                 wanted.subjects = query.all("subject")
@@ -80,7 +81,7 @@ final class Site: Sendable {
                     : ("application/atom+xml; charset=utf-8", FeedFormats.atom(feed))
                 return Reply(
                     .ok, type, Array(text.utf8), policy: .feed, lastModified: changed,
-                    surrogateKeys: ["feed-\(lang)"] + wanted.subjects.map { "subject-\($0)" })
+                    surrogateKeys: [lang.map { "feed-\($0)" } ?? "feed"] + wanted.subjects.map { "subject-\($0)" })
             }
         case .search(let lang):
             let words = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -101,8 +102,8 @@ final class Site: Sendable {
                         .ok, "text/html; charset=utf-8",
                         Array(SitePage.article(edition, recent: recent, lastEvent: lastEvent).utf8),
                         policy: .article, lastModified: modifiedAt, surrogateKeys: Self.keys(edition))
-                case .moved(let lang, let slug):
-                    return .redirect(to: "/\(lang)/\(slug)")
+                case .moved(let lang, let slug, let edition, let story):
+                    return .redirect(to: "/\(lang)/\(slug)", keys: ["edition-\(edition)", "story-\(story)"])
                 case .withdrawn(let withdrawn):
                     return .html(
                         .gone, SitePage.withdrawn(withdrawn, siteURL: siteURL), policy: .gone,
@@ -117,16 +118,14 @@ final class Site: Sendable {
                 case .visible(let document, _, let modifiedAt, _):
                     var reply = try Reply.json(.ok, document, policy: .article)
                     reply.lastModified = modifiedAt
-                    if case .object(let fields) = document, case .integer(let id)? = fields["id"],
-                        case .integer(let story)? = fields["story_id"]
-                    {
-                        reply.surrogateKeys = ["edition-\(id)", "story-\(story)"]
-                    }
+                    reply.surrogateKeys = Self.keys(document)
                     return reply
-                case .moved(let lang, let slug):
-                    return .redirect(to: "/api/v1/\(lang)/\(slug)")
+                case .moved(let lang, let slug, let edition, let story):
+                    return .redirect(to: "/api/v1/\(lang)/\(slug)", keys: ["edition-\(edition)", "story-\(story)"])
                 case .withdrawn(let withdrawn):
-                    return try .json(.gone, withdrawn, policy: .gone)
+                    var reply = try Reply.json(.gone, withdrawn, policy: .gone)
+                    reply.surrogateKeys = ["edition-\(withdrawn.id)", "story-\(withdrawn.storyID)"]
+                    return reply
                 case .hidden:
                     return .problem(.notFound, "No such story, or it is not published yet.")
                 }
@@ -211,8 +210,24 @@ final class Site: Sendable {
     /// What a cache should purge this article page for: itself, its story
     /// (the language switch), its language's list (Recent news) and its subjects.
     static func keys(_ edition: Edition) -> [String] {
-        ["edition-\(edition.id)", "story-\(edition.storyID)", "feed-\(edition.lang)"]
-            + edition.subjects.map { "subject-\($0)" }
+        keys(edition: edition.id, story: edition.storyID, lang: edition.lang, subjects: edition.subjects)
+    }
+
+    /// The same keys for the article's JSON document, read from its fields
+    /// (the API passes the document on as the database wrote it).
+    static func keys(_ document: JSONValue) -> [String] {
+        guard case .object(let fields) = document, case .integer(let id)? = fields["id"],
+            case .integer(let story)? = fields["story_id"], case .string(let lang)? = fields["lang"]
+        else { return [] }
+        var subjects: [String] = []
+        if case .array(let tagged)? = fields["subjects"] {
+            subjects = tagged.compactMap { if case .string(let slug) = $0 { slug } else { nil } }
+        }
+        return keys(edition: id, story: story, lang: lang, subjects: subjects)
+    }
+
+    static func keys(edition: Int64, story: Int64, lang: String, subjects: [String]) -> [String] {
+        ["edition-\(edition)", "story-\(story)", "feed-\(lang)"] + subjects.map { "subject-\($0)" }
     }
 
     /// The live page of `lang/slug` as server-sent events after `resumeAfter`

@@ -39,9 +39,10 @@ struct Reply: Sendable {
         Reply(status, "application/json; charset=utf-8", Array(try SiteJSON.encoder.encode(value)), policy: policy)
     }
 
-    static func redirect(to location: String) -> Reply {
+    static func redirect(to location: String, keys: [String] = []) -> Reply {
         var reply = Reply(
-            .movedPermanently, "text/plain; charset=utf-8", Array("Moved to \(location)\n".utf8), policy: .moved)
+            .movedPermanently, "text/plain; charset=utf-8", Array("Moved to \(location)\n".utf8), policy: .moved,
+            surrogateKeys: keys)
         reply.location = location
         return reply
     }

@@ -112,7 +112,7 @@ struct SchemaSourceTests {
             FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             CROSS JOIN LATERAL plpgsql_check_function_tb(p.oid,
                 relid => coalesce((SELECT t.tgrelid FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1), 0),
-                -- A statement trigger's transition tables (Schema/site.sql reads `added` and `removed`).
+                -- A statement trigger's transition tables (Schema/site.sql reads `added`, `removed`, `earlier` and `renamed`).
                 newtable => (SELECT t.tgnewtable FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1),
                 oldtable => (SELECT t.tgoldtable FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1),
                 extra_warnings => true, security_warnings => true) r

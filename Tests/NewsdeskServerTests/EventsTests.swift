@@ -32,12 +32,15 @@ struct EventsTests {
         #expect(try newsroom.run(["subject", "add", "energy", "--name", "en=Energy"]).status == 0)
         #expect(try newsroom.run(["tag", String(live.storyID), "energy"]).status == 0)
         #expect(try newsroom.run(["untag", String(live.storyID), "energy"]).status == 0)
+        // So does renaming one of its subjects; renaming a subject it no longer has changes nothing there.
+        #expect(try newsroom.run(["subject", "rename", "kyiv", "--name", "en=Kyiv City"]).status == 0)
+        #expect(try newsroom.run(["subject", "rename", "energy", "--name", "en=Power"]).status == 0)
 
         let all = try Self.events(newsroom)
         #expect(
             all.map(\.kind) == [
                 "edition.published", "update.added", "edition.edited", "update.withdrawn", "edition.withdrawn",
-                "edition.published", "edition.edited", "edition.edited"
+                "edition.published", "edition.edited", "edition.edited", "edition.edited"
             ])
         #expect(all.allSatisfy { $0.editionID == live.id && $0.lang == "en" && $0.slug == live.slug })
         #expect(

@@ -85,8 +85,12 @@ struct SiteRouteTests {
         let moved = try server.request("/en/\(live.slug)")
         #expect(moved.status == 301)
         #expect(moved["location"] == "/en/council-meets-on-friday")
+        // A cache purges the move with the edition it points to.
+        #expect(moved["surrogate-key"] == "edition-\(live.id) story-\(live.storyID)")
         #expect(try server.request("/en/\(renamed.slug)").status == 200)
-        #expect(try server.request("/api/v1/en/\(live.slug)")["location"] == "/api/v1/en/council-meets-on-friday")
+        let movedAPI = try server.request("/api/v1/en/\(live.slug)")
+        #expect(movedAPI["location"] == "/api/v1/en/council-meets-on-friday")
+        #expect(movedAPI["surrogate-key"] == "edition-\(live.id) story-\(live.storyID)")
 
         let withdrawn = try server.request("/en/\(gone.slug)")
         #expect(withdrawn.status == 410)
@@ -94,7 +98,11 @@ struct SiteRouteTests {
             withdrawn.body.contains("<p class=\"notice withdrawn\">This story has been withdrawn: It was not true.</p>")
         )
         #expect(withdrawn.body.contains("<h1>Rumour</h1>"))
-        #expect(try server.request("/api/v1/en/\(gone.slug)").status == 410)
+        #expect(withdrawn["surrogate-key"] == "edition-\(gone.id) story-\(gone.storyID)")
+        let withdrawnAPI = try server.request("/api/v1/en/\(gone.slug)")
+        #expect(withdrawnAPI.status == 410)
+        #expect(withdrawnAPI["surrogate-key"] == "edition-\(gone.id) story-\(gone.storyID)")
+        #expect(withdrawnAPI.body.contains("\"withdrawal_reason\":\"It was not true.\""))
 
         for hidden in [draft, scheduled, embargoed] {
             let page = try server.request("/en/\(hidden.slug)")
@@ -114,6 +122,28 @@ struct SiteRouteTests {
         for hidden in ["Draft story", "Tomorrow", "Embargoed report", "Rumour"] {
             #expect(!lists.contains(hidden), "\(hidden)")
         }
+    }
+
+    @Test(
+        "no edition takes the address of a site page: a story headlined Search is search-2, and an edit to search is refused"
+    )
+    func reservedSlugs() throws {
+        let newsroom = try TestNewsroom("sitereserved")
+        let desk = try newsroom.desk()
+        let named = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Search")).reference)
+        #expect(named.slug == "search-2")
+        let other = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let refused = try newsroom.run(["edit", other.reference, "--slug", "search"])
+        #expect(refused.status == 65)
+        #expect(
+            refused.stderr == "Error: slug: \"search\" is the address of one of the site's own pages; choose another.\n"
+        )
+        #expect(try newsroom.json(Edition.self, ["show", other.reference]).slug == other.slug)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        #expect(try server.request("/en/search-2").body.contains("<h1>Search</h1>"))
+        let results = try server.request("/en/search?q=council")
+        #expect(results.status == 200 && results.body.contains("<a href=\"/en/\(other.slug)\">"))
     }
 
     @Test("front, subject, feed and search pages; the JSON API with the CLI's field names and no staff-only fields")
@@ -140,6 +170,17 @@ struct SiteRouteTests {
         let rss = try server.request("/en/rss.xml")
         #expect(rss["content-type"] == "application/rss+xml; charset=utf-8")
         #expect(rss.body.contains("<title>Snow closes schools in Kyiv</title>"))
+        // Every language's news in one feed, at the site's root.
+        let everything = try server.request("/rss.xml")
+        #expect(everything.status == 200 && everything["content-type"] == "application/rss+xml; charset=utf-8")
+        #expect(everything["surrogate-key"] == "feed")
+        for edition in [story.ukrainian, story.russian, story.english] {
+            #expect(everything.body.contains("<title>\(SafeHTML.escape(edition.headline))</title>"), "\(edition.lang)")
+        }
+        let everythingAtom = try server.request("/atom.xml?subject=energy")
+        #expect(everythingAtom["content-type"] == "application/atom+xml; charset=utf-8")
+        #expect(everythingAtom["surrogate-key"] == "feed subject-energy")
+        #expect(everythingAtom.body.contains(story.russian.headline) && !everythingAtom.body.contains("Snow closes"))
         let atom = try server.request("/uk/atom.xml?subject=kyiv")
         #expect(atom["content-type"] == "application/atom+xml; charset=utf-8")
         #expect(atom.body.contains(story.ukrainian.headline))
@@ -156,6 +197,13 @@ struct SiteRouteTests {
         let api = try server.request("/api/v1/en/\(story.english.slug)")
         #expect(api.status == 200)
         #expect(api["content-type"] == "application/json; charset=utf-8")
+        // The same purge keys as the page: a new subject name or Recent news changes both.
+        #expect(
+            api["surrogate-key"]
+                == "edition-\(story.english.id) story-\(story.english.storyID) feed-en "
+                + story.english.subjects.map { "subject-\($0)" }.joined(separator: " "))
+        #expect(
+            try server.request("/en/\(story.english.slug)")["surrogate-key"] == api["surrogate-key"])
         let document = try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [String: Any] ?? [:]
         for field in [
             "id", "story_id", "lang", "slug", "headline", "lead", "body", "status", "version", "published_at",

@@ -107,15 +107,16 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
     /// language, the latest change readers could see on the page, and the id
     /// of the edition's latest public change (its live page resumes there).
     case visible(Document, recent: [Feed.Item], modifiedAt: Date, lastEvent: Int64)
-    /// An old slug: the edition is at `lang/slug` now.
-    case moved(lang: String, slug: String)
+    /// An old slug: the edition (`edition`, of story `story`) is at `lang/slug` now.
+    case moved(lang: String, slug: String, edition: Int64, story: Int64)
     /// Public once, withdrawn now: what readers are told.
     case withdrawn(WithdrawnEdition)
     /// Not visible (yet), or no such edition: the same answer for both.
     case hidden
 
     private enum Field: String, CodingKey {
-        case state, edition, recent, lang, slug
+        case state, edition, recent, lang, slug, id
+        case storyID = "story_id"
         case modifiedAt = "modified_at"
         case lastEvent = "last_event"
     }
@@ -130,7 +131,8 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
                 lastEvent: try c.decode(Int64.self, forKey: .lastEvent))
         case "moved":
             self = .moved(
-                lang: try c.decode(String.self, forKey: .lang), slug: try c.decode(String.self, forKey: .slug))
+                lang: try c.decode(String.self, forKey: .lang), slug: try c.decode(String.self, forKey: .slug),
+                edition: try c.decode(Int64.self, forKey: .id), story: try c.decode(Int64.self, forKey: .storyID))
         case "withdrawn":
             self = .withdrawn(try c.decode(WithdrawnEdition.self, forKey: .edition))
         default:
