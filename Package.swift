@@ -61,11 +61,17 @@ let package = Package(
             ],
             plugins: ["EmbedMigrationsPlugin"]
         ),
+        // The options of `newsdesk serve`, shared by the CLI, which checks
+        // them, and the server, which runs with them.
+        .target(
+            name: "ServeOptions",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // The command-line tool: parse, call the core, print.
         .executableTarget(
             name: "newsdesk",
             dependencies: [
-                "NewsdeskCore", "PostgresClient",
+                "NewsdeskCore", "PostgresClient", "ServeOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log")
             ]
@@ -76,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "NewsdeskServer",
             dependencies: [
-                "NewsdeskCore", "PostgresClient",
+                "NewsdeskCore", "PostgresClient", "ServeOptions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -292,10 +292,16 @@ BEGIN
             -- page: its own, its story's other editions (the language switch),
             -- and its language's (Recent news, related stories; a withdrawal
             -- changes those lists without a newer item).
+            -- Two lookups rather than one with OR, which no index serves (a
+            -- scan of every change): the story's editions by edition, the
+            -- language's newest backwards along visible_at.
             'modified_at', newsroom.rfc3339(greatest(
                 e.revised_at,
-                (SELECT max(c.visible_at) FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
-                 WHERE (x.lang = e.lang OR x.story_id = e.story_id) AND c.visible_at <= now()))),
+                (SELECT max(c.visible_at) FROM newsroom.public_change c
+                 WHERE c.edition_id IN (SELECT x.id FROM newsroom.edition x WHERE x.story_id = e.story_id)
+                   AND c.visible_at <= now()),
+                (SELECT c.visible_at FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
+                 WHERE x.lang = e.lang AND c.visible_at <= now() ORDER BY c.visible_at DESC LIMIT 1))),
             -- Where the page's live updates stand: its script follows them from here.
             'last_event', (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
                            WHERE c.edition_id = e.id AND c.visible_at <= now()));

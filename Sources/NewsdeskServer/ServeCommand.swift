@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NewsdeskCore
 import PostgresClient
+import ServeOptions
 
 #if canImport(Glibc)
 import Glibc
@@ -23,20 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
             Prints "Listening on http://HOST:PORT" once it accepts requests; stops on SIGINT or SIGTERM.
             """)
 
-    @Option(help: "The address to listen on.") var host = "127.0.0.1"
-    @Option(help: "The port (0: any free one).") var port = 8080
-    @Option(help: "Database connections for reading, each on its own thread.") var connections = 8
-    @Option(help: "Requests that may wait for a connection before the site answers 503.") var queue = 256
-    @Option(help: "Megabytes of rendered answers kept in memory (0: none).") var cacheMb = 32
-    @Option(name: .customLong("as"), help: ArgumentHelp("Read as this login.", valueName: "login"))
-    var login = "newsdesk_site"
-
-    func validate() throws {
-        guard (1...200).contains(connections) else { throw ValidationError("--connections: from 1 to 200.") }
-        guard (0...65535).contains(port) else { throw ValidationError("--port: from 0 to 65535.") }
-        guard queue >= 0 else { throw ValidationError("--queue: 0 or more.") }
-        guard (0...4096).contains(cacheMb) else { throw ValidationError("--cache-mb: from 0 to 4096.") }
-    }
+    @OptionGroup var options: ServeOptions
 
     func run() async throws {
         var logger = Logger(label: "newsdesk.serve")
@@ -44,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
             ProcessInfo.processInfo.environment["NEWSDESK_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let environment = ProcessInfo.processInfo.environment
         let target = DatabaseTarget.resolve(environment: environment)
-        let login = login
+        let login = options.login, host = options.host
         // The database's notices (a migration's "already exists, skipping") are not the site's news.
         var databaseLogger = logger
         databaseLogger.logLevel = max(logger.logLevel, .warning)
@@ -62,9 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(69)
         }
         let hub = LiveHub()
-        let cache = PageCache(budget: cacheMb * 1024 * 1024)
+        let cache = PageCache(budget: options.cacheMb * 1024 * 1024)
         let follower = ChangeFollower(hub: hub, cache: cache, logger: logger, connect: connect)
-        let pool = ReadPool(size: connections, maxWaiting: queue, logger: logger, connect: connect)
+        let pool = ReadPool(size: options.connections, maxWaiting: options.queue, logger: logger, connect: connect)
         let site = Site(
             pool: pool, hub: hub, follower: follower, cache: cache, metrics: SiteMetrics(), logger: logger, about: about
         )
@@ -74,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = Application(
             responder: SiteResponder(site: site),
             server: .http1(configuration: http),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            configuration: .init(address: .hostname(host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0
                 // Written straight to the descriptor: whoever started the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NewsdeskCore
+import ServeOptions
 
 #if canImport(Glibc)
 import Glibc
@@ -18,13 +19,7 @@ struct ServeCommand: ParsableCommand {
             Routes, caching and limits: docs/serving.md.
             """)
 
-    @Option(help: "The address to listen on.") var host = "127.0.0.1"
-    @Option(help: "The port (0: any free one).") var port = 8080
-    @Option(help: "Database connections for reading, each on its own thread.") var connections = 8
-    @Option(help: "Requests that may wait for a connection before the site answers 503.") var queue = 256
-    @Option(help: "Megabytes of rendered answers kept in memory (0: none).") var cacheMb = 32
-    @Option(name: .customLong("as"), help: ArgumentHelp("Read as this login.", valueName: "login"))
-    var login = "newsdesk_site"
+    @OptionGroup var options: ServeOptions
 
     func run() throws {
         let server = Self.serverPath()
@@ -34,10 +29,7 @@ struct ServeCommand: ParsableCommand {
                 "The web server is not built at \(server); build it with: swift build -c release --product newsdesk-server"
             )
         }
-        try ProcessRunner.replaceProcess(with: [
-            server, "--host", host, "--port", String(port), "--connections", String(connections), "--queue",
-            String(queue), "--cache-mb", String(cacheMb), "--as", login
-        ])
+        try ProcessRunner.replaceProcess(with: [server] + options.arguments)
     }
 
     /// `newsdesk-server` in the directory this program was started from.

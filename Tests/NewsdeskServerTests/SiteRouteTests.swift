@@ -238,6 +238,10 @@ struct SiteRouteTests {
         let newsroom = try TestNewsroom("siteprotocol")
         let desk = try newsroom.desk()
         let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        // newsdesk checks the server's options before it starts the server.
+        let refused = try newsroom.run(["serve", "--connections", "0"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.hasPrefix("Error: --connections: from 1 to 200.\n"), "\(refused.stderr)")
         let server = try SiteServer(newsroom)
         defer { server.stop() }
 
