@@ -528,7 +528,8 @@ $$;
 CALL newsroom.offer_at_desk('return_edition');
 
 -- `newsdesk publish [--at TIME]`: now, or scheduled for a later time (which
--- then needs no process to run: readers see it from that time on).
+-- then needs no process to run: readers see it from that time on); a time
+-- that has passed is refused.
 CREATE OR REPLACE FUNCTION newsroom.publish_edition(reference text, publish_at text DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -540,7 +541,14 @@ BEGIN
     IF refused IS NOT NULL THEN RETURN refused; END IF;
     PERFORM newsroom.require_state(e, ARRAY['draft', 'in_review', 'scheduled']::newsroom.edition_status[], 'publish',
         'a published edition changes with edit, and a withdrawn one comes back with republish');
-    IF publish_time IS NOT NULL AND publish_time > now() THEN
+    -- A time already gone is a mistake (a wrong day, a wrong year), not a
+    -- wish to publish now: publishing is said without --at.
+    IF publish_time <= now() THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('at: %s (Kyiv time %s) has passed; to publish now, leave out --at.',
+                             publish_at, newsroom.local_time(publish_time)->>'text');
+    END IF;
+    IF publish_time IS NOT NULL THEN
         -- Feeds sort by published_at: it is the scheduled time, and readers see it from then on.
         UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time,
             published_at = publish_time, updated_at = publish_time

@@ -16,16 +16,16 @@ struct EditCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
-    @Option(help: "A new headline.") var headline: String?
-    @Option(help: "A new lead.") var lead: String?
-    @Option(help: "A new body, in Markdown.") var body: String?
+    @Option(parsing: .unconditional, help: "A new headline.") var headline: String?
+    @Option(parsing: .unconditional, help: "A new lead.") var lead: String?
+    @Option(parsing: .unconditional, help: "A new body, in Markdown.") var body: String?
     @Option(
         name: .customLong("body-file"),
         help: ArgumentHelp("Read the new body from a file, or - for stdin.", valueName: "file"))
     var bodyFile: String?
     @Option(help: ArgumentHelp("A new main photo URL.", valueName: "url")) var photo: String?
-    @Option(help: "A new photo caption.") var caption: String?
-    @Option(help: "A new photo credit.") var credit: String?
+    @Option(parsing: .unconditional, help: "A new photo caption.") var caption: String?
+    @Option(parsing: .unconditional, help: "A new photo credit.") var credit: String?
     @Option(help: "A new slug (the old one keeps working).") var slug: String?
     @Flag(inversion: .prefixedNo, help: "Mark or unmark the story as video.") var video: Bool?
     @Option(
@@ -35,8 +35,9 @@ struct EditCommand: ParsableCommand {
     @Flag(name: .customLong("no-embargo"), help: "Remove the embargo.") var noEmbargo = false
     @Option(name: .customLong("expect-version"), help: "Refuse unless this is still the newest version.")
     var expectVersion: Int?
-    @Option(help: ArgumentHelp("Make this a public correction with this note.", valueName: "note")) var correction:
-        String?
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("Make this a public correction with this note.", valueName: "note"))
+    var correction: String?
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -108,7 +109,7 @@ struct ReturnCommand: ParsableCommand {
         commandName: "return", abstract: "Send an edition in review back to its reporter as a draft, with a note.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
-    @Option(help: "What the reporter should change.") var note: String
+    @Option(parsing: .unconditional, help: "What the reporter should change.") var note: String
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -151,7 +152,7 @@ struct UnpublishCommand: ParsableCommand {
         commandName: "unpublish", abstract: "Withdraw a published or scheduled edition, giving the reason.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
-    @Option(help: "Why it is withdrawn.") var reason: String
+    @Option(parsing: .unconditional, help: "Why it is withdrawn.") var reason: String
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 

@@ -20,16 +20,16 @@ struct StoryCommand: ParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "The edition's language: uk, ru, en, …") var lang: String
-        @Option(help: "The headline (one line).") var headline: String
-        @Option(help: "The lead paragraph.") var lead: String?
-        @Option(help: "The body, in Markdown.") var body: String?
+        @Option(parsing: .unconditional, help: "The headline (one line).") var headline: String
+        @Option(parsing: .unconditional, help: "The lead paragraph.") var lead: String?
+        @Option(parsing: .unconditional, help: "The body, in Markdown.") var body: String?
         @Option(
             name: .customLong("body-file"),
             help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @Option(help: ArgumentHelp("The main photo's URL.", valueName: "url")) var photo: String?
-        @Option(help: "The photo's caption.") var caption: String?
-        @Option(help: "The photo's credit.") var credit: String?
+        @Option(parsing: .unconditional, help: "The photo's caption.") var caption: String?
+        @Option(parsing: .unconditional, help: "The photo's credit.") var credit: String?
         @Option(
             name: .customLong("byline"),
             help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"))

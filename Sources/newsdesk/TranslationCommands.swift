@@ -18,9 +18,9 @@ struct TranslateCommand: ParsableCommand {
     @Flag(help: "Refresh an existing translation against its source.") var refresh = false
     @Flag(name: .customLong("diff-only"), help: "With --refresh: show the source's changes, save nothing.")
     var diffOnly = false
-    @Option(help: "The translated headline.") var headline: String?
-    @Option(help: "The translated lead.") var lead: String?
-    @Option(help: "The translated body, in Markdown.") var body: String?
+    @Option(parsing: .unconditional, help: "The translated headline.") var headline: String?
+    @Option(parsing: .unconditional, help: "The translated lead.") var lead: String?
+    @Option(parsing: .unconditional, help: "The translated body, in Markdown.") var body: String?
     @Option(
         name: .customLong("body-file"),
         help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
@@ -120,7 +120,7 @@ extension UpdateCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The source update's id.") var update: Int64
         @Option(help: "The language of the edition to add it to.") var to: String
-        @Option(help: "The translated text.") var body: String?
+        @Option(parsing: .unconditional, help: "The translated text.") var body: String?
         @Option(
             name: .customLong("body-file"),
             help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))

@@ -21,7 +21,7 @@ struct UpdateCommand: ParsableCommand {
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
-        @Option(help: "The update's text, in Markdown.") var body: String?
+        @Option(parsing: .unconditional, help: "The update's text, in Markdown.") var body: String?
         @Option(
             name: .customLong("body-file"),
             help: ArgumentHelp("Read the text from a file, or - for stdin.", valueName: "file"))
@@ -48,7 +48,7 @@ struct UpdateCommand: ParsableCommand {
             commandName: "edit", abstract: "Change an update's text; readers see that it was edited, and when.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The update's id.") var update: Int64
-        @Option(help: "The new text.") var body: String?
+        @Option(parsing: .unconditional, help: "The new text.") var body: String?
         @Option(
             name: .customLong("body-file"),
             help: ArgumentHelp("Read the new text from a file, or - for stdin.", valueName: "file"))
@@ -75,7 +75,7 @@ struct UpdateCommand: ParsableCommand {
             commandName: "withdraw", abstract: "Hide an update from readers; it stays in its history.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "The update's id.") var update: Int64
-        @Option(help: "Why it is withdrawn.") var reason: String
+        @Option(parsing: .unconditional, help: "Why it is withdrawn.") var reason: String
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 

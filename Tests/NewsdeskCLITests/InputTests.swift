@@ -83,6 +83,30 @@ struct InputTests {
         #expect(edition.slug == "kyiv-i-cafe")
     }
 
+    @Test("a text that begins with a dash is text: a Markdown list, a negative number, a quoted reply")
+    func leadingDash() throws {
+        let newsroom = try TestNewsroom("leadingdash")
+        let edition = try newsroom.json(
+            Edition.self,
+            [
+                "story", "new", "--lang", "en", "--headline", "Frost in Kyiv", "--lead", "-12 °C overnight.",
+                "--body", "- schools closed\n- buses late", "--photo", "https://example.org/frost.jpg",
+                "--caption", "-- Left to right: the square, the river.", "--credit", "Agency"
+            ])
+        #expect(edition.lead == "-12 °C overnight.")
+        #expect(edition.body == "- schools closed\n- buses late")
+        #expect(edition.photo?.caption == "-- Left to right: the square, the river.")
+        let edited = try newsroom.json(Edition.self, ["edit", edition.reference, "--lead", "--5 °C by noon."])
+        #expect(edited.lead == "--5 °C by noon.")
+        #expect(try newsroom.run(["publish", edition.reference]).status == 0)
+        let update = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", "- more snow"])
+        #expect(update.body == "- more snow")
+        // An option given no text at all is still a usage error.
+        let missing = try newsroom.run(["update", "add", edition.reference, "--body"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.hasPrefix("Error: Missing value for '--body <body>'"), "\(missing.stderr)")
+    }
+
     @Test("Kyiv local times that do not exist or happen twice are refused with an explanation")
     func kyivTimeCases() throws {
         let cases = try SharedFixtures.newsroom().timeCases
@@ -112,6 +136,14 @@ struct InputTests {
         let garbage = try newsroom.run(["publish", draft.reference, "--at", "next Tuesday"])
         #expect(garbage.status == 65)
         #expect(garbage.stderr.contains("at:"))
+        // A time that has passed is a mistake, not "now": refused, and the draft stays a draft.
+        let past = try newsroom.run(["publish", draft.reference, "--at", "2024-06-01 09:00"])
+        #expect(past.status == 65)
+        #expect(
+            past.stderr
+                == "Error: at: 2024-06-01 09:00 (Kyiv time 2024-06-01 09:00) has passed; to publish now, leave out --at.\n"
+        )
+        #expect(try newsroom.desk().show(draft.reference).status == .draft)
     }
 }
 
