@@ -57,10 +57,11 @@ END
 $$;
 
 -- `newsdesk translate EDITION --to LANG`: the story's edition in LANG, as a
--- draft, prefilled from the source where the translator gives nothing.
+-- draft, prefilled from the source where the translator gives nothing (the
+-- photo's caption and credit too, until the translator gives them).
 CREATE OR REPLACE FUNCTION newsroom.translate_edition(
     reference text, to_lang text, headline text DEFAULT NULL, lead text DEFAULT NULL, body text DEFAULT NULL,
-    slug text DEFAULT NULL
+    slug text DEFAULT NULL, caption text DEFAULT NULL, credit text DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -85,7 +86,8 @@ BEGIN
                                   bylines, video, embargo_until, translated_from, translated_from_version)
     VALUES (target, source.story_id, to_lang, newsroom.claim_slug(to_lang, coalesce(translate_edition.slug, source.slug), target),
             coalesce(translate_edition.headline, source.headline), coalesce(translate_edition.lead, source.lead),
-            coalesce(translate_edition.body, source.body), source.photo_url, source.photo_caption, source.photo_credit,
+            coalesce(translate_edition.body, source.body), source.photo_url,
+            coalesce(translate_edition.caption, source.photo_caption), coalesce(translate_edition.credit, source.photo_credit),
             -- The original's authors keep their byline; the translator joins it (and may then edit the draft).
             source.bylines || CASE WHEN session_user::text = ANY (source.bylines) THEN '{}'::text[] ELSE ARRAY[session_user::text] END,
             source.video, source.embargo_until, source.id, source.version)

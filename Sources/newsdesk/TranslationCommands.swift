@@ -25,6 +25,10 @@ struct TranslateCommand: ParsableCommand {
         name: .customLong("body-file"),
         help: ArgumentHelp("Read the body from a file, or - for stdin.", valueName: "file"))
     var bodyFile: String?
+    @Option(parsing: .unconditional, help: "The photo's caption in the new language (else the source's).")
+    var caption: String?
+    @Option(parsing: .unconditional, help: "The photo's credit in the new language (else the source's).")
+    var credit: String?
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -33,20 +37,25 @@ struct TranslateCommand: ParsableCommand {
             throw ValidationError("Give --to LANG to translate, or --refresh to refresh a translation.")
         }
         if diffOnly && !refresh { throw ValidationError("--diff-only goes with --refresh.") }
+        if refresh && (caption != nil || credit != nil) {
+            throw ValidationError("--caption and --credit go with --to; a translation's photo line changes with edit.")
+        }
     }
 
     func run() throws {
-        let changes = EditionChanges(
+        var changes = EditionChanges(
             headline: try TextInput.optional(headline, .headline),
             lead: try TextInput.optional(lead, .lead),
             body: try TextInput.body(text: body, file: bodyFile))
+        changes.caption = try TextInput.optional(caption, .caption)
+        changes.credit = try TextInput.optional(credit, .credit)
         let connection = try connection.connect()
         let translations = TranslationDesk(connection: connection)
         guard refresh else {
             let created = try keepingTyped(changes, edition: "\(edition)-\(to ?? "")", basedOn: nil) {
                 try translations.translate(
                     edition, to: to ?? "", headline: changes.headline, lead: changes.lead, body: changes.body,
-                    idempotencyKey: try idempotency.value())
+                    caption: changes.caption, credit: changes.credit, idempotencyKey: try idempotency.value())
             }
             return try EditionOutput.print(
                 created, json: output.json,

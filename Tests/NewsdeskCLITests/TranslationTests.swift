@@ -119,6 +119,43 @@ struct TranslationTests {
         #expect(try newsroom.run(["show", english.reference]).stdout.contains("\n\nУкр [Eng]\n\n"))
     }
 
+    @Test(
+        "a translation takes the photo line in its own language; what the translator leaves out comes from the source")
+    func photoLine() throws {
+        let newsroom = try TestNewsroom("translationphoto")
+        let sample = try SharedFixtures.newsroom().story
+        let uk = try #require(sample.editions["uk"]), en = try #require(sample.editions["en"])
+        let original = try newsroom.json(
+            Edition.self,
+            [
+                "story", "new", "--lang", "uk", "--headline", uk.headline, "--photo", sample.photo.url,
+                "--caption", uk.caption, "--credit", uk.credit
+            ])
+        let english = try newsroom.json(
+            Edition.self,
+            [
+                "translate", original.reference, "--to", "en", "--headline", en.headline, "--caption", en.caption,
+                "--credit", en.credit
+            ])
+        #expect(english.photo == Edition.Photo(url: sample.photo.url, caption: en.caption, credit: en.credit))
+        let russian = try newsroom.json(
+            Edition.self, ["translate", original.reference, "--to", "ru", "--caption", "Здание Киевсовета."])
+        #expect(russian.photo == Edition.Photo(url: sample.photo.url, caption: "Здание Киевсовета.", credit: uk.credit))
+        // The reader view of the translation says it in its language.
+        let shown = try newsroom.run(["show", english.reference])
+        #expect(shown.stdout.contains("\(en.caption) \(en.credit)"), "\(shown.stdout)")
+
+        let refresh = try newsroom.run(["translate", english.reference, "--refresh", "--caption", "Other."])
+        #expect(refresh.status == 64)
+        #expect(
+            refresh.stderr.hasPrefix(
+                "Error: --caption and --credit go with --to; a translation's photo line changes with edit.\n"))
+        let tooLong = try newsroom.run([
+            "translate", original.reference, "--to", "en", "--credit", String(repeating: "x", count: 301)
+        ])
+        #expect(tooLong.status == 65 && tooLong.stderr.contains("credit"), "\(tooLong)")
+    }
+
     @Test("a chain ru ← uk, en ← ru reports staleness along the chain")
     func chain() throws {
         let newsroom = try TestNewsroom("translationchain")

@@ -59,10 +59,8 @@ public struct ModelStory: Sendable {
             let translation = try edition(
                 [
                     "translate", draft.reference, "--to", lang, "--headline", text.headline, "--lead", text.lead,
-                    "--body-file", "-"
+                    "--caption", text.caption, "--credit", text.credit, "--body-file", "-"
                 ], stdin: text.body)
-            // The translator puts the photo line into the language too.
-            _ = try run(["edit", translation.reference, "--caption", text.caption, "--credit", text.credit])
             _ = try run(["publish", translation.reference])
             translations[lang] = translation
         }

@@ -74,23 +74,26 @@ public struct TranslationDesk {
     /// call returns the first result and changes nothing.
     public func translate(
         _ source: String, to language: String, headline: String? = nil, lead: String? = nil,
-        body: String? = nil, idempotencyKey: String? = nil
+        body: String? = nil, caption: String? = nil, credit: String? = nil, idempotencyKey: String? = nil
     ) throws -> Edition {
         let headline = try TextField.headline.clean(ifGiven: headline)
         let lead = try TextField.lead.clean(ifGiven: lead)
         let body = try TextField.body.clean(ifGiven: body)
+        let caption = try TextField.caption.clean(ifGiven: caption)
+        let credit = try TextField.credit.clean(ifGiven: credit)
         let slug = headline.map { Slug.make(from: $0, language: language) }.flatMap { $0.isEmpty ? nil : $0 }
         return try DeskCall.decode(
             Edition.self,
             """
             SELECT desk.translate_edition(reference => \(source), to_lang => \(language), headline => \(headline),
                                           lead => \(lead), body => \(body), slug => \(slug),
+                                          caption => \(caption), credit => \(credit),
                                           idempotency_key => \(idempotencyKey))
             """, on: connection)
     }
 
     /// Saves the translator's edit and records that the translation now
-    /// follows the source's current version (`idempotencyKey` as in ``translate(_:to:headline:lead:body:idempotencyKey:)``).
+    /// follows the source's current version (`idempotencyKey` as in ``translate(_:to:headline:lead:body:caption:credit:idempotencyKey:)``).
     public func refresh(
         _ translation: String, _ changes: EditionChanges, expectVersion: Int?,
         idempotencyKey: String? = nil
@@ -111,7 +114,7 @@ public struct TranslationDesk {
     }
 
     /// Adds the translated update to the story's edition in `language`
-    /// (`idempotencyKey` as in ``translate(_:to:headline:lead:body:idempotencyKey:)``).
+    /// (`idempotencyKey` as in ``translate(_:to:headline:lead:body:caption:credit:idempotencyKey:)``).
     public func translateUpdate(_ update: Int64, to language: String, body: String, idempotencyKey: String? = nil)
         throws -> LiveUpdate
     {
