@@ -172,6 +172,81 @@ LANGUAGE sql STABLE AS $$
     FROM entries
 $$;
 
+-- `newsdesk list`: the desk's work lists (drafts, the review queue, what is
+-- scheduled or under embargo, translations behind their source), the most
+-- recently saved first, a page at a time. Staff read every edition, as with
+-- `show`; the filters choose the list, each refused by name when it is not
+-- one the newsroom has.
+CREATE OR REPLACE FUNCTION desk.list_editions(
+    statuses text[] DEFAULT NULL, lang text DEFAULT NULL, byline text DEFAULT NULL, subject text DEFAULT NULL,
+    embargoed boolean DEFAULT false, stale boolean DEFAULT false, since text DEFAULT NULL, before text DEFAULT NULL,
+    max_items integer DEFAULT 20, mine boolean DEFAULT false
+) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    wanted integer := greatest(1, least(max_items, 200));
+    since_time timestamptz := desk.parse_time(since, 'since');
+    cursor_time timestamptz;
+    cursor_id bigint;
+    unknown text;
+    result jsonb;
+BEGIN
+    SELECT s INTO unknown FROM unnest(statuses) s
+    WHERE s NOT IN (SELECT unnest(enum_range(NULL::newsroom.edition_status))::text) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('status: "%s" is not one of %s.', unknown,
+            array_to_string(enum_range(NULL::newsroom.edition_status)::text[], ', '));
+    END IF;
+    IF list_editions.lang IS NOT NULL THEN list_editions.lang := newsroom.require_language(list_editions.lang, 'lang'); END IF;
+    IF subject IS NOT NULL THEN PERFORM newsroom.require_subjects(ARRAY[subject]); END IF;
+    IF mine THEN
+        IF byline IS NOT NULL AND byline <> session_user::text THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'byline: give --mine or --byline, not both.';
+        END IF;
+        byline := session_user::text;
+    END IF;
+    IF byline IS NOT NULL AND NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = byline) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('byline: there is no staff login "%s"; see newsdesk staff list.', byline);
+    END IF;
+    SELECT c.at, c.id INTO cursor_time, cursor_id
+    FROM newsroom.cursor_parts(before, format('before: "%s" is not a cursor from a list''s next_cursor.', before)) c;
+    WITH page AS (
+        SELECT e.*, newsroom.effective_status(e.status, e.scheduled_at) AS shown_status
+        FROM newsroom.edition e
+        WHERE (statuses IS NULL OR newsroom.effective_status(e.status, e.scheduled_at)::text = ANY (statuses))
+          AND (list_editions.lang IS NULL OR e.lang = list_editions.lang)
+          AND (byline IS NULL OR byline = ANY (e.bylines))
+          AND (subject IS NULL OR EXISTS (SELECT 1 FROM newsroom.story_subject t
+                                          WHERE t.story_id = e.story_id AND t.subject = list_editions.subject))
+          AND (NOT embargoed OR e.embargo_until > now())
+          AND (NOT stale OR (e.translated_from IS NOT NULL AND (
+                  (SELECT o.version FROM newsroom.edition o WHERE o.id = e.translated_from) > e.translated_from_version
+                  OR cardinality(newsroom.missing_updates(e.id)) > 0)))
+          AND (since_time IS NULL OR e.saved_at >= since_time)
+          AND (cursor_time IS NULL OR (e.saved_at, e.id) < (cursor_time, cursor_id))
+        ORDER BY e.saved_at DESC, e.id DESC
+        LIMIT wanted
+    )
+    SELECT jsonb_build_object(
+        'items', coalesce(jsonb_agg(jsonb_build_object(
+            'id', p.id, 'story_id', p.story_id, 'lang', p.lang, 'slug', p.slug, 'headline', p.headline,
+            'status', p.shown_status, 'version', p.version, 'bylines', to_jsonb(p.bylines),
+            'saved_at', newsroom.rfc3339(p.saved_at), 'saved_local', newsroom.local_time(p.saved_at),
+            'updated_at', newsroom.rfc3339(p.revised_at),
+            'scheduled_at', newsroom.rfc3339(CASE WHEN p.shown_status = 'scheduled' THEN p.scheduled_at END),
+            'embargo_until', newsroom.rfc3339(p.embargo_until),
+            'review_note', p.review_note)
+            ORDER BY p.saved_at DESC, p.id DESC), '[]'),
+        'next_cursor', CASE WHEN count(*) >= wanted
+            THEN (SELECT newsroom.cursor_of(l.saved_at, l.id) FROM page l ORDER BY l.saved_at ASC, l.id ASC LIMIT 1) END,
+        'timezone', newsroom.timezone())
+    INTO result
+    FROM page p;
+    RETURN result;
+END
+$$;
+
 -- Writing ------------------------------------------------------------------
 
 -- Publishes a scheduled edition whose time has come, so that changes made

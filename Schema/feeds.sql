@@ -1,5 +1,26 @@
 -- What readers get: feeds by language and subject (SPEC §6).
 
+-- A page's cursor, "MICROSECONDS-ID": the last item's sort time and id, so
+-- that the next page starts after it. `refusal` is the message for a cursor
+-- that is not one.
+CREATE OR REPLACE FUNCTION newsroom.cursor_parts(cursor text, refusal text, OUT at timestamptz, OUT id bigint)
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF cursor IS NULL THEN RETURN; END IF;
+    IF cursor !~ '^[0-9]{1,19}-[0-9]{1,18}$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = refusal;
+    END IF;
+    at := to_timestamp(split_part(cursor, '-', 1)::numeric / 1000000);
+    id := split_part(cursor, '-', 2)::bigint;
+END
+$$;
+
+-- The cursor of an item sorted by `at`.
+CREATE OR REPLACE FUNCTION newsroom.cursor_of(at timestamptz, id bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (extract(epoch FROM at) * 1000000)::bigint::text || '-' || id
+$$;
+
 -- `newsdesk feed`: what readers see, newest first, one page at a time. The
 -- cursor is the last item's sort time (microseconds) and id, so a page never
 -- repeats or skips an item while others publish.
@@ -16,13 +37,8 @@ BEGIN
     IF sort NOT IN ('published', 'updated') THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'order: must be published or updated.';
     END IF;
-    IF before IS NOT NULL THEN
-        IF before !~ '^[0-9]{1,19}-[0-9]{1,18}$' THEN
-            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('before: "%s" is not a cursor from a feed''s next_cursor.', before);
-        END IF;
-        cursor_time := to_timestamp(split_part(before, '-', 1)::numeric / 1000000);
-        cursor_id := split_part(before, '-', 2)::bigint;
-    END IF;
+    SELECT c.at, c.id INTO cursor_time, cursor_id
+    FROM newsroom.cursor_parts(before, format('before: "%s" is not a cursor from a feed''s next_cursor.', before)) c;
     IF feed.lang IS NOT NULL THEN feed.lang := newsroom.require_language(feed.lang, 'lang'); END IF;
     IF subjects IS NOT NULL THEN PERFORM newsroom.require_subjects(subjects); END IF;
     WITH page AS (
@@ -51,8 +67,7 @@ BEGIN
                 CASE WHEN p.video THEN 'video' END], NULL)))
             ORDER BY p.sort_time DESC, p.id DESC), '[]'),
         'next_cursor', CASE WHEN count(*) >= greatest(1, least(max_items, 500))
-            THEN (SELECT (extract(epoch FROM l.sort_time) * 1000000)::bigint::text || '-' || l.id
-                  FROM page l ORDER BY l.sort_time ASC, l.id ASC LIMIT 1) END,
+            THEN (SELECT newsroom.cursor_of(l.sort_time, l.id) FROM page l ORDER BY l.sort_time ASC, l.id ASC LIMIT 1) END,
         'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
         -- What the feed is of, for its title, id and self link.
         'lang', feed.lang,

@@ -15,7 +15,8 @@ struct Newsdesk: ParsableCommand {
         subcommands: [
             DemoCommand.self, DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self,
             ReturnCommand.self,
-            PublishCommand.self, UnpublishCommand.self, RepublishCommand.self, ShowCommand.self, HistoryCommand.self,
+            PublishCommand.self, UnpublishCommand.self, RepublishCommand.self, ListCommand.self, ShowCommand.self,
+            HistoryCommand.self,
             DiffCommand.self, RestoreCommand.self, UpdateCommand.self, TranslateCommand.self, TranslationsCommand.self,
             SubjectCommand.self,
             TagCommand.self, UntagCommand.self, FeedCommand.self, SearchCommand.self, ExportCommand.self,

@@ -1,0 +1,82 @@
+import ArgumentParser
+import NewsdeskCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `newsdesk list`: the desk's work lists. The database checks every filter
+/// and decides what the acting login may list.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List editions to work on: drafts, the review queue, what is scheduled or embargoed.",
+        discussion: """
+            The most recently saved first, a page at a time: pass a page's last line, "More: --before CURSOR", \
+            to get the next. Examples: the review queue is `list --status in_review`; your drafts and the \
+            editor's notes on them `list --mine --status draft`; translations to bring up to date `list --stale`.
+            """)
+
+    /// The statuses as typed (ArgumentParser lists them when one is wrong).
+    enum Status: String, ExpressibleByArgument, CaseIterable {
+        case draft
+        case inReview = "in_review"
+        case scheduled, published, withdrawn
+    }
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"))
+    var status: [Status] = []
+    @Option(help: "Only editions in this language.") var lang: String?
+    @Flag(help: "Only editions with you on the byline.") var mine = false
+    @Option(help: ArgumentHelp("Only editions with this login on the byline.", valueName: "login")) var byline: String?
+    @Option(help: "Only stories on this subject.") var subject: String?
+    @Flag(help: "Only editions under an embargo that has not lifted.") var embargoed = false
+    @Flag(help: "Only translations behind their source (an older version, or live updates not yet translated).")
+    var stale = false
+    @Option(help: ArgumentHelp("Only editions saved at or after this time.", valueName: "time")) var since: String?
+    @Option(help: "Items per page (at most 200).") var limit = 20
+    @Option(help: ArgumentHelp("The next_cursor of the previous page.", valueName: "cursor")) var before: String?
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        if mine && byline != nil { throw ValidationError("Give --mine or --byline, not both.") }
+        if limit < 1 { throw ValidationError("--limit must be 1 or more.") }
+    }
+
+    func run() throws {
+        var query = WorkListQuery()
+        query.statuses = status.compactMap { EditionStatus(rawValue: $0.rawValue) }
+        query.language = lang
+        query.mine = mine
+        query.byline = byline
+        query.subject = subject
+        query.embargoed = embargoed
+        query.stale = stale
+        query.since = since
+        query.limit = try TextInput.int32(limit, field: "limit")
+        query.before = before
+        let list = try WorkLists(connection: connection.connect()).list(query)
+        if output.json { return try Output.json(list) }
+        if list.items.isEmpty { return Output.line("Nothing to list.") }
+        Output.line(
+            "\("ID".padding(8))\("STATUS".padding(11))\("REF".padding(40))\("SAVED (\(list.timezone))".padding(18))HEADLINE"
+        )
+        for item in list.items {
+            Output.line(
+                "\(String(item.id).padding(8))\(item.status.words.padding(11))\("\(item.lang)/\(item.slug)".padding(40))"
+                    + "\(item.savedLocal.text.padding(18))\(item.headline)")
+            // What the desk needs to know next to it: when, and the editor's note.
+            var details: [String] = []
+            if let scheduled = item.scheduledAt { details.append("scheduled for \(RFC3339.string(from: scheduled))") }
+            if let embargo = item.embargoUntil, embargo > Date() {
+                details.append("embargoed until \(RFC3339.string(from: embargo))")
+            }
+            if let note = item.reviewNote, item.status == .draft { details.append("returned: \(note)") }
+            for detail in details { Output.line(String(repeating: " ", count: 8) + detail) }
+        }
+        if let next = list.nextCursor { Output.line("More: --before \(next)") }
+    }
+}
