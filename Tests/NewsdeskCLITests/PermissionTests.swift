@@ -312,7 +312,18 @@ struct PermissionTests {
         #expect(story.status == 0, "\(story)")
         #expect(try newsroom.run(["staff", "deactivate", login]).status == 0)
         let after = try newsroom.run(["--as", login, "whoami"])
-        #expect(after.status == 69, "\(after)")
+        #expect(after.status == 1, "\(after)")
+        #expect(
+            after.stderr
+                == "Error: The login \"\(login)\" may not work in this newsroom: it is deactivated, or not staff; see newsdesk staff list.\n"
+        )
+        // A login the newsroom never had: the same kind of answer, naming it.
+        let unknown = try newsroom.run(["--as", "nobody_\(login)", "whoami"])
+        #expect(unknown.status == 1, "\(unknown)")
+        #expect(
+            unknown.stderr
+                == "Error: There is no staff login \"nobody_\(login)\" in this newsroom; see newsdesk staff list.\n"
+        )
         let list = try newsroom.json(StaffListing.self, ["staff", "list"])
         #expect(list.staff.first { $0.login == login }?.active == false)
         #expect(try newsroom.auditActions().contains("staff.deactivate"))

@@ -61,6 +61,7 @@ public enum DatabaseTarget: Sendable {
             do {
                 return try Connection(configuration: configured, logger: logger)
             } catch let error as PostgresError {
+                if let refusal = Self.loginRefusal(error, login: login ?? environment["PGUSER"]) { throw refusal }
                 throw NewsdeskError(
                     .unavailable,
                     """
@@ -75,16 +76,39 @@ public enum DatabaseTarget: Sendable {
             do {
                 return try Connection(configuration: configured, logger: logger)
             } catch let error as PostgresError where error.kind == .connectionFailed {
+                if let refusal = Self.loginRefusal(error, login: login ?? environment["PGUSER"]) { throw refusal }
                 // The server may have stopped since we looked (a stale pid file,
                 // a crash): start it once more, then report what remains.
                 try database.start(logger: logger)
                 do {
                     return try Connection(configuration: configured, logger: logger)
                 } catch let error as PostgresError {
+                    if let refusal = Self.loginRefusal(error, login: login ?? environment["PGUSER"]) { throw refusal }
                     throw NewsdeskError(.unavailable, "Cannot connect to the embedded database: \(error.message)")
                 }
             }
         }
+    }
+
+    /// The server answered but turned the login away: no such login, or one
+    /// without the right to connect (a deactivated staff member loses it).
+    /// That is a refusal the person can act on (exit 1), not an outage; the
+    /// server's words are recognised here because libpq gives a failed
+    /// connection no SQLSTATE.
+    static func loginRefusal(_ error: PostgresError, login: String?) -> NewsdeskError? {
+        if let unknown = error.message.firstMatch(of: /FATAL:  role "([^"]*)" does not exist/) {
+            return NewsdeskError(
+                .refused, "There is no staff login \"\(unknown.1)\" in this newsroom; see newsdesk staff list.")
+        }
+        if error.message.contains("User does not have CONNECT privilege")
+            || error.message.contains("is not permitted to log in")
+        {
+            let who = login.map { "The login \"\($0)\"" } ?? "This login"
+            return NewsdeskError(
+                .refused,
+                "\(who) may not work in this newsroom: it is deactivated, or not staff; see newsdesk staff list.")
+        }
+        return nil
     }
 
     /// The head start's connection, when it was started with `configuration`
