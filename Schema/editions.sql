@@ -43,6 +43,7 @@ CREATE OR REPLACE FUNCTION desk.resolve_edition(reference text) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     match bigint;
+    suggestion text;
 BEGIN
     IF reference ~ '^[0-9]{1,18}$' THEN
         SELECT id INTO match FROM newsroom.edition WHERE id = reference::bigint;
@@ -50,6 +51,14 @@ BEGIN
         SELECT edition_id INTO match FROM newsroom.edition_slug
         WHERE lang = split_part(reference, '/', 1) AND slug = substr(reference, strpos(reference, '/') + 1);
     ELSE
+        -- A slug without its language: say which editions it names.
+        SELECT string_agg(s.lang || '/' || s.slug, ' or ' ORDER BY l.position) INTO suggestion
+        FROM newsroom.edition_slug s JOIN newsroom.language l ON l.tag = s.lang
+        WHERE s.slug = reference;
+        IF suggestion IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+                MESSAGE = format('edition: "%s" needs its language: %s.', reference, suggestion);
+        END IF;
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('edition: "%s" is neither an edition id nor LANG/slug (such as uk/kyivrada-sklykaie-sesiiu).', reference);
     END IF;

@@ -187,6 +187,17 @@ struct SlugCommandTests {
         #expect(taken.stderr.contains("slug"))
         let malformed = try newsroom.run(["edit", other.reference, "--slug", "Not A Slug"])
         #expect(malformed.status == 65)
+        // A slug typed without its language: the editions it names, old slugs too.
+        let bare = try newsroom.run(["show", "novyi-slug"])
+        #expect(bare.status == 65)
+        #expect(bare.stderr == "Error: edition: \"novyi-slug\" needs its language: uk/novyi-slug.\n", "\(bare)")
+        _ = try newsroom.json(Edition.self, ["translate", first.reference, "--to", "en", "--headline", "Novyi slug"])
+        #expect(
+            try newsroom.run(["show", "novyi-slug"]).stderr
+                == "Error: edition: \"novyi-slug\" needs its language: uk/novyi-slug or en/novyi-slug.\n")
+        let nothing = try newsroom.run(["show", "no-such-story"])
+        #expect(nothing.status == 65)
+        #expect(nothing.stderr.hasPrefix("Error: edition: \"no-such-story\" is neither an edition id nor LANG/slug"))
         let unknown = try newsroom.run(["show", "uk/no-such-story"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("There is no edition uk/no-such-story"))
