@@ -129,6 +129,25 @@ BEGIN
     IF NOT newsroom.actor_is('editor', 'admin') THEN
         RETURN newsroom.refusal('audit.read', 'editor', 'Reading the audit log needs the editor or admin role.');
     END IF;
+    -- A filter that can match nothing is a typo, not an empty log: say so,
+    -- and for an action list the ones the log holds (a walk of its index).
+    IF audit_events.action IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM newsroom.audit_event e WHERE e.action = audit_events.action) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('action: no event in the log is "%s"; it holds %s.',
+            audit_events.action, (
+                WITH RECURSIVE kinds (action) AS (
+                    SELECT min(e.action) FROM newsroom.audit_event e
+                    UNION ALL
+                    SELECT (SELECT min(e.action) FROM newsroom.audit_event e WHERE e.action > k.action)
+                    FROM kinds k WHERE k.action IS NOT NULL)
+                SELECT coalesce(string_agg(k.action, ', '), 'no events yet') FROM kinds k WHERE k.action IS NOT NULL));
+    END IF;
+    IF audit_events.actor IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = audit_events.actor)
+       AND NOT EXISTS (SELECT 1 FROM newsroom.audit_event e WHERE e.actor = audit_events.actor) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format(
+            'actor: there is no staff login "%s", and no event by it; see newsdesk staff list.', audit_events.actor);
+    END IF;
     SELECT jsonb_build_object('events', coalesce(jsonb_agg(jsonb_build_object(
         'seq', e.seq, 'at', newsroom.rfc3339(e.at), 'local_time', newsroom.local_time(e.at), 'actor', e.actor,
         'action', e.action, 'story_id', e.story_id, 'edition_id', e.edition_id, 'update_id', e.update_id,

@@ -72,6 +72,18 @@ struct AuditTests {
         #expect(event.detail["before"]?["body"] == nil)
         let byActor = try newsroom.run(["audit", "--actor", editor, "--since", "2020-01-01 00:00"])
         #expect(byActor.stdout.split(separator: "\n").count == 1, "\(byActor)")
+
+        // A filter that can match nothing is named, not answered with an empty list.
+        let typo = try newsroom.run(["--as", editor, "audit", "--action", "edition.edt"])
+        #expect(typo.status == 65)
+        #expect(typo.stderr.hasPrefix("Error: action: no event in the log is \"edition.edt\"; it holds "), "\(typo)")
+        #expect(typo.stderr.contains("edition.edit, ") && typo.stderr.contains("story.create"), "\(typo)")
+        let stranger = try newsroom.run(["--as", editor, "audit", "--actor", "nobody_here"])
+        #expect(stranger.status == 65)
+        #expect(
+            stranger.stderr
+                == "Error: actor: there is no staff login \"nobody_here\", and no event by it; see newsdesk staff list.\n"
+        )
     }
 
     @Test("changes made with plain SQL are recorded too")
