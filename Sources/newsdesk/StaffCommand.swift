@@ -52,11 +52,17 @@ struct StaffCommand: ParsableCommand {
                 struct Listing: Encodable { let staff: [StaffMember] }
                 return try Output.json(Listing(staff: staff))
             }
+            // Columns as wide as their longest entry, so every row lines up.
+            let width = max(14, (staff.map(\.login.count).max() ?? 0) + 2)
+            let rolesWidth = max(7, (staff.map { $0.roles.joined(separator: ",").count }.max() ?? 0) + 2)
+            Output.line("\("LOGIN".padding(width))\("ROLES".padding(rolesWidth))\("STATE".padding(13))NAMES")
             for member in staff {
-                let name = member.names["en"] ?? member.names.values.sorted().first ?? ""
-                Output.line(
-                    "\(member.login.padding(14))\(member.roles.joined(separator: ",").padding(24))"
-                        + "\(member.active ? "" : "(deactivated) ")\(name)")
+                // Every language's name, as bylines use them.
+                let names = member.names.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }
+                let line =
+                    "\(member.login.padding(width))\(member.roles.joined(separator: ",").padding(rolesWidth))"
+                    + "\((member.active ? "active" : "deactivated").padding(13))\(names.joined(separator: ", "))"
+                Output.line(String(line.reversed().drop(while: \.isWhitespace).reversed()))
             }
         }
     }

@@ -326,8 +326,30 @@ struct PermissionTests {
         )
         let list = try newsroom.json(StaffListing.self, ["staff", "list"])
         #expect(list.staff.first { $0.login == login }?.active == false)
+        // For people: a header, every role, the state and the name in every language.
+        #expect(try newsroom.run(["staff", "grant", login, "translator"]).status != 0)  // deactivated: no new roles
+        let width = max(14, list.staff.map(\.login.count).max()! + 2)
+        let rolesWidth = max(7, list.staff.map { $0.roles.joined(separator: ",").count }.max()! + 2)
+        func row(_ cells: String...) -> String {
+            (cells[0].padding(toLength: width, withPad: " ", startingAt: 0)
+                + cells[1].padding(toLength: rolesWidth, withPad: " ", startingAt: 0)
+                + cells[2].padding(toLength: 13, withPad: " ", startingAt: 0) + cells[3])
+        }
+        let expected =
+            ([row("LOGIN", "ROLES", "STATE", "NAMES")]
+            + list.staff.map { member in
+                member.login == login
+                    ? row(login, "reporter", "deactivated", "Leaving Reporter (en)")
+                    : row(member.login, member.roles.joined(separator: ","), "active", "").trimmingTrailingSpaces
+            }).joined(separator: "\n") + "\n"
+        let printed = try newsroom.run(["staff", "list"]).stdout
+        #expect(printed == expected, "\(printed)")
         #expect(try newsroom.auditActions().contains("staff.deactivate"))
     }
 
     struct StaffListing: Decodable { let staff: [StaffMember] }
+}
+
+extension String {
+    fileprivate var trimmingTrailingSpaces: String { String(reversed().drop(while: { $0 == " " }).reversed()) }
 }
