@@ -72,73 +72,78 @@ $$;
 
 -- The edition as scripts see it (SPEC §5), at its current version or at an
 -- earlier one. Later migrations add subjects, live updates and translations.
+-- PL/pgSQL for its plan, kept for the session (see newsroom.story_subjects):
+-- every page a reader opens builds this document.
 CREATE OR REPLACE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT newsroom.edition_extras(e.id) || jsonb_build_object(
-        'id', e.id,
-        'story_id', e.story_id,
-        'lang', e.lang,
-        'slug', coalesce(r.slug, e.slug),
-        'headline', coalesce(r.headline, e.headline),
-        'lead', coalesce(r.lead, e.lead),
-        'body', coalesce(r.body, e.body),
-        'status', newsroom.effective_status(e.status, e.scheduled_at),
-        'version', coalesce(r.version, e.version),
-        'current_version', e.version,
-        -- Dated as readers see it: from the later of publication and the embargo's lift.
-        'published_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                              THEN NULL ELSE e.released_at END),
-        'updated_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled' THEN NULL
-                                            ELSE e.revised_at END),
-        'scheduled_at', newsroom.rfc3339(e.scheduled_at),
-        'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
-        'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
-        -- When the edition was created: its first revision.
-        'created_at', newsroom.rfc3339((SELECT f.saved_at FROM newsroom.edition_revision f
-                                        WHERE f.edition_id = e.id AND f.version = 1)),
-        'saved_by', coalesce(r.saved_by, (SELECT saved_by FROM newsroom.edition_revision WHERE edition_id = e.id AND version = e.version)),
-        'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
-        'subjects', newsroom.story_subjects(e.id),
-        'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
-                      ELSE jsonb_build_object(
-                          'url', coalesce(r.photo_url, e.photo_url),
-                          'caption', CASE WHEN r.version IS NULL THEN e.photo_caption ELSE r.photo_caption END,
-                          'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
-        'video', coalesce(r.video, e.video),
-        'translated_from', newsroom.edition_source(e.id),
-        'updates', newsroom.edition_updates(e.id),
-        -- Kept for the record and for export; readers never see these.
-        'withdrawn_updates', newsroom.withdrawn_updates(e.id),
-        'corrections', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
-                                                'version', c.version, 'local_time', newsroom.local_time(c.at))
-                             ORDER BY c.at)
-            FROM newsroom.edition_correction c
-            WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
-        'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
-        -- The language switch: every edition of the story, this one included,
-        -- in the newsroom's order of languages.
-        'language_editions', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
-                                                'status', newsroom.effective_status(o.status, o.scheduled_at),
-                                                'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
-                             ORDER BY l.position)
-            FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
-            WHERE o.story_id = e.story_id), '[]'),
-        'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
-                                  FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
-        'review_note', e.review_note,
-        'withdrawal_reason', e.withdrawal_reason,
-        'timezone', newsroom.timezone(),
-        'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                    THEN NULL ELSE e.released_at END),
-        'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                  THEN NULL ELSE e.revised_at END),
-        'scheduled_local', newsroom.local_time(e.scheduled_at),
-        'embargo_local', newsroom.local_time(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END))
-    FROM newsroom.edition e
-    LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
-    WHERE e.id = target
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT newsroom.edition_extras(e.id) || jsonb_build_object(
+            'id', e.id,
+            'story_id', e.story_id,
+            'lang', e.lang,
+            'slug', coalesce(r.slug, e.slug),
+            'headline', coalesce(r.headline, e.headline),
+            'lead', coalesce(r.lead, e.lead),
+            'body', coalesce(r.body, e.body),
+            'status', newsroom.effective_status(e.status, e.scheduled_at),
+            'version', coalesce(r.version, e.version),
+            'current_version', e.version,
+            -- Dated as readers see it: from the later of publication and the embargo's lift.
+            'published_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                                  THEN NULL ELSE e.released_at END),
+            'updated_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled' THEN NULL
+                                                ELSE e.revised_at END),
+            'scheduled_at', newsroom.rfc3339(e.scheduled_at),
+            'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
+            'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
+            -- When the edition was created: its first revision.
+            'created_at', newsroom.rfc3339((SELECT f.saved_at FROM newsroom.edition_revision f
+                                            WHERE f.edition_id = e.id AND f.version = 1)),
+            'saved_by', coalesce(r.saved_by, (SELECT saved_by FROM newsroom.edition_revision WHERE edition_id = e.id AND version = e.version)),
+            'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
+            'subjects', newsroom.story_subjects(e.id),
+            'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
+                          ELSE jsonb_build_object(
+                              'url', coalesce(r.photo_url, e.photo_url),
+                              'caption', CASE WHEN r.version IS NULL THEN e.photo_caption ELSE r.photo_caption END,
+                              'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
+            'video', coalesce(r.video, e.video),
+            'translated_from', newsroom.edition_source(e.id),
+            'updates', newsroom.edition_updates(e.id),
+            -- Kept for the record and for export; readers never see these.
+            'withdrawn_updates', newsroom.withdrawn_updates(e.id),
+            'corrections', coalesce((
+                SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
+                                                    'version', c.version, 'local_time', newsroom.local_time(c.at))
+                                 ORDER BY c.at)
+                FROM newsroom.edition_correction c
+                WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
+            'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
+            -- The language switch: every edition of the story, this one included,
+            -- in the newsroom's order of languages.
+            'language_editions', coalesce((
+                SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
+                                                    'status', newsroom.effective_status(o.status, o.scheduled_at),
+                                                    'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
+                                 ORDER BY l.position)
+                FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
+                WHERE o.story_id = e.story_id), '[]'),
+            'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                      FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
+            'review_note', e.review_note,
+            'withdrawal_reason', e.withdrawal_reason,
+            'timezone', newsroom.timezone(),
+            'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                                        THEN NULL ELSE e.released_at END),
+            'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
+                                                      THEN NULL ELSE e.revised_at END),
+            'scheduled_local', newsroom.local_time(e.scheduled_at),
+            'embargo_local', newsroom.local_time(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END))
+        FROM newsroom.edition e
+        LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
+        WHERE e.id = target);
+END
 $$;
 
 -- `newsdesk show`: the edition by reference, at a version or as it stood at an instant.

@@ -20,10 +20,17 @@ CREATE OR REPLACE FUNCTION newsroom.record_public_change(
     change_kind text, e newsroom.edition, changed_update bigint, visible_at timestamptz
 ) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    recorded timestamptz;
 BEGIN
     LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
-    INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id, update_id)
-    VALUES (greatest(visible_at, clock_timestamp()), change_kind, e.story_id, e.id, changed_update);
+    -- One reading of the clock for both times: a change readers see at once
+    -- is one whose visible_at is not after its recorded_at
+    -- (newsroom.change_stands), and two readings a microsecond apart would
+    -- make a withdrawal look deferred, and drop it from the stream.
+    recorded := clock_timestamp();
+    INSERT INTO newsroom.public_change (recorded_at, visible_at, kind, story_id, edition_id, update_id)
+    VALUES (recorded, greatest(visible_at, recorded), change_kind, e.story_id, e.id, changed_update);
     -- Delivered when (and only if) the change commits; the payload says
     -- which edition, so a server wakes only the pages that show it.
     PERFORM pg_notify('newsdesk_public_change', e.id::text);
@@ -67,9 +74,10 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM added a WHERE a.status IN ('published', 'scheduled')) THEN
         LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
-        INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id)
-        SELECT greatest(a.released_at, clock_timestamp()), newsroom.release_kind(a), a.story_id, a.id
-        FROM added a WHERE a.status IN ('published', 'scheduled')
+        -- One reading of the clock, as in newsroom.record_public_change.
+        INSERT INTO newsroom.public_change (recorded_at, visible_at, kind, story_id, edition_id)
+        SELECT t.recorded, greatest(a.released_at, t.recorded), newsroom.release_kind(a), a.story_id, a.id
+        FROM added a CROSS JOIN (SELECT clock_timestamp() AS recorded) t WHERE a.status IN ('published', 'scheduled')
         ORDER BY a.id;
         PERFORM pg_notify('newsdesk_public_change', a.id::text)
         FROM added a WHERE a.status IN ('published', 'scheduled');
@@ -245,18 +253,23 @@ $$;
 -- What readers may see of an edition: the document without what only staff
 -- see (review notes, withdrawn updates, who saved it, a schedule) and
 -- without the editions of other languages that readers cannot see yet.
+-- PL/pgSQL, not SQL: a SQL function with a WITH is planned again at every
+-- call, which cost more than the document itself (on a million editions,
+-- 1.15 ms against 0.50 ms a page).
 CREATE OR REPLACE FUNCTION newsroom.reader_document(target bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    WITH d AS (SELECT desk.edition_document(target) AS doc),
-    shown AS (
-        SELECT x FROM d, jsonb_array_elements(d.doc->'language_editions') x
-        WHERE (x->>'visible')::boolean OR (x->>'id')::bigint = target)
-    SELECT d.doc - 'review_note' - 'withdrawn_updates' - 'saved_by' - 'scheduled_at' - 'scheduled_local'
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    doc jsonb := desk.edition_document(target);
+    shown jsonb;
+BEGIN
+    SELECT coalesce(jsonb_agg(x), '[]') INTO shown FROM jsonb_array_elements(doc->'language_editions') x
+    WHERE (x->>'visible')::boolean OR (x->>'id')::bigint = target;
+    RETURN doc - 'review_note' - 'withdrawn_updates' - 'saved_by' - 'scheduled_at' - 'scheduled_local'
         || jsonb_build_object(
-            'updates', (SELECT coalesce(jsonb_agg(u - 'withdrawal_reason'), '[]') FROM jsonb_array_elements(d.doc->'updates') u),
-            'language_editions', (SELECT coalesce(jsonb_agg(s.x), '[]') FROM shown s),
-            'editions', (SELECT coalesce(jsonb_object_agg(s.x->>'lang', (s.x->>'id')::bigint), '{}') FROM shown s))
-    FROM d
+            'updates', (SELECT coalesce(jsonb_agg(u - 'withdrawal_reason'), '[]') FROM jsonb_array_elements(doc->'updates') u),
+            'language_editions', shown,
+            'editions', (SELECT coalesce(jsonb_object_agg(x->>'lang', (x->>'id')::bigint), '{}') FROM jsonb_array_elements(shown) x));
+END
 $$;
 
 -- Reading ---------------------------------------------------------------------------

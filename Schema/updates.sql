@@ -4,16 +4,23 @@
 -- Readers see updates in the order they happened; a translated update keeps
 -- its source's time, so it takes its place in the story even when
 -- translated later.
+-- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).
 CREATE OR REPLACE FUNCTION newsroom.edition_updates(target bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(newsroom.update_document(u) ORDER BY u.posted_at, u.seq), '[]')
-    FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NULL
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT coalesce(jsonb_agg(newsroom.update_document(u) ORDER BY u.posted_at, u.seq), '[]')
+        FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NULL);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION newsroom.withdrawn_updates(target bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(jsonb_agg(newsroom.update_document(u) ORDER BY u.posted_at, u.seq), '[]')
-    FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NOT NULL
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        SELECT coalesce(jsonb_agg(newsroom.update_document(u) ORDER BY u.posted_at, u.seq), '[]')
+        FROM newsroom.live_update u WHERE u.edition_id = target AND u.withdrawn_at IS NOT NULL);
+END
 $$;
 
 -- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).

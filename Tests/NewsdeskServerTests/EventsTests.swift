@@ -47,6 +47,11 @@ struct EventsTests {
             all[0].surrogateKeys == ["edition-\(live.id)", "story-\(live.storyID)", "feed", "feed-en", "subject-kyiv"])
         #expect(all.map(\.id) == all.map(\.id).sorted())
         #expect(all.map(\.at) == all.map(\.at).sorted())
+        // Each of these was public at once: recorded with one reading of the
+        // clock, so none looks deferred and is dropped once the story is withdrawn.
+        let deferred = try newsroom.connect().query(
+            "SELECT count(*) FROM newsroom.public_change WHERE visible_at <> recorded_at")
+        #expect(try deferred[0].decode(0) as Int64 == 0)
 
         // From a cursor: only what came after it.
         let rest = try Self.events(newsroom, ["--after", all[2].cursor])
