@@ -462,7 +462,7 @@ CREATE OR REPLACE FUNCTION newsroom.edit_edition(
     headline text DEFAULT NULL, lead text DEFAULT NULL, body text DEFAULT NULL,
     photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL, photo_credit text DEFAULT NULL,
     video boolean DEFAULT NULL, slug text DEFAULT NULL, embargo_until text DEFAULT NULL, clear_embargo boolean DEFAULT false,
-    correction text DEFAULT NULL
+    correction text DEFAULT NULL, minor boolean DEFAULT false
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -472,6 +472,7 @@ DECLARE
     latest newsroom.edition_revision;
     embargo timestamptz := desk.parse_time(edit_edition.embargo_until, 'embargo');
     claimed text;
+    kept_current bigint[];
 BEGIN
     IF NOT newsroom.may_edit(e) THEN
         RETURN newsroom.refusal('edition.edit', 'editor', CASE
@@ -489,6 +490,10 @@ BEGIN
                              e.lang, e.slug, edit_edition.expect_version, latest.saved_by, e.version, newsroom.local_time(latest.saved_at)->>'text'),
             DETAIL = jsonb_build_object('version', e.version, 'saved_by', latest.saved_by,
                                         'saved_at', newsroom.rfc3339(latest.saved_at))::text;
+    END IF;
+    IF edit_edition.minor AND edit_edition.correction IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = 'minor: a correction is told to readers, a minor edit is not; give one or the other.';
     END IF;
     IF edit_edition.correction IS NOT NULL AND e.status <> 'published' THEN
         RAISE EXCEPTION USING ERRCODE = 'NDST0',
@@ -522,17 +527,31 @@ BEGIN
         slug = e.slug, headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url,
         photo_caption = e.photo_caption, photo_credit = e.photo_credit, video = e.video, embargo_until = e.embargo_until,
         version = e.version, saved_at = now(),
-        updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END
+        -- A minor edit (a typo, a broken link) is silent: readers see no "updated".
+        updated_at = CASE WHEN e.status = 'published' AND NOT edit_edition.minor THEN now() ELSE updated_at END
     WHERE id = e.id;
-    PERFORM newsroom.save_revision(e, CASE WHEN edit_edition.correction IS NULL THEN 'edit' ELSE 'correction' END,
+    PERFORM newsroom.save_revision(e, CASE WHEN edit_edition.correction IS NOT NULL THEN 'correction'
+                                           WHEN edit_edition.minor THEN 'minor' ELSE 'edit' END,
                                    edit_edition.correction);
+    -- ... and leaves nothing for translators to do: the translations that
+    -- followed the version before it follow this one.
+    IF edit_edition.minor THEN
+        WITH kept AS (
+            UPDATE newsroom.edition t SET translated_from_version = e.version
+            WHERE t.translated_from = e.id AND t.translated_from_version = e.version - 1
+            RETURNING t.id)
+        SELECT array_agg(kept.id ORDER BY kept.id) INTO kept_current FROM kept;
+    END IF;
     IF edit_edition.correction IS NOT NULL THEN
         INSERT INTO newsroom.edition_correction (edition_id, version, note) VALUES (e.id, e.version, edit_edition.correction);
     END IF;
     PERFORM newsroom.audit(CASE WHEN edit_edition.correction IS NULL THEN 'edition.edit' ELSE 'edition.correct' END,
         e.story_id, e.id, NULL,
         newsroom.changes(before, newsroom.edition_fields(e))
-            || jsonb_strip_nulls(jsonb_build_object('correction', edit_edition.correction)));
+            || jsonb_strip_nulls(jsonb_build_object(
+                'correction', edit_edition.correction,
+                'minor', CASE WHEN edit_edition.minor THEN true END,
+                'translations_kept_current', to_jsonb(kept_current))));
     RETURN desk.edition_document(e.id);
 END
 $$;

@@ -166,17 +166,21 @@ BEGIN
     WHERE id = u.id;
     INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change, note)
     VALUES (u.id, u.version, u.kind, u.body, u.key, change, note);
-    -- A changed or withdrawn update is a public change of a published edition.
-    UPDATE newsroom.edition SET updated_at = now() WHERE id = u.edition_id AND status = 'published';
+    -- A changed or withdrawn update is a public change of a published edition;
+    -- a minor fix of one is silent (no "updated" for readers).
+    UPDATE newsroom.edition SET updated_at = now() WHERE id = u.edition_id AND status = 'published' AND change <> 'minor';
     SELECT * INTO e FROM newsroom.edition WHERE id = u.edition_id;
     document := newsroom.update_document(u);
     PERFORM newsroom.audit(action, e.story_id, e.id, u.id,
-        newsroom.changes(before, document - 'local_time' - 'edited_local') || jsonb_strip_nulls(jsonb_build_object('note', note)));
+        newsroom.changes(before, document - 'local_time' - 'edited_local')
+            || jsonb_strip_nulls(jsonb_build_object('note', note, 'minor', CASE WHEN change = 'minor' THEN true END)));
     RETURN document;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION newsroom.edit_update(reference text, body text DEFAULT NULL, kind text DEFAULT NULL) RETURNS jsonb
+CREATE OR REPLACE FUNCTION newsroom.edit_update(
+    reference text, body text DEFAULT NULL, kind text DEFAULT NULL, minor boolean DEFAULT false
+) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     u newsroom.live_update := newsroom.locked_update(reference);
@@ -194,8 +198,9 @@ BEGIN
     u.body := coalesce(edit_update.body, u.body);
     u.kind := coalesce(edit_update.kind::newsroom.update_kind, u.kind);
     u.version := u.version + 1;
-    u.edited_at := now();
-    RETURN newsroom.save_update(u, 'edit', NULL, 'update.edit', before);
+    -- A minor fix leaves the update's "edited" time as it was.
+    u.edited_at := CASE WHEN edit_update.minor THEN u.edited_at ELSE now() END;
+    RETURN newsroom.save_update(u, CASE WHEN edit_update.minor THEN 'minor' ELSE 'edit' END, NULL, 'update.edit', before);
 END
 $$;
 CALL newsroom.offer_at_desk('edit_update');

@@ -10,8 +10,9 @@ struct EditCommand: ParsableCommand {
             With no --headline, --lead, --body or --body-file, opens the edition in $VISUAL or $EDITOR and saves \
             what you change, refusing if someone else saved in the meantime. With --expect-version N, the edit is \
             refused (exit 2) unless N is still the newest version; your text is then kept in a file whose path is \
-            printed. On a published edition, --correction NOTE makes the edit a public correction; without it the \
-            edit is a silent fix.
+            printed. On a published edition, --correction NOTE makes the edit a public correction, told to readers; \
+            a plain edit shows readers that the story was updated; --minor (a typo, a broken link) shows them \
+            nothing and keeps translations that were current, current.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -38,11 +39,15 @@ struct EditCommand: ParsableCommand {
     @Option(
         parsing: .unconditional, help: ArgumentHelp("Make this a public correction with this note.", valueName: "note"))
     var correction: String?
+    @Flag(help: "A silent fix: no \"updated\" for readers, translations stay current.") var minor = false
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
     func validate() throws {
         if embargoUntil != nil && noEmbargo { throw ValidationError("Give --embargo-until or --no-embargo, not both.") }
+        if minor && correction != nil {
+            throw ValidationError("Give --minor or --correction, not both: a correction is told to readers.")
+        }
         if let expectVersion, expectVersion < 1 { throw ValidationError("--expect-version must be 1 or more.") }
     }
 
@@ -81,9 +86,10 @@ struct EditCommand: ParsableCommand {
         }
         let saved = try keepingTyped(changes, correction: note, edition: edition, basedOn: basedOn) {
             try desk.edit(
-                edition, changes, expectVersion: basedOn, correction: note, idempotencyKey: try idempotency.value())
+                edition, changes, expectVersion: basedOn, correction: note, minor: minor,
+                idempotencyKey: try idempotency.value())
         }
-        let kind = note == nil ? "Saved" : "Saved a correction to"
+        let kind = note != nil ? "Saved a correction to" : minor ? "Saved a minor edit to" : "Saved"
         try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")
     }
 }

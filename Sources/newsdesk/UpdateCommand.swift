@@ -54,6 +54,7 @@ struct UpdateCommand: ParsableCommand {
             help: ArgumentHelp("Read the new text from a file, or - for stdin.", valueName: "file"))
         var bodyFile: String?
         @Option(help: "A new kind: update, correction or clarification.") var kind: UpdateKind?
+        @Flag(help: "A silent fix (a typo): readers see no \"edited\" or \"updated\" for it.") var minor = false
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 
@@ -64,9 +65,9 @@ struct UpdateCommand: ParsableCommand {
             }
             let edited = try keepingTyped(EditionChanges(body: text), edition: "update-\(update)", basedOn: nil) {
                 try LiveUpdateDesk(connection: connection.connect())
-                    .edit(update, body: text, kind: kind, idempotencyKey: try idempotency.value())
+                    .edit(update, body: text, kind: kind, minor: minor, idempotencyKey: try idempotency.value())
             }
-            try UpdateOutput.print(edited, json: output.json, verb: "Edited")
+            try UpdateOutput.print(edited, json: output.json, verb: minor ? "Made a minor edit to" : "Edited")
         }
     }
 

@@ -285,7 +285,8 @@ public struct HistoryEntry: Codable, Sendable {
     public let at: Date
     public let localTime: LocalTime
     public let actor: String
-    /// `create`, `edit`, `correction`, `restore`, `submit`, `return`, `publish`, `schedule`, `unpublish`, `republish`.
+    /// `create`, `edit`, `minor` (a silent fix), `correction`, `restore`, `submit`, `return`, `publish`, `schedule`,
+    /// `unpublish`, `republish`.
     public let action: String
     /// Set for revisions.
     public let version: Int?

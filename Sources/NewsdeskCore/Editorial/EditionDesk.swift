@@ -108,10 +108,12 @@ public struct EditionDesk {
 
     /// Saves a new revision. With `expectVersion`, a newer saved version makes
     /// this throw ``NewsdeskError`` `.conflict` (who saved it, and when) and save nothing. With `correction`, the
-    /// edit of a published edition is a public correction.
+    /// edit of a published edition is a public correction. A `minor` edit is a
+    /// silent fix: readers see no "updated", and translations that were
+    /// current stay current.
     public func edit(
         _ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
-        correction: String? = nil, idempotencyKey: String? = nil
+        correction: String? = nil, minor: Bool = false, idempotencyKey: String? = nil
     ) throws -> Edition {
         if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
         let changes = try changes.cleaned()
@@ -123,7 +125,8 @@ public struct EditionDesk {
                 headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),
                 photo_url => \(changes.photoURL), photo_caption => \(changes.caption), photo_credit => \(changes.credit),
                 video => \(changes.video), slug => \(changes.slug), embargo_until => \(changes.embargoUntil),
-                clear_embargo => \(changes.clearEmbargo), correction => \(correction), idempotency_key => \(idempotencyKey))
+                clear_embargo => \(changes.clearEmbargo), correction => \(correction), minor => \(minor),
+                idempotency_key => \(idempotencyKey))
             """)
     }
 

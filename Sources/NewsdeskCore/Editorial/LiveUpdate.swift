@@ -134,14 +134,17 @@ public struct LiveUpdateDesk {
             """, on: connection)
     }
 
-    /// A new version of the update's text (the earlier one stays in its history).
-    public func edit(_ update: Int64, body: String?, kind: UpdateKind? = nil, idempotencyKey: String? = nil) throws
-        -> LiveUpdate
-    {
+    /// A new version of the update's text (the earlier one stays in its
+    /// history). A `minor` fix keeps its "edited" time and sets no "updated"
+    /// on the edition.
+    public func edit(
+        _ update: Int64, body: String?, kind: UpdateKind? = nil, minor: Bool = false, idempotencyKey: String? = nil
+    ) throws -> LiveUpdate {
         try DeskCall.decode(
             LiveUpdate.self,
             """
-            SELECT desk.edit_update(\(String(update)), \(try TextField.updateBody.clean(ifGiven: body)), \(kind?.rawValue), \(idempotencyKey))
+            SELECT desk.edit_update(reference => \(String(update)), body => \(try TextField.updateBody.clean(ifGiven: body)),
+                kind => \(kind?.rawValue), minor => \(minor), idempotency_key => \(idempotencyKey))
             """, on: connection)
     }
 
