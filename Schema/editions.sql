@@ -462,7 +462,8 @@ CREATE OR REPLACE FUNCTION newsroom.edit_edition(
     headline text DEFAULT NULL, lead text DEFAULT NULL, body text DEFAULT NULL,
     photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL, photo_credit text DEFAULT NULL,
     video boolean DEFAULT NULL, slug text DEFAULT NULL, embargo_until text DEFAULT NULL, clear_embargo boolean DEFAULT false,
-    correction text DEFAULT NULL, minor boolean DEFAULT false
+    correction text DEFAULT NULL, minor boolean DEFAULT false,
+    add_bylines text[] DEFAULT NULL, remove_bylines text[] DEFAULT NULL
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -473,6 +474,7 @@ DECLARE
     embargo timestamptz := desk.parse_time(edit_edition.embargo_until, 'embargo');
     claimed text;
     kept_current bigint[];
+    credited text;
 BEGIN
     IF NOT newsroom.may_edit(e) THEN
         RETURN newsroom.refusal('edition.edit', 'editor', CASE
@@ -490,6 +492,12 @@ BEGIN
                              e.lang, e.slug, edit_edition.expect_version, latest.saved_by, e.version, newsroom.local_time(latest.saved_at)->>'text'),
             DETAIL = jsonb_build_object('version', e.version, 'saved_by', latest.saved_by,
                                         'saved_at', newsroom.rfc3339(latest.saved_at))::text;
+    END IF;
+    -- Who is credited is the desk's decision: a reporter cannot drop a
+    -- colleague from a story, or put one on it.
+    IF (cardinality(add_bylines) > 0 OR cardinality(remove_bylines) > 0) AND NOT newsroom.actor_is('editor', 'admin') THEN
+        RETURN newsroom.refusal('edition.edit', 'editor',
+            format('Changing the byline of %s/%s needs the editor role.', e.lang, e.slug), e.story_id, e.id);
     END IF;
     IF edit_edition.minor AND edit_edition.correction IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
@@ -514,6 +522,30 @@ BEGIN
         END IF;
         e.slug := edit_edition.slug;
     END IF;
+    IF EXISTS (SELECT 1 FROM unnest(add_bylines) n WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('byline: %s is not on the staff; see newsdesk staff list.',
+                             (SELECT string_agg(n, ', ') FROM unnest(add_bylines) n
+                              WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)));
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(remove_bylines) n WHERE NOT n = ANY (e.bylines)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('byline: %s is not on the byline of %s/%s (%s).',
+                             (SELECT string_agg(n, ', ') FROM unnest(remove_bylines) n WHERE NOT n = ANY (e.bylines)),
+                             e.lang, e.slug, array_to_string(e.bylines, ', '));
+    END IF;
+    FOREACH credited IN ARRAY coalesce(remove_bylines, '{}') LOOP
+        e.bylines := array_remove(e.bylines, credited);
+    END LOOP;
+    FOREACH credited IN ARRAY coalesce(add_bylines, '{}') LOOP
+        IF NOT credited = ANY (e.bylines) THEN
+            e.bylines := e.bylines || credited;
+        END IF;
+    END LOOP;
+    IF cardinality(e.bylines) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('byline: %s/%s would be credited to nobody; add a name before you remove the last.', e.lang, e.slug);
+    END IF;
     e.headline := coalesce(edit_edition.headline, e.headline);
     e.lead := coalesce(edit_edition.lead, e.lead);
     e.body := coalesce(edit_edition.body, e.body);
@@ -526,7 +558,7 @@ BEGIN
     UPDATE newsroom.edition SET
         slug = e.slug, headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url,
         photo_caption = e.photo_caption, photo_credit = e.photo_credit, video = e.video, embargo_until = e.embargo_until,
-        version = e.version, saved_at = now(),
+        bylines = e.bylines, version = e.version, saved_at = now(),
         -- A minor edit (a typo, a broken link) is silent: readers see no "updated".
         updated_at = CASE WHEN e.status = 'published' AND NOT edit_edition.minor THEN now() ELSE updated_at END
     WHERE id = e.id;

@@ -40,6 +40,14 @@ struct EditCommand: ParsableCommand {
         parsing: .unconditional, help: ArgumentHelp("Make this a public correction with this note.", valueName: "note"))
     var correction: String?
     @Flag(help: "A silent fix: no \"updated\" for readers, translations stay current.") var minor = false
+    @Option(
+        name: .customLong("add-byline"),
+        help: ArgumentHelp("Credit this staff login too (editors; repeatable).", valueName: "login"))
+    var addBylines: [String] = []
+    @Option(
+        name: .customLong("remove-byline"),
+        help: ArgumentHelp("Stop crediting this login (editors; repeatable).", valueName: "login"))
+    var removeBylines: [String] = []
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -63,6 +71,8 @@ struct EditCommand: ParsableCommand {
         changes.video = video
         changes.embargoUntil = embargoUntil
         changes.clearEmbargo = noEmbargo
+        changes.addBylines = addBylines
+        changes.removeBylines = removeBylines
         if let slug {
             let clean = try TextField.slug.clean(slug)
             guard Slug.isValid(clean) else {

@@ -110,3 +110,56 @@ struct MinorEditTests {
         #expect(try newsroom.json(Edition.self, ["show", live.reference]).updatedAt! > before.updatedAt!)
     }
 }
+
+@Suite("Bylines: editors credit and uncredit")
+struct BylineTests {
+    @Test(
+        "an editor adds and removes names; a reporter may not; unknown names, absent names and an empty byline are refused"
+    )
+    func bylines() throws {
+        let newsroom = try TestNewsroom("bylines")
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        let reporter = "b_reporter_\(suffix)", colleague = "b_colleague_\(suffix)", leaver = "b_leaver_\(suffix)"
+        try newsroom.addStaff(reporter, ["reporter"])
+        try newsroom.addStaff(colleague, ["reporter"])
+        try newsroom.addStaff(leaver, ["reporter"])
+        #expect(try newsroom.run(["staff", "deactivate", leaver]).status == 0)
+        let draft = try newsroom.json(
+            Edition.self, ["--as", reporter, "story", "new", "--lang", "en", "--headline", "Council meets"])
+        #expect(draft.bylines == [reporter])
+
+        // A reporter cannot put a colleague on their own draft, or take themselves off it.
+        let byReporter = try newsroom.run(["--as", reporter, "edit", draft.reference, "--add-byline", colleague])
+        #expect(byReporter.status == 1)
+        #expect(byReporter.stderr.contains("Changing the byline of \(draft.reference) needs the editor role."))
+
+        let added = try newsroom.json(
+            Edition.self, ["edit", draft.reference, "--add-byline", colleague, "--add-byline", colleague])
+        #expect(added.bylines == [reporter, colleague], "each name once, in the order given")
+        let swapped = try newsroom.json(
+            Edition.self, ["edit", draft.reference, "--remove-byline", reporter, "--add-byline", reporter])
+        #expect(swapped.bylines == [colleague, reporter])
+
+        for (arguments, message) in [
+            (["--add-byline", "nobody_here"], "byline: nobody_here is not on the staff; see newsdesk staff list."),
+            (["--add-byline", leaver], "byline: \(leaver) is not on the staff; see newsdesk staff list."),
+            (
+                ["--remove-byline", leaver],
+                "byline: \(leaver) is not on the byline of \(draft.reference) (\(colleague), \(reporter))."
+            ),
+            (
+                ["--remove-byline", colleague, "--remove-byline", reporter],
+                "byline: \(draft.reference) would be credited to nobody; add a name before you remove the last."
+            )
+        ] {
+            let refused = try newsroom.run(["edit", draft.reference] + arguments)
+            #expect(refused.status == 65, "\(arguments)")
+            #expect(refused.stderr == "Error: \(message)\n", "\(refused.stderr)")
+        }
+        let history = try newsroom.json(EditionHistory.self, ["history", draft.reference])
+        #expect(history.entries.compactMap(\.version) == [1, 2, 3], "the refused edits saved nothing")
+        let event = try #require(
+            try MinorEditTests.audit(newsroom, story: draft.storyID, action: "edition.edit").first)
+        #expect(event.detail["after"]?["bylines"] == .array([.string(reporter), .string(colleague)]))
+    }
+}

@@ -39,6 +39,9 @@ public struct EditionChanges: Sendable, Equatable {
     public var slug: String?
     public var embargoUntil: String?
     public var clearEmbargo = false
+    /// Staff logins to credit, and to stop crediting (editors only).
+    public var addBylines: [String] = []
+    public var removeBylines: [String] = []
 
     public init(headline: String? = nil, lead: String? = nil, body: String? = nil) {
         self.headline = headline
@@ -126,6 +129,8 @@ public struct EditionDesk {
                 photo_url => \(changes.photoURL), photo_caption => \(changes.caption), photo_credit => \(changes.credit),
                 video => \(changes.video), slug => \(changes.slug), embargo_until => \(changes.embargoUntil),
                 clear_embargo => \(changes.clearEmbargo), correction => \(correction), minor => \(minor),
+                add_bylines => \(changes.addBylines.isEmpty ? nil : changes.addBylines),
+                remove_bylines => \(changes.removeBylines.isEmpty ? nil : changes.removeBylines),
                 idempotency_key => \(idempotencyKey))
             """)
     }

@@ -1,8 +1,9 @@
 -- Minor edits (`edit --minor`, `update edit --minor`): a silent fix that sets
 -- no "updated" marker and keeps translations that followed the edition
--- current. Such a revision is recorded as a 'minor' change; the two edit
--- actions gain an argument, so their old functions go, and
--- Schema/editions.sql and Schema/updates.sql create the new ones.
+-- current. Such a revision is recorded as a 'minor' change. Editors change
+-- bylines with `edit --add-byline/--remove-byline`. The two edit actions
+-- gain arguments, so their old functions go, and Schema/editions.sql and
+-- Schema/updates.sql create the new ones.
 ALTER TABLE newsroom.edition_revision DROP CONSTRAINT edition_revision_change_check;
 ALTER TABLE newsroom.edition_revision ADD CONSTRAINT edition_revision_change_check
     CHECK (change IN ('create', 'edit', 'minor', 'correction', 'restore'));
