@@ -110,7 +110,7 @@ CALL newsroom.offer_at_desk('translate_edition');
 -- following the source's current version.
 CREATE OR REPLACE FUNCTION newsroom.refresh_translation(
     reference text, headline text DEFAULT NULL, lead text DEFAULT NULL, body text DEFAULT NULL,
-    expect_version integer DEFAULT NULL
+    expect_version integer DEFAULT NULL, no_change boolean DEFAULT false
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -134,6 +134,33 @@ BEGIN
             DETAIL = jsonb_build_object('version', e.version, 'saved_by', '', 'saved_at', newsroom.rfc3339(e.saved_at))::text;
     END IF;
     SELECT * INTO source FROM newsroom.edition WHERE id = e.translated_from FOR SHARE;
+    -- Following a new source version is the translator's statement that the
+    -- translation says what it says: new text, or that none is needed. A
+    -- refresh with neither would clear "stale" with nobody having looked.
+    IF no_change AND num_nonnulls(refresh_translation.headline, refresh_translation.lead, refresh_translation.body) > 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = 'no-change: it says the translation needs no new text, so it goes without --headline, --lead and --body.';
+    END IF;
+    IF NOT no_change AND num_nonnulls(refresh_translation.headline, refresh_translation.lead, refresh_translation.body) = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('%s/%s: give the new text (--headline, --lead, --body), or --no-change if the translation needs none for %s/%s version %s.',
+                             e.lang, e.slug, source.lang, source.slug, source.version);
+    END IF;
+    IF no_change THEN
+        IF followed = source.version THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDST0',
+                MESSAGE = format('%s/%s already follows %s/%s version %s; there is nothing to refresh.',
+                                 e.lang, e.slug, source.lang, source.slug, source.version);
+        END IF;
+        -- The text stands as it is: no new revision, nothing new for readers.
+        UPDATE newsroom.edition SET translated_from_version = source.version WHERE id = e.id;
+        INSERT INTO newsroom.edition_event (edition_id, action, note)
+        VALUES (e.id, 'follow', format('follows %s/%s version %s with no change', source.lang, source.slug, source.version));
+        PERFORM newsroom.audit('translation.refresh', e.story_id, e.id, NULL, jsonb_build_object(
+            'no_change', true,
+            'source', jsonb_build_object('edition_id', source.id, 'from_version', followed, 'to_version', source.version)));
+        RETURN desk.edition_document(e.id);
+    END IF;
     e.headline := coalesce(refresh_translation.headline, e.headline);
     e.lead := coalesce(refresh_translation.lead, e.lead);
     e.body := coalesce(refresh_translation.body, e.body);

@@ -9,7 +9,8 @@ struct TranslateCommand: ParsableCommand {
             `translate EDITION --to LANG` creates the story's edition in LANG as a draft, prefilled from EDITION \
             where you give no --headline, --lead or --body, and records the source version it follows. \
             `translate --refresh TRANSLATION` shows what changed in the source since that version, then saves \
-            your edit (if any) as following the source's current version; --diff-only just shows.
+            your edit as following the source's current version, or, with --no-change, records that the \
+            translation needs none; --diff-only just shows.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -18,6 +19,10 @@ struct TranslateCommand: ParsableCommand {
     @Flag(help: "Refresh an existing translation against its source.") var refresh = false
     @Flag(name: .customLong("diff-only"), help: "With --refresh: show the source's changes, save nothing.")
     var diffOnly = false
+    @Flag(
+        name: .customLong("no-change"),
+        help: "With --refresh: the translation needs no new text for the source's changes; it follows them as it is.")
+    var noChange = false
     @Option(parsing: .unconditional, help: "The translated headline.") var headline: String?
     @Option(parsing: .unconditional, help: "The translated lead.") var lead: String?
     @Option(parsing: .unconditional, help: "The translated body, in Markdown.") var body: String?
@@ -37,6 +42,8 @@ struct TranslateCommand: ParsableCommand {
             throw ValidationError("Give --to LANG to translate, or --refresh to refresh a translation.")
         }
         if diffOnly && !refresh { throw ValidationError("--diff-only goes with --refresh.") }
+        if noChange && !refresh { throw ValidationError("--no-change goes with --refresh.") }
+        if noChange && diffOnly { throw ValidationError("Give --no-change or --diff-only, not both.") }
         if refresh && (caption != nil || credit != nil) {
             throw ValidationError("--caption and --credit go with --to; a translation's photo line changes with edit.")
         }
@@ -81,13 +88,14 @@ struct TranslateCommand: ParsableCommand {
         if diffOnly { return }
         let refreshed = try keepingTyped(changes, edition: edition, basedOn: translation.version) {
             try translations.refresh(
-                edition, changes, expectVersion: translation.version, idempotencyKey: try idempotency.value())
+                edition, changes, expectVersion: translation.version, noChange: noChange,
+                idempotencyKey: try idempotency.value())
         }
-        try EditionOutput.print(
-            refreshed, json: output.json,
-            summary: """
-                Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version).
-                """)
+        let summary =
+            noChange
+            ? "\(refreshed.reference) now follows \(current.reference) version \(current.version), with no change."
+            : "Saved \(EditionOutput.label(refreshed)), now following \(current.reference) version \(current.version)."
+        try EditionOutput.print(refreshed, json: output.json, summary: summary)
     }
 }
 

@@ -178,4 +178,42 @@ struct TranslationTests {
         #expect(diffOnly.stdout.contains("+ Новый лид"))
         #expect(try Self.state(newsroom, story: uk.storyID, "en").stale, "--diff-only saves nothing")
     }
+
+    @Test("a refresh says what the translator did: new text, or --no-change; with neither it is refused")
+    func refreshNeedsAStatement() throws {
+        let newsroom = try TestNewsroom("translationnochange")
+        let desk = try newsroom.desk()
+        let uk = try desk.createStory(NewStory(lang: "uk", headline: "Сесія Київради"))
+        let en = try newsroom.json(
+            Edition.self, ["translate", uk.reference, "--to", "en", "--headline", "Kyiv council session"])
+        _ = try desk.edit(uk.reference, EditionChanges(lead: "Депутати зберуться в середу."))
+        #expect(try Self.state(newsroom, story: uk.storyID, "en").stale)
+
+        let silent = try newsroom.run(["translate", "--refresh", en.reference])
+        #expect(silent.status == 65)
+        #expect(silent.stdout.contains("+ Депутати зберуться в середу."), "the source's change is still shown")
+        #expect(
+            silent.stderr.hasSuffix(
+                "Error: \(en.reference): give the new text (--headline, --lead, --body), or --no-change if the translation needs none for \(uk.reference) version 2.\n"
+            ), "\(silent.stderr)")
+        #expect(try Self.state(newsroom, story: uk.storyID, "en").stale, "nothing was recorded")
+        let both = try newsroom.run(["translate", "--refresh", en.reference, "--no-change", "--lead", "Wednesday."])
+        #expect(both.status == 65)
+        #expect(both.stderr.contains("no-change: it says the translation needs no new text"))
+        #expect(try newsroom.run(["translate", uk.reference, "--to", "ru", "--no-change"]).status == 64)
+
+        let followed = try newsroom.run(["translate", "--refresh", en.reference, "--no-change"])
+        #expect(followed.status == 0, "\(followed)")
+        #expect(followed.stdout.hasSuffix("\(en.reference) now follows \(uk.reference) version 2, with no change.\n"))
+        let state = try Self.state(newsroom, story: uk.storyID, "en")
+        #expect(!state.stale && state.source?.version == 2)
+        let after = try newsroom.json(Edition.self, ["show", en.reference])
+        #expect(after.version == 1 && after.lead == en.lead, "no new revision: the text stands")
+        let history = try newsroom.json(EditionHistory.self, ["history", en.reference])
+        #expect(history.entries.last?.action == "follow")
+        #expect(history.entries.last?.note == "follows \(uk.reference) version 2 with no change")
+        let again = try newsroom.run(["translate", "--refresh", en.reference, "--no-change"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already follows \(uk.reference) version 2; there is nothing to refresh."))
+    }
 }

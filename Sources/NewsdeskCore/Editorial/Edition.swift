@@ -286,7 +286,7 @@ public struct HistoryEntry: Codable, Sendable {
     public let localTime: LocalTime
     public let actor: String
     /// `create`, `edit`, `minor` (a silent fix), `correction`, `restore`, `submit`, `return`, `publish`, `schedule`,
-    /// `unpublish`, `republish`.
+    /// `unpublish`, `republish`, `follow` (a translation following a new source version with no change).
     public let action: String
     /// Set for revisions.
     public let version: Int?

@@ -94,8 +94,11 @@ public struct TranslationDesk {
 
     /// Saves the translator's edit and records that the translation now
     /// follows the source's current version (`idempotencyKey` as in ``translate(_:to:headline:lead:body:caption:credit:idempotencyKey:)``).
+    /// With `noChange` and no text, the translation follows it as it stands:
+    /// no new revision, a `follow` step in its history. One of the two is
+    /// required, so that "stale" is never cleared with nobody having looked.
     public func refresh(
-        _ translation: String, _ changes: EditionChanges, expectVersion: Int?,
+        _ translation: String, _ changes: EditionChanges, expectVersion: Int?, noChange: Bool = false,
         idempotencyKey: String? = nil
     ) throws -> Edition {
         let changes = try changes.cleaned()
@@ -104,7 +107,7 @@ public struct TranslationDesk {
             """
             SELECT desk.refresh_translation(reference => \(translation), headline => \(changes.headline),
                                             lead => \(changes.lead), body => \(changes.body),
-                                            expect_version => \(expectVersion)::int,
+                                            expect_version => \(expectVersion)::int, no_change => \(noChange),
                                             idempotency_key => \(idempotencyKey))
             """, on: connection)
     }

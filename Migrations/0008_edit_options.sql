@@ -1,0 +1,25 @@
+-- Options the desk asked for: minor edits (`edit --minor`, `update edit
+-- --minor`), a silent fix that sets no "updated" marker and keeps
+-- translations that followed the edition current, recorded as a 'minor'
+-- revision; bylines changed by editors (`edit --add-byline/--remove-byline`);
+-- and `translate --refresh --no-change`, a translation that follows a new
+-- source version without a change of its own, recorded in its history as
+-- 'follow'. Three actions gain arguments, so their old functions go, and
+-- Schema/ creates the new ones.
+ALTER TABLE newsroom.edition_revision DROP CONSTRAINT edition_revision_change_check;
+ALTER TABLE newsroom.edition_revision ADD CONSTRAINT edition_revision_change_check
+    CHECK (change IN ('create', 'edit', 'minor', 'correction', 'restore'));
+ALTER TABLE newsroom.live_update_revision DROP CONSTRAINT live_update_revision_change_check;
+ALTER TABLE newsroom.live_update_revision ADD CONSTRAINT live_update_revision_change_check
+    CHECK (change IN ('add', 'edit', 'minor', 'withdraw', 'key', 'unkey'));
+
+DROP FUNCTION IF EXISTS desk.edit_edition(text, integer, text, text, text, text, text, text, boolean, text, text, boolean, text, text);
+DROP FUNCTION IF EXISTS newsroom.edit_edition(text, integer, text, text, text, text, text, text, boolean, text, text, boolean, text);
+DROP FUNCTION IF EXISTS desk.edit_update(text, text, text, text);
+DROP FUNCTION IF EXISTS newsroom.edit_update(text, text, text);
+DROP FUNCTION IF EXISTS desk.refresh_translation(text, text, text, text, integer, text);
+DROP FUNCTION IF EXISTS newsroom.refresh_translation(text, text, text, text, integer);
+
+ALTER TABLE newsroom.edition_event DROP CONSTRAINT edition_event_action_check;
+ALTER TABLE newsroom.edition_event ADD CONSTRAINT edition_event_action_check
+    CHECK (action IN ('submit', 'return', 'publish', 'schedule', 'unpublish', 'republish', 'follow'));
