@@ -22,11 +22,12 @@ enum HeadStart {
     /// sessions): the command connects afresh.
     private static let freshFor = 1.0
 
-    /// Arguments after which nothing connects: help, the version, completion scripts.
+    /// Arguments after which nothing connects: help, completion scripts, and
+    /// (as the first word only: `show --version N` is a command) the version.
     /// (Arrays, not sets: this runs before the connection starts, and the
     /// first use of a hashed collection costs more than a few comparisons.)
     private static let informational = [
-        "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help"
+        "-h", "--help", "--generate-completion-script", "--experimental-dump-help"
     ]
 
     /// Starts connecting for the command `arguments` name, as the `--as` login
@@ -35,7 +36,7 @@ enum HeadStart {
     /// staff of its own).
     static func begin(_ arguments: [String]) {
         let words = arguments.prefix { $0 != "--" }
-        guard let first = words.first, !["help", "demo"].contains(first),
+        guard let first = words.first, !["help", "demo", "--version"].contains(first),
             !words.contains(where: informational.contains),
             !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
         else { return }

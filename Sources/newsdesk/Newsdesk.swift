@@ -9,9 +9,9 @@ struct Newsdesk: ParsableCommand {
         abstract: "The editorial back end of a multilingual newsroom.",
         discussion: """
             With DATABASE_URL, PGHOST, PGPORT, PGDATABASE and PGSERVICE all unset, newsdesk uses its \
-            embedded database under NEWSDESK_HOME, created and started on first use.
+            embedded database under NEWSDESK_HOME, created and started on first use. \
+            `newsdesk --version` prints its version.
             """,
-        version: "0.1.0",
         subcommands: [
             DemoCommand.self, DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self,
             ReturnCommand.self,
@@ -24,6 +24,12 @@ struct Newsdesk: ParsableCommand {
             AuditCommand.self, ServeCommand.self, EventsCommand.self
         ]
     )
+
+    /// The tool's version, printed by `newsdesk --version`. Answered before
+    /// parsing rather than through ArgumentParser's `version:`, which every
+    /// subcommand would take too: `show --help` would list two `--version`s,
+    /// and `show 1 --version` (the number forgotten) would print this.
+    static let version = "0.1.0"
 
     /// `newsdesk --as LOGIN COMMAND …` is how a newsroom says who acts, but
     /// ArgumentParser only reads options after the command they belong to:
@@ -42,6 +48,10 @@ struct Newsdesk: ParsableCommand {
     /// the documented exit code (see ``ErrorReport``).
     static func main() {
         let arguments = movingLeadingLogin(Array(CommandLine.arguments.dropFirst()))
+        if arguments == ["--version"] {
+            Output.line(version)
+            return
+        }
         HeadStart.begin(arguments)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

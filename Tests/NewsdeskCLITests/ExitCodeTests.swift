@@ -45,6 +45,20 @@ struct ExitCodeTests {
                         """))
     }
 
+    @Test("0: newsdesk --version prints the version; show --version N is show's alone in its help")
+    func version() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let version = try CommandLineTool.run(["--version"], environment: environment)
+        #expect(Outcome(version) == Outcome(status: 0, stdout: "0.1.0\n", stderr: ""))
+        let help = try CommandLineTool.run(["show", "--help"], environment: environment)
+        #expect(help.status == 0)
+        let options = help.stdout.split(separator: "\n").filter { $0.hasPrefix("  --version") }
+        #expect(options == ["  --version <version>     Show this version."], "\(help.stdout)")
+        let bare = try CommandLineTool.run(["show", "1", "--version"], environment: environment)
+        #expect(bare.status == 64)
+        #expect(bare.stderr.hasPrefix("Error: Missing value for '--version <version>'"), "\(bare.stderr)")
+    }
+
     @Test("65 bad input: a headline over the limit names the field, its length and the limit; nothing is stored")
     func overlongHeadline() throws {
         let newsroom = try TestNewsroom("exitlong")
