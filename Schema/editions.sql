@@ -322,6 +322,29 @@ LANGUAGE sql STABLE AS $$
                      ELSE newsroom.actor_is('translator') END)
 $$;
 
+-- Why the acting login may not edit the edition, or NULL when it may: an
+-- edit and the check made before an editor opens say the same.
+CREATE OR REPLACE FUNCTION newsroom.edit_refusal(e newsroom.edition) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN newsroom.may_edit(e) THEN NULL
+        WHEN e.status <> 'draft'
+            THEN format('%s/%s is %s: editing it needs the editor role.', e.lang, e.slug, replace(e.status::text, '_', ' '))
+        WHEN NOT session_user::text = ANY (e.bylines)
+            THEN format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug)
+        ELSE format('%s/%s is not a translation, and translators edit translations: editing it needs the reporter or editor role.',
+                    e.lang, e.slug)
+    END
+$$;
+
+-- `newsdesk edit` with no text asks this before it opens an editor, so that
+-- nobody types what they may not save. Nothing is recorded: no change was
+-- tried (the edit itself records its refusal).
+CREATE OR REPLACE FUNCTION desk.edit_refusal(reference text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.edit_refusal(e) FROM newsroom.edition e WHERE e.id = desk.resolve_edition(reference)
+$$;
+
 -- The fields of an edition that an edit can change, for audit details.
 CREATE OR REPLACE FUNCTION newsroom.edition_fields(e newsroom.edition) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
@@ -477,13 +500,7 @@ DECLARE
     credited text;
 BEGIN
     IF NOT newsroom.may_edit(e) THEN
-        RETURN newsroom.refusal('edition.edit', 'editor', CASE
-            WHEN e.status <> 'draft' THEN format('%s/%s is %s: editing it needs the editor role.', e.lang, e.slug, replace(e.status::text, '_', ' '))
-            WHEN NOT session_user::text = ANY (e.bylines)
-                THEN format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug)
-            ELSE format('%s/%s is not a translation, and translators edit translations: editing it needs the reporter or editor role.',
-                        e.lang, e.slug) END,
-            e.story_id, e.id);
+        RETURN newsroom.refusal('edition.edit', 'editor', newsroom.edit_refusal(e), e.story_id, e.id);
     END IF;
     IF edit_edition.expect_version IS NOT NULL AND e.version <> edit_edition.expect_version THEN
         SELECT * INTO latest FROM newsroom.edition_revision r WHERE r.edition_id = e.id AND r.version = e.version;

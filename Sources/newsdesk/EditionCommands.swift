@@ -10,7 +10,8 @@ struct EditCommand: ParsableCommand {
             With no --headline, --lead, --body or --body-file, opens the edition in $VISUAL or $EDITOR and saves \
             what you change, refusing if someone else saved in the meantime. With --expect-version N, the edit is \
             refused (exit 2) unless N is still the newest version; your text is then kept in a file whose path is \
-            printed. On a published edition, --correction NOTE makes the edit a public correction, told to readers; \
+            printed; `edit EDITION --from-file FILE` takes it up again: the fields you did not change keep what \
+            others saved since, and a field both changed is named (exit 2). On a published edition, --correction NOTE makes the edit a public correction, told to readers; \
             a plain edit shows readers that the story was updated; --minor (a typo, a broken link) shows them \
             nothing and keeps translations that were current, current.
             """)
@@ -48,6 +49,12 @@ struct EditCommand: ParsableCommand {
         name: .customLong("remove-byline"),
         help: ArgumentHelp("Stop crediting this login (editors; repeatable).", valueName: "login"))
     var removeBylines: [String] = []
+    @Option(
+        name: .customLong("from-file"),
+        help: ArgumentHelp(
+            "Save the text in this file (a kept file, or any in the editor's format: Headline:, Lead:, a blank line, the body).",
+            valueName: "file"))
+    var fromFile: String?
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -57,6 +64,11 @@ struct EditCommand: ParsableCommand {
             throw ValidationError("Give --minor or --correction, not both: a correction is told to readers.")
         }
         if let expectVersion, expectVersion < 1 { throw ValidationError("--expect-version must be 1 or more.") }
+        if fromFile != nil && (headline != nil || lead != nil || body != nil || bodyFile != nil) {
+            throw ValidationError(
+                "--from-file holds the headline, lead and body; give it without --headline, --lead, --body or --body-file."
+            )
+        }
     }
 
     func run() throws {
@@ -81,11 +93,36 @@ struct EditCommand: ParsableCommand {
             }
             changes.slug = clean
         }
-        let note = try TextInput.optional(correction, .correction)
+        var note = try TextInput.optional(correction, .correction)
         let desk = try EditionDesk(connection: connection.connect())
 
         var basedOn = expectVersion
-        if changes.isEmpty && note == nil {
+        // The edition's text the changes are made to, for a kept file that holds the whole text.
+        var original: EditorText?
+        if let fromFile {
+            let current = try desk.show(edition)
+            let typed = try EditorText.parse(
+                TextField(name: "from-file", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(
+                    bytes: TextInput.readAll(fromFile, field: "from-file")))
+            let merged =
+                if let version = typed.basedOn, version != current.version {
+                    try typed.changes(base: desk.show(edition, version: version), current: current, file: fromFile)
+                } else {
+                    try typed.changes(from: current)
+                }
+            note = try note ?? typed.correction.map { try TextField.correction.clean($0) }
+            guard let merged, merged.headline != nil || merged.lead != nil || merged.body != nil || note != nil else {
+                Output.line("No changes; nothing saved.")
+                return
+            }
+            (changes.headline, changes.lead, changes.body) = (merged.headline, merged.lead, merged.body)
+            basedOn = current.version
+            original = EditorText(current)
+        } else if changes.isEmpty && note == nil {
+            // Asked first, so that nobody types what they may not save.
+            if let refusal = try desk.editRefusal(edition) {
+                throw NewsdeskError(.permission, "Permission denied: \(refusal) Nothing was opened.")
+            }
             let current = try desk.show(edition)
             guard let edited = try EditorSession.edit(current) else {
                 Output.line("No changes; nothing saved.")
@@ -93,8 +130,15 @@ struct EditCommand: ParsableCommand {
             }
             changes = edited
             basedOn = expectVersion ?? current.version
+            original = EditorText(current)
         }
-        let saved = try keepingTyped(changes, correction: note, edition: edition, basedOn: basedOn) {
+        // With options and --expect-version: the text they were written against, if it can still be read.
+        let writtenAgainst: () -> EditorText? = { [basedOn, original] in
+            original ?? basedOn.flatMap { version in (try? desk.show(edition, version: version)).map(EditorText.init) }
+        }
+        let saved = try keepingTyped(
+            changes, correction: note, edition: edition, basedOn: basedOn, original: writtenAgainst
+        ) {
             try desk.edit(
                 edition, changes, expectVersion: basedOn, correction: note, minor: minor,
                 idempotencyKey: try idempotency.value())

@@ -81,17 +81,21 @@ struct StoryCommand: ParsableCommand {
 }
 
 /// Runs `body`; if it fails after the user typed text, the text is kept in a
-/// file and the error says where.
+/// file and the error says where: the whole text when `original` (the
+/// edition's text the changes were made to) can be had, else the changes.
 func keepingTyped<T>(
     _ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?,
-    _ body: () throws -> T
+    original: () -> EditorText? = { nil }, _ body: () throws -> T
 ) throws -> T {
     do {
         return try body()
     } catch {
-        guard let path = UnsavedText.keep(changes, correction: correction, edition: edition, basedOn: version) else {
-            throw error
-        }
+        let typed = changes.headline != nil || changes.lead != nil || changes.body != nil || correction != nil
+        let whole = typed ? original()?.applying(changes) : nil
+        let kept =
+            whole.map { UnsavedText.keep($0, correction: correction, edition: edition, basedOn: version) }
+            ?? UnsavedText.keep(changes, correction: correction, edition: edition, basedOn: version)
+        guard let path = kept else { throw error }
         throw KeptText(underlying: error, path: path)
     }
 }

@@ -14,10 +14,22 @@ import Glibc
 ///
 /// The folder is `NEWSDESK_UNSAVED_DIR`, else `$XDG_STATE_HOME/newsdesk/unsaved`,
 /// else `~/.local/state/newsdesk/unsaved`. The file holds the fields as
-/// `Headline:` and `Lead:` lines, a blank line, then the body. Unpublished
+/// `Headline:` and `Lead:` lines, a blank line, then the body (``EditorText``):
+/// the whole text when the edition is known, so that `edit EDITION
+/// --from-file FILE` takes it up again. Unpublished
 /// drafts are nobody else's business: the folder is 0700 and each file 0600,
 /// with a name nobody can guess beforehand (so nobody can put a link there first).
 enum UnsavedText {
+    /// Keeps `text`, the whole of what the user wrote against `version`.
+    static func keep(_ text: EditorText, correction: String?, edition: String, basedOn version: Int?) -> String? {
+        var header = "# Unsaved edit of \(edition)"
+        if let version { header += ", based on version \(version)" }
+        header += ", \(RFC3339.string(from: Date()))\n"
+        if let correction { header += "Correction: \(correction.replacing("\n", with: " "))\n" }
+        return write(Array((header + text.fields).utf8), name: edition)
+    }
+
+    /// Keeps the fields the user gave (when the rest of the edition is not known).
     static func keep(_ changes: EditionChanges, correction: String? = nil, edition: String, basedOn version: Int?)
         -> String?
     {

@@ -101,6 +101,81 @@ struct EditingTests {
         #expect(try newsroom.desk().show(edition.reference).headline == "Changed in the editor")
     }
 
+    /// A shell script for $EDITOR, run through sh (executing a script that
+    /// another test thread's child may briefly hold open fails with ETXTBSY).
+    static func editorScript(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "newsdesk-editor-\(UUID().uuidString.prefix(8)).sh"
+        try ("#!/bin/sh\n" + text + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return "/bin/sh \(path)"
+    }
+
+    @Test(
+        "the editor session: a final newline saves nothing; permission is asked before it opens; a conflict keeps the whole text, which --from-file takes up again"
+    )
+    func editorSessionDay() throws {
+        let newsroom = try TestNewsroom("editorday")
+        let desk = try newsroom.desk()
+        var story = NewStory(lang: "en", headline: "Editor session")
+        story.body = "Line one."
+        let edition = try desk.createStory(story)
+
+        // vim adds a newline at the end of the file: nothing was changed.
+        let vim = try newsroom.run(
+            ["edit", edition.reference], environment: ["EDITOR": try Self.editorScript("printf '\\n\\n' >> \"$1\"")])
+        #expect(vim.status == 0 && vim.stdout == "No changes; nothing saved.\n", "\(vim)")
+        #expect(try desk.show(edition.reference).version == 1)
+
+        // A reporter on a published story is refused before typing anything.
+        let reporter = "e_reporter_\(UUID().uuidString.prefix(6).lowercased())"
+        try newsroom.addStaff(reporter, ["reporter"])
+        let published = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Published")).reference)
+        let opened = NSTemporaryDirectory() + "newsdesk-opened-\(UUID().uuidString.prefix(8))"
+        let refused = try newsroom.run(
+            ["--as", reporter, "edit", published.reference],
+            environment: ["EDITOR": try Self.editorScript("touch \(opened)")])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr
+                == "Error: Permission denied: \(published.reference) is published: editing it needs the editor role. Nothing was opened.\n"
+        )
+        #expect(!FileManager.default.fileExists(atPath: opened), "the editor never opened")
+
+        // A colleague changes the lead while the editor is open; the body changed here is kept with the whole text.
+        let racing = try Self.editorScript(
+            """
+            "\(CommandLineTool.binary.path)" edit \(edition.reference) --lead "Saved by a colleague" >/dev/null
+            sed -i 's/^Line one\\.$/Line one, rewritten./' "$1"
+            """)
+        let conflict = try newsroom.run(["edit", edition.reference], environment: ["EDITOR": racing])
+        #expect(conflict.status == 2, "\(conflict)")
+        let kept = String(try #require(conflict.stderr.firstMatch(of: /kept in (\S+)\.\n/)?.1))
+        let keptText = try String(contentsOfFile: kept, encoding: .utf8)
+        #expect(keptText.hasPrefix("# Unsaved edit of \(edition.reference), based on version 1, "), "\(keptText)")
+        #expect(keptText.hasSuffix("\nHeadline: Editor session\nLead: \n\nLine one, rewritten."), "\(keptText)")
+
+        // Taken up again: the colleague's lead stays, the body is this one's.
+        let resumed = try newsroom.json(Edition.self, ["edit", edition.reference, "--from-file", kept])
+        #expect(
+            resumed.version == 3 && resumed.lead == "Saved by a colleague" && resumed.body == "Line one, rewritten.")
+        #expect(
+            try newsroom.run(["edit", edition.reference, "--from-file", kept]).stdout == "No changes; nothing saved.\n")
+
+        // A field changed in the file and by someone else since its version, differently: named, nothing saved.
+        let clash = NSTemporaryDirectory() + "newsdesk-clash-\(UUID().uuidString.prefix(8)).md"
+        try
+            "# Unsaved edit of \(edition.reference), based on version 1, 2026-01-01T00:00:00Z\nHeadline: Editor session\nLead: My own lead\n\nLine one."
+            .write(toFile: clash, atomically: true, encoding: .utf8)
+        let clashed = try newsroom.run(["edit", edition.reference, "--from-file", clash])
+        #expect(clashed.status == 2)
+        #expect(
+            clashed.stderr.hasPrefix(
+                "Conflict: lead: changed in \(clash) and in version 3 of \(edition.reference) since version 1."),
+            "\(clashed.stderr)")
+        #expect(try desk.show(edition.reference).version == 3)
+        #expect(
+            try newsroom.run(["edit", edition.reference, "--from-file", clash, "--body", "x"]).status == 64)
+    }
+
     @Test("a correction on a published edition is shown with its local time; a silent fix is still a revision")
     func corrections() throws {
         let newsroom = try TestNewsroom("corrections")

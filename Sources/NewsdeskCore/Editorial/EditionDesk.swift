@@ -217,6 +217,15 @@ public struct EditionDesk {
         }
     }
 
+    /// Why the acting login may not edit `reference`, or nil when it may:
+    /// asked before an editor opens, so that nobody types what they may not
+    /// save. The database decides, with the words an edit would get.
+    public func editRefusal(_ reference: String) throws -> String? {
+        try DatabaseErrors.translating {
+            try connection.query("SELECT desk.edit_refusal(\(reference))")[0].decode(0, as: String?.self)
+        }
+    }
+
     /// Two versions of an edition, for a diff.
     public func versions(_ reference: String, _ first: Int, _ second: Int) throws -> (Edition, Edition) {
         let documents = try decode(
