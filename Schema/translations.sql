@@ -189,13 +189,7 @@ DECLARE
     added newsroom.live_update;
     document jsonb;
 BEGIN
-    IF reference !~ '^[0-9]{1,18}$' THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('update: "%s" is not a live update id.', reference);
-    END IF;
-    SELECT * INTO source FROM newsroom.live_update WHERE id = reference::bigint;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
-    END IF;
+    SELECT * INTO source FROM newsroom.live_update WHERE id = newsroom.resolve_update(reference);
     to_lang := newsroom.require_language(to_lang, 'to');
     SELECT * INTO source_edition FROM newsroom.edition WHERE id = source.edition_id;
     SELECT x.id INTO e.id FROM newsroom.edition x WHERE x.story_id = source_edition.story_id AND x.lang = to_lang;

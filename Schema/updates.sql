@@ -39,25 +39,45 @@ BEGIN
 END
 $$;
 
+-- A live update named by its id, or as EDITION#N (uk/kyivrada-sklykaie-sesiiu#2,
+-- 17#2): its number within the edition, the one readers see on the page.
+CREATE OR REPLACE FUNCTION newsroom.resolve_update(reference text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    found bigint;
+BEGIN
+    IF reference ~ '^[0-9]{1,18}$' THEN
+        SELECT u.id INTO found FROM newsroom.live_update u WHERE u.id = reference::bigint;
+    ELSIF reference ~ '^.+#[0-9]{1,9}$' THEN
+        SELECT u.id INTO found FROM newsroom.live_update u
+        WHERE u.edition_id = desk.resolve_edition(substring(reference FROM '^(.+)#[0-9]+$'))
+          AND u.seq = substring(reference FROM '#([0-9]+)$')::integer;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('update: "%s" is neither a live update id nor EDITION#N (such as uk/kyivrada-sklykaie-sesiiu#2).',
+                             reference);
+    END IF;
+    IF found IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
+    END IF;
+    RETURN found;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION newsroom.locked_update(reference text) RETURNS newsroom.live_update
 LANGUAGE plpgsql AS $$
 DECLARE
+    target bigint := newsroom.resolve_update(reference);
     found_update newsroom.live_update;
 BEGIN
-    IF reference !~ '^[0-9]{1,18}$' THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('update: "%s" is not a live update id.', reference);
-    END IF;
-    SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND AND EXISTS (SELECT 1 FROM newsroom.live_update WHERE id = reference::bigint) THEN
+    SELECT * INTO found_update FROM newsroom.live_update WHERE id = target FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
         BEGIN
-            SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
+            SELECT * INTO found_update FROM newsroom.live_update WHERE id = target FOR UPDATE;
         EXCEPTION WHEN lock_not_available THEN
             PERFORM newsroom.outwait('newsroom.live_update', format('Live update %s', reference));
-            SELECT * INTO found_update FROM newsroom.live_update WHERE id = reference::bigint FOR UPDATE;
+            SELECT * INTO found_update FROM newsroom.live_update WHERE id = target FOR UPDATE;
         END;
-    END IF;
-    IF found_update.id IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
     END IF;
     RETURN found_update;
 END
@@ -76,12 +96,8 @@ $$;
 CREATE OR REPLACE FUNCTION desk.update_history(reference text) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    target bigint;
+    target bigint := newsroom.resolve_update(reference);
 BEGIN
-    IF reference !~ '^[0-9]{1,18}$' OR NOT EXISTS (SELECT 1 FROM newsroom.live_update WHERE id = reference::bigint) THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('There is no live update %s.', reference);
-    END IF;
-    target := reference::bigint;
     RETURN jsonb_build_object('update_id', target, 'versions', (
         SELECT jsonb_agg(jsonb_build_object('version', r.version, 'kind', r.kind, 'body', r.body, 'key', r.key,
             'saved_at', newsroom.rfc3339(r.saved_at), 'local_time', newsroom.local_time(r.saved_at),

@@ -135,7 +135,7 @@ extension UpdateCommand {
             commandName: "translate",
             abstract: "Add a live update's translation to the story's edition in another language.")
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The source update's id.") var update: Int64
+        @Argument(help: UpdateCommand.updateHelp) var update: String
         @Option(help: "The language of the edition to add it to.") var to: String
         @Option(parsing: .unconditional, help: "The translated text.") var body: String?
         @Option(

@@ -9,6 +9,9 @@ struct UpdateCommand: ParsableCommand {
     )
 
     static let bodyField = TextField.updateBody
+    static let updateHelp = ArgumentHelp(
+        "The update: its id, or EDITION#N, its number on the page (uk/kyivrada-sklykaie-sesiiu#2).", valueName: "update"
+    )
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,7 +50,7 @@ struct UpdateCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "edit", abstract: "Change an update's text; readers see that it was edited, and when.")
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The update's id.") var update: Int64
+        @Argument(help: UpdateCommand.updateHelp) var update: String
         @Option(parsing: .unconditional, help: "The new text.") var body: String?
         @Option(
             name: .customLong("body-file"),
@@ -75,7 +78,7 @@ struct UpdateCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "withdraw", abstract: "Hide an update from readers; it stays in its history.")
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The update's id.") var update: Int64
+        @Argument(help: UpdateCommand.updateHelp) var update: String
         @Option(parsing: .unconditional, help: "Why it is withdrawn.") var reason: String
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
@@ -105,7 +108,7 @@ struct UpdateCommand: ParsableCommand {
     /// What `update key` and `update unkey` share.
     struct PinOptions: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The update's id.") var update: Int64
+        @Argument(help: UpdateCommand.updateHelp) var update: String
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 
@@ -143,7 +146,7 @@ struct UpdateCommand: ParsableCommand {
     struct History: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "history", abstract: "Every version of an update.")
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The update's id.") var update: Int64
+        @Argument(help: UpdateCommand.updateHelp) var update: String
         @OptionGroup var output: JSONOption
 
         func run() throws {

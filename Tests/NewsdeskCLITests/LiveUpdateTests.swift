@@ -134,6 +134,39 @@ struct LiveUpdateTests {
             ])
     }
 
+    @Test("an update is named by its id or as EDITION#N, the number readers see; other names are refused")
+    func updateReferences() throws {
+        let newsroom = try TestNewsroom("updatereference")
+        let edition = try Self.publishedEdition(newsroom, "Numbered")
+        let other = try Self.publishedEdition(newsroom, "Elsewhere")
+        _ = try newsroom.json(LiveUpdate.self, ["update", "add", other.reference, "--body", "Not this one"])
+        _ = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", "First"])
+        let second = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", "Second"])
+        #expect(second.seq == 2)
+        // The page numbers it the same way.
+        #expect(try newsroom.run(["show", edition.reference, "--format", "html"]).stdout.contains("id=\"update-2\""))
+
+        let edited = try newsroom.json(
+            LiveUpdate.self, ["update", "edit", "\(edition.reference)#2", "--body", "Second, corrected"])
+        #expect(edited.id == second.id && edited.body == "Second, corrected")
+        let byID = try newsroom.json(LiveUpdate.self, ["update", "key", "\(edition.id)#2"])
+        #expect(byID.id == second.id && byID.key)
+        let history = try newsroom.json(UpdateHistory.self, ["update", "history", "\(edition.reference)#2"])
+        #expect(history.updateID == second.id && history.versions.count == 3)
+
+        let missing = try newsroom.run(["update", "withdraw", "\(edition.reference)#9", "--reason", "No."])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "Error: There is no live update \(edition.reference)#9.\n", "\(missing.stderr)")
+        let malformed = try newsroom.run(["update", "history", "second"])
+        #expect(malformed.status == 65)
+        #expect(
+            malformed.stderr
+                == "Error: update: \"second\" is neither a live update id nor EDITION#N (such as uk/kyivrada-sklykaie-sesiiu#2).\n",
+            "\(malformed.stderr)")
+        let noEdition = try newsroom.run(["update", "history", "en/no-such-story#1"])
+        #expect(noEdition.status == 1 && noEdition.stderr.contains("There is no edition en/no-such-story."))
+    }
+
     @Test("a reporter cannot edit or withdraw another reporter's update; editors can")
     func ownUpdatesOnly() throws {
         let newsroom = try TestNewsroom("updateowner")

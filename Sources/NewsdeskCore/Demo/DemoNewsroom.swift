@@ -74,7 +74,7 @@ public struct DemoNewsroom {
                 stations may be limited because of crowds.
                 """)
         _ = try translations.translateUpdate(
-            firstUpdate.id, to: "en", body: "Khreshchatyk station will be exit-only from 23:00.")
+            String(firstUpdate.id), to: "en", body: "Khreshchatyk station will be exit-only from 23:00.")
         let metroRU = try translations.translate(
             metroUK.reference, to: "ru",
             headline: "Киевское метро будет работать дольше в новогоднюю ночь",
@@ -92,7 +92,7 @@ public struct DemoNewsroom {
             to: metroUK.reference,
             body: "Наземний транспорт також працюватиме до 02:00.", key: true)
         _ = try translations.translateUpdate(
-            secondUpdate.id, to: "en",
+            String(secondUpdate.id), to: "en",
             body: "Buses and trams will also run until 02:00.")
         // The source is corrected after translation: both translations now lag behind it.
         _ = try editorDesk.edit(

@@ -109,6 +109,8 @@ public struct UpdateHistory: Codable, Sendable {
 
 /// Live updates on published editions: append, edit, withdraw, pin. Each
 /// call is one `desk` function (one round trip, one commit, one audit event).
+/// An update is named by its id, or as `EDITION#N`, its number within the
+/// edition that readers see (`uk/kyivrada-sklykaie-sesiiu#2`).
 ///
 /// ```swift
 /// let update = try LiveUpdateDesk(connection: connection)
@@ -138,36 +140,36 @@ public struct LiveUpdateDesk {
     /// history). A `minor` fix keeps its "edited" time and sets no "updated"
     /// on the edition.
     public func edit(
-        _ update: Int64, body: String?, kind: UpdateKind? = nil, minor: Bool = false, idempotencyKey: String? = nil
+        _ update: String, body: String?, kind: UpdateKind? = nil, minor: Bool = false, idempotencyKey: String? = nil
     ) throws -> LiveUpdate {
         try DeskCall.decode(
             LiveUpdate.self,
             """
-            SELECT desk.edit_update(reference => \(String(update)), body => \(try TextField.updateBody.clean(ifGiven: body)),
+            SELECT desk.edit_update(reference => \(update), body => \(try TextField.updateBody.clean(ifGiven: body)),
                 kind => \(kind?.rawValue), minor => \(minor), idempotency_key => \(idempotencyKey))
             """, on: connection)
     }
 
     /// Hides the update from readers; it stays in its history.
-    public func withdraw(_ update: Int64, reason: String, idempotencyKey: String? = nil) throws -> LiveUpdate {
+    public func withdraw(_ update: String, reason: String, idempotencyKey: String? = nil) throws -> LiveUpdate {
         try DeskCall.decode(
             LiveUpdate.self,
             """
-            SELECT desk.withdraw_update(\(String(update)), \(try TextField.reason.clean(reason)), \(idempotencyKey))
+            SELECT desk.withdraw_update(\(update), \(try TextField.reason.clean(reason)), \(idempotencyKey))
             """, on: connection)
     }
 
     /// Pins or unpins the update as a key event.
-    public func setKey(_ update: Int64, _ key: Bool, idempotencyKey: String? = nil) throws -> LiveUpdate {
+    public func setKey(_ update: String, _ key: Bool, idempotencyKey: String? = nil) throws -> LiveUpdate {
         try DeskCall.decode(
-            LiveUpdate.self, "SELECT desk.set_update_key(\(String(update)), \(key), \(idempotencyKey))", on: connection)
+            LiveUpdate.self, "SELECT desk.set_update_key(\(update), \(key), \(idempotencyKey))", on: connection)
     }
 
     public func list(_ edition: String) throws -> UpdateListing {
         try DeskCall.decode(UpdateListing.self, "SELECT desk.list_updates(\(edition))", on: connection)
     }
 
-    public func history(_ update: Int64) throws -> UpdateHistory {
-        try DeskCall.decode(UpdateHistory.self, "SELECT desk.update_history(\(String(update)))", on: connection)
+    public func history(_ update: String) throws -> UpdateHistory {
+        try DeskCall.decode(UpdateHistory.self, "SELECT desk.update_history(\(update))", on: connection)
     }
 }

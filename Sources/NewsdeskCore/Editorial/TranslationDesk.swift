@@ -118,13 +118,13 @@ public struct TranslationDesk {
 
     /// Adds the translated update to the story's edition in `language`
     /// (`idempotencyKey` as in ``translate(_:to:headline:lead:body:caption:credit:idempotencyKey:)``).
-    public func translateUpdate(_ update: Int64, to language: String, body: String, idempotencyKey: String? = nil)
+    public func translateUpdate(_ update: String, to language: String, body: String, idempotencyKey: String? = nil)
         throws -> LiveUpdate
     {
         try DeskCall.decode(
             LiveUpdate.self,
             """
-            SELECT desk.translate_update(\(String(update)), \(language), \(try TextField.updateBody.clean(body)), \(idempotencyKey))
+            SELECT desk.translate_update(\(update), \(language), \(try TextField.updateBody.clean(body)), \(idempotencyKey))
             """, on: connection)
     }
 }
