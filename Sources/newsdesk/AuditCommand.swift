@@ -46,12 +46,12 @@ struct AuditCommand: ParsableCommand {
             }
             for event in events {
                 var line =
-                    "\(String(event.seq).padding(6))\(event.localTime.text)  \(event.actor.padding(14))\(event.action.padding(20))"
+                    "\(String(event.seq).padding(6))\(event.localTime.zoned(event.at))  \(event.actor.padding(14))\(event.action.padding(20))"
                 if let edition = event.editionID { line += "edition \(edition) " }
                 if let attempted = event.detail["attempted"]?.string { line += "(tried \(attempted))" }
                 // The client in a column of its own where the line leaves room.
                 line = String(line.reversed().drop(while: \.isWhitespace).reversed())
-                line = (line.count < 58 ? line.padding(58) : line + "  ") + "client (unverified): \(event.client)"
+                line = (line.count < 65 ? line.padding(65) : line + "  ") + "client (unverified): \(event.client)"
                 Output.line(line)
             }
         }

@@ -62,12 +62,12 @@ struct ListCommand: ParsableCommand {
         if output.json { return try Output.json(list) }
         if list.items.isEmpty { return Output.line("Nothing to list.") }
         Output.line(
-            "\("ID".padding(8))\("STATUS".padding(11))\("REF".padding(40))\("SAVED (\(list.timezone))".padding(18))HEADLINE"
+            "\("ID".padding(8))\("STATUS".padding(11))\("REF".padding(40))\("SAVED (\(list.timezone))".padding(24))HEADLINE"
         )
         for item in list.items {
             Output.line(
                 "\(String(item.id).padding(8))\(item.status.words.padding(11))\("\(item.lang)/\(item.slug)".padding(40))"
-                    + "\(item.savedLocal.text.padding(18))\(item.headline)")
+                    + "\(item.savedLocal.zoned(item.savedAt).padding(24))\(item.headline)")
             // What the desk needs to know next to it: when, and the editor's note.
             var details: [String] = []
             if let scheduled = item.scheduledAt { details.append("scheduled for \(RFC3339.string(from: scheduled))") }

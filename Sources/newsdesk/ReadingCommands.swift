@@ -48,7 +48,7 @@ struct HistoryCommand: ParsableCommand {
         for entry in history.entries {
             let version = entry.version.map { "v\($0)" } ?? ""
             var line =
-                "\(version.padding(5))\(entry.localTime.text)  \(entry.actor.padding(14))\(entry.action.padding(11))"
+                "\(version.padding(5))\(entry.localTime.zoned(entry.at))  \(entry.actor.padding(14))\(entry.action.padding(11))"
             if let headline = entry.headline, entry.action != "edit" || entry.version == 1 { line += headline }
             if let note = entry.note { line += (line.hasSuffix(" ") ? "" : " ") + "— \(note)" }
             Output.line(String(line.reversed().drop(while: \.isWhitespace).reversed()))

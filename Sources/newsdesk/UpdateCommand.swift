@@ -136,7 +136,7 @@ struct UpdateCommand: ParsableCommand {
                 if update.withdrawnAt != nil { flags.append("withdrawn") }
                 let firstLine = update.body.split(separator: "\n").first.map(String.init) ?? ""
                 Output.line(
-                    "#\(String(update.seq).padding(4))id \(String(update.id).padding(7))\(update.localTime.text)  "
+                    "#\(String(update.seq).padding(4))id \(String(update.id).padding(7))\(update.localTime.zoned(update.postedAt))  "
                         + "\(update.author.padding(12))\(update.kind.rawValue.padding(14))"
                         + (flags.isEmpty ? "" : "[\(flags.joined(separator: ","))] ") + firstLine)
             }
@@ -154,7 +154,7 @@ struct UpdateCommand: ParsableCommand {
             if output.json { return try Output.json(history) }
             for version in history.versions {
                 Output.line(
-                    "v\(String(version.version).padding(4))\(version.localTime.text)  \(version.savedBy.padding(12))"
+                    "v\(String(version.version).padding(4))\(version.localTime.zoned(version.savedAt))  \(version.savedBy.padding(12))"
                         + "\(version.change.padding(9))\(version.note.map { "— \($0) " } ?? "")\(version.body)")
             }
         }

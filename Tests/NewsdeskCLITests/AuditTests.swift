@@ -184,4 +184,35 @@ struct AuditTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("editor"))
     }
+
+    @Test("times printed for staff carry their offset from UTC: history, audit, list, update list and history")
+    func zonedTimes() throws {
+        let newsroom = try TestNewsroom("zonedtimes")
+        let desk = try newsroom.desk()
+        let edition = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Zoned")).reference)
+        let update = try newsroom.json(LiveUpdate.self, ["update", "add", edition.reference, "--body", "Later."])
+        // Worked out here from the zone's rules, apart from how the tool does it.
+        func zoned(_ instant: Date, _ wall: LocalTime) -> String {
+            let seconds = TimeZone(identifier: "Europe/Kyiv")!.secondsFromGMT(for: instant)
+            let hours = abs(seconds) / 3600, minutes = abs(seconds) % 3600 / 60
+            return wall.text + " " + (seconds < 0 ? "-" : "+") + String(format: "%02d:%02d", hours, minutes)
+        }
+        let history = try newsroom.json(EditionHistory.self, ["history", edition.reference])
+        let historyText = try newsroom.run(["history", edition.reference]).stdout
+        for entry in history.entries {
+            #expect(historyText.contains(zoned(entry.at, entry.localTime)), "\(historyText)")
+        }
+        let auditText = try newsroom.run(["audit", "--story", String(edition.storyID)]).stdout
+        #expect(auditText.contains(zoned(update.postedAt, update.localTime)), "\(auditText)")
+        let listText = try newsroom.run(["list", "--status", "published"]).stdout
+        let listed = try newsroom.json(WorkList.self, ["list", "--status", "published", "--json"]).items[0]
+        #expect(listText.contains(zoned(listed.savedAt, listed.savedLocal)), "\(listText)")
+        #expect(
+            try newsroom.run(["update", "list", edition.reference]).stdout.contains(
+                zoned(update.postedAt, update.localTime)))
+        #expect(
+            try newsroom.run(["update", "history", String(update.id)]).stdout.contains(
+                zoned(update.postedAt, update.localTime)))
+    }
+
 }

@@ -27,6 +27,26 @@ public struct LocalTime: Codable, Sendable, Equatable {
         self.text = text
         self.weekday = weekday
     }
+
+    /// The wall time with its offset from UTC (`2023-10-26 16:43 +03:00`), for
+    /// staff: unambiguous next to a clock change, or read in another zone.
+    /// `instant` is the time this wall time shows; the offset is the
+    /// difference between the two, so no zone rules are needed here.
+    public func zoned(_ instant: Date) -> String {
+        let parts = text.split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap { Int($0) }
+        guard parts.count == 5 else { return text }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(
+            year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4])
+        guard let wall = calendar.date(from: components) else { return text }
+        let minutes =
+            Int((wall.timeIntervalSince1970 / 60).rounded(.down))
+            - Int((instant.timeIntervalSince1970 / 60).rounded(.down))
+        let sign = minutes < 0 ? "-" : "+"
+        let hours = String(abs(minutes) / 60), rest = String(abs(minutes) % 60)
+        return "\(text) \(sign)\(hours.count < 2 ? "0" + hours : hours):\(rest.count < 2 ? "0" + rest : rest)"
+    }
 }
 
 /// A story in one language, as the database returns it (SPEC §5 JSON shape).
