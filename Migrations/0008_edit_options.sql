@@ -4,8 +4,9 @@
 -- revision; bylines changed by editors (`edit --add-byline/--remove-byline`);
 -- and `translate --refresh --no-change`, a translation that follows a new
 -- source version without a change of its own, recorded in its history as
--- 'follow'. Three actions gain arguments, so their old functions go, and
--- Schema/ creates the new ones.
+-- 'follow'; and `publish --published-at`, an earlier first publication
+-- recorded as it was. Four actions gain arguments, so their old functions
+-- go, and Schema/ creates the new ones.
 ALTER TABLE newsroom.edition_revision DROP CONSTRAINT edition_revision_change_check;
 ALTER TABLE newsroom.edition_revision ADD CONSTRAINT edition_revision_change_check
     CHECK (change IN ('create', 'edit', 'minor', 'correction', 'restore'));
@@ -19,6 +20,8 @@ DROP FUNCTION IF EXISTS desk.edit_update(text, text, text, text);
 DROP FUNCTION IF EXISTS newsroom.edit_update(text, text, text);
 DROP FUNCTION IF EXISTS desk.refresh_translation(text, text, text, text, integer, text);
 DROP FUNCTION IF EXISTS newsroom.refresh_translation(text, text, text, text, integer);
+DROP FUNCTION IF EXISTS desk.publish_edition(text, text, text);
+DROP FUNCTION IF EXISTS newsroom.publish_edition(text, text);
 
 ALTER TABLE newsroom.edition_event DROP CONSTRAINT edition_event_action_check;
 ALTER TABLE newsroom.edition_event ADD CONSTRAINT edition_event_action_check

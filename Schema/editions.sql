@@ -687,10 +687,14 @@ CALL newsroom.offer_at_desk('return_edition');
 -- `newsdesk publish [--at TIME]`: now, or scheduled for a later time (which
 -- then needs no process to run: readers see it from that time on); a time
 -- that has passed is refused.
-CREATE OR REPLACE FUNCTION newsroom.publish_edition(reference text, publish_at text DEFAULT NULL) RETURNS jsonb
+CREATE OR REPLACE FUNCTION newsroom.publish_edition(
+    reference text, publish_at text DEFAULT NULL, published_at text DEFAULT NULL
+) RETURNS jsonb
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     publish_time timestamptz := desk.parse_time(publish_at, 'at');
+    first_published timestamptz := desk.parse_time(publish_edition.published_at, 'published-at');
     e newsroom.edition := newsroom.locked_edition(reference);
     refused jsonb := newsroom.editor_refusal(CASE WHEN publish_time > now() THEN 'edition.schedule' ELSE 'edition.publish' END,
                                              e, CASE WHEN publish_time > now() THEN 'schedule' ELSE 'publish' END);
@@ -704,6 +708,30 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
             MESSAGE = format('at: %s (Kyiv time %s) has passed; to publish now, leave out --at.',
                              publish_at, newsroom.local_time(publish_time)->>'text');
+    END IF;
+    -- An earlier first publication (an archive, a story first published
+    -- elsewhere) is recorded as it was: the date readers and feeds see, with
+    -- the moment it was recorded kept in the audit log.
+    IF first_published IS NOT NULL AND publish_time IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = 'published-at: it records an earlier publication; --at schedules a later one. Give one or the other.';
+    END IF;
+    IF first_published > now() THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+            MESSAGE = format('published-at: %s has not come yet; to publish later, use --at.', publish_edition.published_at);
+    END IF;
+    IF first_published IS NOT NULL THEN
+        UPDATE newsroom.edition
+        SET status = 'published', scheduled_at = NULL, published_at = first_published, updated_at = first_published
+        WHERE id = e.id;
+        INSERT INTO newsroom.edition_event (edition_id, action, note)
+        VALUES (e.id, 'publish', format('first published %s', newsroom.rfc3339(first_published)));
+        PERFORM newsroom.audit(
+            'edition.publish', e.story_id, e.id, NULL,
+            jsonb_build_object('status', jsonb_build_object('before', e.status, 'after', 'published'),
+                               'published_at', newsroom.rfc3339(first_published),
+                               'recorded_at', newsroom.rfc3339(now())));
+        RETURN desk.edition_document(e.id);
     END IF;
     IF publish_time IS NOT NULL THEN
         -- Feeds sort by published_at: it is the scheduled time, and readers see it from then on.

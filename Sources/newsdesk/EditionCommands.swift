@@ -188,21 +188,35 @@ struct PublishCommand: ParsableCommand {
         discussion: """
             TIME is an instant with an offset (2023-10-26T16:43+03:00) or a newsroom-local time \
             (2023-10-26 16:43) that exists exactly once. A scheduled edition appears to readers from that \
-            time on; nothing needs to run then.
+            time on; nothing needs to run then. --published-at records an earlier first publication (an \
+            archive, a story first published elsewhere): readers and feeds date it so, and the audit log \
+            keeps both times.
             """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The edition: its id, or LANG/slug.") var edition: String
     @Option(help: ArgumentHelp("Publish at this TIME instead of now.", valueName: "time")) var at: String?
+    @Option(
+        name: .customLong("published-at"),
+        help: ArgumentHelp("Publish now, dated as first published at this earlier TIME.", valueName: "time"))
+    var publishedAt: String?
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
+    func validate() throws {
+        if at != nil && publishedAt != nil {
+            throw ValidationError("Give --at (a later time) or --published-at (an earlier one), not both.")
+        }
+    }
+
     func run() throws {
         let result = try EditionDesk(connection: connection.connect()).publish(
-            edition, at: at, idempotencyKey: try idempotency.value())
+            edition, at: at, firstPublished: publishedAt, idempotencyKey: try idempotency.value())
         let summary =
             result.status == .scheduled
             ? "Scheduled \(EditionOutput.label(result)) for \(EditionOutput.when(result.scheduledLocal, result))."
-            : "Published \(EditionOutput.label(result))."
+            : publishedAt != nil
+                ? "Published \(EditionOutput.label(result)), dated \(EditionOutput.when(result.publishedLocal, result))."
+                : "Published \(EditionOutput.label(result))."
         try EditionOutput.print(result, json: output.json, summary: summary)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NewsdeskCore
 import NewsdeskTestSupport
+import PostgresClient
 import Testing
 
 @Suite("The editorial lifecycle through the built binary")
@@ -91,6 +92,64 @@ struct LifecycleTests {
         let later = try newsroom.json(Edition.self, ["show", draft.reference])
         #expect(later.status == .published)
         #expect(later.publishedAt.map { abs($0.timeIntervalSince(RFC3339.date(from: soon)!)) < 0.001 } == true)
+    }
+
+    @Test(
+        "publish --published-at records an earlier first publication: dated so for readers and feeds, both times audited"
+    )
+    func backdated() throws {
+        let newsroom = try TestNewsroom("backdate")
+        let desk = try newsroom.desk()
+        let newer = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Published today")).reference)
+        let draft = try desk.createStory(NewStory(lang: "en", headline: "From the archive"))
+        let result = try newsroom.run(["publish", draft.reference, "--published-at", "2023-10-26 16:43"])
+        #expect(result.status == 0, "\(result)")
+        #expect(
+            result.stdout
+                == "Published \(draft.reference) (edition \(draft.id), version 1), dated Thursday, 26 October 2023, 16:43 Europe/Kyiv.\n",
+            "\(result.stdout)")
+        let shown = try newsroom.json(Edition.self, ["show", draft.reference])
+        #expect(shown.status == .published)
+        #expect(shown.publishedAt == RFC3339.date(from: "2023-10-26T13:43:00Z"))
+        #expect(shown.updatedAt == shown.publishedAt, "no \"updated\" marker")
+        // Feeds put it where it belongs in time: after today's story.
+        let feed = try newsroom.json(Feed.self, ["feed", "--lang", "en"])
+        #expect(feed.items.map(\.editionID) == [newer.id, draft.id])
+        #expect(feed.items[1].markers.isEmpty)
+        let event = try #require(
+            try newsroom.connect().query(
+                """
+                SELECT detail::text FROM newsroom.audit_event
+                WHERE edition_id = \(draft.id) AND action = 'edition.publish'
+                """
+            ).first?.decode(0, as: String.self))
+        let detail = try JSONDecoder().decode([String: JSONValue].self, from: Data(event.utf8))
+        #expect(detail["published_at"] == .string("2023-10-26T13:43:00Z"))
+        let recorded = try #require(detail["recorded_at"]?.string.flatMap(RFC3339.date(from:)))
+        #expect(abs(recorded.timeIntervalSinceNow) < 60)
+        let history = try newsroom.json(EditionHistory.self, ["history", draft.reference])
+        #expect(
+            history.entries.last?.action == "publish"
+                && history.entries.last?.note == "first published 2023-10-26T13:43:00Z")
+
+        let later = try desk.createStory(NewStory(lang: "en", headline: "Not yet"))
+        let future = try newsroom.run(["publish", later.reference, "--published-at", "2099-01-01 10:00"])
+        #expect(future.status == 65)
+        #expect(
+            future.stderr == "Error: published-at: 2099-01-01 10:00 has not come yet; to publish later, use --at.\n")
+        let both = try newsroom.run([
+            "publish", later.reference, "--published-at", "2023-01-01 10:00", "--at", "2099-01-01 10:00"
+        ])
+        #expect(both.status == 64)
+        #expect(try desk.show(later.reference).status == .draft)
+        // Reporters do not publish, backdated or not.
+        let reporter = "p_reporter_\(UUID().uuidString.prefix(6).lowercased())"
+        try newsroom.addStaff(reporter, ["reporter"])
+        let own = try newsroom.json(
+            Edition.self, ["--as", reporter, "story", "new", "--lang", "en", "--headline", "Mine"])
+        #expect(
+            try newsroom.run(["--as", reporter, "publish", own.reference, "--published-at", "2023-01-01 10:00"]).status
+                == 1)
     }
 
     @Test("return sends a note back with the draft; history lists every step with its actor")

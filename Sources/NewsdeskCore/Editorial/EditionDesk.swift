@@ -145,9 +145,17 @@ public struct EditionDesk {
         try edition("SELECT desk.return_edition(\(reference), \(try TextField.note.clean(note)), \(idempotencyKey))")
     }
 
-    /// Publishes now, or schedules for `at` (a `TIME` text) when that is later.
-    public func publish(_ reference: String, at time: String? = nil, idempotencyKey: String? = nil) throws -> Edition {
-        try edition("SELECT desk.publish_edition(\(reference), \(time), \(idempotencyKey))")
+    /// Publishes now, or schedules for `at` (a `TIME` text), which must be
+    /// later. With `firstPublished` (a past `TIME`), records an earlier first
+    /// publication: readers and feeds date it so, and the audit log keeps both times.
+    public func publish(
+        _ reference: String, at time: String? = nil, firstPublished: String? = nil, idempotencyKey: String? = nil
+    ) throws -> Edition {
+        try edition(
+            """
+            SELECT desk.publish_edition(reference => \(reference), publish_at => \(time),
+                published_at => \(firstPublished), idempotency_key => \(idempotencyKey))
+            """)
     }
 
     /// Published or scheduled → withdrawn, with the reason.
