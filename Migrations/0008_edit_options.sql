@@ -6,7 +6,10 @@
 -- source version without a change of its own, recorded in its history as
 -- 'follow'; and `publish --published-at`, an earlier first publication
 -- recorded as it was. Four actions gain arguments, so their old functions
--- go, and Schema/ creates the new ones.
+-- go, and Schema/ creates the new ones. Translators are credited apart from
+-- the byline: a translation carries its source's byline, and the people who
+-- translated it in `translators` (translations made before keep the
+-- translator on their byline).
 ALTER TABLE newsroom.edition_revision DROP CONSTRAINT edition_revision_change_check;
 ALTER TABLE newsroom.edition_revision ADD CONSTRAINT edition_revision_change_check
     CHECK (change IN ('create', 'edit', 'minor', 'correction', 'restore'));
@@ -22,6 +25,10 @@ DROP FUNCTION IF EXISTS desk.refresh_translation(text, text, text, text, integer
 DROP FUNCTION IF EXISTS newsroom.refresh_translation(text, text, text, text, integer);
 DROP FUNCTION IF EXISTS desk.publish_edition(text, text, text);
 DROP FUNCTION IF EXISTS newsroom.publish_edition(text, text);
+
+ALTER TABLE newsroom.edition ADD COLUMN translators text[] NOT NULL DEFAULT '{}';
+COMMENT ON COLUMN newsroom.edition.translators IS
+    'Who translated the edition: credited apart from its byline, and they may edit it while it is a draft.';
 
 ALTER TABLE newsroom.edition_event DROP CONSTRAINT edition_event_action_check;
 ALTER TABLE newsroom.edition_event ADD CONSTRAINT edition_event_action_check

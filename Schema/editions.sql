@@ -131,6 +131,10 @@ BEGIN
                 WHERE o.story_id = e.story_id), '[]'),
             'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
                                       FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
+            -- Credited apart from the byline, named in the edition's language as bylines are.
+            'translators', to_jsonb(e.translators),
+            'translator_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                          FROM newsroom.staff s WHERE s.login = ANY (e.translators)), '{}'),
             'review_note', e.review_note,
             'withdrawal_reason', e.withdrawal_reason,
             'timezone', newsroom.timezone(),
@@ -230,7 +234,7 @@ BEGIN
         FROM newsroom.edition e
         WHERE (statuses IS NULL OR newsroom.effective_status(e.status, e.scheduled_at)::text = ANY (statuses))
           AND (list_editions.lang IS NULL OR e.lang = list_editions.lang)
-          AND (byline IS NULL OR byline = ANY (e.bylines))
+          AND (byline IS NULL OR byline = ANY (e.bylines) OR byline = ANY (e.translators))
           AND (subject IS NULL OR EXISTS (SELECT 1 FROM newsroom.story_subject t
                                           WHERE t.story_id = e.story_id AND t.subject = list_editions.subject))
           AND (NOT embargoed OR e.embargo_until > now())
@@ -314,10 +318,17 @@ $$;
 -- bylined on that are not translations; translators edit draft translations
 -- they are bylined on. (A translation carries its source's byline, so the
 -- reporter of the source is on it, but translating is the translators' job.)
+-- Whether the acting login is credited with the edition: on its byline, or
+-- as its translator.
+CREATE OR REPLACE FUNCTION newsroom.credited(e newsroom.edition) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT session_user::text = ANY (e.bylines) OR session_user::text = ANY (e.translators)
+$$;
+
 CREATE OR REPLACE FUNCTION newsroom.may_edit(e newsroom.edition) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT newsroom.actor_is('editor', 'admin')
-        OR (e.status = 'draft' AND session_user::text = ANY (e.bylines)
+        OR (e.status = 'draft' AND newsroom.credited(e)
             AND CASE WHEN e.translated_from IS NULL THEN newsroom.actor_is('reporter')
                      ELSE newsroom.actor_is('translator') END)
 $$;
@@ -330,7 +341,7 @@ LANGUAGE sql STABLE AS $$
         WHEN newsroom.may_edit(e) THEN NULL
         WHEN e.status <> 'draft'
             THEN format('%s/%s is %s: editing it needs the editor role.', e.lang, e.slug, replace(e.status::text, '_', ' '))
-        WHEN NOT session_user::text = ANY (e.bylines)
+        WHEN NOT newsroom.credited(e)
             THEN format('%s/%s is not your draft: editing it needs the editor role, or your name on its byline.', e.lang, e.slug)
         ELSE format('%s/%s is not a translation, and translators edit translations: editing it needs the reporter or editor role.',
                     e.lang, e.slug)
@@ -646,7 +657,7 @@ DECLARE
     e newsroom.edition := newsroom.locked_edition(reference);
 BEGIN
     IF NOT (newsroom.actor_is('editor', 'admin')
-            OR (newsroom.actor_is('reporter', 'translator') AND session_user::text = ANY (e.bylines))) THEN
+            OR (newsroom.actor_is('reporter', 'translator') AND newsroom.credited(e))) THEN
         RETURN newsroom.refusal('edition.submit', 'reporter',
             format('Submitting %s/%s needs your name on its byline, or the editor role.', e.lang, e.slug), e.story_id, e.id);
     END IF;

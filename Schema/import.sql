@@ -175,10 +175,13 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM newsroom.language l WHERE l.tag = x->'document'->'edition'->>'lang')
     ORDER BY (x->>'line')::integer LIMIT 1;
     IF problem IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = problem; END IF;
-    SELECT 'bylines and update authors not on this newsroom''s staff: ' || string_agg(DISTINCT login, ', ')
+    SELECT 'bylines, translators and update authors not on this newsroom''s staff: ' || string_agg(DISTINCT login, ', ')
            || '. Add them first (newsdesk staff add LOGIN --role ROLE); nothing was imported.'
     INTO problem
     FROM (SELECT jsonb_array_elements_text(x->'document'->'edition'->'bylines') AS login
+          FROM jsonb_array_elements(documents) x
+          UNION
+          SELECT jsonb_array_elements_text(coalesce(x->'document'->'edition'->'translators', '[]'))
           FROM jsonb_array_elements(documents) x
           UNION
           SELECT w->'update'->>'author' FROM jsonb_array_elements(documents) x, jsonb_array_elements(x->'document'->'updates') w) p
@@ -260,11 +263,11 @@ BEGIN
             END IF;
             target := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));
             INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, photo_url, photo_caption,
-                                          photo_credit, bylines, video, status, version, published_at, updated_at,
+                                          photo_credit, bylines, translators, video, status, version, published_at, updated_at,
                                           scheduled_at, embargo_until, saved_at, review_note, withdrawal_reason,
                                           update_count, translated_from, translated_from_version)
             VALUES (target, story, r.lang, newsroom.claim_slug(r.lang, r.slug, target), r.headline, r.lead, r.body,
-                    r.photo_url, r.photo_caption, r.photo_credit, r.bylines, r.video, r.status, r.version,
+                    r.photo_url, r.photo_caption, r.photo_credit, r.bylines, coalesce(r.translators, '{}'), r.video, r.status, r.version,
                     r.published_at, r.updated_at, r.scheduled_at, r.embargo_until, r.saved_at, r.review_note,
                     r.withdrawal_reason, r.update_count, source,
                     CASE WHEN source IS NOT NULL THEN r.translated_from_version END);

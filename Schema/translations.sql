@@ -87,13 +87,14 @@ BEGIN
     END IF;
     target := nextval(pg_get_serial_sequence('newsroom.edition', 'id'));
     INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, lead, body, photo_url, photo_caption, photo_credit,
-                                  bylines, video, embargo_until, translated_from, translated_from_version)
+                                  bylines, translators, video, embargo_until, translated_from, translated_from_version)
     VALUES (target, source.story_id, to_lang, newsroom.claim_slug(to_lang, coalesce(translate_edition.slug, source.slug), target),
             coalesce(translate_edition.headline, source.headline), coalesce(translate_edition.lead, source.lead),
             coalesce(translate_edition.body, source.body), source.photo_url,
             coalesce(translate_edition.caption, source.photo_caption), coalesce(translate_edition.credit, source.photo_credit),
-            -- The original's authors keep their byline; the translator joins it (and may then edit the draft).
-            source.bylines || CASE WHEN session_user::text = ANY (source.bylines) THEN '{}'::text[] ELSE ARRAY[session_user::text] END,
+            -- The original's authors keep their byline; the translator is credited apart
+            -- (and may then edit the draft), unless they wrote the original too.
+            source.bylines, CASE WHEN session_user::text = ANY (source.bylines) THEN '{}'::text[] ELSE ARRAY[session_user::text] END,
             source.video, source.embargo_until, source.id, source.version)
     RETURNING * INTO e;
     PERFORM newsroom.save_revision(e, 'create', format('translated from %s/%s version %s', source.lang, source.slug, source.version));

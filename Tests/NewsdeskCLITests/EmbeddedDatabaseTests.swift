@@ -94,7 +94,7 @@ struct DemoTests {
         let feedLines = first.stdout.components(separatedBy: "\n\n")[1].split(separator: "\n")
         #expect(feedLines.count == 3, "\(first.stdout)")
         #expect(first.stdout.contains("Kyiv metro to run late on New Year's Eve  [updated]"))
-        #expect(first.stdout.contains("By Halyna Bondar, Oksana Ivanova"))
+        #expect(first.stdout.contains("By Halyna Bondar. Translated by Oksana Ivanova"))
         #expect(first.stdout.contains("Update: "))
         #expect(first.stdout.contains("Subjects: Kyiv, Transport"))
         #expect(first.stdout.contains("STALE (source at v2), missing updates"))

@@ -15,7 +15,7 @@ struct TranslationTests {
         let newsroom = try TestNewsroom("translations")
         let suffix = UUID().uuidString.prefix(6).lowercased()
         let translator = "t_translator_\(suffix)", reporter = "t_reporter_\(suffix)"
-        try newsroom.addStaff(translator, ["translator"])
+        try newsroom.addStaff(translator, ["translator"], names: ["en": "Iryna Koval", "uk": "Ірина Коваль"])
         try newsroom.addStaff(reporter, ["reporter"])
         let sample = try SharedFixtures.newsroom().story
         let uk = try #require(sample.editions["uk"]), en = try #require(sample.editions["en"]),
@@ -39,7 +39,19 @@ struct TranslationTests {
             ])
         #expect(english.status == .draft && english.slug == en.expectedSlug)
         #expect(english.translatedFrom == Edition.Source(editionID: original.id, version: 1))
-        #expect(english.bylines == [newsroom.staffLogin, translator])
+        // The translator is credited apart from the authors, and may edit the draft.
+        #expect(english.bylines == [newsroom.staffLogin] && english.translators == [translator])
+        #expect(english.translatorNames == [translator: "Iryna Koval"])
+        let shownEnglish = try newsroom.run(["show", english.reference]).stdout
+        #expect(shownEnglish.contains("\nBy \(newsroom.staffLogin). Translated by Iryna Koval\n"), "\(shownEnglish)")
+        #expect(
+            try newsroom.run(["show", english.reference, "--format", "html"]).stdout.contains(
+                "<p class=\"byline\">By \(newsroom.staffLogin). Translated by Iryna Koval</p>"))
+        let ninjs = try newsroom.run(["export", english.reference, "--format", "ninjs"]).stdout
+        #expect(ninjs.contains("\"rel\" : \"translator\""), "\(ninjs)")
+        #expect(
+            try newsroom.json(WorkList.self, ["--as", translator, "list", "--mine", "--json"]).items.map(\.id)
+                == [english.id], "a translator's list --mine holds what they translated")
         let russian = try newsroom.json(
             Edition.self,
             [

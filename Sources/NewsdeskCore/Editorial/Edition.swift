@@ -156,6 +156,10 @@ public struct Edition: Codable, Sendable {
     public let bylines: [String]
     /// Display names of the bylined staff in the edition's language.
     public let bylineNames: [String: String]
+    /// Who translated it (logins), credited apart from the byline.
+    public let translators: [String]
+    /// Their display names in the edition's language.
+    public let translatorNames: [String: String]
     public let subjects: [String]
     public let subjectNames: [SubjectName]
     public let related: [Related]
@@ -190,6 +194,8 @@ public struct Edition: Codable, Sendable {
             editions, timezone
         case storyID = "story_id"
         case bylineNames = "byline_names"
+        case translators
+        case translatorNames = "translator_names"
         case currentVersion = "current_version"
         case publishedAt = "published_at"
         case updatedAt = "updated_at"
@@ -234,6 +240,8 @@ public struct Edition: Codable, Sendable {
         savedBy = try c.decodeIfPresent(String.self, forKey: .savedBy)
         bylines = try c.decode([String].self, forKey: .bylines)
         bylineNames = try c.decodeIfPresent([String: String].self, forKey: .bylineNames) ?? [:]
+        translators = try c.decodeIfPresent([String].self, forKey: .translators) ?? []
+        translatorNames = try c.decodeIfPresent([String: String].self, forKey: .translatorNames) ?? [:]
         subjects = try c.decode([String].self, forKey: .subjects)
         subjectNames = try c.decodeIfPresent([SubjectName].self, forKey: .subjectNames) ?? []
         related = try c.decodeIfPresent([Related].self, forKey: .related) ?? []
@@ -278,6 +286,8 @@ public struct Edition: Codable, Sendable {
         try c.encode(savedBy, forKey: .savedBy)
         try c.encode(bylines, forKey: .bylines)
         try c.encode(bylineNames, forKey: .bylineNames)
+        try c.encode(translators, forKey: .translators)
+        try c.encode(translatorNames, forKey: .translatorNames)
         try c.encode(subjects, forKey: .subjects)
         try c.encode(subjectNames, forKey: .subjectNames)
         try c.encode(related, forKey: .related)

@@ -13,8 +13,8 @@ import Foundation
 ///   this version was saved; `embargoedUntil`; `pubStatus` (usable, withheld
 ///   for drafts and scheduled editions, canceled when withdrawn).
 /// - The lead as the summary; the body as Markdown and as safe HTML.
-/// - `people`: the bylines (rel `author`, the login as `literal`), and `by`
-///   as the site prints them.
+/// - `people`: the bylines (rel `author`, the login as `literal`) and the
+///   translators (rel `translator`), and `by` (the authors) as the site prints them.
 /// - `subjects`: name in the edition's language, slug as `literal`, the IPTC
 ///   Media Topic or the newsroom's own subject address as `uri`.
 /// - `associations`: the main photo (caption, credit); every other edition
@@ -122,12 +122,12 @@ public struct NinjsDocument: Encodable, Sendable {
         bodies = Self.bodies(edition.body)
         let names = edition.bylines.map { edition.bylineNames[$0] ?? $0 }
         by = names.isEmpty ? nil : names.joined(separator: ", ")
-        people =
-            edition.bylines.isEmpty
-            ? nil
-            : edition.bylines.map {
-                Person(name: edition.bylineNames[$0] ?? $0, uri: site.staff($0), literal: $0)
+        let credited =
+            edition.bylines.map { Person(name: edition.bylineNames[$0] ?? $0, uri: site.staff($0), literal: $0) }
+            + edition.translators.map {
+                Person(name: edition.translatorNames[$0] ?? $0, rel: "translator", uri: site.staff($0), literal: $0)
             }
+        people = credited.isEmpty ? nil : credited
         subjects =
             edition.subjectNames.isEmpty
             ? nil

@@ -22,6 +22,7 @@ public struct ReaderView {
     /// Labels in the edition's language.
     struct Labels {
         let by: String
+        let translatedBy: String
         let updated: String
         let correction: String
         let photo: String
@@ -39,21 +40,24 @@ public struct ReaderView {
             switch language {
             case "uk":
                 Labels(
-                    by: "Автор:", updated: "Оновлено", correction: "Виправлення:", photo: "Фото",
+                    by: "Автор:", translatedBy: "Переклад:", updated: "Оновлено", correction: "Виправлення:",
+                    photo: "Фото",
                     withdrawn: "Матеріал знято з публікації", scheduled: "Буде опубліковано",
                     embargoed: "Під ембарго до",
                     kinds: [.update: "Оновлення:", .correction: "Виправлення:", .clarification: "Уточнення:"],
                     keyEvents: "Ключові події", edited: "змінено", subjects: "Теми", more: "Більше на цю тему")
             case "ru":
                 Labels(
-                    by: "Автор:", updated: "Обновлено", correction: "Исправление:", photo: "Фото",
+                    by: "Автор:", translatedBy: "Перевод:", updated: "Обновлено", correction: "Исправление:",
+                    photo: "Фото",
                     withdrawn: "Материал снят с публикации", scheduled: "Будет опубликовано",
                     embargoed: "Под эмбарго до",
                     kinds: [.update: "Обновление:", .correction: "Исправление:", .clarification: "Уточнение:"],
                     keyEvents: "Ключевые события", edited: "изменено", subjects: "Темы", more: "Еще по теме")
             default:
                 Labels(
-                    by: "By", updated: "Updated", correction: "Correction:", photo: "Photo",
+                    by: "By", translatedBy: "Translated by", updated: "Updated", correction: "Correction:",
+                    photo: "Photo",
                     withdrawn: "This story has been withdrawn", scheduled: "To be published",
                     embargoed: "Embargoed until",
                     kinds: [.update: "Update:", .correction: "Correction:", .clarification: "Clarification:"],
@@ -79,9 +83,16 @@ public struct ReaderView {
 
     var labels: Labels { .for(edition.lang) }
 
+    /// "By Olena Marchenko", and after it, for a translation, "Translated by Iryna Koval".
     var byline: String? {
         guard !edition.bylines.isEmpty else { return nil }
-        return "\(labels.by) " + edition.bylines.map { edition.bylineNames[$0] ?? $0 }.joined(separator: ", ")
+        var line = "\(labels.by) " + edition.bylines.map { edition.bylineNames[$0] ?? $0 }.joined(separator: ", ")
+        if !edition.translators.isEmpty {
+            line +=
+                ". \(labels.translatedBy) "
+                + edition.translators.map { edition.translatorNames[$0] ?? $0 }.joined(separator: ", ")
+        }
+        return line
     }
 
     var dateline: String? {
