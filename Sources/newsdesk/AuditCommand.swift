@@ -26,7 +26,7 @@ struct AuditCommand: ParsableCommand {
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Only events of this story id.") var story: Int64?
-        @Option(help: "Only events by this login.") var actor: String?
+        @Option(help: "Only events by this login.", completion: NewsroomCompletion.logins) var actor: String?
         @Option(help: "Only events of this action, such as edition.publish.") var action: String?
         @Option(help: ArgumentHelp("Only events from this TIME on.", valueName: "time")) var since: String?
         @Option(help: "At most this many of the newest events.") var limit = 100

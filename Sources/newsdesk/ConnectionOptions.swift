@@ -6,7 +6,8 @@ import PostgresClient
 /// Options every command that talks to the database shares.
 struct ConnectionOptions: ParsableArguments {
     @Option(
-        name: .customLong("as"), help: ArgumentHelp("Act as this staff login (default: PGUSER).", valueName: "login"))
+        name: .customLong("as"), help: ArgumentHelp("Act as this staff login (default: PGUSER).", valueName: "login"),
+        completion: NewsroomCompletion.logins)
     var login: String?
 
     var target: DatabaseTarget { Environment.databaseTarget }

@@ -43,11 +43,13 @@ struct EditCommand: ParsableCommand {
     @Flag(help: "A silent fix: no \"updated\" for readers, translations stay current.") var minor = false
     @Option(
         name: .customLong("add-byline"),
-        help: ArgumentHelp("Credit this staff login too (editors; repeatable).", valueName: "login"))
+        help: ArgumentHelp("Credit this staff login too (editors; repeatable).", valueName: "login"),
+        completion: NewsroomCompletion.logins)
     var addBylines: [String] = []
     @Option(
         name: .customLong("remove-byline"),
-        help: ArgumentHelp("Stop crediting this login (editors; repeatable).", valueName: "login"))
+        help: ArgumentHelp("Stop crediting this login (editors; repeatable).", valueName: "login"),
+        completion: NewsroomCompletion.logins)
     var removeBylines: [String] = []
     @Option(
         name: .customLong("from-file"),

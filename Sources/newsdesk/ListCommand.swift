@@ -29,10 +29,13 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: ArgumentHelp("Only this status; repeat for any of several.", valueName: "status"))
     var status: [Status] = []
-    @Option(help: "Only editions in this language.") var lang: String?
+    @Option(help: "Only editions in this language.", completion: NewsroomCompletion.languages) var lang: String?
     @Flag(help: "Only editions with you on the byline.") var mine = false
-    @Option(help: ArgumentHelp("Only editions with this login on the byline.", valueName: "login")) var byline: String?
-    @Option(help: "Only stories on this subject.") var subject: String?
+    @Option(
+        help: ArgumentHelp("Only editions with this login on the byline.", valueName: "login"),
+        completion: NewsroomCompletion.logins)
+    var byline: String?
+    @Option(help: "Only stories on this subject.", completion: NewsroomCompletion.subjects) var subject: String?
     @Flag(help: "Only editions under an embargo that has not lifted.") var embargoed = false
     @Flag(help: "Only translations behind their source (an older version, or live updates not yet translated).")
     var stale = false

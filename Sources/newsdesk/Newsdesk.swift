@@ -11,6 +11,10 @@ struct Newsdesk: ParsableCommand {
             With DATABASE_URL, PGHOST, PGPORT, PGDATABASE and PGSERVICE all unset, newsdesk uses its \
             embedded database under NEWSDESK_HOME, created and started on first use. \
             `newsdesk --version` prints its version.
+
+            Shell completion (commands, options, and the newsroom's languages, subjects and staff logins, read \
+            from its database): `source <(newsdesk --generate-completion-script bash)` in ~/.bashrc; zsh and \
+            fish take the same option.
             """,
         subcommands: [
             DemoCommand.self, DatabaseCommand.self, StoryCommand.self, EditCommand.self, SubmitCommand.self,

@@ -12,7 +12,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "What to look for.") var query: String
-    @Option(help: "Only editions in this language.") var lang: String?
+    @Option(help: "Only editions in this language.", completion: NewsroomCompletion.languages) var lang: String?
     @Option(help: "At most this many results.") var limit = 20
     @OptionGroup var output: JSONOption
 

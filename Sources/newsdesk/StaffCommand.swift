@@ -84,7 +84,7 @@ struct StaffCommand: ParsableCommand {
     /// What `staff grant` and `staff revoke` share.
     struct RoleChange: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The person's login.") var login: String
+        @Argument(help: "The person's login.", completion: NewsroomCompletion.logins) var login: String
         @Argument(help: "The role.") var role: Role
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
@@ -105,7 +105,7 @@ struct StaffCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "deactivate", abstract: "Stop a person's login from working; their work and history stay.")
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The person's login.") var login: String
+        @Argument(help: "The person's login.", completion: NewsroomCompletion.logins) var login: String
         @OptionGroup var output: JSONOption
         @OptionGroup var idempotency: IdempotencyOption
 

@@ -19,7 +19,8 @@ struct StoryCommand: ParsableCommand {
                 """)
 
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "The edition's language: uk, ru, en, …") var lang: String
+        @Option(help: "The edition's language: uk, ru, en, …", completion: NewsroomCompletion.languages) var lang:
+            String
         @Option(parsing: .unconditional, help: "The headline (one line).") var headline: String
         @Option(parsing: .unconditional, help: "The lead paragraph.") var lead: String?
         @Option(parsing: .unconditional, help: "The body, in Markdown.") var body: String?
@@ -32,11 +33,13 @@ struct StoryCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "The photo's credit.") var credit: String?
         @Option(
             name: .customLong("byline"),
-            help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"))
+            help: ArgumentHelp("A bylined login; repeat for several, in order.", valueName: "login"),
+            completion: NewsroomCompletion.logins)
         var bylines: [String] = []
         @Option(
             name: .customLong("subject"),
-            help: ArgumentHelp("Tag the story with a subject; repeat for several.", valueName: "slug"))
+            help: ArgumentHelp("Tag the story with a subject; repeat for several.", valueName: "slug"),
+            completion: NewsroomCompletion.subjects)
         var subjects: [String] = []
         @Flag(help: "Mark the story as video.") var video = false
         @Option(

@@ -111,7 +111,7 @@ struct UntagCommand: ParsableCommand {
 struct TagOptions: ParsableArguments {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The story's id.") var story: Int64
-    @Argument(help: "Subject slugs.") var subjects: [String]
+    @Argument(help: "Subject slugs.", completion: NewsroomCompletion.subjects) var subjects: [String]
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
@@ -138,8 +138,9 @@ struct FeedCommand: ParsableCommand {
     }
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Only editions in this language.") var lang: String?
-    @Option(help: "Only stories on this subject; repeat for any of several.") var subject: [String] = []
+    @Option(help: "Only editions in this language.", completion: NewsroomCompletion.languages) var lang: String?
+    @Option(help: "Only stories on this subject; repeat for any of several.", completion: NewsroomCompletion.subjects)
+    var subject: [String] = []
     @Option(help: "published (default) or updated.") var order: String = "published"
     @Option(help: "Items per page (at most 500).") var limit = 20
     @Option(help: ArgumentHelp("The next_cursor of the previous page.", valueName: "cursor")) var before: String?

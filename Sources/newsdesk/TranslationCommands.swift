@@ -15,7 +15,7 @@ struct TranslateCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The source edition (or, with --refresh, the translation): id or LANG/slug.") var edition: String
-    @Option(help: "The language to translate into.") var to: String?
+    @Option(help: "The language to translate into.", completion: NewsroomCompletion.languages) var to: String?
     @Flag(help: "Refresh an existing translation against its source.") var refresh = false
     @Flag(name: .customLong("diff-only"), help: "With --refresh: show the source's changes, save nothing.")
     var diffOnly = false
@@ -136,7 +136,8 @@ extension UpdateCommand {
             abstract: "Add a live update's translation to the story's edition in another language.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: UpdateCommand.updateHelp) var update: String
-        @Option(help: "The language of the edition to add it to.") var to: String
+        @Option(help: "The language of the edition to add it to.", completion: NewsroomCompletion.languages) var to:
+            String
         @Option(parsing: .unconditional, help: "The translated text.") var body: String?
         @Option(
             name: .customLong("body-file"),
