@@ -9,7 +9,10 @@
 -- go, and Schema/ creates the new ones. Translators are credited apart from
 -- the byline: a translation carries its source's byline, and the people who
 -- translated it in `translators` (translations made before keep the
--- translator on their byline).
+-- translator on their byline). And scheduled revisions (`edit --at TIME`):
+-- a revision of a published edition that readers see from TIME on, decided
+-- when they read, as scheduled publication is; `edit --cancel-scheduled`
+-- drops one before its time.
 ALTER TABLE newsroom.edition_revision DROP CONSTRAINT edition_revision_change_check;
 ALTER TABLE newsroom.edition_revision ADD CONSTRAINT edition_revision_change_check
     CHECK (change IN ('create', 'edit', 'minor', 'correction', 'restore'));
@@ -26,10 +29,18 @@ DROP FUNCTION IF EXISTS newsroom.refresh_translation(text, text, text, text, int
 DROP FUNCTION IF EXISTS desk.publish_edition(text, text, text);
 DROP FUNCTION IF EXISTS newsroom.publish_edition(text, text);
 
+ALTER TABLE newsroom.edition_revision ADD COLUMN effective_at timestamptz;
+COMMENT ON COLUMN newsroom.edition_revision.effective_at IS
+    'For a scheduled revision: when readers see it from. NULL for a revision readers saw when it was saved.';
+ALTER TABLE newsroom.edition ADD COLUMN revision_due_at timestamptz;
+COMMENT ON COLUMN newsroom.edition.revision_due_at IS
+    'When the edition''s scheduled revision (its newest, with this effective_at) takes over; NULL when none is pending.';
+DROP FUNCTION IF EXISTS newsroom.save_revision(newsroom.edition, text, text);
+
 ALTER TABLE newsroom.edition ADD COLUMN translators text[] NOT NULL DEFAULT '{}';
 COMMENT ON COLUMN newsroom.edition.translators IS
     'Who translated the edition: credited apart from its byline, and they may edit it while it is a draft.';
 
 ALTER TABLE newsroom.edition_event DROP CONSTRAINT edition_event_action_check;
 ALTER TABLE newsroom.edition_event ADD CONSTRAINT edition_event_action_check
-    CHECK (action IN ('submit', 'return', 'publish', 'schedule', 'unpublish', 'republish', 'follow'));
+    CHECK (action IN ('submit', 'return', 'publish', 'schedule', 'unpublish', 'republish', 'follow', 'cancel_revision'));

@@ -143,10 +143,15 @@ BEGIN
             'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
                                                       THEN NULL ELSE e.revised_at END),
             'scheduled_local', newsroom.local_time(e.scheduled_at),
-            'embargo_local', newsroom.local_time(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END))
-        FROM newsroom.edition e
+            'embargo_local', newsroom.local_time(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
+            -- For staff: a revision saved for later, that readers do not see yet.
+            'scheduled_revision', CASE WHEN e.revision_due_at IS NOT NULL THEN jsonb_build_object(
+                'version', (SELECT max(p.version) FROM newsroom.edition_revision p WHERE p.edition_id = e.id),
+                'at', newsroom.rfc3339(e.revision_due_at), 'local_time', newsroom.local_time(e.revision_due_at)) END)
+        FROM newsroom.edition stored
+        CROSS JOIN LATERAL newsroom.as_seen(stored) e
         LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
-        WHERE e.id = target);
+        WHERE stored.id = target);
 END
 $$;
 
@@ -176,7 +181,15 @@ CREATE OR REPLACE FUNCTION desk.edition_history(reference text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     WITH target AS (SELECT desk.resolve_edition(reference) AS id),
     entries AS (
-        SELECT r.saved_at AS at, r.saved_by AS actor, r.change AS action, r.version, r.note, r.headline
+        SELECT r.saved_at AS at, r.saved_by AS actor, r.change AS action, r.version,
+               -- A scheduled revision says from when readers see it, and whether it still waits.
+               CASE WHEN r.effective_at IS NULL THEN r.note
+                    ELSE concat_ws('; ', r.note, format('readers see it from %s%s',
+                        newsroom.local_time(r.effective_at)->>'text',
+                        CASE WHEN r.effective_at > now() AND r.effective_at = (SELECT e.revision_due_at FROM newsroom.edition e
+                                                                            WHERE e.id = target.id)
+                             THEN ' (pending)' ELSE '' END)) END AS note,
+               r.headline
         FROM newsroom.edition_revision r, target WHERE r.edition_id = target.id
         UNION ALL
         SELECT v.at, v.actor, v.action, NULL, v.note, NULL
@@ -254,6 +267,7 @@ BEGIN
             'updated_at', newsroom.rfc3339(p.revised_at),
             'scheduled_at', newsroom.rfc3339(CASE WHEN p.shown_status = 'scheduled' THEN p.scheduled_at END),
             'embargo_until', newsroom.rfc3339(p.embargo_until),
+            'revision_due_at', newsroom.rfc3339(CASE WHEN p.revision_due_at > now() THEN p.revision_due_at END),
             'review_note', p.review_note)
             ORDER BY p.saved_at DESC, p.id DESC), '[]'),
         'next_cursor', CASE WHEN count(*) >= wanted
@@ -269,11 +283,69 @@ $$;
 
 -- Publishes a scheduled edition whose time has come, so that changes made
 -- after that time see it as published.
+-- Likewise a scheduled revision whose time has come becomes the edition's
+-- text, as readers have seen it since then (newsroom.as_seen).
 CREATE OR REPLACE FUNCTION newsroom.settle(target bigint) RETURNS void
 LANGUAGE sql AS $$
     UPDATE newsroom.edition
     SET status = 'published', published_at = coalesce(published_at, scheduled_at), updated_at = coalesce(updated_at, scheduled_at)
-    WHERE id = target AND status = 'scheduled' AND scheduled_at <= now()
+    WHERE id = target AND status = 'scheduled' AND scheduled_at <= now();
+    UPDATE newsroom.edition e
+    SET headline = s.headline, lead = s.lead, body = s.body, photo_url = s.photo_url, photo_caption = s.photo_caption,
+        photo_credit = s.photo_credit, video = s.video, version = s.version, updated_at = s.updated_at,
+        revision_due_at = NULL
+    FROM newsroom.edition x CROSS JOIN LATERAL newsroom.as_seen(x) s
+    WHERE e.id = target AND x.id = target AND x.revision_due_at <= now();
+$$;
+
+-- The edition as readers see it now: with its scheduled revision once that
+-- revision's time has come, before any transaction has applied it
+-- (newsroom.settle does, at the edition's next change). Costs nothing for
+-- an edition with no revision pending.
+CREATE OR REPLACE FUNCTION newsroom.as_seen(e newsroom.edition) RETURNS newsroom.edition
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    r newsroom.edition_revision;
+BEGIN
+    IF e.revision_due_at IS NULL OR e.revision_due_at > now() THEN
+        RETURN e;
+    END IF;
+    SELECT * INTO r FROM newsroom.edition_revision x
+    WHERE x.edition_id = e.id AND x.effective_at = e.revision_due_at ORDER BY x.version DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN e;
+    END IF;
+    e.headline := r.headline; e.lead := r.lead; e.body := r.body;
+    e.photo_url := r.photo_url; e.photo_caption := r.photo_caption; e.photo_credit := r.photo_credit;
+    e.video := r.video; e.version := r.version;
+    e.updated_at := r.effective_at;
+    e.revised_at := greatest(r.effective_at, e.embargo_until);
+    e.revision_due_at := NULL;
+    RETURN e;
+END
+$$;
+
+-- The next version number: after the newest revision, which may be a
+-- cancelled scheduled one.
+CREATE OR REPLACE FUNCTION newsroom.next_version(e newsroom.edition) RETURNS integer
+LANGUAGE sql STABLE AS $$
+    SELECT greatest(e.version, (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id)) + 1
+$$;
+
+-- A change of an edition's text while a scheduled revision waits would be
+-- overwritten when it takes over, or would overwrite it: either way someone's
+-- work is lost without a word, so it is refused, saying how to go on.
+CREATE OR REPLACE FUNCTION newsroom.refuse_if_revision_pending(e newsroom.edition) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF e.revision_due_at IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'NDST0',
+            MESSAGE = format('%s/%s has a revision scheduled for %s (version %s), which readers see from then on; '
+                             'cancel it first (edit --cancel-scheduled), or change it after it has taken over.',
+                             e.lang, e.slug, newsroom.local_time(e.revision_due_at)->>'text',
+                             (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id));
+    END IF;
+END
 $$;
 
 -- Locks and returns an edition (publishing it first if its time has come).
@@ -423,13 +495,15 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION newsroom.save_revision(e newsroom.edition, change text, note text) RETURNS void
+CREATE OR REPLACE FUNCTION newsroom.save_revision(
+    e newsroom.edition, change text, note text, effective_at timestamptz DEFAULT NULL
+) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO newsroom.edition_revision
         (edition_id, version, slug, headline, lead, body, photo_url, photo_caption, photo_credit, bylines, video,
-         embargo_until, change, note)
+         embargo_until, change, note, effective_at)
     VALUES (e.id, e.version, e.slug, e.headline, e.lead, e.body, e.photo_url, e.photo_caption, e.photo_credit,
-            e.bylines, e.video, e.embargo_until, change, note)
+            e.bylines, e.video, e.embargo_until, change, note, effective_at)
 $$;
 
 -- `newsdesk story new`: a story and its first edition, as a draft.
@@ -497,7 +571,8 @@ CREATE OR REPLACE FUNCTION newsroom.edit_edition(
     photo_url text DEFAULT NULL, photo_caption text DEFAULT NULL, photo_credit text DEFAULT NULL,
     video boolean DEFAULT NULL, slug text DEFAULT NULL, embargo_until text DEFAULT NULL, clear_embargo boolean DEFAULT false,
     correction text DEFAULT NULL, minor boolean DEFAULT false,
-    add_bylines text[] DEFAULT NULL, remove_bylines text[] DEFAULT NULL
+    add_bylines text[] DEFAULT NULL, remove_bylines text[] DEFAULT NULL,
+    scheduled_for text DEFAULT NULL, cancel_scheduled boolean DEFAULT false
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -509,6 +584,8 @@ DECLARE
     claimed text;
     kept_current bigint[];
     credited text;
+    due timestamptz := desk.parse_time(edit_edition.scheduled_for, 'at');
+    pending integer := (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id);
 BEGIN
     IF NOT newsroom.may_edit(e) THEN
         RETURN newsroom.refusal('edition.edit', 'editor', newsroom.edit_refusal(e), e.story_id, e.id);
@@ -535,6 +612,44 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NDST0',
             MESSAGE = format('A correction is for a published edition; %s/%s is %s. Edit it without --correction.',
                              e.lang, e.slug, replace(e.status::text, '_', ' '));
+    END IF;
+    -- A scheduled revision cancelled before its time: it stays in the
+    -- history, and readers never see it.
+    IF edit_edition.cancel_scheduled THEN
+        IF e.revision_due_at IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDST0', MESSAGE = format('%s/%s has no scheduled revision to cancel.', e.lang, e.slug);
+        END IF;
+        IF num_nonnulls(edit_edition.headline, edit_edition.lead, edit_edition.body, edit_edition.photo_url,
+                        edit_edition.photo_caption, edit_edition.photo_credit, edit_edition.video, edit_edition.slug,
+                        edit_edition.embargo_until, edit_edition.correction, edit_edition.scheduled_for,
+                        add_bylines, remove_bylines) > 0 OR edit_edition.clear_embargo OR edit_edition.minor THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'cancel-scheduled: it goes alone; cancel first, then edit.';
+        END IF;
+        UPDATE newsroom.edition SET revision_due_at = NULL WHERE id = e.id;
+        INSERT INTO newsroom.edition_event (edition_id, action, note)
+        VALUES (e.id, 'cancel_revision', format('version %s, scheduled for %s', pending, newsroom.rfc3339(e.revision_due_at)));
+        PERFORM newsroom.audit('edition.edit', e.story_id, e.id, NULL, jsonb_build_object('cancelled_revision',
+            jsonb_build_object('version', pending, 'scheduled_for', newsroom.rfc3339(e.revision_due_at))));
+        RETURN desk.edition_document(e.id);
+    END IF;
+    PERFORM newsroom.refuse_if_revision_pending(e);
+    IF due IS NOT NULL THEN
+        IF e.status <> 'published' THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDST0',
+                MESSAGE = format('A scheduled revision is for a published edition; %s/%s is %s. Edit it without --at.',
+                                 e.lang, e.slug, replace(e.status::text, '_', ' '));
+        END IF;
+        IF due <= now() THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+                MESSAGE = format('at: %s has passed; to change the edition now, leave out --at.', edit_edition.scheduled_for);
+        END IF;
+        IF edit_edition.correction IS NOT NULL OR edit_edition.minor OR edit_edition.slug IS NOT NULL
+           OR edit_edition.embargo_until IS NOT NULL OR edit_edition.clear_embargo
+           OR cardinality(add_bylines) > 0 OR cardinality(remove_bylines) > 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+                MESSAGE = 'at: a scheduled revision changes the text, the photo and the video mark; a slug, an embargo, '
+                          'bylines, a correction or a minor fix are changed now, without --at.';
+        END IF;
     END IF;
     IF edit_edition.slug IS NOT NULL AND edit_edition.slug <> e.slug THEN
         IF newsroom.slug_is_reserved(edit_edition.slug) THEN
@@ -582,7 +697,18 @@ BEGIN
     e.photo_credit := coalesce(edit_edition.photo_credit, e.photo_credit);
     e.video := coalesce(edit_edition.video, e.video);
     e.embargo_until := CASE WHEN edit_edition.clear_embargo THEN NULL ELSE coalesce(embargo, e.embargo_until) END;
-    e.version := e.version + 1;
+    e.version := newsroom.next_version(e);
+    IF due IS NOT NULL THEN
+        -- Saved now, seen from `due` on: the edition's row keeps what readers
+        -- see until then (newsroom.as_seen, newsroom.settle), and the public
+        -- change is recorded now for then, as no transaction happens then.
+        PERFORM newsroom.save_revision(e, 'edit', NULL, due);
+        UPDATE newsroom.edition SET revision_due_at = due WHERE id = e.id;
+        PERFORM newsroom.record_public_change('edition.edited', e, NULL, due);
+        PERFORM newsroom.audit('edition.edit', e.story_id, e.id, NULL,
+            newsroom.changes(before, newsroom.edition_fields(e)) || jsonb_build_object('scheduled_for', newsroom.rfc3339(due)));
+        RETURN desk.edition_document(e.id);
+    END IF;
     UPDATE newsroom.edition SET
         slug = e.slug, headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url,
         photo_caption = e.photo_caption, photo_credit = e.photo_credit, video = e.video, embargo_until = e.embargo_until,
@@ -598,7 +724,7 @@ BEGIN
     IF edit_edition.minor THEN
         WITH kept AS (
             UPDATE newsroom.edition t SET translated_from_version = e.version
-            WHERE t.translated_from = e.id AND t.translated_from_version = e.version - 1
+            WHERE t.translated_from = e.id AND t.translated_from_version = (before->>'version')::integer
             RETURNING t.id)
         SELECT array_agg(kept.id ORDER BY kept.id) INTO kept_current FROM kept;
     END IF;
@@ -636,7 +762,8 @@ BEGIN
     e.headline := old.headline; e.lead := old.lead; e.body := old.body;
     e.photo_url := old.photo_url; e.photo_caption := old.photo_caption; e.photo_credit := old.photo_credit;
     e.bylines := old.bylines; e.video := old.video; e.embargo_until := old.embargo_until;
-    e.version := e.version + 1;
+    PERFORM newsroom.refuse_if_revision_pending(e);
+    e.version := newsroom.next_version(e);
     UPDATE newsroom.edition SET
         headline = e.headline, lead = e.lead, body = e.body, photo_url = e.photo_url, photo_caption = e.photo_caption,
         photo_credit = e.photo_credit, bylines = e.bylines, video = e.video, embargo_until = e.embargo_until,

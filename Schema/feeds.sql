@@ -58,13 +58,14 @@ BEGIN
     )
     SELECT jsonb_build_object(
         'items', coalesce(jsonb_agg(jsonb_build_object(
-            'edition_id', p.id, 'story_id', p.story_id, 'lang', p.lang, 'slug', p.slug, 'headline', p.headline,
-            'lead', p.lead,
-            'published_at', newsroom.rfc3339(p.released_at), 'updated_at', newsroom.rfc3339(p.revised_at),
+            'edition_id', p.id, 'story_id', p.story_id, 'lang', p.lang, 'slug', p.slug,
+            'headline', coalesce(s.headline, p.headline), 'lead', coalesce(s.lead, p.lead),
+            'published_at', newsroom.rfc3339(p.released_at),
+            'updated_at', newsroom.rfc3339(coalesce(s.revised_at, p.revised_at)),
             'local_time', newsroom.local_time(p.sort_time),
             'markers', to_jsonb(array_remove(ARRAY[
-                CASE WHEN p.revised_at > p.released_at THEN 'updated' END,
-                CASE WHEN p.video THEN 'video' END], NULL)))
+                CASE WHEN coalesce(s.revised_at, p.revised_at) > p.released_at THEN 'updated' END,
+                CASE WHEN coalesce(s.video, p.video) THEN 'video' END], NULL)))
             ORDER BY p.sort_time DESC, p.id DESC), '[]'),
         'next_cursor', CASE WHEN count(*) >= greatest(1, least(max_items, 500))
             THEN (SELECT newsroom.cursor_of(l.sort_time, l.id) FROM page l ORDER BY l.sort_time ASC, l.id ASC LIMIT 1) END,
@@ -77,7 +78,12 @@ BEGIN
                      FROM newsroom.subject s WHERE s.slug = ANY (subjects)),
         'timezone', newsroom.timezone())
     INTO result
-    FROM page p;
+    FROM page p
+    -- A scheduled revision whose time has come, as readers see it (looked
+    -- up only for an edition that has one).
+    LEFT JOIN LATERAL (
+        SELECT seen.* FROM newsroom.edition x CROSS JOIN LATERAL newsroom.as_seen(x) seen
+        WHERE x.id = p.id AND p.revision_due_at <= now()) s ON true;
     RETURN result;
 END
 $$;

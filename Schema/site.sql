@@ -58,7 +58,10 @@ DECLARE
 BEGIN
     IF is_public AND (NOT was_public OR NEW.released_at IS DISTINCT FROM OLD.released_at) THEN
         PERFORM newsroom.record_public_change(newsroom.release_kind(NEW), NEW, NULL, coalesce(NEW.released_at, now()));
-    ELSIF is_public AND (NEW.version <> OLD.version OR NEW.slug <> OLD.slug) THEN
+    ELSIF is_public AND (NEW.version <> OLD.version OR NEW.slug <> OLD.slug)
+          -- A scheduled revision taking over was recorded for its time when it was saved.
+          AND NOT (OLD.revision_due_at IS NOT NULL AND NEW.revision_due_at IS NULL AND NEW.version <> OLD.version
+                   AND OLD.revision_due_at <= now()) THEN
         PERFORM newsroom.record_public_change('edition.edited', NEW, NULL, coalesce(NEW.released_at, now()));
     ELSIF was_public AND NOT is_public
           AND newsroom.visible(OLD.status, OLD.scheduled_at, OLD.embargo_until) THEN
@@ -264,7 +267,7 @@ DECLARE
 BEGIN
     SELECT coalesce(jsonb_agg(x), '[]') INTO shown FROM jsonb_array_elements(doc->'language_editions') x
     WHERE (x->>'visible')::boolean OR (x->>'id')::bigint = target;
-    RETURN doc - 'review_note' - 'withdrawn_updates' - 'saved_by' - 'scheduled_at' - 'scheduled_local'
+    RETURN doc - 'review_note' - 'withdrawn_updates' - 'saved_by' - 'scheduled_at' - 'scheduled_local' - 'scheduled_revision'
         || jsonb_build_object(
             'updates', (SELECT coalesce(jsonb_agg(u - 'withdrawal_reason'), '[]') FROM jsonb_array_elements(doc->'updates') u),
             'language_editions', shown,
@@ -296,6 +299,7 @@ BEGIN
         END IF;
     END IF;
     IF newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
+        e := newsroom.as_seen(e);
         recent := desk.feed(e.lang, NULL, 'published', greatest(1, least(recent_items, 50)));
         RETURN jsonb_build_object(
             'state', 'visible',

@@ -165,7 +165,8 @@ BEGIN
     e.headline := coalesce(refresh_translation.headline, e.headline);
     e.lead := coalesce(refresh_translation.lead, e.lead);
     e.body := coalesce(refresh_translation.body, e.body);
-    e.version := e.version + 1;
+    PERFORM newsroom.refuse_if_revision_pending(e);
+    e.version := newsroom.next_version(e);
     UPDATE newsroom.edition SET headline = e.headline, lead = e.lead, body = e.body, version = e.version, saved_at = now(),
         translated_from_version = source.version,
         updated_at = CASE WHEN e.status = 'published' THEN now() ELSE updated_at END

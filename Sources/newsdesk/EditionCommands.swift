@@ -57,11 +57,22 @@ struct EditCommand: ParsableCommand {
             "Save the text in this file (a kept file, or any in the editor's format: Headline:, Lead:, a blank line, the body).",
             valueName: "file"))
     var fromFile: String?
+    @Option(
+        name: .customLong("at"),
+        help: ArgumentHelp(
+            "Save now what readers see from this later TIME on (a published edition's text, photo, video mark).",
+            valueName: "time"))
+    var scheduledFor: String?
+    @Flag(name: .customLong("cancel-scheduled"), help: "Drop the revision scheduled with --at before its time.")
+    var cancelScheduled = false
     @OptionGroup var output: JSONOption
     @OptionGroup var idempotency: IdempotencyOption
 
     func validate() throws {
         if embargoUntil != nil && noEmbargo { throw ValidationError("Give --embargo-until or --no-embargo, not both.") }
+        if cancelScheduled && scheduledFor != nil {
+            throw ValidationError("Give --at or --cancel-scheduled, not both.")
+        }
         if minor && correction != nil {
             throw ValidationError("Give --minor or --correction, not both: a correction is told to readers.")
         }
@@ -120,7 +131,7 @@ struct EditCommand: ParsableCommand {
             (changes.headline, changes.lead, changes.body) = (merged.headline, merged.lead, merged.body)
             basedOn = current.version
             original = EditorText(current)
-        } else if changes.isEmpty && note == nil {
+        } else if changes.isEmpty && note == nil && !cancelScheduled {
             // Asked first, so that nobody types what they may not save.
             if let refusal = try desk.editRefusal(edition) {
                 throw NewsdeskError(.permission, "Permission denied: \(refusal) Nothing was opened.")
@@ -142,8 +153,19 @@ struct EditCommand: ParsableCommand {
             changes, correction: note, edition: edition, basedOn: basedOn, original: writtenAgainst
         ) {
             try desk.edit(
-                edition, changes, expectVersion: basedOn, correction: note, minor: minor,
-                idempotencyKey: try idempotency.value())
+                edition, changes, expectVersion: basedOn, correction: note, minor: minor, scheduledFor: scheduledFor,
+                cancelScheduled: cancelScheduled, idempotencyKey: try idempotency.value())
+        }
+        if cancelScheduled {
+            return try EditionOutput.print(
+                saved, json: output.json, summary: "Cancelled the revision scheduled for \(saved.reference).")
+        }
+        if scheduledFor != nil, let pending = saved.scheduledRevision {
+            let when = EditionOutput.when(pending.localTime, saved)
+            return try EditionOutput.print(
+                saved, json: output.json,
+                summary: "Scheduled version \(pending.version) of \(saved.reference): readers see it from \(when); "
+                    + "until then, version \(saved.version).")
         }
         let kind = note != nil ? "Saved a correction to" : minor ? "Saved a minor edit to" : "Saved"
         try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")

@@ -74,6 +74,7 @@ struct ListCommand: ParsableCommand {
             // What the desk needs to know next to it: when, and the editor's note.
             var details: [String] = []
             if let scheduled = item.scheduledAt { details.append("scheduled for \(RFC3339.string(from: scheduled))") }
+            if let due = item.revisionDueAt { details.append("revision scheduled for \(RFC3339.string(from: due))") }
             if let embargo = item.embargoUntil, embargo > Date() {
                 details.append("embargoed until \(RFC3339.string(from: embargo))")
             }

@@ -152,6 +152,80 @@ struct LifecycleTests {
                 == 1)
     }
 
+    @Test(
+        "edit --at: readers see a scheduled revision from its time on with nothing running then; it shows as pending; an edit in between is refused; it can be cancelled"
+    )
+    func scheduledRevision() throws {
+        let newsroom = try TestNewsroom("scheduledrevision")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Old headline")).reference)
+        let draft = try desk.createStory(NewStory(lang: "en", headline: "Only a draft"))
+        let onDraft = try newsroom.run(["edit", draft.reference, "--headline", "Later", "--at", "2099-01-01 09:00"])
+        #expect(onDraft.status == 1 && onDraft.stderr.contains("A scheduled revision is for a published edition"))
+        let past = try newsroom.run(["edit", live.reference, "--headline", "Later", "--at", "2020-01-01 09:00"])
+        #expect(past.status == 65)
+        #expect(
+            past.stderr.hasPrefix(
+                "Error: at: 2020-01-01 09:00 has passed; to change the edition now, leave out --at.\n"))
+        #expect(past.stderr.contains("Your text was kept in "), "what was typed is not lost")
+        let withSlug = try newsroom.run([
+            "edit", live.reference, "--headline", "Later", "--slug", "later", "--at", "2099-01-01 09:00"
+        ])
+        #expect(withSlug.status == 65)
+
+        let due = Date().addingTimeInterval(2.5)
+        let scheduled = try newsroom.run([
+            "edit", live.reference, "--headline", "New headline", "--at", RFC3339.string(from: due)
+        ])
+        #expect(scheduled.status == 0, "\(scheduled)")
+        #expect(scheduled.stdout.hasPrefix("Scheduled version 2 of \(live.reference): readers see it from "))
+        #expect(scheduled.stdout.hasSuffix("; until then, version 1.\n"), "\(scheduled.stdout)")
+
+        // Until then readers, feeds and staff see the old text; staff see what waits.
+        let before = try newsroom.json(Edition.self, ["show", live.reference])
+        #expect(before.headline == "Old headline" && before.version == 1)
+        #expect(before.scheduledRevision?.version == 2)
+        #expect(try newsroom.json(Feed.self, ["feed", "--lang", "en"]).items.first?.headline == "Old headline")
+        let history = try newsroom.json(EditionHistory.self, ["history", live.reference])
+        #expect(history.entries.last?.version == 2)
+        #expect(history.entries.last?.note?.hasSuffix("(pending)") == true, "\(history.entries)")
+        #expect(
+            try newsroom.json(WorkList.self, ["list", "--json"]).items.first { $0.id == live.id }?.revisionDueAt != nil)
+        let between = try newsroom.run(["edit", live.reference, "--lead", "A lead."])
+        #expect(between.status == 1)
+        #expect(between.stderr.contains("cancel it first (edit --cancel-scheduled)"), "\(between.stderr)")
+
+        // From its time on, with nothing having run then.
+        Thread.sleep(until: due.addingTimeInterval(0.3))
+        let after = try newsroom.json(Edition.self, ["show", live.reference])
+        #expect(after.headline == "New headline" && after.version == 2 && after.scheduledRevision == nil)
+        #expect(after.updatedAt.map { abs($0.timeIntervalSince(due)) < 0.001 } == true)
+        let item = try #require(try newsroom.json(Feed.self, ["feed", "--lang", "en"]).items.first)
+        #expect(item.headline == "New headline" && item.markers == ["updated"])
+        let events = try newsroom.run(["events", "--json"]).stdout
+        #expect(events.split(separator: "\n").count == 2 && events.contains("\"kind\":\"edition.edited\""), "\(events)")
+        // The next change starts from it.
+        let next = try newsroom.json(Edition.self, ["edit", live.reference, "--lead", "A lead."])
+        #expect(next.version == 3 && next.headline == "New headline")
+        #expect(
+            try newsroom.run(["events", "--json"]).stdout.split(separator: "\n").count == 3,
+            "announced once, at its time")
+
+        // Cancelled before its time: history keeps it, readers never see it, versions go on after it.
+        #expect(
+            try newsroom.run(["edit", live.reference, "--headline", "Never", "--at", "2099-01-01 09:00"]).status == 0)
+        let cancelled = try newsroom.run(["edit", live.reference, "--cancel-scheduled"])
+        #expect(
+            cancelled.status == 0 && cancelled.stdout == "Cancelled the revision scheduled for \(live.reference).\n")
+        #expect(try newsroom.json(Edition.self, ["show", live.reference]).scheduledRevision == nil)
+        #expect(
+            try newsroom.json(EditionHistory.self, ["history", live.reference]).entries.last?.action
+                == "cancel_revision")
+        let resumed = try newsroom.json(Edition.self, ["edit", live.reference, "--lead", "Another lead."])
+        #expect(resumed.version == 5 && resumed.headline == "New headline")
+        #expect(try newsroom.run(["edit", live.reference, "--cancel-scheduled"]).status == 1)
+    }
+
     @Test("return sends a note back with the draft; history lists every step with its actor")
     func returnAndHistory() throws {
         let newsroom = try TestNewsroom("history")

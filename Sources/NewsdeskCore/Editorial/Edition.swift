@@ -156,6 +156,18 @@ public struct Edition: Codable, Sendable {
     public let bylines: [String]
     /// Display names of the bylined staff in the edition's language.
     public let bylineNames: [String: String]
+    /// A revision saved for later that readers do not see yet (staff only).
+    public struct ScheduledRevision: Codable, Sendable, Equatable {
+        public let version: Int
+        public let at: Date
+        public let localTime: LocalTime
+
+        enum CodingKeys: String, CodingKey {
+            case version, at
+            case localTime = "local_time"
+        }
+    }
+    public let scheduledRevision: ScheduledRevision?
     /// Who translated it (logins), credited apart from the byline.
     public let translators: [String]
     /// Their display names in the edition's language.
@@ -196,6 +208,7 @@ public struct Edition: Codable, Sendable {
         case bylineNames = "byline_names"
         case translators
         case translatorNames = "translator_names"
+        case scheduledRevision = "scheduled_revision"
         case currentVersion = "current_version"
         case publishedAt = "published_at"
         case updatedAt = "updated_at"
@@ -241,6 +254,7 @@ public struct Edition: Codable, Sendable {
         bylines = try c.decode([String].self, forKey: .bylines)
         bylineNames = try c.decodeIfPresent([String: String].self, forKey: .bylineNames) ?? [:]
         translators = try c.decodeIfPresent([String].self, forKey: .translators) ?? []
+        scheduledRevision = try c.decodeIfPresent(ScheduledRevision.self, forKey: .scheduledRevision)
         translatorNames = try c.decodeIfPresent([String: String].self, forKey: .translatorNames) ?? [:]
         subjects = try c.decode([String].self, forKey: .subjects)
         subjectNames = try c.decodeIfPresent([SubjectName].self, forKey: .subjectNames) ?? []
@@ -287,6 +301,7 @@ public struct Edition: Codable, Sendable {
         try c.encode(bylines, forKey: .bylines)
         try c.encode(bylineNames, forKey: .bylineNames)
         try c.encode(translators, forKey: .translators)
+        try c.encode(scheduledRevision, forKey: .scheduledRevision)
         try c.encode(translatorNames, forKey: .translatorNames)
         try c.encode(subjects, forKey: .subjects)
         try c.encode(subjectNames, forKey: .subjectNames)

@@ -113,10 +113,13 @@ public struct EditionDesk {
     /// this throw ``NewsdeskError`` `.conflict` (who saved it, and when) and save nothing. With `correction`, the
     /// edit of a published edition is a public correction. A `minor` edit is a
     /// silent fix: readers see no "updated", and translations that were
-    /// current stay current.
+    /// current stay current. With `scheduledFor` (a later `TIME`), a published
+    /// edition's revision is saved now and seen by readers from then on;
+    /// `cancelScheduled` drops such a revision before its time.
     public func edit(
         _ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil,
-        correction: String? = nil, minor: Bool = false, idempotencyKey: String? = nil
+        correction: String? = nil, minor: Bool = false, scheduledFor: String? = nil, cancelScheduled: Bool = false,
+        idempotencyKey: String? = nil
     ) throws -> Edition {
         if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
         let changes = try changes.cleaned()
@@ -131,6 +134,7 @@ public struct EditionDesk {
                 clear_embargo => \(changes.clearEmbargo), correction => \(correction), minor => \(minor),
                 add_bylines => \(changes.addBylines.isEmpty ? nil : changes.addBylines),
                 remove_bylines => \(changes.removeBylines.isEmpty ? nil : changes.removeBylines),
+                scheduled_for => \(scheduledFor), cancel_scheduled => \(cancelScheduled),
                 idempotency_key => \(idempotencyKey))
             """)
     }

@@ -47,6 +47,8 @@ public struct WorkList: Codable, Sendable {
         public let updatedAt: Date?
         public let scheduledAt: Date?
         public let embargoUntil: Date?
+        /// When a scheduled revision of it takes over, while one waits.
+        public let revisionDueAt: Date?
         /// The editor's note when the edition was returned to its reporter.
         public let reviewNote: String?
 
@@ -58,6 +60,7 @@ public struct WorkList: Codable, Sendable {
             case updatedAt = "updated_at"
             case scheduledAt = "scheduled_at"
             case embargoUntil = "embargo_until"
+            case revisionDueAt = "revision_due_at"
             case reviewNote = "review_note"
         }
 
@@ -77,6 +80,7 @@ public struct WorkList: Codable, Sendable {
             try c.encode(updatedAt, forKey: .updatedAt)
             try c.encode(scheduledAt, forKey: .scheduledAt)
             try c.encode(embargoUntil, forKey: .embargoUntil)
+            try c.encode(revisionDueAt, forKey: .revisionDueAt)
             try c.encode(reviewNote, forKey: .reviewNote)
         }
     }
