@@ -8,7 +8,7 @@ import Testing
 @Suite("A day at the desk")
 struct DeskDayTests {
     @Test(
-        "drafts, review, a returned note, a backdated story, a translation credited apart, a minor fix, and the errors of day one"
+        "drafts, review, a returned note, a backdated story, a translation credited apart, a minor fix, a scheduled revision, and the errors of day one"
     )
     func day() throws {
         let newsroom = try TestNewsroom("deskday")
@@ -72,6 +72,20 @@ struct DeskDayTests {
         #expect(state.editions.first { $0.lang == "uk" }?.stale == false)
         let feed = try json(Feed.self, editor, ["feed", "--lang", "en"])
         #expect(feed.items.first { $0.editionID == archive.id }?.markers == [])
+
+        // The editor schedules a revision for a moment from now and sees it take effect at its time.
+        let due = Date().addingTimeInterval(2)
+        let later = try run(
+            editor,
+            ["edit", archive.reference, "--headline", "Council archive, updated", "--at", RFC3339.string(from: due)])
+        #expect(later.status == 0, "\(later)")
+        #expect(try json(Edition.self, editor, ["show", archive.reference]).headline == "Council archive story")
+        Thread.sleep(until: due.addingTimeInterval(0.3))
+        #expect(try json(Edition.self, editor, ["show", archive.reference]).headline == "Council archive, updated")
+        #expect(
+            try json(Feed.self, editor, ["feed", "--lang", "en"]).items.contains {
+                $0.headline == "Council archive, updated"
+            })
 
         // The errors of day one, each with its exit code and the words that get you unstuck.
         let unknown = try newsroom.run(["--as", "nobody_\(suffix)", "list"])
