@@ -428,6 +428,14 @@ LANGUAGE sql STABLE AS $$
     SELECT newsroom.edit_refusal(e) FROM newsroom.edition e WHERE e.id = desk.resolve_edition(reference)
 $$;
 
+-- Which of `names` are not active staff, comma-separated; NULL when all are:
+-- who may be credited on a byline.
+CREATE OR REPLACE FUNCTION newsroom.not_active_staff(names text[]) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT string_agg(n, ', ') FROM unnest(names) AS n
+    WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)
+$$;
+
 -- The fields of an edition that an edit can change, for audit details.
 CREATE OR REPLACE FUNCTION newsroom.edition_fields(e newsroom.edition) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
@@ -529,12 +537,9 @@ BEGIN
         RETURN newsroom.refusal('story.create', 'editor',
             'A reporter''s story carries their own byline; bylines for others alone need the editor role.');
     END IF;
-    IF NOT operator AND EXISTS (SELECT 1 FROM unnest(names) AS n
-                                WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)) THEN
+    IF NOT operator AND newsroom.not_active_staff(names) IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('byline: %s is not on the staff.',
-                             (SELECT string_agg(n, ', ') FROM unnest(names) AS n
-                              WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)));
+            MESSAGE = format('byline: %s is not on the staff.', newsroom.not_active_staff(names));
     END IF;
     create_story.lang := newsroom.require_language(create_story.lang, 'lang');
     PERFORM newsroom.require_subjects(create_story.subjects);
@@ -585,7 +590,7 @@ DECLARE
     kept_current bigint[];
     credited text;
     due timestamptz := desk.parse_time(edit_edition.scheduled_for, 'at');
-    pending integer := (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id);
+    pending integer;
 BEGIN
     IF NOT newsroom.may_edit(e) THEN
         RETURN newsroom.refusal('edition.edit', 'editor', newsroom.edit_refusal(e), e.story_id, e.id);
@@ -625,6 +630,7 @@ BEGIN
                         add_bylines, remove_bylines) > 0 OR edit_edition.clear_embargo OR edit_edition.minor THEN
             RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'cancel-scheduled: it goes alone; cancel first, then edit.';
         END IF;
+        pending := (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id);
         UPDATE newsroom.edition SET revision_due_at = NULL WHERE id = e.id;
         INSERT INTO newsroom.edition_event (edition_id, action, note)
         VALUES (e.id, 'cancel_revision', format('version %s, scheduled for %s', pending, newsroom.rfc3339(e.revision_due_at)));
@@ -665,11 +671,9 @@ BEGIN
         END IF;
         e.slug := edit_edition.slug;
     END IF;
-    IF EXISTS (SELECT 1 FROM unnest(add_bylines) n WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)) THEN
+    IF newsroom.not_active_staff(add_bylines) IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',
-            MESSAGE = format('byline: %s is not on the staff; see newsdesk staff list.',
-                             (SELECT string_agg(n, ', ') FROM unnest(add_bylines) n
-                              WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)));
+            MESSAGE = format('byline: %s is not on the staff; see newsdesk staff list.', newsroom.not_active_staff(add_bylines));
     END IF;
     IF EXISTS (SELECT 1 FROM unnest(remove_bylines) n WHERE NOT n = ANY (e.bylines)) THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0',

@@ -11,9 +11,10 @@ struct EditCommand: ParsableCommand {
             what you change, refusing if someone else saved in the meantime. With --expect-version N, the edit is \
             refused (exit 2) unless N is still the newest version; your text is then kept in a file whose path is \
             printed; `edit EDITION --from-file FILE` takes it up again: the fields you did not change keep what \
-            others saved since, and a field both changed is named (exit 2). On a published edition, --correction NOTE makes the edit a public correction, told to readers; \
-            a plain edit shows readers that the story was updated; --minor (a typo, a broken link) shows them \
-            nothing and keeps translations that were current, current.
+            others saved since, and a field both changed is named (exit 2). On a published edition, \
+            --correction NOTE makes the edit a public correction, told to readers; a plain edit shows readers \
+            that the story was updated; --minor (a typo, a broken link) shows them nothing and keeps \
+            translations that were current, current.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -114,9 +115,7 @@ struct EditCommand: ParsableCommand {
         var original: EditorText?
         if let fromFile {
             let current = try desk.show(edition)
-            let typed = try EditorText.parse(
-                TextField(name: "from-file", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(
-                    bytes: TextInput.readAll(fromFile, field: "from-file")))
+            let typed = try EditorText.read(TextInput.readAll(fromFile, field: "from-file"), field: "from-file")
             let merged =
                 if let version = typed.basedOn, version != current.version {
                     try typed.changes(base: desk.show(edition, version: version), current: current, file: fromFile)

@@ -49,6 +49,12 @@ struct EditorText: Equatable {
         String(body.reversed().drop(while: \.isWhitespace).reversed())
     }
 
+    /// Reads text in this format that came from a file (the editor's, a kept
+    /// one), checked as text first: valid UTF-8, no control characters.
+    static func read(_ bytes: [UInt8], field: String) throws -> EditorText {
+        try parse(TextField(name: field, maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(bytes: bytes))
+    }
+
     /// Reads the format back. `#` lines before the fields are comments; the
     /// one a kept file starts with says "based on version N".
     static func parse(_ text: String) throws -> EditorText {
@@ -175,9 +181,7 @@ enum EditorSession {
 
     /// What changed between `edition` and the text that came back, checked.
     private static func changes(from bytes: [UInt8], to edition: Edition) throws -> EditionChanges? {
-        let text = try TextField(name: "edited text", maximumBytes: 2 << 20, multiline: true, mayBeEmpty: true).clean(
-            bytes: bytes)
-        return try EditorText.parse(text).changes(from: edition)
+        try EditorText.read(bytes, field: "edited text").changes(from: edition)
     }
 
     /// Runs a program on the user's terminal and waits for it.

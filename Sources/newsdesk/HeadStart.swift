@@ -23,7 +23,8 @@ enum HeadStart {
     private static let freshFor = 1.0
 
     /// Arguments after which nothing connects: help, completion scripts, and
-    /// (as the first word only: `show --version N` is a command) the version.
+    /// (as the first word only: `show --version N` is a command) the version
+    /// and the shell's completion calls (which connect on their own, if at all).
     /// (Arrays, not sets: this runs before the connection starts, and the
     /// first use of a hashed collection costs more than a few comparisons.)
     private static let informational = [
@@ -36,7 +37,7 @@ enum HeadStart {
     /// staff of its own).
     static func begin(_ arguments: [String]) {
         let words = arguments.prefix { $0 != "--" }
-        guard let first = words.first, !["help", "demo", "--version"].contains(first),
+        guard let first = words.first, !["help", "demo", "--version", "---completion"].contains(first),
             !words.contains(where: informational.contains),
             !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
         else { return }
