@@ -78,7 +78,14 @@ DECLARE
     old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
     new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
     row_data jsonb := coalesce(new_row, old_row);
+    -- An edition's search vectors are an index of its own text, rebuilt
+    -- whenever the lexicon changes (a million editions at once): a write of
+    -- them alone changes nothing a reader or the record depends on.
+    vectors constant text[] := ARRAY['search', 'summary_search'];
 BEGIN
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'edition' AND old_row - vectors = new_row - vectors THEN
+        RETURN NULL;
+    END IF;
     PERFORM newsroom.audit('sql.' || lower(TG_OP),
         CASE WHEN TG_TABLE_NAME = 'story' THEN (row_data->>'id')::bigint ELSE (row_data->>'story_id')::bigint END,
         CASE WHEN TG_TABLE_NAME = 'edition' THEN (row_data->>'id')::bigint ELSE (row_data->>'edition_id')::bigint END,
@@ -90,14 +97,30 @@ $$;
 
 -- Puts a table under the plain-SQL audit triggers. ENABLE ALWAYS: they fire
 -- under session_replication_role = replica too.
+--
+-- The Ukrainian lexicon is reference data loaded in millions of rows at
+-- once: each plain-SQL statement on it is recorded, not each row.
 CREATE OR REPLACE PROCEDURE newsroom.watch(target regclass)
 LANGUAGE plpgsql AS $$
+DECLARE
+    per_statement boolean := target IN ('newsroom.ukrainian_word_form'::regclass, 'newsroom.ukrainian_word_form_load'::regclass);
 BEGIN
-    EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW
+    EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH %s
                     WHEN (current_user <> ''newsdesk_owner'' OR NOT pg_catalog.pg_has_role(session_user, ''newsdesk_staff'', ''MEMBER''))
-                    EXECUTE FUNCTION newsroom.audit_plain_sql()', target);
+                    EXECUTE FUNCTION newsroom.%s()', target,
+                   CASE WHEN per_statement THEN 'STATEMENT' ELSE 'ROW' END,
+                   CASE WHEN per_statement THEN 'audit_plain_sql_statement' ELSE 'audit_plain_sql' END);
     EXECUTE format('CREATE OR REPLACE TRIGGER audit_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT
                     EXECUTE FUNCTION newsroom.audit_truncate()', target);
+END
+$$;
+
+-- Records a plain-SQL statement on a table watched per statement.
+CREATE OR REPLACE FUNCTION newsroom.audit_plain_sql_statement() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.audit('sql.' || lower(TG_OP), NULL, NULL, NULL, jsonb_build_object('table', TG_TABLE_NAME));
+    RETURN NULL;
 END
 $$;
 

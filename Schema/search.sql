@@ -1,90 +1,384 @@
--- Search (SPEC §6).
+-- Search (SPEC §6; docs/search.md says why it is built so).
+--
+-- Every edition carries two vectors, kept by a trigger: `search` (headline
+-- A, lead B, body C) and `summary_search` (headline and lead alone, short,
+-- for the first two tiers). English and Russian use PostgreSQL's Snowball
+-- stemmers. Ukrainian is read by the functions below: its words, apostrophes
+-- inside them kept, each indexed as written and as every lemma the lexicon
+-- (newsroom.ukrainian_word_form) gives it; a word the lexicon does not know,
+-- a name, as written only.
 
-CREATE OR REPLACE FUNCTION desk.search(query text, lang text DEFAULT NULL, max_items integer DEFAULT 20) RETURNS jsonb
+-- Lower case by Unicode's rules whatever the database's locale: a cluster
+-- made without one (as the embedded database and the tests' are) would
+-- lower-case only ASCII, and "Київ" would not find "київ".
+CREATE OR REPLACE FUNCTION newsroom.fold_case(words text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT lower(words COLLATE "und-x-icu")
+$$;
+
+-- A lexeme as tsvector and tsquery text write it: quoted, with quotes and
+-- backslashes escaped (a stemmer may keep them in a lexeme).
+CREATE OR REPLACE FUNCTION newsroom.quote_lexeme(lexeme text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''''
+$$;
+
+-- The words of a Ukrainian text with their positions (1, 2, …): letters and
+-- digits, an apostrophe between two letters dropped (об'єкти, об’єкти and
+-- обʼєкти are one word, обєкти, as the lexicon stores it), stress marks
+-- ignored. Hyphens and other punctuation separate words.
+CREATE OR REPLACE FUNCTION newsroom.ukrainian_words(words text) RETURNS TABLE (word text, pos integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT t.m[1], least(t.n, 16383)::integer
+    FROM regexp_matches(
+             regexp_replace(replace(words, chr(769), ''), '([\u0400-\u04FF])[''\u2019\u02BC`](?=[\u0400-\u04FF])', '\1', 'g'),
+             '[0-9A-Za-z\u00C0-\u024F\u0400-\u04FF]+', 'g') WITH ORDINALITY AS t (m, n)
+$$;
+
+-- What each of some Ukrainian words is indexed and searched as: itself,
+-- lower-cased, and its lemmas. Written with a capital letter, a word is read
+-- as a name when it can be one (Києві: Київ), in lower case as a common word
+-- when it can be one (києві: кий); but in a query (`typed`) lower case says
+-- nothing, as people seldom capitalise what they search for. Stop words
+-- give nothing.
+CREATE OR REPLACE FUNCTION newsroom.ukrainian_readings(words text[], typed boolean) RETURNS TABLE (word text, reading text)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH w AS (
+        SELECT DISTINCT x AS word, newsroom.fold_case(x) AS form FROM unnest(words) x
+        WHERE NOT EXISTS (SELECT 1 FROM newsroom.ukrainian_stop_word s WHERE s.word = newsroom.fold_case(x)))
+    SELECT w.word, w.form FROM w
+    UNION
+    SELECT w.word, l.lemma
+    FROM w JOIN newsroom.ukrainian_word_form f ON f.form = w.form
+    CROSS JOIN LATERAL unnest(CASE WHEN w.word <> w.form AND f.proper IS NOT NULL THEN f.proper
+                                   WHEN w.word = w.form AND NOT typed AND f.common IS NOT NULL THEN f.common
+                                   ELSE coalesce(f.proper, '{}') || coalesce(f.common, '{}') END) AS l (lemma)
+$$;
+
+-- A Ukrainian text as a vector: every reading of every word at the word's
+-- position, so that phrases match whichever form each word takes.
+CREATE OR REPLACE FUNCTION newsroom.ukrainian_vector(words text) RETURNS tsvector
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    WITH token AS MATERIALIZED (SELECT * FROM newsroom.ukrainian_words(words)),
+    reading AS (
+        SELECT r.reading AS lexeme, t.pos
+        FROM newsroom.ukrainian_readings(ARRAY(SELECT DISTINCT t.word FROM token t), false) r
+        JOIN token t ON t.word = r.word)
+    SELECT coalesce(string_agg(newsroom.quote_lexeme(l.lexeme) || ':' || l.positions, ' ')::tsvector, ''::tsvector)
+    FROM (SELECT lexeme, string_agg(DISTINCT pos::text, ',') AS positions FROM reading GROUP BY lexeme) l
+$$;
+
+-- One field of an edition as a vector in its language.
+CREATE OR REPLACE FUNCTION newsroom.field_vector(lang text, words text) RETURNS tsvector
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN split_part(lang, '-', 1) = 'uk' THEN newsroom.ukrainian_vector(words)
+                ELSE to_tsvector(newsroom.search_config(lang), newsroom.fold_case(words)) END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.index_edition() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    summary tsvector := setweight(newsroom.field_vector(NEW.lang, NEW.headline), 'A')
+                        || setweight(newsroom.field_vector(NEW.lang, NEW.lead), 'B');
+BEGIN
+    NEW.summary_search := summary;
+    NEW.search := summary || setweight(newsroom.field_vector(NEW.lang, NEW.body), 'C');
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER edition_search BEFORE INSERT OR UPDATE OF lang, headline, lead, body ON newsroom.edition
+    FOR EACH ROW EXECUTE FUNCTION newsroom.index_edition();
+
+-- Indexes again the editions in `language` (all when NULL), after the
+-- lexicon changed or a migration cleared the vectors. Returns how many.
+CREATE OR REPLACE FUNCTION newsroom.reindex_search(language text DEFAULT NULL, only_missing boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    done bigint;
+BEGIN
+    UPDATE newsroom.edition e
+    SET summary_search = setweight(newsroom.field_vector(e.lang, e.headline), 'A')
+                         || setweight(newsroom.field_vector(e.lang, e.lead), 'B'),
+        search = setweight(newsroom.field_vector(e.lang, e.headline), 'A')
+                 || setweight(newsroom.field_vector(e.lang, e.lead), 'B')
+                 || setweight(newsroom.field_vector(e.lang, e.body), 'C')
+    WHERE (language IS NULL OR split_part(e.lang, '-', 1) = language) AND (NOT only_missing OR e.summary_search IS NULL);
+    GET DIAGNOSTICS done = ROW_COUNT;
+    RETURN done;
+END
+$$;
+
+-- Replaces the Ukrainian lexicon with the pairs (form, lemma) that
+-- `newsdesk db lexicon` has just copied from the dictionary into
+-- newsroom.ukrainian_word_form_load, empties that, and indexes the
+-- Ukrainian editions again. Returns the number of forms kept and of
+-- editions indexed.
+CREATE OR REPLACE FUNCTION newsroom.replace_ukrainian_lexicon(OUT forms bigint, OUT editions bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE newsroom.ukrainian_word_form;
+    INSERT INTO newsroom.ukrainian_word_form (form, proper, common)
+    SELECT r.form, array_agg(DISTINCT r.lemma) FILTER (WHERE r.proper), array_agg(DISTINCT r.lemma) FILTER (WHERE NOT r.proper)
+    FROM (
+        SELECT newsroom.fold_case(replace(x.form, '''', '')) AS form,
+               CASE WHEN x.lemma <> newsroom.fold_case(x.lemma) THEN replace(x.lemma, '''', '')
+                    ELSE newsroom.fold_case(replace(x.lemma, '''', '')) END AS lemma,
+               x.lemma <> newsroom.fold_case(x.lemma) AS proper
+        FROM newsroom.ukrainian_word_form_load x
+        WHERE x.form ~ '^[\u0400-\u04FF'']+$' AND x.lemma ~ '^[\u0400-\u04FF'']+$'
+    ) r
+    GROUP BY r.form
+    -- A form whose only lemma is itself needs no row: every word is indexed as written.
+    -- (A name's lemma keeps its capital, so its forms all have rows.)
+    HAVING NOT (array_agg(DISTINCT r.lemma) <@ ARRAY[r.form]);
+    GET DIAGNOSTICS forms = ROW_COUNT;
+    TRUNCATE newsroom.ukrainian_word_form_load;
+    ANALYZE newsroom.ukrainian_word_form;
+    editions := newsroom.reindex_search('uk');
+END
+$$;
+
+-- A search query as a tsquery in `language`: words (all of them), "a
+-- phrase", -excluded, `or` between two terms, and `word*` for words
+-- beginning so. `weights` restricts every word to those parts ('A'
+-- headline, 'AB' headline or lead, '' anywhere). `readings` says which
+-- forms of a Ukrainian word match: 'written' only as typed, 'names' as
+-- typed or as the name it can be (Києві: Київ, Кий), or its lemmas when it
+-- cannot be a name; 'all' every lemma. NULL when the
+-- query has nothing to look for (only stop words, say).
+CREATE OR REPLACE FUNCTION newsroom.search_query(language text, query text, weights text DEFAULT '', readings text DEFAULT 'all')
+RETURNS tsquery
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    term record;
+    part text;
+    clause text := NULL;
+    clauses text[] := '{}'::text[];
+    joined_by_or boolean := false;
+BEGIN
+    FOR term IN
+        SELECT m[1] = '-' AS excluded, m[2] IS NOT NULL AS phrase, coalesce(m[2], m[3]) AS words
+        FROM regexp_matches(query, '(-?)(?:"([^"]*)"?|([^\s"]+))', 'g') AS m
+    LOOP
+        IF NOT term.phrase AND NOT term.excluded AND lower(term.words) = 'or' THEN
+            joined_by_or := clause IS NOT NULL;
+            CONTINUE;
+        END IF;
+        -- An excluded term is excluded wherever it stands.
+        part := newsroom.search_phrase(language, term.words, CASE WHEN term.excluded THEN '' ELSE weights END, readings,
+                                       NOT term.phrase AND term.words LIKE '%_*');
+        CONTINUE WHEN part IS NULL;
+        IF term.excluded THEN part := '!' || part; END IF;
+        IF joined_by_or THEN
+            clause := format('%s | %s', clause, part);
+        ELSE
+            IF clause IS NOT NULL THEN clauses := clauses || format('(%s)', clause); END IF;
+            clause := part;
+        END IF;
+        joined_by_or := false;
+    END LOOP;
+    IF clause IS NOT NULL THEN clauses := clauses || format('(%s)', clause); END IF;
+    -- Only exclusions find nothing rather than everything.
+    IF cardinality(clauses) = 0 OR NOT EXISTS (SELECT 1 FROM unnest(clauses) c WHERE c NOT LIKE '(!%') THEN
+        RETURN NULL;
+    END IF;
+    RETURN array_to_string(clauses, ' & ')::tsquery;
+END
+$$;
+
+-- One term of a query as tsquery text: its words in order, each as every
+-- reading it has, at the distances they stand apart (a stop word between
+-- two words still counts); with `prefix`, the last word as a beginning.
+-- NULL when no word is left.
+CREATE OR REPLACE FUNCTION newsroom.search_phrase(language text, words text, weights text, readings text, prefix boolean)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    WITH reading AS (
+        SELECT w.pos, CASE WHEN readings = 'written' OR prefix THEN ARRAY[newsroom.fold_case(w.word)]
+                           ELSE ARRAY(SELECT r.reading FROM newsroom.ukrainian_readings(ARRAY[w.word], true) r
+                                      WHERE readings = 'all' OR r.reading = newsroom.fold_case(w.word)
+                                         OR r.reading <> newsroom.fold_case(r.reading)
+                                         OR NOT EXISTS (SELECT 1 FROM newsroom.ukrainian_readings(ARRAY[w.word], true) n
+                                                        WHERE n.reading <> newsroom.fold_case(n.reading))) END AS lexemes
+        FROM newsroom.ukrainian_words(rtrim(words, '*')) w
+        WHERE split_part(language, '-', 1) = 'uk'
+          AND NOT EXISTS (SELECT 1 FROM newsroom.ukrainian_stop_word s WHERE s.word = newsroom.fold_case(w.word))
+        UNION ALL
+        SELECT p, ARRAY[v.lexeme]
+        FROM unnest(to_tsvector(newsroom.search_config(language), newsroom.fold_case(rtrim(words, '*')))) v
+        CROSS JOIN LATERAL unnest(v.positions) p
+        WHERE split_part(language, '-', 1) <> 'uk'),
+    node AS (
+        SELECT r.pos, r.lexemes, lag(r.pos) OVER (ORDER BY r.pos) AS previous,
+               prefix AND r.pos = max(r.pos) OVER () AS beginning
+        FROM reading r)
+    SELECT '(' || string_agg(
+               CASE WHEN n.previous IS NULL THEN '' ELSE format(' <%s> ', n.pos - n.previous) END || '('
+               || (SELECT string_agg(newsroom.quote_lexeme(l) || CASE WHEN n.beginning OR weights <> ''
+                                         THEN ':' || CASE WHEN n.beginning THEN '*' ELSE '' END || weights ELSE '' END, ' | ')
+                   FROM unnest(n.lexemes) l) || ')',
+               '' ORDER BY n.pos) || ')'
+    FROM node n
+$$;
+
+-- Search over what readers may see (`everything` false) or, for staff
+-- (`search --all`), also over the unpublished editions the acting login may
+-- see: editors and admins every one, reporters and translators those that
+-- credit them. Results by relevance: where the words are (headline, then
+-- lead, then body); within each, Ukrainian words as written, then as
+-- names, then in any form; then newest first.
+CREATE OR REPLACE FUNCTION newsroom.search(query text, lang text, max_items integer, everything boolean) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     wanted integer := greatest(1, least(max_items, 200));
+    everyone boolean := CASE WHEN everything THEN newsroom.actor_is('editor', 'admin') ELSE false END;
     language text;
+    place integer;
     q tsquery;
+    previous text;
     found_ids bigint[];
     language_hits integer;
     hit_ids bigint[] := '{}'::bigint[];
-    hit_tiers integer[] := '{}'::integer[];
+    hit_places integer[] := '{}'::integer[];
 BEGIN
     IF search.lang IS NOT NULL THEN search.lang := newsroom.require_language(search.lang, 'lang'); END IF;
     FOR language IN SELECT l.tag FROM newsroom.language l WHERE search.lang IS NULL OR l.tag = search.lang LOOP
-        q := websearch_to_tsquery(newsroom.search_config(language), query);
-        CONTINUE WHEN numnode(q) = 0;  -- only stop words
         language_hits := 0;
-        FOR tier IN 1..3 LOOP
-            EXIT WHEN language_hits >= wanted;
-            found_ids := newsroom.search_tier(language, q, tier, wanted - language_hits);
-            hit_ids := hit_ids || found_ids;
-            hit_tiers := hit_tiers || array_fill(tier, ARRAY[cardinality(found_ids)]);
-            language_hits := language_hits + cardinality(found_ids);
+        <<places>>
+        FOREACH place IN ARRAY ARRAY[1, 2, 3] LOOP
+            -- Ukrainian words as written first, then as the names they can
+            -- be (news is mostly about people and places), then in any form.
+            FOREACH q IN ARRAY ARRAY[newsroom.search_query(language, query, (ARRAY['A', 'AB', ''])[place], 'written'),
+                                     newsroom.search_query(language, query, (ARRAY['A', 'AB', ''])[place], 'names'),
+                                     newsroom.search_query(language, query, (ARRAY['A', 'AB', ''])[place], 'all')] LOOP
+                EXIT places WHEN language_hits >= wanted OR q IS NULL;
+                -- (As text: tsquery's = ignores the weights.)
+                CONTINUE WHEN q::text = previous;
+                previous := q::text;
+                found_ids := newsroom.search_step(language, q, place, hit_ids, wanted - language_hits, everything, everyone);
+                hit_ids := hit_ids || found_ids;
+                hit_places := hit_places || array_fill(place, ARRAY[cardinality(found_ids)]);
+                language_hits := language_hits + cardinality(found_ids);
+            END LOOP;
         END LOOP;
     END LOOP;
 
     RETURN (
         WITH hits AS (
-            SELECT e.*, f.tier, websearch_to_tsquery(newsroom.search_config(e.lang), query) AS q
-            FROM unnest(hit_ids, hit_tiers) AS f (id, tier) JOIN newsroom.edition e ON e.id = f.id
-            ORDER BY f.tier, e.released_at DESC, e.id DESC
+            SELECT e.*, f.place, f.ordinality, newsroom.search_query(e.lang, query) AS q
+            FROM unnest(hit_ids, hit_places) WITH ORDINALITY AS f (id, place, ordinality)
+            JOIN newsroom.edition e ON e.id = f.id
+            ORDER BY f.place, f.ordinality
             LIMIT wanted
         )
         SELECT jsonb_build_object('query', query, 'items', coalesce(jsonb_agg(jsonb_build_object(
             'edition_id', h.id, 'story_id', h.story_id, 'lang', h.lang, 'slug', h.slug, 'headline', h.headline,
-            'matched_in', (ARRAY['headline', 'lead', 'body'])[h.tier],
-            'rank', round(ts_rank_cd(h.search, h.q)::numeric, 4), 'published_at', newsroom.rfc3339(h.released_at),
-            'local_time', newsroom.local_time(h.released_at),
-            'snippet', ts_headline(newsroom.search_config(h.lang), h.headline || ' — ' || h.lead || ' ' || h.body, h.q,
-                                   'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=1'))
-            ORDER BY h.tier, h.released_at DESC, h.id DESC), '[]'))
+            'matched_in', (ARRAY['headline', 'lead', 'body'])[h.place],
+            'rank', round(ts_rank_cd(h.search, h.q)::numeric, 4),
+            'published_at', newsroom.rfc3339(h.released_at),
+            'local_time', newsroom.local_time(coalesce(h.released_at, h.saved_at)),
+            'status', newsroom.effective_status(h.status, h.scheduled_at),
+            'embargo_until', newsroom.rfc3339(CASE WHEN h.embargo_until > now() THEN h.embargo_until END),
+            'snippet', newsroom.search_snippet(h.lang, query, concat_ws(' ', h.headline || ' —', nullif(h.lead, ''), h.body)))
+            ORDER BY h.place, h.ordinality), '[]'))
         FROM hits h);
 END
 $$;
 
--- The ids of up to `wanted` visible editions in `language` whose words
--- match `q` in the tier's place (1 headline, 2 lead, 3 body) and not in an
--- earlier one, newest first.
-CREATE OR REPLACE FUNCTION newsroom.search_tier(language text, q tsquery, tier integer, wanted integer) RETURNS bigint[]
+-- `newsdesk search`: what readers see, or with `everything` (`--all`) also
+-- the unpublished editions the acting login may see.
+CREATE OR REPLACE FUNCTION desk.search(query text, lang text DEFAULT NULL, max_items integer DEFAULT 20,
+                                       everything boolean DEFAULT false) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.search(search.query, search.lang, search.max_items, search.everything)
+$$;
+
+-- The ids of up to `wanted` editions in `language` matching `q`, not
+-- among `already`, newest first: public ones, or with `everything` also those
+-- the acting login may see (`everyone`: all of them). Readers' searches
+-- look among the newest editions of the language first, which usually
+-- fill a page, and use the index for the rest; `place` 3 checks the whole
+-- vector, 1 and 2 the short headline-and-lead one.
+CREATE OR REPLACE FUNCTION newsroom.search_step(language text, q tsquery, place integer, already bigint[], wanted integer,
+                                               everything boolean, everyone boolean) RETURNS bigint[]
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     -- How many of the newest editions of the language are looked at first.
     recent constant integer := 2000;
-    -- The tier's condition on an edition e: in the GIN-indexed form for the
-    -- full search, and on the stored weighted vector (A headline, B lead,
-    -- C body: the same words) among the newest editions.
-    indexed text := (ARRAY[
-        'to_tsvector(newsroom.search_config(e.lang), e.headline) @@ $2',
-        'to_tsvector(newsroom.search_config(e.lang), e.lead) @@ $2 AND NOT ts_filter(e.search, ''{a}'') @@ $2',
-        'e.search @@ $2 AND NOT ts_filter(e.search, ''{a,b}'') @@ $2'])[tier];
-    stored text := (ARRAY[
-        'ts_filter(e.search, ''{a}'') @@ $2',
-        'ts_filter(e.search, ''{b}'') @@ $2 AND NOT ts_filter(e.search, ''{a}'') @@ $2',
-        'e.search @@ $2 AND NOT ts_filter(e.search, ''{a,b}'') @@ $2'])[tier];
-    found bigint[];
+    vector text := CASE WHEN place = 3 THEN 'e.search' ELSE 'e.summary_search' END;
+    result bigint[];
 BEGIN
+    IF everything THEN
+        EXECUTE format($sql$
+            SELECT array_agg(m.id ORDER BY m.at DESC, m.id DESC) FROM (
+                SELECT e.id, coalesce(e.released_at, e.saved_at) AS at FROM newsroom.edition e
+                WHERE e.lang = $1 AND %s @@ $2 AND e.id <> ALL ($3)
+                  AND (newsroom.visible(e.status, e.scheduled_at, e.embargo_until) OR $5 OR newsroom.credited(e))
+                ORDER BY at DESC, e.id DESC LIMIT $4) m
+            $sql$, vector)
+        INTO result USING language, q, already, wanted, everyone;
+        RETURN coalesce(result, '{}');
+    END IF;
     EXECUTE format($sql$
         SELECT array_agg(e.id ORDER BY e.released_at DESC, e.id DESC) FROM (
             SELECT e.id, e.released_at FROM (
-                SELECT * FROM newsroom.edition e WHERE e.lang = $1 AND e.released_at IS NOT NULL
+                SELECT e.* FROM newsroom.edition e WHERE e.lang = $1 AND e.released_at IS NOT NULL
                 ORDER BY e.released_at DESC, e.id DESC LIMIT %s) e
-            WHERE newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s
-            ORDER BY e.released_at DESC, e.id DESC LIMIT $3) e
-        $sql$, recent, stored)
-    INTO found USING language, q, wanted;
-    IF coalesce(cardinality(found), 0) < wanted THEN
+            WHERE newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s @@ $2 AND e.id <> ALL ($3)
+            ORDER BY e.released_at DESC, e.id DESC LIMIT $4) e
+        $sql$, recent, vector)
+    INTO result USING language, q, already, wanted;
+    IF coalesce(cardinality(result), 0) < wanted THEN
         EXECUTE format($sql$
             WITH matching AS MATERIALIZED (
                 SELECT e.id, e.released_at FROM newsroom.edition e
                 WHERE e.lang = $1 AND e.released_at IS NOT NULL
-                  AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s)
+                  AND newsroom.visible(e.status, e.scheduled_at, e.embargo_until) AND %s @@ $2 AND e.id <> ALL ($3))
             SELECT array_agg(m.id ORDER BY m.released_at DESC, m.id DESC) FROM (
-                SELECT * FROM matching ORDER BY released_at DESC, id DESC LIMIT $3) m
-            $sql$, indexed)
-        INTO found USING language, q, wanted;
+                SELECT * FROM matching ORDER BY released_at DESC, id DESC LIMIT $4) m
+            $sql$, vector)
+        INTO result USING language, q, already, wanted;
     END IF;
-    RETURN coalesce(found, '{}');
+    RETURN coalesce(result, '{}');
 END
 $$;
+
+-- A fragment of `text` around the query's words, each match between the
+-- control characters STX (U+0002) and ETX (U+0003): readers' pages mark
+-- them, the terminal shows them in bold, and neither reads as a quotation
+-- as «…» did. Ukrainian matches are found by the typed form, its lemmas
+-- and their common beginning (делегації, делегація: делегаці…), in lower
+-- case and capitalised, as PostgreSQL's own parser reads the text.
+CREATE OR REPLACE FUNCTION newsroom.search_snippet(language text, query text, words text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    marks constant text := format('StartSel=%s, StopSel=%s, MaxWords=24, MinWords=8, MaxFragments=1', chr(2), chr(3));
+    q tsquery;
+BEGIN
+    IF split_part(language, '-', 1) <> 'uk' THEN
+        q := newsroom.search_query(language, query);
+    ELSE
+        SELECT string_agg(newsroom.quote_lexeme(v.beginning) || ':*', ' | ')::tsquery INTO q
+        FROM (
+            SELECT DISTINCT variant AS beginning
+            FROM regexp_matches(query, '[^\s"*-]+', 'g') AS m
+            CROSS JOIN LATERAL newsroom.ukrainian_words(m[1]) w
+            CROSS JOIN LATERAL newsroom.ukrainian_readings(ARRAY[w.word], true) r
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN length(common) >= 4 THEN common ELSE newsroom.fold_case(r.reading) END AS stem
+                FROM (SELECT newsroom.fold_case(left(r.reading, n)) AS common FROM generate_series(length(r.reading), 0, -1) n
+                      WHERE newsroom.fold_case(left(r.reading, n)) = left(newsroom.fold_case(w.word), n) LIMIT 1) c) s
+            CROSS JOIN LATERAL unnest(ARRAY[s.stem, upper(left(s.stem, 1) COLLATE "und-x-icu") || substr(s.stem, 2)]) AS variant
+            WHERE lower(m[1]) <> 'or'
+        ) v;
+    END IF;
+    IF q IS NULL THEN RETURN left(words, 160); END IF;
+    RETURN ts_headline(newsroom.search_config(language), words, q, marks);
+END
+$$;
+
+-- Editions not indexed yet by the functions above (those from before
+-- migration 0009) are indexed once the functions exist.
+SELECT newsroom.reindex_search(NULL, only_missing => true);

@@ -345,7 +345,7 @@ $$;
 -- Search over what readers may see, as `newsdesk search` gives it.
 CREATE OR REPLACE FUNCTION site.search(query text, lang text DEFAULT NULL, max_items integer DEFAULT 20) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT desk.search(search.query, search.lang, search.max_items)
+    SELECT newsroom.search(search.query, search.lang, search.max_items, false)
 $$;
 
 -- Every subject, with its names.

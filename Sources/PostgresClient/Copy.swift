@@ -4,7 +4,7 @@ extension Connection {
     /// Loads rows with `COPY table (columns) FROM STDIN`, the fastest way into
     /// PostgreSQL, and returns how many rows the server stored.
     ///
-    /// Values use COPY's text format; `nil` is SQL NULL. A value holding a NUL
+    /// `schema` qualifies the table when given. Values use COPY's text format; `nil` is SQL NULL. A value holding a NUL
     /// byte aborts the whole COPY before it is sent, so nothing is loaded.
     ///
     /// ```swift
@@ -12,9 +12,12 @@ extension Connection {
     ///                     rows: [["kyiv", "Kyiv"], ["energy", "Energy"]])
     /// ```
     @discardableResult
-    public func copy(into table: String, columns: [String], rows: some Sequence<[String?]>) throws -> Int {
+    public func copy(
+        into table: String, inSchema schema: String? = nil, columns: [String], rows: some Sequence<[String?]>
+    ) throws -> Int {
+        let target = (schema.map { quoteIdentifier($0) + "." } ?? "") + quoteIdentifier(table)
         let statement =
-            "COPY \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
+            "COPY \(target) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
         let outcome = outcomeIfLost(sql: statement)
         countRoundTrip(statement)
         let start = PQexec(handle, statement)

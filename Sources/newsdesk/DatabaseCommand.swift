@@ -13,7 +13,7 @@ struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage the schema and the embedded local database.",
-        subcommands: [Migrate.self, Status.self, Start.self, Stop.self]
+        subcommands: [Migrate.self, Status.self, Start.self, Stop.self, Lexicon.self]
     )
 }
 
@@ -45,6 +45,32 @@ extension DatabaseCommand {
             Output.line(
                 "The schema is up to date (\(total) migration\(total == 1 ? "" : "s"), \(SchemaFile.all.count) schema files)."
             )
+        }
+    }
+
+    struct Lexicon: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lexicon",
+            abstract: "Load the Ukrainian lexicon that search reads words through.",
+            discussion: """
+                Expands the hunspell-uk dictionary (apt-get install hunspell-uk hunspell-tools) into every word form \
+                and its lemma, replaces the lexicon loaded before, and indexes the Ukrainian editions again, in one \
+                transaction. Run it as the login that migrates the schema. The embedded database loads it when it \
+                is created, if the dictionary is installed.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "The dictionary, as a path without .dic and .aff.")
+        var dictionary = UkrainianLexicon.defaultDictionary
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func run() throws {
+            let db = try connection.connect(logger: Logger(label: "newsdesk"))
+            let loaded = try UkrainianLexicon.load(into: db, dictionary: dictionary)
+            if json { return try Output.json(loaded) }
+            Output.line(
+                "Loaded \(loaded.forms) Ukrainian word forms from \(loaded.dictionary).dic; "
+                    + "indexed \(loaded.editions) Ukrainian edition\(loaded.editions == 1 ? "" : "s") again.")
         }
     }
 

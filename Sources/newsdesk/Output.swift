@@ -23,6 +23,12 @@ enum Output {
         print(TerminalText.visible(text))
     }
 
+    /// A line of the tool's own terminal formatting (bold) around parts
+    /// already made visible with ``TerminalText/visible(_:allowingCarriageReturn:)``.
+    static func formattedLine(_ text: String) {
+        print(text)
+    }
+
     /// A line written at once, not buffered: for output another program
     /// reads as it comes (`events --follow` in a pipe).
     static func lineNow(_ text: String) {

@@ -68,7 +68,12 @@ struct SchemaSourceTests {
             """
         ).map { try $0.decode("name", as: String.self) }
         let inMigrations = Migration.all.flatMap { Self.definitions(in: $0.sql) }.sorted()
-        #expect(inMigrations == tablesNeed)
+        // A function a table was built on and no longer is stays where a shipped migration defined it.
+        let noLongerNeeded = [
+            // 0009 made the search vectors a trigger's rather than a generated column's; search.sql still calls it.
+            "newsroom.search_config"
+        ]
+        #expect(inMigrations == (tablesNeed + noLongerNeeded).sorted())
         let schemaFunctions = Set(SchemaFile.all.flatMap { Self.definitions(in: $0.sql) })
         for migration in Migration.all {
             // Dropping an old signature names a function without calling it.

@@ -31,6 +31,9 @@ ensure_prerequisites() {
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
     pkg-config --exists libcmark 2>/dev/null || missing+=(libcmark-dev)
+    # Ukrainian search: the dictionary, and hunspell's unmunch to expand it (newsdesk db lexicon).
+    [ -f /usr/share/hunspell/uk_UA.dic ] || missing+=(hunspell-uk)
+    command -v unmunch >/dev/null 2>&1 || missing+=(hunspell-tools)
     postgres_bindir >/dev/null || missing+=(postgresql)
     if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
     [ ${#missing[@]} -eq 0 ] || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)

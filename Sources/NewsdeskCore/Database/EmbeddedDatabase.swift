@@ -205,6 +205,12 @@ public struct EmbeddedDatabase: Sendable {
             progress("Applied \(migration.fileName).")
         }
         if !run.schemaFiles.isEmpty { progress("Applied Schema/ (\(run.schemaFiles.count) files).") }
+        // Ukrainian search reads words through the lexicon: a new newsroom
+        // gets it when the dictionary is installed (scripts/newsdesk installs it).
+        if exists.isEmpty && UkrainianLexicon.isAvailable() {
+            let loaded = try UkrainianLexicon.load(into: newsroom)
+            progress("Loaded the Ukrainian lexicon (\(loaded.forms) word forms).")
+        }
         try Migration.latestIdentifier.write(toFile: schemaMarkerPath, atomically: true, encoding: .utf8)
     }
 

@@ -7,8 +7,8 @@ public import Foundation
 #endif
 
 /// Full-text search results, best first: editions with the words in their
-/// headline, then in their lead, then only in their body, and within each of
-/// those the newest first.
+/// headline, then in their lead, then only in their body; within each,
+/// Ukrainian words as typed before their other forms, then the newest first.
 public struct SearchResults: Codable, Sendable {
     public struct Hit: Codable, Sendable {
         public let editionID: Int64
@@ -20,18 +20,81 @@ public struct SearchResults: Codable, Sendable {
         public let matchedIn: String
         /// PostgreSQL's cover-density rank of the match, weighted headline over lead over body.
         public let rank: Double
-        public let publishedAt: Date
+        /// When readers first saw it; nil for an edition not published yet (`search --all`).
+        public let publishedAt: Date?
+        /// Published, or for an unpublished edition when it was last saved.
         public let localTime: LocalTime
-        /// A fragment with the matched words between « and ».
+        /// `published`, or for staff searching everything: `draft`, `in_review`, `scheduled`, `withdrawn`.
+        public let status: String
+        /// Until when an embargo holds it back, when one does.
+        public let embargoUntil: Date?
+        /// A fragment of the text around the words found, as plain text.
         public let snippet: String
+        /// The same fragment in pieces, the words found marked.
+        public let snippetParts: [SnippetPart]
 
         enum CodingKeys: String, CodingKey {
-            case lang, slug, headline, rank, snippet
+            case lang, slug, headline, rank, snippet, status
             case editionID = "edition_id"
             case storyID = "story_id"
             case publishedAt = "published_at"
             case localTime = "local_time"
             case matchedIn = "matched_in"
+            case embargoUntil = "embargo_until"
+            case snippetParts = "snippet_parts"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            editionID = try c.decode(Int64.self, forKey: .editionID)
+            storyID = try c.decode(Int64.self, forKey: .storyID)
+            lang = try c.decode(String.self, forKey: .lang)
+            slug = try c.decode(String.self, forKey: .slug)
+            headline = try c.decode(String.self, forKey: .headline)
+            matchedIn = try c.decode(String.self, forKey: .matchedIn)
+            rank = try c.decode(Double.self, forKey: .rank)
+            publishedAt = try c.decodeIfPresent(Date.self, forKey: .publishedAt)
+            localTime = try c.decode(LocalTime.self, forKey: .localTime)
+            status = try c.decode(String.self, forKey: .status)
+            embargoUntil = try c.decodeIfPresent(Date.self, forKey: .embargoUntil)
+            if let parts = try c.decodeIfPresent([SnippetPart].self, forKey: .snippetParts) {
+                snippetParts = parts
+                snippet = try c.decode(String.self, forKey: .snippet)
+            } else {
+                // From the database: the words found between STX and ETX.
+                snippetParts = SnippetPart.parts(ofMarked: try c.decode(String.self, forKey: .snippet))
+                snippet = snippetParts.map(\.text).joined()
+            }
+        }
+    }
+
+    /// A piece of a snippet: text, and whether it is a word the search found.
+    public struct SnippetPart: Codable, Sendable, Equatable {
+        public let text: String
+        public let match: Bool
+
+        public init(text: String, match: Bool) {
+            self.text = text
+            self.match = match
+        }
+
+        /// Splits a fragment marked by `newsroom.search_snippet` (STX before
+        /// and ETX after each word found) into pieces.
+        static func parts(ofMarked marked: String) -> [SnippetPart] {
+            var parts: [SnippetPart] = []
+            var current = ""
+            var inside = false
+            for character in marked {
+                if character == "\u{2}" || character == "\u{3}" {
+                    if !current.isEmpty { parts.append(SnippetPart(text: current, match: inside)) }
+                    current = ""
+                    inside = character == "\u{2}"
+                } else {
+                    current.append(character)
+                }
+            }
+            if !current.isEmpty { parts.append(SnippetPart(text: current, match: inside)) }
+            return parts
         }
     }
 
@@ -40,9 +103,15 @@ public struct SearchResults: Codable, Sendable {
 }
 
 extension FeedReader {
-    /// Searches what readers may see (web-search syntax: words, "phrases", -excluded, or).
-    public func search(_ query: String, language: String? = nil, limit: Int = 20) throws -> SearchResults {
+    /// Searches what readers may see, or with `everything` also the
+    /// unpublished editions the acting login may see (the database decides:
+    /// editors and admins all, reporters and translators those crediting
+    /// them). Syntax: words, "phrases", -excluded, `or`, and `word*`.
+    public func search(_ query: String, language: String? = nil, limit: Int = 20, everything: Bool = false) throws
+        -> SearchResults
+    {
         try DeskCall.decode(
-            SearchResults.self, "SELECT desk.search(\(query), \(language), \(limit)::int)", on: connection)
+            SearchResults.self, "SELECT desk.search(\(query), \(language), \(limit)::int, \(everything))",
+            on: connection)
     }
 }

@@ -91,8 +91,8 @@ public enum SitePage {
             for hit in results.items {
                 main +=
                     "<li><a href=\"/\(e(hit.lang))/\(e(hit.slug))\">\(e(hit.headline))</a> "
-                    + "<time datetime=\"\(RFC3339.string(from: hit.publishedAt))\">\(e(hit.localTime.text))</time>"
-                    + "<p>\(e(hit.snippet))</p></li>\n"
+                    + "<time datetime=\"\(hit.publishedAt.map(RFC3339.string) ?? "")\">\(e(hit.localTime.text))</time>"
+                    + "<p>\(hit.snippetParts.map { $0.match ? "<mark>\(e($0.text))</mark>" : e($0.text) }.joined())</p></li>\n"
             }
             main += "</ol>\n"
         }
