@@ -79,11 +79,15 @@ DECLARE
     new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
     row_data jsonb := coalesce(new_row, old_row);
     -- An edition's search vectors are an index of its own text, rebuilt
-    -- whenever the lexicon changes (a million editions at once): a write of
-    -- them alone changes nothing a reader or the record depends on.
+    -- whenever the lexicon changes (a million editions at once). A write of
+    -- them alone that makes them what the text gives is not recorded; one
+    -- that makes them anything else (to hide an edition from search, or
+    -- plant it under other words) is, like any change.
     vectors constant text[] := ARRAY['search', 'summary_search'];
 BEGIN
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'edition' AND old_row - vectors = new_row - vectors THEN
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'edition' AND old_row - vectors = new_row - vectors
+       AND (SELECT v.search::text = new_row->>'search' AND v.summary::text = new_row->>'summary_search'
+            FROM newsroom.search_vectors(new_row->>'lang', new_row->>'headline', new_row->>'lead', new_row->>'body') v) THEN
         RETURN NULL;
     END IF;
     PERFORM newsroom.audit('sql.' || lower(TG_OP),
@@ -103,23 +107,43 @@ $$;
 CREATE OR REPLACE PROCEDURE newsroom.watch(target regclass)
 LANGUAGE plpgsql AS $$
 DECLARE
-    per_statement boolean := target IN ('newsroom.ukrainian_word_form'::regclass, 'newsroom.ukrainian_word_form_load'::regclass);
+    plain_sql constant text :=
+        'WHEN (current_user <> ''newsdesk_owner'' OR NOT pg_catalog.pg_has_role(session_user, ''newsdesk_staff'', ''MEMBER''))';
 BEGIN
-    EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH %s
-                    WHEN (current_user <> ''newsdesk_owner'' OR NOT pg_catalog.pg_has_role(session_user, ''newsdesk_staff'', ''MEMBER''))
-                    EXECUTE FUNCTION newsroom.%s()', target,
-                   CASE WHEN per_statement THEN 'STATEMENT' ELSE 'ROW' END,
-                   CASE WHEN per_statement THEN 'audit_plain_sql_statement' ELSE 'audit_plain_sql' END);
+    IF target IN ('newsroom.ukrainian_word_form'::regclass, 'newsroom.ukrainian_word_form_load'::regclass) THEN
+        -- (A trigger with transition tables serves one event.)
+        EXECUTE format('DROP TRIGGER IF EXISTS audit_plain_sql ON %s', target);
+        EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS added
+                        FOR EACH STATEMENT %s EXECUTE FUNCTION newsroom.audit_plain_sql_statement()', target, plain_sql);
+        EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS removed NEW TABLE AS added
+                        FOR EACH STATEMENT %s EXECUTE FUNCTION newsroom.audit_plain_sql_statement()', target, plain_sql);
+        EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS removed
+                        FOR EACH STATEMENT %s EXECUTE FUNCTION newsroom.audit_plain_sql_statement()', target, plain_sql);
+    ELSE
+        EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW %s
+                        EXECUTE FUNCTION newsroom.audit_plain_sql()', target, plain_sql);
+    END IF;
     EXECUTE format('CREATE OR REPLACE TRIGGER audit_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT
                     EXECUTE FUNCTION newsroom.audit_truncate()', target);
 END
 $$;
 
--- Records a plain-SQL statement on a table watched per statement.
+-- Records a plain-SQL statement on a table watched per statement: how many
+-- rows it wrote, and the first 20 of them as they were and became.
 CREATE OR REPLACE FUNCTION newsroom.audit_plain_sql_statement() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    detail jsonb := jsonb_build_object('table', TG_TABLE_NAME);
 BEGIN
-    PERFORM newsroom.audit('sql.' || lower(TG_OP), NULL, NULL, NULL, jsonb_build_object('table', TG_TABLE_NAME));
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        detail := detail || jsonb_build_object('rows', (SELECT count(*) FROM added),
+            'after', (SELECT jsonb_agg(to_jsonb(a)) FROM (SELECT * FROM added LIMIT 20) a));
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        detail := detail || jsonb_build_object('rows', (SELECT count(*) FROM removed),
+            'before', (SELECT jsonb_agg(to_jsonb(r)) FROM (SELECT * FROM removed LIMIT 20) r));
+    END IF;
+    PERFORM newsroom.audit('sql.' || lower(TG_OP), NULL, NULL, NULL, detail);
     RETURN NULL;
 END
 $$;

@@ -26,13 +26,16 @@ $$;
 -- The words of a Ukrainian text with their positions (1, 2, …): letters and
 -- digits, an apostrophe between two letters dropped (об'єкти, об’єкти and
 -- обʼєкти are one word, обєкти, as the lexicon stores it), stress marks
--- ignored. Hyphens and other punctuation separate words.
+-- ignored. Hyphens and other punctuation separate words; a "word" of 2 KB
+-- or more is no word.
 CREATE OR REPLACE FUNCTION newsroom.ukrainian_words(words text) RETURNS TABLE (word text, pos integer)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT t.m[1], least(t.n, 16383)::integer
     FROM regexp_matches(
              regexp_replace(replace(words, chr(769), ''), '([\u0400-\u04FF])[''\u2019\u02BC`](?=[\u0400-\u04FF])', '\1', 'g'),
              '[0-9A-Za-z\u00C0-\u024F\u0400-\u04FF]+', 'g') WITH ORDINALITY AS t (m, n)
+    -- (PostgreSQL indexes no word of 2 KB or more; a query for one would fail.)
+    WHERE octet_length(t.m[1]) < 2048
 $$;
 
 -- What each of some Ukrainian words is indexed and searched as: itself,
@@ -75,14 +78,22 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                 ELSE to_tsvector(newsroom.search_config(lang), newsroom.fold_case(words)) END
 $$;
 
+-- An edition's two vectors from its text: `summary` (headline A, lead B)
+-- and `search` (that, and the body C).
+CREATE OR REPLACE FUNCTION newsroom.search_vectors(lang text, headline text, lead text, body text,
+                                                  OUT summary tsvector, OUT search tsvector)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    summary := setweight(newsroom.field_vector(lang, headline), 'A') || setweight(newsroom.field_vector(lang, lead), 'B');
+    search := summary || setweight(newsroom.field_vector(lang, body), 'C');
+END
+$$;
+
 CREATE OR REPLACE FUNCTION newsroom.index_edition() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    summary tsvector := setweight(newsroom.field_vector(NEW.lang, NEW.headline), 'A')
-                        || setweight(newsroom.field_vector(NEW.lang, NEW.lead), 'B');
 BEGIN
-    NEW.summary_search := summary;
-    NEW.search := summary || setweight(newsroom.field_vector(NEW.lang, NEW.body), 'C');
+    SELECT v.summary, v.search INTO NEW.summary_search, NEW.search
+    FROM newsroom.search_vectors(NEW.lang, NEW.headline, NEW.lead, NEW.body) v;
     RETURN NEW;
 END
 $$;
@@ -99,11 +110,7 @@ DECLARE
     done bigint;
 BEGIN
     UPDATE newsroom.edition e
-    SET summary_search = setweight(newsroom.field_vector(e.lang, e.headline), 'A')
-                         || setweight(newsroom.field_vector(e.lang, e.lead), 'B'),
-        search = setweight(newsroom.field_vector(e.lang, e.headline), 'A')
-                 || setweight(newsroom.field_vector(e.lang, e.lead), 'B')
-                 || setweight(newsroom.field_vector(e.lang, e.body), 'C')
+    SET (summary_search, search) = (SELECT v.summary, v.search FROM newsroom.search_vectors(e.lang, e.headline, e.lead, e.body) v)
     WHERE (language IS NULL OR split_part(e.lang, '-', 1) = language) AND (NOT only_missing OR e.summary_search IS NULL);
     GET DIAGNOSTICS done = ROW_COUNT;
     RETURN done;
@@ -157,6 +164,9 @@ DECLARE
     clause text := NULL;
     clauses text[] := '{}'::text[];
     joined_by_or boolean := false;
+    -- Whether the clause being built, and any clause so far, looks for something.
+    clause_positive boolean := false;
+    any_positive boolean := false;
 BEGIN
     FOR term IN
         SELECT m[1] = '-' AS excluded, m[2] IS NOT NULL AS phrase, coalesce(m[2], m[3]) AS words
@@ -173,15 +183,19 @@ BEGIN
         IF term.excluded THEN part := '!' || part; END IF;
         IF joined_by_or THEN
             clause := format('%s | %s', clause, part);
+            clause_positive := clause_positive OR NOT term.excluded;
         ELSE
             IF clause IS NOT NULL THEN clauses := clauses || format('(%s)', clause); END IF;
+            any_positive := any_positive OR clause_positive;
             clause := part;
+            clause_positive := NOT term.excluded;
         END IF;
         joined_by_or := false;
     END LOOP;
     IF clause IS NOT NULL THEN clauses := clauses || format('(%s)', clause); END IF;
+    any_positive := any_positive OR clause_positive;
     -- Only exclusions find nothing rather than everything.
-    IF cardinality(clauses) = 0 OR NOT EXISTS (SELECT 1 FROM unnest(clauses) c WHERE c NOT LIKE '(!%') THEN
+    IF NOT any_positive THEN
         RETURN NULL;
     END IF;
     RETURN array_to_string(clauses, ' & ')::tsquery;
@@ -226,9 +240,10 @@ $$;
 -- Search over what readers may see (`everything` false) or, for staff
 -- (`search --all`), also over the unpublished editions the acting login may
 -- see: editors and admins every one, reporters and translators those that
--- credit them. Results by relevance: where the words are (headline, then
--- lead, then body); within each, Ukrainian words as written, then as
--- names, then in any form; then newest first.
+-- credit them (a login with neither role, none). Results by relevance:
+-- where the words are (headline, then lead, then body); within each,
+-- Ukrainian words as written, then as names, then in any form; then newest
+-- first.
 CREATE OR REPLACE FUNCTION newsroom.search(query text, lang text, max_items integer, everything boolean) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -315,10 +330,10 @@ BEGIN
             SELECT array_agg(m.id ORDER BY m.at DESC, m.id DESC) FROM (
                 SELECT e.id, coalesce(e.released_at, e.saved_at) AS at FROM newsroom.edition e
                 WHERE e.lang = $1 AND %s @@ $2 AND e.id <> ALL ($3)
-                  AND (newsroom.visible(e.status, e.scheduled_at, e.embargo_until) OR $5 OR newsroom.credited(e))
+                  AND (newsroom.visible(e.status, e.scheduled_at, e.embargo_until) OR $5 OR ($6 AND newsroom.credited(e)))
                 ORDER BY at DESC, e.id DESC LIMIT $4) m
             $sql$, vector)
-        INTO result USING language, q, already, wanted, everyone;
+        INTO result USING language, q, already, wanted, everyone, newsroom.actor_is('reporter', 'translator');
         RETURN coalesce(result, '{}');
     END IF;
     EXECUTE format($sql$

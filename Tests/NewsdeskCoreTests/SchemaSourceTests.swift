@@ -115,11 +115,15 @@ struct SchemaSourceTests {
             SELECT p.oid::regprocedure::text || ' ' || r.level || ': ' || r.message AS finding,
                    coalesce(r.lineno::text, '') || ' ' || coalesce(r.statement, '') AS place, r.level
             FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            -- A trigger that calls the function: the one naming most transition tables (a function serving
+            -- the insert, update and delete triggers of a table reads both).
+            LEFT JOIN LATERAL (
+                SELECT t.tgrelid, t.tgnewtable, t.tgoldtable FROM pg_trigger t WHERE t.tgfoid = p.oid
+                ORDER BY (t.tgnewtable IS NOT NULL)::int + (t.tgoldtable IS NOT NULL)::int DESC LIMIT 1) t ON true
             CROSS JOIN LATERAL plpgsql_check_function_tb(p.oid,
-                relid => coalesce((SELECT t.tgrelid FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1), 0),
+                relid => coalesce(t.tgrelid, 0),
                 -- A statement trigger's transition tables (Schema/site.sql reads `added`, `removed`, `earlier` and `renamed`).
-                newtable => (SELECT t.tgnewtable FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1),
-                oldtable => (SELECT t.tgoldtable FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1),
+                newtable => t.tgnewtable, oldtable => t.tgoldtable,
                 extra_warnings => true, security_warnings => true) r
             WHERE p.pronamespace IN ('newsroom'::regnamespace, 'desk'::regnamespace, 'site'::regnamespace, 'logins'::regnamespace)
               AND l.lanname = 'plpgsql' AND p.prorettype <> 'event_trigger'::regtype

@@ -81,10 +81,20 @@ public enum UkrainianLexicon {
             marked += "@@\(word)\n\(line)\n"
             count += 2
         }
+        // In a folder of our own (mkdtemp, mode 0700): a shared /tmp must not
+        // let anyone else plant or swap the file unmunch reads.
         let base = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let markedPath = "\(base)/newsdesk-lexicon-\(getpid()).dic"
+        var template = Array("\(base)/newsdesk-lexicon-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw NewsdeskError(.unavailable, "Cannot make a folder in \(base): \(String(cString: strerror(errno))).")
+        }
+        let folder = String(cString: made)
+        let markedPath = folder + "/uk.dic"
+        defer {
+            unlink(markedPath)
+            rmdir(folder)
+        }
         try "\(count)\n\(marked)".write(toFile: markedPath, atomically: false, encoding: .utf8)
-        defer { unlink(markedPath) }
         let run = try ProcessRunner.capture(
             [unmunch, markedPath, dictionary + ".aff"].map { Array($0.utf8) }, environment: [:], stdin: [])
         guard run.status == 0, !run.stdout.isEmpty else {
