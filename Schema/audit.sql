@@ -83,10 +83,11 @@ DECLARE
     -- them alone that makes them what the text gives is not recorded; one
     -- that makes them anything else (to hide an edition from search, or
     -- plant it under other words) is, like any change.
-    vectors constant text[] := ARRAY['search', 'summary_search'];
+    vectors constant text[] := ARRAY['search', 'headline_search', 'lead_search'];
 BEGIN
     IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'edition' AND old_row - vectors = new_row - vectors
-       AND (SELECT v.search::text = new_row->>'search' AND v.summary::text = new_row->>'summary_search'
+       AND (SELECT v.search::text = new_row->>'search' AND v.headline::text = new_row->>'headline_search'
+                   AND v.lead::text = new_row->>'lead_search'
             FROM newsroom.search_vectors(new_row->>'lang', new_row->>'headline', new_row->>'lead', new_row->>'body') v) THEN
         RETURN NULL;
     END IF;

@@ -19,7 +19,7 @@ LANGUAGE sql STABLE AS $$
         'format', 'newsdesk-edition/1',
         'uri', site || '/editions/' || e.id,
         'story', site || '/stories/' || e.story_id,
-        'edition', to_jsonb(e) - ARRAY['id', 'story_id', 'search', 'summary_search', 'released_at', 'revised_at', 'translated_from'],
+        'edition', to_jsonb(e) - ARRAY['id', 'story_id', 'search', 'headline_search', 'lead_search', 'released_at', 'revised_at', 'translated_from'],
         'translated_from', CASE WHEN e.translated_from IS NOT NULL THEN site || '/editions/' || e.translated_from END,
         'subjects', coalesce((SELECT jsonb_agg(t.subject ORDER BY t.tagged_at, t.subject)
                               FROM newsroom.story_subject t WHERE t.story_id = e.story_id), '[]'),

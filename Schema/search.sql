@@ -1,8 +1,9 @@
 -- Search (SPEC §6; docs/search.md says why it is built so).
 --
--- Every edition carries two vectors, kept by a trigger: `search` (headline
--- A, lead B, body C) and `summary_search` (headline and lead alone, short,
--- for the first two tiers). English and Russian use PostgreSQL's Snowball
+-- Every edition carries three vectors, kept by a trigger: `search`
+-- (headline A, lead B, body C), and `headline_search` and `lead_search`
+-- for the first two tiers (a word in every lead must not make a search of
+-- headlines check every edition). English and Russian use PostgreSQL's Snowball
 -- stemmers. Ukrainian is read by the functions below: its words, apostrophes
 -- inside them kept, each indexed as written and as every lemma the lexicon
 -- (newsroom.ukrainian_word_form) gives it; a word the lexicon does not know,
@@ -78,21 +79,22 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                 ELSE to_tsvector(newsroom.search_config(lang), newsroom.fold_case(words)) END
 $$;
 
--- An edition's two vectors from its text: `summary` (headline A, lead B)
--- and `search` (that, and the body C).
-CREATE OR REPLACE FUNCTION newsroom.search_vectors(lang text, headline text, lead text, body text,
-                                                  OUT summary tsvector, OUT search tsvector)
+-- An edition's vectors from its text: its headline (weight A), its lead
+-- (B), and `search`, those and the body (C).
+CREATE OR REPLACE FUNCTION newsroom.search_vectors(lang text, headline_text text, lead_text text, body_text text,
+                                                  OUT headline tsvector, OUT lead tsvector, OUT search tsvector)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    summary := setweight(newsroom.field_vector(lang, headline), 'A') || setweight(newsroom.field_vector(lang, lead), 'B');
-    search := summary || setweight(newsroom.field_vector(lang, body), 'C');
+    headline := setweight(newsroom.field_vector(lang, headline_text), 'A');
+    lead := setweight(newsroom.field_vector(lang, lead_text), 'B');
+    search := headline || lead || setweight(newsroom.field_vector(lang, body_text), 'C');
 END
 $$;
 
 CREATE OR REPLACE FUNCTION newsroom.index_edition() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT v.summary, v.search INTO NEW.summary_search, NEW.search
+    SELECT v.headline, v.lead, v.search INTO NEW.headline_search, NEW.lead_search, NEW.search
     FROM newsroom.search_vectors(NEW.lang, NEW.headline, NEW.lead, NEW.body) v;
     RETURN NEW;
 END
@@ -110,8 +112,9 @@ DECLARE
     done bigint;
 BEGIN
     UPDATE newsroom.edition e
-    SET (summary_search, search) = (SELECT v.summary, v.search FROM newsroom.search_vectors(e.lang, e.headline, e.lead, e.body) v)
-    WHERE (language IS NULL OR split_part(e.lang, '-', 1) = language) AND (NOT only_missing OR e.summary_search IS NULL);
+    SET (headline_search, lead_search, search) =
+        (SELECT v.headline, v.lead, v.search FROM newsroom.search_vectors(e.lang, e.headline, e.lead, e.body) v)
+    WHERE (language IS NULL OR split_part(e.lang, '-', 1) = language) AND (NOT only_missing OR e.headline_search IS NULL);
     GET DIAGNOSTICS done = ROW_COUNT;
     RETURN done;
 END
@@ -149,13 +152,12 @@ $$;
 
 -- A search query as a tsquery in `language`: words (all of them), "a
 -- phrase", -excluded, `or` between two terms, and `word*` for words
--- beginning so. `weights` restricts every word to those parts ('A'
--- headline, 'AB' headline or lead, '' anywhere). `readings` says which
--- forms of a Ukrainian word match: 'written' only as typed, 'names' as
--- typed or as the name it can be (Києві: Київ, Кий), or its lemmas when it
--- cannot be a name; 'all' every lemma. NULL when the
--- query has nothing to look for (only stop words, say).
-CREATE OR REPLACE FUNCTION newsroom.search_query(language text, query text, weights text DEFAULT '', readings text DEFAULT 'all')
+-- beginning so. `readings` says which forms of a Ukrainian word match:
+-- 'written' only as typed, 'names' as typed or as the name it can be
+-- (Києві: Київ, Кий), or its lemmas when it cannot be a name; 'all' every
+-- lemma. NULL when the query has nothing to look for (only stop words,
+-- say).
+CREATE OR REPLACE FUNCTION newsroom.search_query(language text, query text, readings text DEFAULT 'all')
 RETURNS tsquery
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -177,7 +179,7 @@ BEGIN
             CONTINUE;
         END IF;
         -- An excluded term is excluded wherever it stands.
-        part := newsroom.search_phrase(language, term.words, CASE WHEN term.excluded THEN '' ELSE weights END, readings,
+        part := newsroom.search_phrase(language, term.words, readings,
                                        NOT term.phrase AND term.words LIKE '%_*');
         CONTINUE WHEN part IS NULL;
         IF term.excluded THEN part := '!' || part; END IF;
@@ -206,7 +208,7 @@ $$;
 -- reading it has, at the distances they stand apart (a stop word between
 -- two words still counts); with `prefix`, the last word as a beginning.
 -- NULL when no word is left.
-CREATE OR REPLACE FUNCTION newsroom.search_phrase(language text, words text, weights text, readings text, prefix boolean)
+CREATE OR REPLACE FUNCTION newsroom.search_phrase(language text, words text, readings text, prefix boolean)
 RETURNS text
 LANGUAGE sql STABLE AS $$
     WITH reading AS (
@@ -230,8 +232,7 @@ LANGUAGE sql STABLE AS $$
         FROM reading r)
     SELECT '(' || string_agg(
                CASE WHEN n.previous IS NULL THEN '' ELSE format(' <%s> ', n.pos - n.previous) END || '('
-               || (SELECT string_agg(newsroom.quote_lexeme(l) || CASE WHEN n.beginning OR weights <> ''
-                                         THEN ':' || CASE WHEN n.beginning THEN '*' ELSE '' END || weights ELSE '' END, ' | ')
+               || (SELECT string_agg(newsroom.quote_lexeme(l) || CASE WHEN n.beginning THEN ':*' ELSE '' END, ' | ')
                    FROM unnest(n.lexemes) l) || ')',
                '' ORDER BY n.pos) || ')'
     FROM node n
@@ -252,6 +253,7 @@ DECLARE
     language text;
     place integer;
     q tsquery;
+    variants tsquery[];
     previous text;
     found_ids bigint[];
     language_hits integer;
@@ -261,15 +263,16 @@ BEGIN
     IF search.lang IS NOT NULL THEN search.lang := newsroom.require_language(search.lang, 'lang'); END IF;
     FOR language IN SELECT l.tag FROM newsroom.language l WHERE search.lang IS NULL OR l.tag = search.lang LOOP
         language_hits := 0;
+        -- Ukrainian words as written first, then as the names they can be
+        -- (news is mostly about people and places), then in any form; in
+        -- other languages the three are one.
+        variants := ARRAY[newsroom.search_query(language, query, 'written'), newsroom.search_query(language, query, 'names'),
+                          newsroom.search_query(language, query, 'all')];
         <<places>>
         FOREACH place IN ARRAY ARRAY[1, 2, 3] LOOP
-            -- Ukrainian words as written first, then as the names they can
-            -- be (news is mostly about people and places), then in any form.
-            FOREACH q IN ARRAY ARRAY[newsroom.search_query(language, query, (ARRAY['A', 'AB', ''])[place], 'written'),
-                                     newsroom.search_query(language, query, (ARRAY['A', 'AB', ''])[place], 'names'),
-                                     newsroom.search_query(language, query, (ARRAY['A', 'AB', ''])[place], 'all')] LOOP
+            previous := NULL;
+            FOREACH q IN ARRAY variants LOOP
                 EXIT places WHEN language_hits >= wanted OR q IS NULL;
-                -- (As text: tsquery's = ignores the weights.)
                 CONTINUE WHEN q::text = previous;
                 previous := q::text;
                 found_ids := newsroom.search_step(language, q, place, hit_ids, wanted - language_hits, everything, everyone);
@@ -322,7 +325,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     -- How many of the newest editions of the language are looked at first.
     recent constant integer := 2000;
-    vector text := CASE WHEN place = 3 THEN 'e.search' ELSE 'e.summary_search' END;
+    vector text := (ARRAY['e.headline_search', 'e.lead_search', 'e.search'])[place];
     result bigint[];
 BEGIN
     IF everything THEN

@@ -115,7 +115,7 @@ struct UkrainianSearchTests {
         // Hiding an edition from a search: recorded, with what the vectors were.
         let target = room.documents[0]
         _ = try connection.execute(
-            "UPDATE newsroom.edition SET search = 'вибори'::tsvector, summary_search = ''::tsvector WHERE id = \(target)"
+            "UPDATE newsroom.edition SET search = 'вибори'::tsvector, headline_search = ''::tsvector WHERE id = \(target)"
         )
         #expect(try events("sql.update") == updates + 1)
         // A word planted in the lexicon: recorded with the row.

@@ -190,6 +190,8 @@ struct SiteRouteTests {
         #expect(search.status == 200)
         #expect(search.body.contains("<a href=\"/en/\(story.english.slug)\">"))
         #expect(search.body.contains("value=\"council session\""))
+        // The words found are marked, not quoted.
+        #expect(search.body.contains("<mark>session</mark>") && !search.body.contains("«session»"))
         let empty = try server.request("/en/search?q=zzzqqq")
         #expect(empty.body.contains("<p>Nothing found.</p>"))
         #expect(try server.request("/en/search?q=%00%01council").status == 200)
