@@ -14,7 +14,8 @@ struct SearchCommand: ParsableCommand {
             beginning so. Words match their other forms in every language: English and Russian by stemming, \
             Ukrainian through its dictionary (Києві finds Київ); Ukrainian words as typed rank first. \
             With --all, also drafts, editions in review, scheduled and embargoed ones that you may see \
-            (editors: all of them; reporters and translators: those crediting them), each with its status.
+            (editors: all of them; reporters and translators: those crediting them), each with its status. \
+            A query that begins with - goes after --: newsdesk search -- "-Київ Львів".
             """)
 
     @OptionGroup var connection: ConnectionOptions
