@@ -259,6 +259,10 @@ DECLARE
     language_hits integer;
     hit_ids bigint[] := '{}'::bigint[];
     hit_places integer[] := '{}'::integer[];
+    -- Per language with hits: the query that ranks them and the one that marks their snippets.
+    hit_languages text[] := '{}'::text[];
+    rank_queries tsquery[] := '{}'::tsquery[];
+    snippet_queries tsquery[] := '{}'::tsquery[];
 BEGIN
     IF search.lang IS NOT NULL THEN search.lang := newsroom.require_language(search.lang, 'lang'); END IF;
     FOR language IN SELECT l.tag FROM newsroom.language l WHERE search.lang IS NULL OR l.tag = search.lang LOOP
@@ -281,27 +285,36 @@ BEGIN
                 language_hits := language_hits + cardinality(found_ids);
             END LOOP;
         END LOOP;
+        IF language_hits > 0 THEN
+            hit_languages := hit_languages || language;
+            rank_queries := rank_queries || variants[3];
+            snippet_queries := snippet_queries || newsroom.snippet_query(language, query, variants[3]);
+        END IF;
     END LOOP;
 
     RETURN (
         WITH hits AS (
-            SELECT e.*, f.place, f.ordinality, newsroom.search_query(e.lang, query) AS q
+            SELECT e.*, f.place, f.ordinality, l.rank_query, l.snippet_query
             FROM unnest(hit_ids, hit_places) WITH ORDINALITY AS f (id, place, ordinality)
             JOIN newsroom.edition e ON e.id = f.id
+            JOIN unnest(hit_languages, rank_queries, snippet_queries) AS l (lang, rank_query, snippet_query) ON l.lang = e.lang
             ORDER BY f.place, f.ordinality
             LIMIT wanted
         )
         SELECT jsonb_build_object('query', query, 'items', coalesce(jsonb_agg(jsonb_build_object(
             'edition_id', h.id, 'story_id', h.story_id, 'lang', h.lang, 'slug', h.slug, 'headline', h.headline,
             'matched_in', (ARRAY['headline', 'lead', 'body'])[h.place],
-            'rank', round(ts_rank_cd(h.search, h.q)::numeric, 4),
+            'rank', round(ts_rank_cd(h.search, h.rank_query)::numeric, 4),
             'published_at', newsroom.rfc3339(h.released_at),
             'local_time', newsroom.local_time(coalesce(h.released_at, h.saved_at)),
             'status', newsroom.effective_status(h.status, h.scheduled_at),
             'embargo_until', newsroom.rfc3339(CASE WHEN h.embargo_until > now() THEN h.embargo_until END),
-            'snippet', newsroom.search_snippet(h.lang, query, concat_ws(' ', h.headline || ' —', nullif(h.lead, ''), h.body)))
+            'snippet', (SELECT string_agg(p->>'text', '' ORDER BY n) FROM jsonb_array_elements(s.parts) WITH ORDINALITY AS x (p, n)),
+            'snippet_parts', s.parts)
             ORDER BY h.place, h.ordinality), '[]'))
-        FROM hits h);
+        FROM hits h
+        CROSS JOIN LATERAL newsroom.search_snippet(h.lang, concat_ws(' ', h.headline || ' —', nullif(h.lead, ''), h.body),
+                                                   h.snippet_query) AS s (parts));
 END
 $$;
 
@@ -363,22 +376,15 @@ BEGIN
 END
 $$;
 
--- A fragment of `text` around the query's words, each match between the
--- control characters STX (U+0002) and ETX (U+0003): readers' pages mark
--- them, the terminal shows them in bold, and neither reads as a quotation
--- as «…» did. Ukrainian matches are found by the typed form, its lemmas
--- and their common beginning (делегації, делегація: делегаці…), in lower
--- case and capitalised, as PostgreSQL's own parser reads the text.
-CREATE OR REPLACE FUNCTION newsroom.search_snippet(language text, query text, words text) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    marks constant text := format('StartSel=%s, StopSel=%s, MaxWords=24, MinWords=8, MaxFragments=1', chr(2), chr(3));
-    q tsquery;
-BEGIN
-    IF split_part(language, '-', 1) <> 'uk' THEN
-        q := newsroom.search_query(language, query);
-    ELSE
-        SELECT string_agg(newsroom.quote_lexeme(v.beginning) || ':*', ' | ')::tsquery INTO q
+-- The query whose words a snippet marks, once per language: the search
+-- query itself (`searched`), except in Ukrainian, where PostgreSQL's own
+-- parser reads the text as written: there the typed form, its lemmas and
+-- their common beginning (делегації, делегація: делегаці…), each in lower
+-- case and capitalised.
+CREATE OR REPLACE FUNCTION newsroom.snippet_query(language text, query text, searched tsquery) RETURNS tsquery
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN split_part(language, '-', 1) <> 'uk' THEN searched ELSE (
+        SELECT string_agg(newsroom.quote_lexeme(v.beginning) || ':*', ' | ')::tsquery
         FROM (
             SELECT DISTINCT variant AS beginning
             FROM regexp_matches(query, '[^\s"*-]+', 'g') AS m
@@ -390,11 +396,25 @@ BEGIN
                       WHERE newsroom.fold_case(left(r.reading, n)) = left(newsroom.fold_case(w.word), n) LIMIT 1) c) s
             CROSS JOIN LATERAL unnest(ARRAY[s.stem, upper(left(s.stem, 1) COLLATE "und-x-icu") || substr(s.stem, 2)]) AS variant
             WHERE lower(m[1]) <> 'or'
-        ) v;
-    END IF;
-    IF q IS NULL THEN RETURN left(words, 160); END IF;
-    RETURN ts_headline(newsroom.search_config(language), words, q, marks);
-END
+        ) v) END
+$$;
+
+-- A fragment of `words` around the words `q` finds, in pieces: JSON
+-- objects {"text", "match"}, the words found being the pieces that match.
+-- Readers' pages mark them, the terminal shows them in bold; neither reads
+-- as a quotation, as «…» did. (ts_headline puts STX and ETX around each,
+-- which no text holds: the desk refuses control characters.)
+CREATE OR REPLACE FUNCTION newsroom.search_snippet(language text, words text, q tsquery) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    WITH marked AS (
+        SELECT CASE WHEN q IS NULL THEN left(words, 160)
+                    ELSE ts_headline(newsroom.search_config(language), words, q,
+                                     format('StartSel=%s, StopSel=%s, MaxWords=24, MinWords=8, MaxFragments=1', chr(2), chr(3)))
+               END AS fragment)
+    SELECT coalesce(jsonb_agg(CASE WHEN p.m[1] IS NOT NULL THEN jsonb_build_object('text', p.m[1], 'match', false)
+                                   ELSE jsonb_build_object('text', p.m[2], 'match', true) END ORDER BY p.n), '[]')
+    FROM marked,
+         regexp_matches(marked.fragment, format('([^%1$s%2$s]+)|%1$s([^%2$s]*)%2$s', chr(2), chr(3)), 'g') WITH ORDINALITY AS p (m, n)
 $$;
 
 -- Editions not indexed yet by the functions above (those from before

@@ -43,59 +43,12 @@ public struct SearchResults: Codable, Sendable {
             case embargoUntil = "embargo_until"
             case snippetParts = "snippet_parts"
         }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            editionID = try c.decode(Int64.self, forKey: .editionID)
-            storyID = try c.decode(Int64.self, forKey: .storyID)
-            lang = try c.decode(String.self, forKey: .lang)
-            slug = try c.decode(String.self, forKey: .slug)
-            headline = try c.decode(String.self, forKey: .headline)
-            matchedIn = try c.decode(String.self, forKey: .matchedIn)
-            rank = try c.decode(Double.self, forKey: .rank)
-            publishedAt = try c.decodeIfPresent(Date.self, forKey: .publishedAt)
-            localTime = try c.decode(LocalTime.self, forKey: .localTime)
-            status = try c.decode(String.self, forKey: .status)
-            embargoUntil = try c.decodeIfPresent(Date.self, forKey: .embargoUntil)
-            if let parts = try c.decodeIfPresent([SnippetPart].self, forKey: .snippetParts) {
-                snippetParts = parts
-                snippet = try c.decode(String.self, forKey: .snippet)
-            } else {
-                // From the database: the words found between STX and ETX.
-                snippetParts = SnippetPart.parts(ofMarked: try c.decode(String.self, forKey: .snippet))
-                snippet = snippetParts.map(\.text).joined()
-            }
-        }
     }
 
     /// A piece of a snippet: text, and whether it is a word the search found.
     public struct SnippetPart: Codable, Sendable, Equatable {
         public let text: String
         public let match: Bool
-
-        public init(text: String, match: Bool) {
-            self.text = text
-            self.match = match
-        }
-
-        /// Splits a fragment marked by `newsroom.search_snippet` (STX before
-        /// and ETX after each word found) into pieces.
-        static func parts(ofMarked marked: String) -> [SnippetPart] {
-            var parts: [SnippetPart] = []
-            var current = ""
-            var inside = false
-            for character in marked {
-                if character == "\u{2}" || character == "\u{3}" {
-                    if !current.isEmpty { parts.append(SnippetPart(text: current, match: inside)) }
-                    current = ""
-                    inside = character == "\u{2}"
-                } else {
-                    current.append(character)
-                }
-            }
-            if !current.isEmpty { parts.append(SnippetPart(text: current, match: inside)) }
-            return parts
-        }
     }
 
     public let query: String
