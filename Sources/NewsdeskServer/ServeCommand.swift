@@ -37,7 +37,10 @@ struct ServeCommand: AsyncParsableCommand {
         var databaseLogger = logger
         databaseLogger.logLevel = max(logger.logLevel, .warning)
         let connect: @Sendable () throws -> Connection = { [databaseLogger] in
-            let connection = try target.connect(as: login, environment: environment, logger: databaseLogger)
+            // Sessions of its own: the site keeps its own pool, listens for
+            // changes, and sets each session's statement timeout.
+            let connection = try target.connect(
+                as: login, environment: environment, logger: databaseLogger, session: true)
             // A page that waits longer than this is better answered with an error.
             try connection.execute("SET statement_timeout = '10s'")
             return connection

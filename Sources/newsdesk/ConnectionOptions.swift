@@ -15,17 +15,20 @@ struct ConnectionOptions: ParsableArguments {
     /// Connects as `--as`, else `PGUSER`, else the default login. For an
     /// ``EditorialCommand`` on the embedded database with neither, the staff
     /// login named after the operating-system user is tried first; a
-    /// superuser's session is then refused (see ``ActingLogin``).
-    func connect(logger: Logger = Logger(label: "newsdesk")) throws -> Connection {
+    /// superuser's session is then refused (see ``ActingLogin``). A
+    /// `session` of one's own bypasses the embedded database's connection
+    /// pool (see ``DatabaseTarget/connect(as:environment:logger:headStart:session:)``).
+    func connect(logger: Logger = Logger(label: "newsdesk"), session: Bool = false) throws -> Connection {
         let target = target
         guard ActingLogin.isEditorial else {
             return try target.connect(
-                as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take())
+                as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take(),
+                session: session)
         }
         let headStart = HeadStart.take()
         if let own = ActingLogin.ownLogin(given: login, target: target),
             let connection = try? target.connect(
-                as: own, environment: Environment.variables, logger: logger, headStart: headStart)
+                as: own, environment: Environment.variables, logger: logger, headStart: headStart, session: session)
         {
             try ActingLogin.check(connection)
             return connection
@@ -33,7 +36,7 @@ struct ConnectionOptions: ParsableArguments {
         // No such login (or it may not log in): connect as before, which
         // reports a real connection problem, or refuses the superuser.
         let connection = try target.connect(
-            as: login, environment: Environment.variables, logger: logger, headStart: headStart)
+            as: login, environment: Environment.variables, logger: logger, headStart: headStart, session: session)
         try ActingLogin.check(connection)
         return connection
     }

@@ -28,7 +28,9 @@ extension DatabaseCommand {
 
         func run() throws {
             let logger = Logger(label: "newsdesk")
-            let db = try connection.connect(logger: logger)
+            // A session of its own: migrating changes the schema every
+            // pooled session has cached.
+            let db = try connection.connect(logger: logger, session: true)
             let run = try Migrator().migrate(db)
             let total = Migration.all.count
             if json {
@@ -65,7 +67,8 @@ extension DatabaseCommand {
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() throws {
-            let db = try connection.connect(logger: Logger(label: "newsdesk"))
+            // A session of its own: the load is one long transaction.
+            let db = try connection.connect(logger: Logger(label: "newsdesk"), session: true)
             let loaded = try UkrainianLexicon.load(into: db, dictionary: dictionary)
             if json { return try Output.json(loaded) }
             Output.line(
@@ -94,6 +97,12 @@ extension DatabaseCommand {
                 guard pid != nil else { return try print(report) }
             }
             let db = try connection.connect(logger: logger)
+            if case .embedded(let embedded) = connection.target {
+                // Looked at after connecting, which starts the pool when it can.
+                let pid = embedded.poolerProcessID
+                report.embedded?.pool = PoolReport(
+                    running: pid != nil, pid: pid.map(Int.init), socket: pid.map { _ in embedded.poolerSocketPath })
+            }
             let server = db.server
             report.server = ServerReport(
                 host: server.host, port: server.port, database: server.database,
@@ -118,6 +127,12 @@ extension DatabaseCommand {
                 Output.line("Embedded database: \(state) in \(embedded.home)")
                 if !embedded.running {
                     Output.line("It starts on first use, or with `newsdesk db start`.")
+                }
+                if let pool = embedded.pool {
+                    Output.line(
+                        pool.pid.map { "Connection pool: running (pid \($0)); commands connect through it" }
+                            ?? "Connection pool: not running (is PgBouncer installed?); commands connect to the server directly"
+                    )
                 }
             }
             guard let server = report.server else { return }
@@ -231,6 +246,14 @@ struct EmbeddedReport: Encodable {
     let created: Bool
     let running: Bool
     let pid: Int?
+    /// The connection pool, once the server runs.
+    var pool: PoolReport?
+}
+
+struct PoolReport: Encodable {
+    let running: Bool
+    let pid: Int?
+    let socket: String?
 }
 
 struct StatusReport: Encodable {

@@ -32,7 +32,8 @@ struct EventsCommand: ParsableCommand {
     static let longestWait = Duration.seconds(30)
 
     func run() throws {
-        let reader = SiteReader(connection: try connection.connect())
+        // Following listens for changes, which needs a session of its own.
+        let reader = SiteReader(connection: try connection.connect(session: follow))
         var cursor = after == "now" ? try reader.changesNow() : after
         if follow { try reader.listenForChanges() }
         let encoder = NewsroomJSON.encoder()

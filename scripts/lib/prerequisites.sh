@@ -34,6 +34,8 @@ ensure_prerequisites() {
     # Ukrainian search: the dictionary, and hunspell's unmunch to expand it (newsdesk db lexicon).
     [ -f /usr/share/hunspell/uk_UA.dic ] || missing+=(hunspell-uk)
     command -v unmunch >/dev/null 2>&1 || missing+=(hunspell-tools)
+    # The embedded database's connection pool, which keeps sessions warm between commands.
+    [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
     postgres_bindir >/dev/null || missing+=(postgresql)
     if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
     [ ${#missing[@]} -eq 0 ] || apt_install $(printf '%s\n' "${missing[@]}" | sort -u)

@@ -26,11 +26,15 @@ public enum DatabaseTarget: Sendable {
     }
 
     /// The connection parameters for acting as `login` (else `PGUSER`, else
-    /// the default user).
-    func configuration(as login: String?, environment: [String: String]) -> ConnectionConfiguration {
+    /// the default user). A `session` of one's own (to listen, or to hold a
+    /// lock or a long transaction) bypasses the embedded database's
+    /// connection pool; a configured server is used as configured.
+    func configuration(as login: String?, environment: [String: String], session: Bool = false)
+        -> ConnectionConfiguration
+    {
         switch self {
         case .server(let configuration): login.map { configuration.with("user", $0) } ?? configuration
-        case .embedded(let database): database.configuration(user: login ?? environment["PGUSER"])
+        case .embedded(let database): database.configuration(user: login ?? environment["PGUSER"], session: session)
         }
     }
 
@@ -39,9 +43,11 @@ public enum DatabaseTarget: Sendable {
     /// ``connect(as:environment:logger:headStart:)``. Nil when the embedded
     /// database is not running (connecting starts it) or libpq cannot
     /// connect this way.
-    public func startConnecting(as login: String?, environment: [String: String]) -> PendingConnection? {
+    public func startConnecting(as login: String?, environment: [String: String], session: Bool = false)
+        -> PendingConnection?
+    {
         if case .embedded(let database) = self, database.serverProcessID == nil { return nil }
-        return PendingConnection(configuration: configuration(as: login, environment: environment))
+        return PendingConnection(configuration: configuration(as: login, environment: environment, session: session))
     }
 
     /// Connects as `login` (else `PGUSER`, else the default user), starting
@@ -50,11 +56,15 @@ public enum DatabaseTarget: Sendable {
     /// - Parameter headStart: a connection started earlier by
     ///   ``startConnecting(as:environment:)``; used when it was started for the
     ///   same server and user and got through, else closed.
+    /// - Parameter session: a session of one's own, not one borrowed from the
+    ///   embedded database's pool for each transaction: for `LISTEN`, and for
+    ///   work that holds a lock or a transaction for long.
     /// - Throws: ``NewsdeskError`` `.unavailable` when no connection can be made.
     public func connect(
-        as login: String?, environment: [String: String], logger: Logger, headStart: PendingConnection? = nil
+        as login: String?, environment: [String: String], logger: Logger, headStart: PendingConnection? = nil,
+        session: Bool = false
     ) throws -> Connection {
-        let configured = configuration(as: login, environment: environment)
+        var configured = configuration(as: login, environment: environment, session: session)
         switch self {
         case .server:
             if let connection = Self.claim(headStart, for: configured, logger: logger) { return connection }
@@ -71,19 +81,34 @@ public enum DatabaseTarget: Sendable {
                     """)
             }
         case .embedded(let database):
+            let who = login ?? environment["PGUSER"]
             try database.ensureReady(logger: logger)
+            // Ready may have started the pool: connect where it now says.
+            configured = configuration(as: login, environment: environment, session: session)
             if let connection = Self.claim(headStart, for: configured, logger: logger) { return connection }
             do {
                 return try Connection(configuration: configured, logger: logger)
             } catch let error as PostgresError where error.kind == .connectionFailed {
-                if let refusal = Self.loginRefusal(error, login: login ?? environment["PGUSER"]) { throw refusal }
+                if let refusal = Self.loginRefusal(error, login: who) { throw refusal }
+                // The pool turned the login away ("no such user" stands for
+                // every refusal there) or is gone: the server itself says why,
+                // in the words recognised above, or lets the command in.
+                let direct = configuration(as: login, environment: environment, session: true)
+                if direct != configured {
+                    do {
+                        return try Connection(configuration: direct, logger: logger)
+                    } catch let error as PostgresError where error.kind == .connectionFailed {
+                        if let refusal = Self.loginRefusal(error, login: who) { throw refusal }
+                    }
+                }
                 // The server may have stopped since we looked (a stale pid file,
                 // a crash): start it once more, then report what remains.
                 try database.start(logger: logger)
+                configured = configuration(as: login, environment: environment, session: session)
                 do {
                     return try Connection(configuration: configured, logger: logger)
                 } catch let error as PostgresError {
-                    if let refusal = Self.loginRefusal(error, login: login ?? environment["PGUSER"]) { throw refusal }
+                    if let refusal = Self.loginRefusal(error, login: who) { throw refusal }
                     throw NewsdeskError(.unavailable, "Cannot connect to the embedded database: \(error.message)")
                 }
             }

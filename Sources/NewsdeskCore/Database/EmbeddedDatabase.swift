@@ -18,7 +18,9 @@ import Darwin
 ///
 /// ```
 /// cluster/      the data directory (initdb)
-/// run/          the Unix socket and server.log; no TCP port is opened
+/// run/          the Unix sockets (PostgreSQL's, and its connection pool's:
+///               see EmbeddedPooler), server.log and pooler.log; no TCP port
+///               is opened
 /// setup.log     what initdb and pg_ctl printed
 /// lock          held while the cluster is created, started, migrated or stopped
 /// schema        the newest migration applied, so a started cluster needs no check
@@ -38,6 +40,8 @@ public struct EmbeddedDatabase: Sendable {
     public var clusterPath: String { home + "/cluster" }
     public var runPath: String { home + "/run" }
     var socketPath: String { runPath + "/.s.PGSQL.\(Self.port)" }
+    /// The connection pool beside the server, where commands connect.
+    var pooler: EmbeddedPooler { EmbeddedPooler(runPath: runPath) }
     /// The server's own log, written by the server user.
     var logPath: String { runPath + "/server.log" }
     /// What initdb and pg_ctl print, written by whoever runs newsdesk.
@@ -93,26 +97,38 @@ public struct EmbeddedDatabase: Sendable {
         return String(decoding: buffer[..<count].prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
     }
 
-    /// How to connect to it as `user` (the superuser when nil).
-    public func configuration(user: String?) -> ConnectionConfiguration {
-        ConnectionConfiguration([
+    /// How to connect to it as `user` (the superuser when nil): through the
+    /// connection pool when it runs, else (and for a `session` of one's own:
+    /// one that listens, or holds a lock or a transaction for long) to the
+    /// server itself.
+    public func configuration(user: String?, session: Bool = false) -> ConnectionConfiguration {
+        let port = !session && pooler.isListening ? EmbeddedPooler.port : Self.port
+        return ConnectionConfiguration([
             .init("host", runPath),
-            .init("port", String(Self.port)),
+            .init("port", String(port)),
             .init("dbname", Self.databaseName),
             .init("user", user ?? Self.superuser)
         ])
     }
 
-    /// Makes sure the cluster exists, runs and has the current schema. The
-    /// usual case (running and migrated) costs two file reads and no process.
+    /// Makes sure the cluster exists, runs and has the current schema, and
+    /// its connection pool runs (when PgBouncer is installed). The usual case
+    /// (running and migrated) costs three small file reads and no process; a
+    /// pool that died is started again here.
     public func ensureReady(logger: Logger) throws {
         if serverProcessID != nil,
-            Self.firstLine(ofFile: schemaMarkerPath) == Migration.latestIdentifier
+            Self.firstLine(ofFile: schemaMarkerPath) == Migration.latestIdentifier,
+            pooler.processID != nil || !pooler.canStart
         {
             return
         }
         try start(logger: logger)
     }
+
+    /// The connection pool's process id when it runs.
+    public var poolerProcessID: Int32? { pooler.isListening ? pooler.processID : nil }
+    /// Where commands connect when the pool runs.
+    public var poolerSocketPath: String { pooler.socketPath }
 
     // MARK: - Start and stop
 
@@ -137,7 +153,37 @@ public struct EmbeddedDatabase: Sendable {
                 progress("Started the embedded database (pid \(serverProcessID ?? 0)).")
             }
             try DatabaseErrors.translating { try createDatabaseAndMigrate(logger: logger) }
+            startPooler(as: user, logger: logger)
         }
+    }
+
+    /// Starts the connection pool unless it runs, cannot run here, or is not
+    /// installed. A pool that does not start is no failure: commands then
+    /// connect to the server directly, and the reason is in setup.log.
+    private func startPooler(as user: ServerUser, logger: Logger) {
+        let pooler = pooler
+        guard pooler.canStart, pooler.processID == nil, let program = EmbeddedPooler.program() else { return }
+        // A socket left by a pool that died would stop the new one listening.
+        unlink(pooler.socketPath)
+        let settings = pooler.settings(serverPort: Self.port, superuser: Self.superuser)
+        do {
+            try settings.write(toFile: pooler.configurationPath, atomically: true, encoding: .utf8)
+            if user.switchTo != nil { chown(pooler.configurationPath, user.uid, user.gid) }
+            logger.info("starting the connection pool", metadata: ["home": "\(home)"])
+            let status = try run(user, binary: program, ["-d", pooler.configurationPath])
+            // PgBouncer opens its socket after it has detached.
+            for _ in 0..<500 where status == 0 && !pooler.isListening { usleep(10_000) }
+            if !pooler.isListening { logger.warning("the connection pool did not start; see \(pooler.logPath)") }
+        } catch {
+            logger.warning("the connection pool did not start: \(error)")
+        }
+    }
+
+    /// Stops the connection pool if it runs, and waits for it to go.
+    private func stopPooler() {
+        guard let pid = pooler.processID else { return }
+        kill(pid, SIGTERM)  // immediate: the server stops next, and every session with it
+        for _ in 0..<500 where kill(pid, 0) == 0 { usleep(10_000) }
     }
 
     /// Stops the server if it runs. Returns whether it was running.
@@ -145,6 +191,7 @@ public struct EmbeddedDatabase: Sendable {
     public func stop() throws -> Bool {
         guard isCreated else { return false }
         return try withLock {
+            stopPooler()
             guard serverProcessID != nil else { return false }
             let user = try ServerUser.current()
             let status = try run(user, "pg_ctl", ["-D", clusterPath, "-m", "fast", "-w", "-t", "60", "stop"])
@@ -194,12 +241,13 @@ public struct EmbeddedDatabase: Sendable {
 
     private func createDatabaseAndMigrate(logger: Logger) throws {
         let maintenance = try Connection(
-            configuration: configuration(user: Self.superuser).with("dbname", "postgres"), logger: logger)
+            configuration: configuration(user: Self.superuser, session: true).with("dbname", "postgres"), logger: logger
+        )
         let exists = try maintenance.query("SELECT 1 FROM pg_database WHERE datname = \(Self.databaseName)")
         if exists.isEmpty {
             try maintenance.execute(Query(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(Self.databaseName))"))
         }
-        let newsroom = try Connection(configuration: configuration(user: Self.superuser), logger: logger)
+        let newsroom = try Connection(configuration: configuration(user: Self.superuser, session: true), logger: logger)
         let run = try Migrator().migrate(newsroom)
         for migration in run.migrations {
             progress("Applied \(migration.fileName).")
@@ -218,7 +266,11 @@ public struct EmbeddedDatabase: Sendable {
 
     /// Runs a server program, as the unprivileged server user when we are root.
     private func run(_ user: ServerUser, _ program: String, _ arguments: [String]) throws -> Int32 {
-        let binary = try ServerPrograms.locate(program)
+        try run(user, binary: try ServerPrograms.locate(program), arguments)
+    }
+
+    /// Runs `binary`, as the unprivileged server user when we are root.
+    private func run(_ user: ServerUser, binary: String, _ arguments: [String]) throws -> Int32 {
         var command = [binary] + arguments
         if let name = user.switchTo {
             guard let runuser = ProcessRunner.find("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) else {

@@ -112,10 +112,11 @@ public struct Migrator: Sendable {
     }
 
     private func applyPending(_ connection: Connection) throws -> MigrationRun {
-        try connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
-        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))") }
-
-        return try connection.transaction { db in
+        try connection.transaction { db in
+            // Held to the transaction's end, never past it: a session lock
+            // would outlive its migration in a connection pool that hands the
+            // session to someone else after each transaction.
+            try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
             try db.execute(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migration (
