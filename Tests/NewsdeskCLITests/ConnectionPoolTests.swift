@@ -130,6 +130,26 @@ struct ConnectionPoolTests {
                 == "Error: There is no staff login \"pool_nobody\" in this newsroom; see newsdesk staff list.\n")
     }
 
+    @Test("the operator's open transactions through the pool keep no staff login out")
+    func operatorDoesNotBlockStaff() throws {
+        let newsroom = try newsroom()
+        // A login the pool has not seen yet: it must be looked up.
+        #expect(try newsroom.run(["staff", "add", "pool_late", "--role", "reporter"]).status == 0)
+        // Every session of the superuser's pool, each in an open transaction.
+        let held = try (0..<4).map { _ in try newsroom.connect(port: 6432, as: "newsdesk") }
+        for connection in held {
+            try connection.execute("BEGIN")
+            _ = try connection.query("SELECT 1 AS one")
+        }
+        defer { for connection in held { _ = try? connection.execute("ROLLBACK") } }
+
+        let started = Date()
+        let shown = try newsroom.run(["--as", "pool_late", "show", "en/pool-story"])
+        #expect(shown.status == 0, "\(shown)")
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(try newsroom.sessions(of: "pool_late").count == 1)
+    }
+
     @Test("a session borrowed from the pool starts as a new one would: settings, role, listens, temp tables reset")
     func sessionsAreReset() throws {
         let newsroom = try newsroom()

@@ -165,8 +165,11 @@ public struct EmbeddedDatabase: Sendable {
         guard pooler.canStart, pooler.processID == nil, let program = EmbeddedPooler.program() else { return }
         // A socket left by a pool that died would stop the new one listening.
         unlink(pooler.socketPath)
-        let settings = pooler.settings(serverPort: Self.port, superuser: Self.superuser)
+        let settings = pooler.settings(serverPort: Self.port, database: Self.databaseName)
         do {
+            let superuser = try Connection(
+                configuration: configuration(user: Self.superuser, session: true), logger: logger)
+            try EmbeddedPooler.prepareChecker(superuser, database: Self.databaseName)
             try settings.write(toFile: pooler.configurationPath, atomically: true, encoding: .utf8)
             if user.switchTo != nil { chown(pooler.configurationPath, user.uid, user.gid) }
             logger.info("starting the connection pool", metadata: ["home": "\(home)"])

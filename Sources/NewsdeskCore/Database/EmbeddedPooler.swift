@@ -1,3 +1,5 @@
+import PostgresClient
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -48,8 +50,13 @@ struct EmbeddedPooler: Sendable {
 
     /// The pool's process id when it runs.
     var processID: Int32? {
-        guard let pid = EmbeddedDatabase.firstLine(ofFile: pidPath).flatMap(Int32.init), pid > 0 else { return nil }
-        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+        guard let pid = EmbeddedDatabase.firstLine(ofFile: pidPath).flatMap(Int32.init), pid > 0,
+            kill(pid, 0) == 0 || errno == EPERM
+        else { return nil }
+        // A pool killed outright stays a zombie until its parent (init, or
+        // nothing in a container) reaps it, and a zombie still takes signals.
+        let state = EmbeddedDatabase.firstLine(ofFile: "/proc/\(pid)/stat").flatMap { $0.split(separator: ")").last }
+        return state?.hasPrefix(" Z") == true ? nil : pid
     }
 
     /// Whether the pool can run here: PgBouncer is installed, and the home's
@@ -65,25 +72,52 @@ struct EmbeddedPooler: Sendable {
         }
     }
 
+    /// The login the pool asks with: it may connect to the newsroom's
+    /// database and nothing else. A login of its own, so the question has a
+    /// pool of its own: asked as the superuser, it would wait behind the
+    /// operator's own sessions (four open transactions in psql would lock out
+    /// every staff login).
+    static let checker = "newsdesk_pool"
+
+    /// Makes the pool's checking login (once) and lets it connect to
+    /// `database`: through `superuser`, a session of the superuser's own.
+    static func prepareChecker(_ superuser: Connection, database: String) throws {
+        try superuser.execute(
+            Query(
+                unsafeSQL: """
+                    DO $$ BEGIN
+                        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '\(checker)') THEN
+                            CREATE ROLE \(checker) LOGIN;
+                        END IF;
+                    END $$
+                    """))
+        try superuser.execute(
+            Query(unsafeSQL: "GRANT CONNECT ON DATABASE \(quoteIdentifier(database)) TO \(checker)"))
+    }
+
     /// PgBouncer's settings, written at every start.
     ///
+    /// - Only the newsroom's database is served: the pool is for commands.
     /// - `auth_type = trust` with `auth_user`: as PostgreSQL's own socket,
     ///   which only the server's user may enter, trusts whoever reaches it.
-    ///   The pool asks the server, as the superuser, whether the login exists,
-    ///   may log in and may connect to the database, at every connection: a
-    ///   login added a second ago can connect, and one deactivated a second
-    ///   ago (its CONNECT right revoked) is turned away at once rather than
-    ///   after the pool's wait for a server session.
+    ///   The pool asks the server (as ``checker``, in `pg_roles`, which anyone
+    ///   may read) whether the login exists, may log in and may connect to the
+    ///   database, at every connection: a login added a second ago can
+    ///   connect, and one deactivated a second ago (its CONNECT right
+    ///   revoked) is turned away at once rather than after the pool's wait
+    ///   for a server session.
     /// - `default_pool_size = 4`: sessions per login. Each one warms up on
     ///   its first use; the desk's work is milliseconds, so four rarely wait.
     /// - `server_idle_timeout = 3600`: a desk idle for an hour gives its
     ///   sessions back; the first command after that pays for a new one.
-    func settings(serverPort: Int, superuser: String) -> String {
+    /// - The reset after each transaction is `DISCARD ALL` without `DISCARD
+    ///   PLANS`, whose plans are what the pool keeps.
+    func settings(serverPort: Int, database: String) -> String {
         """
         ; Newsdesk's connection pool for the embedded database. Written by
         ; newsdesk at every start: changes here are lost.
         [databases]
-        * = host=\(runPath) port=\(serverPort)
+        \(database) = host=\(runPath) port=\(serverPort) dbname=\(database)
 
         [pgbouncer]
         listen_addr =
@@ -91,14 +125,14 @@ struct EmbeddedPooler: Sendable {
         unix_socket_dir = \(runPath)
         unix_socket_mode = 0700
         auth_type = trust
-        auth_user = \(superuser)
-        auth_query = SELECT usename, passwd FROM pg_catalog.pg_shadow WHERE usename = $1 AND pg_catalog.has_database_privilege(usename, pg_catalog.current_database(), 'CONNECT')
+        auth_user = \(Self.checker)
+        auth_query = SELECT rolname, NULL::text FROM pg_catalog.pg_roles WHERE rolname = $1 AND rolcanlogin AND pg_catalog.has_database_privilege(rolname, pg_catalog.current_database(), 'CONNECT')
         pool_mode = transaction
         default_pool_size = 4
         max_client_conn = 500
         max_db_connections = 60
         server_idle_timeout = 3600
-        server_reset_query = RESET ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; UNLISTEN *; SELECT pg_advisory_unlock_all(); CLOSE ALL; DEALLOCATE ALL; DISCARD TEMP
+        server_reset_query = RESET ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; UNLISTEN *; SELECT pg_advisory_unlock_all(); CLOSE ALL; DEALLOCATE ALL; DISCARD TEMP; DISCARD SEQUENCES
         server_reset_query_always = 1
         ignore_startup_parameters = extra_float_digits
         log_connections = 0
