@@ -159,7 +159,8 @@ public struct EmbeddedDatabase: Sendable {
 
     /// Starts the connection pool unless it runs, cannot run here, or is not
     /// installed. A pool that does not start is no failure: commands then
-    /// connect to the server directly, and the reason is in setup.log.
+    /// connect to the server directly (not trying it again until `db stop`),
+    /// and the reason is in pooler.log or setup.log.
     private func startPooler(as user: ServerUser, logger: Logger) {
         let pooler = pooler
         guard pooler.canStart, pooler.processID == nil, let program = EmbeddedPooler.program() else { return }
@@ -176,16 +177,22 @@ public struct EmbeddedDatabase: Sendable {
             let status = try run(user, binary: program, ["-d", pooler.configurationPath])
             // PgBouncer opens its socket after it has detached.
             for _ in 0..<500 where status == 0 && !pooler.isListening { usleep(10_000) }
-            if !pooler.isListening { logger.warning("the connection pool did not start; see \(pooler.logPath)") }
+            if pooler.isListening { return }
+            logger.warning("the connection pool did not start; see \(pooler.logPath)")
         } catch {
             logger.warning("the connection pool did not start: \(error)")
         }
+        close(open(pooler.failedMarkerPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600))
     }
 
-    /// Stops the connection pool if it runs, and waits for it to go.
+    /// Stops the connection pool if it runs, and waits for it to go; the
+    /// next start tries it afresh.
     private func stopPooler() {
+        let pooler = pooler
+        unlink(pooler.failedMarkerPath)
         guard let pid = pooler.processID else { return }
         kill(pid, SIGTERM)  // immediate: the server stops next, and every session with it
+        // Until it is gone, reaped too (its parent is init), for five seconds at most.
         for _ in 0..<500 where kill(pid, 0) == 0 { usleep(10_000) }
     }
 

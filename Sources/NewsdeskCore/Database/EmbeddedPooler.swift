@@ -35,6 +35,9 @@ struct EmbeddedPooler: Sendable {
     var configurationPath: String { runPath + "/pgbouncer.ini" }
     var pidPath: String { runPath + "/pgbouncer.pid" }
     var logPath: String { runPath + "/pooler.log" }
+    /// Left when the pool did not start, so that commands connect directly
+    /// rather than each try (and wait for) it again; `db stop` removes it.
+    var failedMarkerPath: String { runPath + "/pooler.failed" }
 
     /// Where PgBouncer is installed (Debian puts it in /usr/sbin), if it is.
     static func program() -> String? {
@@ -59,10 +62,12 @@ struct EmbeddedPooler: Sendable {
         return state?.hasPrefix(" Z") == true ? nil : pid
     }
 
-    /// Whether the pool can run here: PgBouncer is installed, and the home's
+    /// Whether the pool can run here: PgBouncer is installed, it has not
+    /// failed to start since the database was last stopped, and the home's
     /// path can go into its settings unquoted (a home with other characters
     /// runs without the pool rather than with a misread setting).
-    var canStart: Bool { pathIsPlain && Self.program() != nil }
+    /// The pool is not tried again after it failed to start, until `db stop`.
+    var canStart: Bool { pathIsPlain && access(failedMarkerPath, F_OK) != 0 && Self.program() != nil }
 
     private var pathIsPlain: Bool {
         runPath.utf8.allSatisfy { byte in
@@ -137,6 +142,7 @@ struct EmbeddedPooler: Sendable {
         ignore_startup_parameters = extra_float_digits
         log_connections = 0
         log_disconnections = 0
+        log_stats = 0
         logfile = \(logPath)
         pidfile = \(pidPath)
 
