@@ -147,6 +147,8 @@ public struct EmbeddedDatabase: Sendable {
                 try makeDirectory(runPath, owner: user)
                 logger.info("starting the embedded database", metadata: ["home": "\(home)"])
                 let status = try run(user, "pg_ctl", ["-D", clusterPath, "-l", logPath, "-w", "-t", "60", "start"])
+                // A server that starts (after db stop, a crash or a reboot) tries the pool afresh.
+                unlink(pooler.failedMarkerPath)
                 guard status == 0 else {
                     throw NewsdeskError(.unavailable, "The embedded database did not start.\n\(logTail())")
                 }
@@ -159,7 +161,8 @@ public struct EmbeddedDatabase: Sendable {
 
     /// Starts the connection pool unless it runs, cannot run here, or is not
     /// installed. A pool that does not start is no failure: commands then
-    /// connect to the server directly (not trying it again until `db stop`),
+    /// connect to the server directly (not trying it again until the server
+    /// next starts),
     /// and the reason is in pooler.log or setup.log.
     private func startPooler(as user: ServerUser, logger: Logger) {
         let pooler = pooler
@@ -185,11 +188,8 @@ public struct EmbeddedDatabase: Sendable {
         close(open(pooler.failedMarkerPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600))
     }
 
-    /// Stops the connection pool if it runs, and waits for it to go; the
-    /// next start tries it afresh.
+    /// Stops the connection pool if it runs, and waits for it to go.
     private func stopPooler() {
-        let pooler = pooler
-        unlink(pooler.failedMarkerPath)
         guard let pid = pooler.processID else { return }
         kill(pid, SIGTERM)  // immediate: the server stops next, and every session with it
         // Until it is gone, reaped too (its parent is init), for five seconds at most.

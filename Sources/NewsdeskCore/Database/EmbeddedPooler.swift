@@ -36,7 +36,7 @@ struct EmbeddedPooler: Sendable {
     var pidPath: String { runPath + "/pgbouncer.pid" }
     var logPath: String { runPath + "/pooler.log" }
     /// Left when the pool did not start, so that commands connect directly
-    /// rather than each try (and wait for) it again; `db stop` removes it.
+    /// rather than each try (and wait for) it again; the server's next start removes it.
     var failedMarkerPath: String { runPath + "/pooler.failed" }
 
     /// Where PgBouncer is installed (Debian puts it in /usr/sbin), if it is.
@@ -63,10 +63,9 @@ struct EmbeddedPooler: Sendable {
     }
 
     /// Whether the pool can run here: PgBouncer is installed, it has not
-    /// failed to start since the database was last stopped, and the home's
+    /// failed to start since the server last started, and the home's
     /// path can go into its settings unquoted (a home with other characters
     /// runs without the pool rather than with a misread setting).
-    /// The pool is not tried again after it failed to start, until `db stop`.
     var canStart: Bool { pathIsPlain && access(failedMarkerPath, F_OK) != 0 && Self.program() != nil }
 
     private var pathIsPlain: Bool {
