@@ -60,16 +60,22 @@ final class ChangeFollower: Sendable {
     private let hub: LiveHub
     private let cache: PageCache
     private let connect: @Sendable () throws -> Connection
+    /// Told the primary's log position with each change, when pages are read from a replica.
+    private let replicaReads: ReplicaReads?
     private let logger: Logger
     private let thread = NIOThreadPool(numberOfThreads: 1)
     private let stopping = Atomic<Bool>(false)
     /// When the newest change seen was read, for /healthz and /metrics.
     let changesSeen = Atomic<Int>(0)
 
-    init(hub: LiveHub, cache: PageCache, logger: Logger, connect: @escaping @Sendable () throws -> Connection) {
+    init(
+        hub: LiveHub, cache: PageCache, logger: Logger, replicaReads: ReplicaReads? = nil,
+        connect: @escaping @Sendable () throws -> Connection
+    ) {
         self.hub = hub
         self.cache = cache
         self.connect = connect
+        self.replicaReads = replicaReads
         self.logger = logger
     }
 
@@ -98,7 +104,11 @@ final class ChangeFollower: Sendable {
                     let fresh = try connect()
                     try SiteReader(connection: fresh).listenForChanges()
                     connection = fresh
-                    if cursor == nil { cursor = try SiteReader(connection: fresh).changesNow() }
+                    if cursor == nil {
+                        cursor = try SiteReader(connection: fresh).changesNow()
+                        // Pages show at least what the primary had when the server started.
+                        if let replicaReads { replicaReads.advance(to: try ReplayFence.primaryPosition(on: fresh)) }
+                    }
                 }
                 guard let connection else { continue }
                 cursor = try readChanges(after: cursor, on: connection)
@@ -120,7 +130,11 @@ final class ChangeFollower: Sendable {
         let reader = SiteReader(connection: connection)
         while true {
             let page = try reader.changes(after: cursor, limit: 500)
-            if !page.events.isEmpty { cache.clear() }
+            if !page.events.isEmpty {
+                // Pages rendered after the cache empties must show these changes.
+                if let replicaReads { replicaReads.advance(to: try ReplayFence.primaryPosition(on: connection)) }
+                cache.clear()
+            }
             // Rendered once here, not once per reader.
             for change in page.events { hub.publish(LiveFrame(change)) }
             changesSeen.add(page.events.count, ordering: .relaxed)

@@ -20,7 +20,12 @@ final class ReadPool: Sendable {
     /// A connection handed from one thread to the next through the pool's
     /// lock; never used by two threads at once.
     final class Slot: @unchecked Sendable {
+        /// To the primary (or the only database).
         var connection: Connection?
+        /// To the read replica, when one is configured (see ``ReplicaReads``).
+        var replica: Connection?
+        /// How far the replica connection was last seen to have replayed.
+        var replayed = WALPosition(value: 0)
     }
 
     private struct State {
@@ -34,13 +39,20 @@ final class ReadPool: Sendable {
     private let threads: NIOThreadPool
     private let state: Mutex<State>
     private let connect: @Sendable () throws -> Connection
+    private let replicaReads: ReplicaReads?
     private let logger: Logger
 
-    /// Connections are made when first needed (and made again after one breaks).
-    init(size: Int, maxWaiting: Int, logger: Logger, connect: @escaping @Sendable () throws -> Connection) {
+    /// Connections are made when first needed (and made again after one
+    /// breaks): `connect` makes one to the primary; with `replicaReads`,
+    /// reads go to the replica when it can serve them.
+    init(
+        size: Int, maxWaiting: Int, logger: Logger, replicaReads: ReplicaReads? = nil,
+        connect: @escaping @Sendable () throws -> Connection
+    ) {
         self.size = size
         self.maxWaiting = maxWaiting
         self.connect = connect
+        self.replicaReads = replicaReads
         self.logger = logger
         threads = NIOThreadPool(numberOfThreads: size)
         threads.start()
@@ -61,8 +73,11 @@ final class ReadPool: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let slot = try await acquire()
         defer { release(slot) }
-        let connect = connect
+        let connect = connect, replicaReads = replicaReads
         return try await threads.runIfActive {
+            if let replicaReads, let replica = try replicaReads.connection(for: slot) {
+                return try Self.run(body, on: replica) { slot.replica = nil }
+            }
             let connection: Connection
             if let existing = slot.connection {
                 connection = existing
@@ -70,18 +85,26 @@ final class ReadPool: Sendable {
                 connection = try connect()
                 slot.connection = connection
             }
-            do {
-                return try body(connection)
-            } catch let error as NewsdeskError {
-                switch error.category {
-                case .connectionLost, .unavailable: slot.connection = nil
-                default: break
-                }
-                throw error
-            } catch let error as PostgresError {
-                if case .connectionLost = error.kind { slot.connection = nil }
-                throw error
+            return try Self.run(body, on: connection) { slot.connection = nil }
+        }
+    }
+
+    /// Runs `body`; when it broke the connection, `drop` forgets it, so the
+    /// next request makes a new one.
+    private static func run<T>(
+        _ body: (Connection) throws -> T, on connection: Connection, drop: () -> Void
+    ) throws -> T {
+        do {
+            return try body(connection)
+        } catch let error as NewsdeskError {
+            switch error.category {
+            case .connectionLost, .unavailable: drop()
+            default: break
             }
+            throw error
+        } catch let error as PostgresError {
+            if case .connectionLost = error.kind { drop() }
+            throw error
         }
     }
 

@@ -52,10 +52,24 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
             throw ExitCode(69)
         }
+        // Pages read from the replica NEWSDESK_READ_URL names, when it is set;
+        // changes are followed on the primary.
+        let replicaReads: ReplicaReads?
+        do {
+            replicaReads = try ReadReplica.configured(environment: environment).map {
+                ReplicaReads(replica: $0, login: login, logger: logger, databaseLogger: databaseLogger)
+            }
+        } catch let error as NewsdeskError {
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            throw ExitCode(64)
+        }
         let hub = LiveHub()
         let cache = PageCache(budget: options.cacheMb * 1024 * 1024)
-        let follower = ChangeFollower(hub: hub, cache: cache, logger: logger, connect: connect)
-        let pool = ReadPool(size: options.connections, maxWaiting: options.queue, logger: logger, connect: connect)
+        let follower = ChangeFollower(
+            hub: hub, cache: cache, logger: logger, replicaReads: replicaReads, connect: connect)
+        let pool = ReadPool(
+            size: options.connections, maxWaiting: options.queue, logger: logger, replicaReads: replicaReads,
+            connect: connect)
         let site = Site(
             pool: pool, hub: hub, follower: follower, cache: cache, metrics: SiteMetrics(), logger: logger, about: about
         )

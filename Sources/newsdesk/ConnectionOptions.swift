@@ -18,14 +18,34 @@ struct ConnectionOptions: ParsableArguments {
     /// superuser's session is then refused (see ``ActingLogin``). A
     /// `session` of one's own bypasses the embedded database's connection
     /// pool (see ``DatabaseTarget/connect(as:environment:logger:headStart:session:)``).
+    ///
+    /// The command may write: with a read replica configured, the primary's
+    /// log position is kept after it (see ``ReadRouting``).
     func connect(logger: Logger = Logger(label: "newsdesk"), session: Bool = false) throws -> Connection {
+        let connection = try connectToPrimary(logger: logger, session: session, headStart: HeadStart.take())
+        ReadRouting.noteWriter(connection)
+        return connection
+    }
+
+    /// Connects a command that only reads: to the replica `NEWSDESK_READ_URL`
+    /// names, once it has replayed this user's last write, else (without a
+    /// replica, or as `NEWSDESK_READ_FALLBACK` allows) to the primary.
+    func connectForReading(logger: Logger = Logger(label: "newsdesk")) throws -> Connection {
+        let headStart = HeadStart.take()
+        guard let replica = try ReadRouting.replica() else {
+            return try connectToPrimary(logger: logger, session: false, headStart: headStart)
+        }
+        return try ReadRouting.connect(to: replica, as: login, logger: logger, headStart: headStart) {
+            try connectToPrimary(logger: logger, session: false, headStart: nil)
+        }
+    }
+
+    private func connectToPrimary(logger: Logger, session: Bool, headStart: PendingConnection?) throws -> Connection {
         let target = target
         guard ActingLogin.isEditorial else {
             return try target.connect(
-                as: login, environment: Environment.variables, logger: logger, headStart: HeadStart.take(),
-                session: session)
+                as: login, environment: Environment.variables, logger: logger, headStart: headStart, session: session)
         }
-        let headStart = HeadStart.take()
         if let own = ActingLogin.ownLogin(given: login, target: target),
             let connection = try? target.connect(
                 as: own, environment: Environment.variables, logger: logger, headStart: headStart, session: session)

@@ -13,7 +13,7 @@ struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage the schema and the embedded local database.",
-        subcommands: [Migrate.self, Status.self, Start.self, Stop.self, Lexicon.self]
+        subcommands: [Migrate.self, Status.self, Start.self, Stop.self, Replica.self, Lexicon.self]
     )
 }
 
@@ -116,7 +116,48 @@ extension DatabaseCommand {
                 MigrationEntry(version: $0.version, name: $0.name, appliedAt: $0.appliedAt)
             }
             report.changedSchemaFiles = status.changedSchemaFiles.map(\.fileName)
+            report.standbys = try ReplicationStatus.standbys(on: db)
+            if let replica = try ReadRouting.replica() {
+                do {
+                    let reader = try replica.connect(as: ReadRouting.login(connection.login), logger: logger)
+                    report.readReplica = ReadReplicaReport(state: try ReplicationStatus.replica(on: reader))
+                } catch let unreachable as ReadReplica.Unreachable {
+                    report.readReplica = ReadReplicaReport(error: unreachable.reason)
+                } catch let error as NewsdeskError {
+                    report.readReplica = ReadReplicaReport(error: error.message)
+                }
+            }
             try print(report)
+        }
+
+        /// The replication lines: each standby the server streams to, and the
+        /// read replica, when there are any.
+        private func printReplication(_ report: StatusReport) {
+            for standby in report.standbys {
+                // PostgreSQL shows no lag while nothing is in flight.
+                let lag =
+                    standby.replayLagMilliseconds.map { ", replay lag \(milliseconds($0))" } ?? ""
+                let behind = standby.behindBytes.map { ", \($0) bytes behind" } ?? ""
+                Output.line(
+                    "Standby \(standby.name): \(standby.state ?? "state hidden from this login")\(lag)\(behind)")
+            }
+            guard let replica = report.readReplica else { return }
+            let label = "Read replica (\(ReadReplica.urlVariable))"
+            if let error = replica.error {
+                return Output.line("\(label): unreachable: \(error)")
+            }
+            guard let state = replica.state, state.inRecovery else {
+                return Output.line("\(label): not a standby; reads there are reads from a primary")
+            }
+            let age =
+                state.lastReplayedCommitAgeMilliseconds.map {
+                    "; the newest commit it replayed was made \(milliseconds($0)) ago"
+                } ?? ""
+            Output.line("\(label): a standby, replayed to \(state.replayed ?? "nothing yet")\(age)")
+        }
+
+        private func milliseconds(_ value: Double) -> String {
+            value < 1000 ? "\((value * 10).rounded() / 10) ms" : "\((value / 100).rounded() / 10) s"
         }
 
         private func print(_ report: StatusReport) throws {
@@ -153,6 +194,7 @@ extension DatabaseCommand {
                     ? "Schema files: \(SchemaFile.all.count), all applied"
                     : "Schema files: \(SchemaFile.all.count), \(report.changedSchemaFiles.count) to apply (newsdesk db migrate)"
             )
+            printReplication(report)
         }
     }
 
@@ -264,4 +306,18 @@ struct StatusReport: Encodable {
     var unknown: [MigrationEntry] = []
     /// Schema files whose shipped text the database does not have yet.
     var changedSchemaFiles: [String] = []
+    /// The standbys the server streams its log to.
+    var standbys: [ReplicationStatus.Standby] = []
+    /// The replica NEWSDESK_READ_URL names, when it is set.
+    var readReplica: ReadReplicaReport?
+
+    enum CodingKeys: String, CodingKey {
+        case embedded, server, applied, pending, unknown, changedSchemaFiles, standbys
+        case readReplica = "read_replica"
+    }
+}
+
+struct ReadReplicaReport: Encodable {
+    var state: ReplicationStatus.Replica?
+    var error: String?
 }

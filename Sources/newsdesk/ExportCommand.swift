@@ -32,7 +32,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let desk = EditionDesk(connection: try connection.connect())
+        let desk = EditionDesk(connection: try connection.connectForReading())
         if let edition {
             return Output.jsonText(try NinjsDocument(desk.show(edition)).json(pretty: true))
         }

@@ -32,7 +32,8 @@ enum HeadStart {
     ]
 
     /// Starts connecting for the command `arguments` name, as the `--as` login
-    /// among them, unless the command surely does not take this connection:
+    /// among them (to the read replica for a reading command, when one is
+    /// configured), unless the command surely does not take this connection:
     /// help, `db start` and `db stop`, and `demo` (which connects as several
     /// staff of its own).
     static func begin(_ arguments: [String]) {
@@ -41,10 +42,17 @@ enum HeadStart {
             !words.contains(where: informational.contains),
             !(first == "db" && ["start", "stop"].contains(words.dropFirst().first))
         else { return }
-        let target = Environment.databaseTarget
         var login = login(in: words)
-        if ActingLogin.looksEditorial(words) { login = ActingLogin.ownLogin(given: login, target: target) ?? login }
-        let started = target.startConnecting(as: login, environment: Environment.variables)
+        let started: PendingConnection?
+        if ReadRouting.looksReading(words), let replica = try? ReadRouting.replica() {
+            started = PendingConnection(configuration: replica.configuration(as: ReadRouting.login(login)))
+        } else {
+            let target = Environment.databaseTarget
+            if ActingLogin.looksEditorial(words) {
+                login = ActingLogin.ownLogin(given: login, target: target) ?? login
+            }
+            started = target.startConnecting(as: login, environment: Environment.variables)
+        }
         pending.withLock { $0 = started }
     }
 

@@ -61,7 +61,7 @@ struct ListCommand: ParsableCommand {
         query.since = since
         query.limit = try TextInput.int32(limit, field: "limit")
         query.before = before
-        let list = try WorkLists(connection: connection.connect()).list(query)
+        let list = try WorkLists(connection: connection.connectForReading()).list(query)
         if output.json { return try Output.json(list) }
         if list.items.isEmpty { return Output.line("Nothing to list.") }
         Output.line(

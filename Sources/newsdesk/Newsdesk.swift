@@ -76,6 +76,7 @@ struct Newsdesk: ParsableCommand {
         ActingLogin.isEditorial = command is any EditorialCommand
         do {
             var runnable = command
+            defer { ReadRouting.recordWrites() }
             try runnable.run()
         } catch {
             // Help, version and argument errors are ArgumentParser's to print.

@@ -24,7 +24,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         if let version { try TextInput.int32(version, field: "version") }
-        let shown = try EditionDesk(connection: connection.connect()).show(edition, version: version, at: at)
+        let shown = try EditionDesk(connection: connection.connectForReading()).show(edition, version: version, at: at)
         switch json ? .json : format {
         case .json: try Output.json(shown)
         case .html: Output.markup(ReaderView(edition: shown).html())
@@ -43,7 +43,7 @@ struct HistoryCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let history = try EditionDesk(connection: connection.connect()).history(edition)
+        let history = try EditionDesk(connection: connection.connectForReading()).history(edition)
         if output.json { return try Output.json(history) }
         for entry in history.entries {
             let version = entry.version.map { "v\($0)" } ?? ""
@@ -85,7 +85,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         try TextInput.int32(from, field: "V1")
         try TextInput.int32(to, field: "V2")
-        let (old, new) = try EditionDesk(connection: connection.connect()).versions(edition, from, to)
+        let (old, new) = try EditionDesk(connection: connection.connectForReading()).versions(edition, from, to)
         guard output.json else { return Output.text(RevisionDiff.render(old: old, new: new)) }
         var changes: [String: Report.Change] = [:]
         for (name, before, after) in [

@@ -27,7 +27,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let query = try TextField(name: "query", maximumBytes: 500).clean(query)
-        let results = try FeedReader(connection: connection.connect()).search(
+        let results = try FeedReader(connection: connection.connectForReading()).search(
             query, language: lang, limit: TextInput.int32(limit, field: "limit"), everything: all)
         if output.json { return try Output.json(results) }
         if results.items.isEmpty { Output.line("Nothing found for \(query).") }

@@ -159,7 +159,7 @@ struct FeedCommand: ParsableCommand {
         query.order = FeedQuery.Order(rawValue: order) ?? .published
         query.limit = try TextInput.int32(limit, field: "limit")
         query.before = before
-        let feed = try FeedReader(connection: connection.connect()).feed(query)
+        let feed = try FeedReader(connection: connection.connectForReading()).feed(query)
         switch json ? .json : format {
         case .json: try Output.json(feed)
         case .rss: Output.markup(FeedFormats.rss(feed))

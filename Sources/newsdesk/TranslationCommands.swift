@@ -109,7 +109,7 @@ struct TranslationsCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let state = try TranslationDesk(connection: connection.connect()).translations(story: story)
+        let state = try TranslationDesk(connection: connection.connectForReading()).translations(story: story)
         if output.json { return try Output.json(state) }
         for edition in state.editions {
             var line =

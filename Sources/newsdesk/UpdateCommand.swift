@@ -127,7 +127,7 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let listing = try LiveUpdateDesk(connection: connection.connect()).list(edition)
+            let listing = try LiveUpdateDesk(connection: connection.connectForReading()).list(edition)
             if output.json { return try Output.json(listing) }
             for update in listing.updates {
                 var flags: [String] = []
@@ -150,7 +150,7 @@ struct UpdateCommand: ParsableCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let history = try LiveUpdateDesk(connection: connection.connect()).history(update)
+            let history = try LiveUpdateDesk(connection: connection.connectForReading()).history(update)
             if output.json { return try Output.json(history) }
             for version in history.versions {
                 Output.line(

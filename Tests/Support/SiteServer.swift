@@ -11,8 +11,13 @@ public final class SiteServer: Sendable {
     let outputPath: String
 
     /// Starts the server and waits until it says where it listens.
-    public init(_ newsroom: TestNewsroom, arguments: [String] = []) throws {
-        var environment = newsroom.database.environment
+    public convenience init(_ newsroom: TestNewsroom, arguments: [String] = []) throws {
+        try self.init(environment: newsroom.database.environment, arguments: arguments)
+    }
+
+    /// Starts the server with `environment` (its database and settings).
+    public init(environment: [String: String], arguments: [String] = []) throws {
+        var environment = environment
         // The server reads as its own login (newsdesk_site), not as staff.
         environment["PGUSER"] = nil
         outputPath = NSTemporaryDirectory() + "newsdesk-serve-" + UUID().uuidString.prefix(8)

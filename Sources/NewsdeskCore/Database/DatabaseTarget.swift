@@ -140,7 +140,7 @@ public enum DatabaseTarget: Sendable {
     /// and got through. Otherwise nil, and the caller connects afresh: a
     /// failure is then reported (and the embedded database restarted) the
     /// usual way, so the head start's own error is not needed.
-    private static func claim(
+    public static func claim(
         _ headStart: PendingConnection?, for configuration: ConnectionConfiguration, logger: Logger
     ) -> Connection? {
         guard let headStart else { return nil }

@@ -233,17 +233,14 @@ public struct EmbeddedDatabase: Sendable {
             # Newsdesk embedded database: Unix socket only, private to the server's user.
             listen_addresses = ''
             port = \(Self.port)
-            unix_socket_directories = '\(runPath.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''"))'
+            unix_socket_directories = \(Self.settingLiteral(runPath))
             unix_socket_permissions = 0700
             # Every newsdesk command is a new session; with PL/pgSQL loaded once by
             # the server, no session loads it again (about 0.6 ms each).
             shared_preload_libraries = 'plpgsql'
 
             """
-        let handle = open(staging + "/postgresql.conf", O_WRONLY | O_APPEND)
-        guard handle >= 0 else { throw NewsdeskError(.unavailable, "Cannot write \(staging)/postgresql.conf.") }
-        _ = settings.utf8CString.withUnsafeBufferPointer { write(handle, $0.baseAddress, $0.count - 1) }
-        close(handle)
+        try Self.appendSettings(settings, to: staging + "/postgresql.conf")
         guard rename(staging, clusterPath) == 0 else {
             throw NewsdeskError(.unavailable, "Cannot move the new cluster into \(clusterPath).")
         }
@@ -274,6 +271,19 @@ public struct EmbeddedDatabase: Sendable {
 
     // MARK: - Files and processes
 
+    /// A value for postgresql.conf, quoted.
+    static func settingLiteral(_ value: String) -> String {
+        "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
+    /// Appends `settings` to a server's configuration file; later lines win.
+    static func appendSettings(_ settings: String, to path: String) throws {
+        let handle = open(path, O_WRONLY | O_APPEND)
+        guard handle >= 0 else { throw NewsdeskError(.unavailable, "Cannot write \(path).") }
+        _ = settings.utf8CString.withUnsafeBufferPointer { write(handle, $0.baseAddress, $0.count - 1) }
+        close(handle)
+    }
+
     /// Runs a server program, as the unprivileged server user when we are root.
     private func run(_ user: ServerUser, _ program: String, _ arguments: [String]) throws -> Int32 {
         try run(user, binary: try ServerPrograms.locate(program), arguments)
@@ -281,30 +291,20 @@ public struct EmbeddedDatabase: Sendable {
 
     /// Runs `binary`, as the unprivileged server user when we are root.
     private func run(_ user: ServerUser, binary: String, _ arguments: [String]) throws -> Int32 {
-        var command = [binary] + arguments
-        if let name = user.switchTo {
-            guard let runuser = ProcessRunner.find("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) else {
-                throw NewsdeskError(
-                    .unavailable, "Running as root needs `runuser` (util-linux) to start PostgreSQL as \(name).")
-            }
-            command = [runuser, "-u", name, "--"] + command
-        }
-        do {
-            return try ProcessRunner.run(
-                command[0], Array(command.dropFirst()), appendingOutputTo: setupLogPath, directory: runPath)
-        } catch let failure as ProcessRunner.Failure {
-            throw NewsdeskError(.unavailable, "Could not run \(command[0]): \(failure.reason).")
-        }
+        try user.run(binary: binary, arguments, log: setupLogPath, directory: runPath)
     }
 
-    private func logTail() -> String {
-        [setupLogPath, logPath].compactMap { path in
+    func logTail() -> String { Self.logTail(of: [setupLogPath, logPath]) }
+
+    /// The last lines of each log that has any.
+    static func logTail(of logs: [String]) -> String {
+        logs.compactMap { path in
             guard let log = try? String(contentsOfFile: path, encoding: .utf8), !log.isEmpty else { return nil }
             return "Last lines of \(path):\n" + log.split(separator: "\n").suffix(6).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
-    private func prepareHome() throws {
+    func prepareHome() throws {
         guard socketPath.utf8.count < 108 else {
             throw NewsdeskError(
                 .unavailable,
@@ -313,17 +313,22 @@ public struct EmbeddedDatabase: Sendable {
                 """)
         }
         try makeDirectory(home, owner: nil, mode: geteuid() == 0 ? 0o755 : 0o700, recursive: true)
-        if geteuid() == 0, let blocked = firstClosedAncestor(of: home) {
+        try Self.checkReachable(home, variable: "NEWSDESK_HOME", usual: " (the default for root is /var/lib/newsdesk)")
+    }
+
+    /// Run as root, refuses a directory the unprivileged server user cannot reach.
+    static func checkReachable(_ path: String, variable: String, usual: String = "") throws {
+        if geteuid() == 0, let blocked = firstClosedAncestor(of: path) {
             throw NewsdeskError(
                 .unavailable,
                 """
                 The embedded database runs as the unprivileged user postgres, which cannot enter \(blocked). \
-                Set NEWSDESK_HOME to a directory it can reach (the default for root is /var/lib/newsdesk).
+                Set \(variable) to a directory it can reach\(usual).
                 """)
         }
     }
 
-    private func withLock<T>(_ body: () throws -> T) throws -> T {
+    func withLock<T>(_ body: () throws -> T) throws -> T {
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw NewsdeskError(.unavailable, "Cannot open \(lockPath): \(String(cString: strerror(errno))).")
@@ -334,7 +339,11 @@ public struct EmbeddedDatabase: Sendable {
         return try body()
     }
 
-    private func makeDirectory(_ path: String, owner: ServerUser?, mode: mode_t = 0o700, recursive: Bool = false) throws
+    func makeDirectory(_ path: String, owner: ServerUser?, mode: mode_t = 0o700, recursive: Bool = false) throws {
+        try Self.makeDirectory(path, owner: owner, mode: mode, recursive: recursive)
+    }
+
+    static func makeDirectory(_ path: String, owner: ServerUser?, mode: mode_t = 0o700, recursive: Bool = false) throws
     {
         if recursive {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -350,7 +359,7 @@ public struct EmbeddedDatabase: Sendable {
     }
 
     /// The first directory on the way to `path` that "others" cannot traverse.
-    private func firstClosedAncestor(of path: String) -> String? {
+    private static func firstClosedAncestor(of path: String) -> String? {
         var current = ""
         for component in path.split(separator: "/") {
             current += "/" + component
@@ -380,6 +389,30 @@ struct ServerUser {
                 """)
         }
         return ServerUser(switchTo: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    }
+
+    /// Runs a server program (found by ``ServerPrograms``) as this user.
+    func run(_ program: String, _ arguments: [String], log: String, directory: String) throws -> Int32 {
+        try run(binary: try ServerPrograms.locate(program), arguments, log: log, directory: directory)
+    }
+
+    /// Runs `binary` as this user (switching to it when we are root), its
+    /// output appended to `log`.
+    func run(binary: String, _ arguments: [String], log: String, directory: String) throws -> Int32 {
+        var command = [binary] + arguments
+        if let name = switchTo {
+            guard let runuser = ProcessRunner.find("runuser", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) else {
+                throw NewsdeskError(
+                    .unavailable, "Running as root needs `runuser` (util-linux) to start PostgreSQL as \(name).")
+            }
+            command = [runuser, "-u", name, "--"] + command
+        }
+        do {
+            return try ProcessRunner.run(
+                command[0], Array(command.dropFirst()), appendingOutputTo: log, directory: directory)
+        } catch let failure as ProcessRunner.Failure {
+            throw NewsdeskError(.unavailable, "Could not run \(command[0]): \(failure.reason).")
+        }
     }
 }
 
