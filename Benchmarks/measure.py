@@ -7,7 +7,7 @@ load. It reports medians, the ratio to the first floor (the one the target is
 set against), the others for comparison, peak memory and the target.
 
 A figure: {"name", "command", "target", "floors": [{"label", "argv", "env"}],
-"direct_env" (optional)}. "{n}" in an argument becomes the run's number, for
+"env" and "direct_env" (optional)}. "{n}" in an argument becomes the run's number, for
 commands that must differ each time.
 """
 import json
@@ -34,7 +34,7 @@ def run_once(argv, env, n):
 
 def compare(figure, env, runs):
     floors = figure["floors"]
-    variants = [("newsdesk", figure["command"], env)]
+    variants = [("newsdesk", figure["command"], dict(env, **figure.get("env", {})))]
     if "direct_env" in figure:
         variants.append(("direct", figure["command"], dict(env, **figure["direct_env"])))
     variants += [(floor["label"], floor["argv"], dict(env, **floor.get("env", {}))) for floor in floors]

@@ -57,7 +57,7 @@ final class ReplicaReads: Sendable {
             }
             if slot.replayed >= wanted { return caughtUp(connection) }
             switch try ReplayFence.wait(for: wanted, on: connection) {
-            case .caughtUp(let replayed, _):
+            case .caughtUp(let replayed, _, _):
                 slot.replayed = replayed
                 return caughtUp(connection)
             case .behind(let replayed):

@@ -6,7 +6,8 @@ import PostgresClient
 /// (see ``ReadReplica``), and keeps the fence that makes them see the
 /// user's own writes: after a command that may have written, the primary's
 /// log position goes into a file under the user's newsdesk home; a reading
-/// command waits for the replica to replay that far before it reads there.
+/// command waits for the replica to replay that far before it reads there
+/// (``ReplayFence``).
 ///
 /// The reading commands: `show`, `history`, `diff`, `list`, `feed`,
 /// `search`, `export`, `translations`, `update list` and `update history`.
@@ -70,8 +71,9 @@ enum ReadRouting {
             return try fallBack(replica, error.message, logger: logger, primary: primary)
         }
         switch outcome {
-        case .caughtUp(_, let waited):
-            logger.debug("the replica has replayed this user's last write (\(position)); waited \(waited)")
+        case .caughtUp(_, let asked, let waited):
+            logger.debug(
+                "the replica has replayed this user's last write (\(position)); asked \(asked) times in \(waited)")
             return connection
         case .behind(let replayed):
             return try fallBack(

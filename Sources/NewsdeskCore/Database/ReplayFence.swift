@@ -33,8 +33,8 @@ public struct WALPosition: Comparable, Sendable, CustomStringConvertible {
 /// Makes a read from a streaming replica see the writes that came before it.
 ///
 /// A replica applies the primary's log a little later than the primary
-/// commits (here, about 0.5 ms typically and 8 ms at p99 under load; most
-/// reads straight after a write miss it). So a write notes the primary's log
+/// commits (here, a few tenths of a millisecond; most reads straight after
+/// a write in the same process miss it: docs/scale-out.md has the figures). So a write notes the primary's log
 /// position after it committed, and a read on the replica first waits until
 /// the replica has replayed that far. The wait is bounded: a replica that
 /// lags further is passed over for the primary.
@@ -66,28 +66,36 @@ public enum ReplayFence {
         return try row.decode(1, as: String?.self).flatMap(WALPosition.init) ?? WALPosition(value: 0)
     }
 
+    /// How often a waiting read asks again: replay usually follows within
+    /// half a millisecond, so asking once a millisecond would double the
+    /// typical wait.
+    static let pollInterval: useconds_t = 200
+
     /// The outcome of ``wait(for:on:bound:)``.
     public enum Outcome: Sendable, Equatable {
-        /// The server has replayed at least this far (`.max` when it is not a standby).
-        case caughtUp(replayed: WALPosition, waited: Duration)
+        /// The server has replayed at least this far (`.max` when it is not a
+        /// standby), found on the `asked`th question.
+        case caughtUp(replayed: WALPosition, asked: Int, waited: Duration)
         /// The bound passed first; the server had replayed this far.
         case behind(replayed: WALPosition)
     }
 
     /// Waits until the server behind `connection` has replayed the log up to
-    /// `position`, asking once a millisecond, for `bound` at most.
+    /// `position`, asking every ``pollInterval`` µs, for `bound` at most.
     public static func wait(
         for position: WALPosition, on connection: Connection, bound: Duration = ReplayFence.bound
     ) throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
+        var asked = 0
         while true {
+            asked += 1
             guard let replayed = try replayed(on: connection) else {
-                return .caughtUp(replayed: WALPosition(value: .max), waited: clock.now - start)
+                return .caughtUp(replayed: WALPosition(value: .max), asked: asked, waited: clock.now - start)
             }
-            if replayed >= position { return .caughtUp(replayed: replayed, waited: clock.now - start) }
+            if replayed >= position { return .caughtUp(replayed: replayed, asked: asked, waited: clock.now - start) }
             if clock.now - start >= bound { return .behind(replayed: replayed) }
-            usleep(1000)
+            usleep(pollInterval)
         }
     }
 }
