@@ -42,11 +42,11 @@ FROM generate_series(1, :stories) s, unnest(ARRAY['uk', 'ru', 'en']) WITH ORDINA
 
 INSERT INTO newsroom.edition_slug (lang, slug, edition_id) SELECT lang, slug, id FROM newsroom.edition WHERE slug LIKE 'bench-%';
 
-INSERT INTO newsroom.edition_revision (edition_id, version, slug, headline, lead, body, bylines, video, saved_at, saved_by, change)
-SELECT id, 1, slug, headline, lead, body, bylines, video, saved_at, 'bench', 'create' FROM newsroom.edition WHERE slug LIKE 'bench-%';
+INSERT INTO newsroom.edition_revision (story_id, edition_id, version, slug, headline, lead, body, bylines, video, saved_at, saved_by, change)
+SELECT story_id, id, 1, slug, headline, lead, body, bylines, video, saved_at, 'bench', 'create' FROM newsroom.edition WHERE slug LIKE 'bench-%';
 
-INSERT INTO newsroom.live_update (id, edition_id, seq, posted_at, author, kind, body) OVERRIDING SYSTEM VALUE
-SELECT (e.id - 1) * 5 + u, e.id, u, e.published_at + u * interval '5 minutes', 'bench', 'update',
+INSERT INTO newsroom.live_update (id, story_id, edition_id, seq, posted_at, author, kind, body) OVERRIDING SYSTEM VALUE
+SELECT (e.id - 1) * 5 + u, e.story_id, e.id, u, e.published_at + u * interval '5 minutes', 'bench', 'update',
        'Update ' || u || ' on story ' || e.story_id || ': officials confirmed the next steps.'
 FROM newsroom.edition e, generate_series(1, 5) u WHERE e.slug LIKE 'bench-%';
 

@@ -508,9 +508,9 @@ CREATE OR REPLACE FUNCTION newsroom.save_revision(
 ) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO newsroom.edition_revision
-        (edition_id, version, slug, headline, lead, body, photo_url, photo_caption, photo_credit, bylines, video,
-         embargo_until, change, note, effective_at)
-    VALUES (e.id, e.version, e.slug, e.headline, e.lead, e.body, e.photo_url, e.photo_caption, e.photo_credit,
+        (story_id, edition_id, version, slug, headline, lead, body, photo_url, photo_caption, photo_credit, bylines,
+         video, embargo_until, change, note, effective_at)
+    VALUES (e.story_id, e.id, e.version, e.slug, e.headline, e.lead, e.body, e.photo_url, e.photo_caption, e.photo_credit,
             e.bylines, e.video, e.embargo_until, change, note, effective_at)
 $$;
 
@@ -632,8 +632,8 @@ BEGIN
         END IF;
         pending := (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id);
         UPDATE newsroom.edition SET revision_due_at = NULL WHERE id = e.id;
-        INSERT INTO newsroom.edition_event (edition_id, action, note)
-        VALUES (e.id, 'cancel_revision', format('version %s, scheduled for %s', pending, newsroom.rfc3339(e.revision_due_at)));
+        INSERT INTO newsroom.edition_event (story_id, edition_id, action, note)
+        VALUES (e.story_id, e.id, 'cancel_revision', format('version %s, scheduled for %s', pending, newsroom.rfc3339(e.revision_due_at)));
         PERFORM newsroom.audit('edition.edit', e.story_id, e.id, NULL, jsonb_build_object('cancelled_revision',
             jsonb_build_object('version', pending, 'scheduled_for', newsroom.rfc3339(e.revision_due_at))));
         RETURN desk.edition_document(e.id);
@@ -733,7 +733,8 @@ BEGIN
         SELECT array_agg(kept.id ORDER BY kept.id) INTO kept_current FROM kept;
     END IF;
     IF edit_edition.correction IS NOT NULL THEN
-        INSERT INTO newsroom.edition_correction (edition_id, version, note) VALUES (e.id, e.version, edit_edition.correction);
+        INSERT INTO newsroom.edition_correction (story_id, edition_id, version, note)
+        VALUES (e.story_id, e.id, e.version, edit_edition.correction);
     END IF;
     PERFORM newsroom.audit(CASE WHEN edit_edition.correction IS NULL THEN 'edition.edit' ELSE 'edition.correct' END,
         e.story_id, e.id, NULL,
@@ -794,7 +795,7 @@ BEGIN
     END IF;
     PERFORM newsroom.require_state(e, ARRAY['draft']::newsroom.edition_status[], 'submit', 'only a draft can be submitted for review');
     UPDATE newsroom.edition SET status = 'in_review', review_note = NULL WHERE id = e.id;
-    INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'submit');
+    INSERT INTO newsroom.edition_event (story_id, edition_id, action) VALUES (e.story_id, e.id, 'submit');
     PERFORM newsroom.audit_transition('edition.submit', e);
     RETURN desk.edition_document(e.id);
 END
@@ -819,7 +820,7 @@ BEGIN
     PERFORM newsroom.require_state(e, ARRAY['in_review']::newsroom.edition_status[], 'return',
         'only an edition in review can be returned to its reporter');
     UPDATE newsroom.edition SET status = 'draft', review_note = note WHERE id = e.id;
-    INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'return', note);
+    INSERT INTO newsroom.edition_event (story_id, edition_id, action, note) VALUES (e.story_id, e.id, 'return', note);
     PERFORM newsroom.audit_transition('edition.return', e, note);
     RETURN desk.edition_document(e.id);
 END
@@ -866,8 +867,8 @@ BEGIN
         UPDATE newsroom.edition
         SET status = 'published', scheduled_at = NULL, published_at = first_published, updated_at = first_published
         WHERE id = e.id;
-        INSERT INTO newsroom.edition_event (edition_id, action, note)
-        VALUES (e.id, 'publish', format('first published %s', newsroom.rfc3339(first_published)));
+        INSERT INTO newsroom.edition_event (story_id, edition_id, action, note)
+        VALUES (e.story_id, e.id, 'publish', format('first published %s', newsroom.rfc3339(first_published)));
         PERFORM newsroom.audit(
             'edition.publish', e.story_id, e.id, NULL,
             jsonb_build_object('status', jsonb_build_object('before', e.status, 'after', 'published'),
@@ -880,7 +881,7 @@ BEGIN
         UPDATE newsroom.edition SET status = 'scheduled', scheduled_at = publish_time,
             published_at = publish_time, updated_at = publish_time
         WHERE id = e.id;
-        INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'schedule', newsroom.rfc3339(publish_time));
+        INSERT INTO newsroom.edition_event (story_id, edition_id, action, note) VALUES (e.story_id, e.id, 'schedule', newsroom.rfc3339(publish_time));
         PERFORM newsroom.audit_transition('edition.schedule', e, newsroom.rfc3339(publish_time));
     ELSE
         -- Published now; a schedule that had not come yet no longer holds.
@@ -889,7 +890,7 @@ BEGIN
             published_at = CASE WHEN e.status = 'scheduled' THEN now() ELSE coalesce(published_at, now()) END,
             updated_at = CASE WHEN e.status = 'scheduled' THEN now() ELSE coalesce(updated_at, now()) END
         WHERE id = e.id;
-        INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'publish');
+        INSERT INTO newsroom.edition_event (story_id, edition_id, action) VALUES (e.story_id, e.id, 'publish');
         PERFORM newsroom.audit_transition('edition.publish', e);
     END IF;
     RETURN desk.edition_document(e.id);
@@ -911,7 +912,7 @@ BEGIN
         published_at = CASE WHEN e.status = 'scheduled' THEN NULL ELSE published_at END,
         updated_at = CASE WHEN e.status = 'published' THEN now() WHEN e.status = 'scheduled' THEN NULL ELSE updated_at END
     WHERE id = e.id;
-    INSERT INTO newsroom.edition_event (edition_id, action, note) VALUES (e.id, 'unpublish', reason);
+    INSERT INTO newsroom.edition_event (story_id, edition_id, action, note) VALUES (e.story_id, e.id, 'unpublish', reason);
     PERFORM newsroom.audit_transition('edition.unpublish', e, reason);
     RETURN desk.edition_document(e.id);
 END
@@ -930,7 +931,7 @@ BEGIN
     UPDATE newsroom.edition SET status = 'published', withdrawal_reason = NULL,
         published_at = coalesce(published_at, now()), updated_at = now()
     WHERE id = e.id;
-    INSERT INTO newsroom.edition_event (edition_id, action) VALUES (e.id, 'republish');
+    INSERT INTO newsroom.edition_event (story_id, edition_id, action) VALUES (e.story_id, e.id, 'republish');
     PERFORM newsroom.audit_transition('edition.republish', e);
     RETURN desk.edition_document(e.id);
 END

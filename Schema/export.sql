@@ -25,18 +25,18 @@ LANGUAGE sql STABLE AS $$
                               FROM newsroom.story_subject t WHERE t.story_id = e.story_id), '[]'),
         'slugs', coalesce((SELECT jsonb_agg(s.slug ORDER BY s.slug) FROM newsroom.edition_slug s
                            WHERE s.edition_id = e.id AND s.slug <> e.slug), '[]'),
-        'revisions', coalesce((SELECT jsonb_agg(to_jsonb(r) - 'edition_id' ORDER BY r.version)
+        'revisions', coalesce((SELECT jsonb_agg(to_jsonb(r) - ARRAY['edition_id', 'story_id'] ORDER BY r.version)
                                FROM newsroom.edition_revision r WHERE r.edition_id = e.id), '[]'),
-        'events', coalesce((SELECT jsonb_agg(to_jsonb(v) - ARRAY['id', 'edition_id'] ORDER BY v.at, v.id)
+        'events', coalesce((SELECT jsonb_agg(to_jsonb(v) - ARRAY['id', 'edition_id', 'story_id'] ORDER BY v.at, v.id)
                             FROM newsroom.edition_event v WHERE v.edition_id = e.id), '[]'),
-        'corrections', coalesce((SELECT jsonb_agg(to_jsonb(c) - 'edition_id' ORDER BY c.version)
+        'corrections', coalesce((SELECT jsonb_agg(to_jsonb(c) - ARRAY['edition_id', 'story_id'] ORDER BY c.version)
                                  FROM newsroom.edition_correction c WHERE c.edition_id = e.id), '[]'),
         'updates', coalesce((
             SELECT jsonb_agg(jsonb_build_object(
                        'uri', site || '/updates/' || u.id,
-                       'update', to_jsonb(u) - ARRAY['id', 'edition_id', 'translation_of'],
+                       'update', to_jsonb(u) - ARRAY['id', 'story_id', 'edition_id', 'translation_of'],
                        'translation_of', CASE WHEN u.translation_of IS NOT NULL THEN site || '/updates/' || u.translation_of END,
-                       'revisions', coalesce((SELECT jsonb_agg(to_jsonb(r) - 'update_id' ORDER BY r.version)
+                       'revisions', coalesce((SELECT jsonb_agg(to_jsonb(r) - ARRAY['update_id', 'story_id'] ORDER BY r.version)
                                               FROM newsroom.live_update_revision r WHERE r.update_id = u.id), '[]'))
                    ORDER BY u.seq)
             FROM newsroom.live_update u WHERE u.edition_id = e.id), '[]'))

@@ -103,9 +103,9 @@ BEGIN
         FROM p),
     -- Version 1 of each edition, as newsroom.save_revision() records it for any new edition.
     revisions AS (
-        INSERT INTO newsroom.edition_revision (edition_id, version, slug, headline, lead, body, bylines, video,
-                                               embargo_until, change, note)
-        SELECT p.edition_id, 1, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
+        INSERT INTO newsroom.edition_revision (story_id, edition_id, version, slug, headline, lead, body, bylines,
+                                               video, embargo_until, change, note)
+        SELECT p.story_id, p.edition_id, 1, p.slug, p.headline, coalesce(p.lead, ''), coalesce(p.body, ''),
                ARRAY[session_user::text], false, p.embargo_until, 'create', 'imported from ' || p.uri
         FROM p),
     uris AS (
@@ -274,13 +274,15 @@ BEGIN
             INSERT INTO newsroom.edition_slug (lang, slug, edition_id)
             SELECT r.lang, s, target FROM jsonb_array_elements_text(doc->'slugs') s ON CONFLICT DO NOTHING;
             INSERT INTO newsroom.edition_revision
-            SELECT (jsonb_populate_record(NULL::newsroom.edition_revision, v || jsonb_build_object('edition_id', target))).*
+            SELECT (jsonb_populate_record(NULL::newsroom.edition_revision,
+                                          v || jsonb_build_object('edition_id', target, 'story_id', story))).*
             FROM jsonb_array_elements(doc->'revisions') v;
             INSERT INTO newsroom.edition_correction
-            SELECT (jsonb_populate_record(NULL::newsroom.edition_correction, c || jsonb_build_object('edition_id', target))).*
+            SELECT (jsonb_populate_record(NULL::newsroom.edition_correction,
+                                          c || jsonb_build_object('edition_id', target, 'story_id', story))).*
             FROM jsonb_array_elements(doc->'corrections') c;
-            INSERT INTO newsroom.edition_event (edition_id, at, actor, action, note)
-            SELECT target, (v->>'at')::timestamptz, v->>'actor', v->>'action', v->>'note'
+            INSERT INTO newsroom.edition_event (story_id, edition_id, at, actor, action, note)
+            SELECT story, target, (v->>'at')::timestamptz, v->>'actor', v->>'action', v->>'note'
             FROM jsonb_array_elements(doc->'events') v;
             INSERT INTO newsroom.story_subject (story_id, subject)
             SELECT story, s FROM jsonb_array_elements_text(doc->'subjects') s ON CONFLICT DO NOTHING;
@@ -303,9 +305,9 @@ BEGIN
                 END IF;
                 -- Withdrawn only once every update is in: a translation of an
                 -- update withdrawn later was made while its source stood.
-                INSERT INTO newsroom.live_update (edition_id, seq, posted_at, author, kind, body, key, version, edited_at,
-                                                  translation_of)
-                VALUES (target, u.seq, u.posted_at, u.author, u.kind, u.body, u.key, u.version, u.edited_at, origin)
+                INSERT INTO newsroom.live_update (story_id, edition_id, seq, posted_at, author, kind, body, key, version,
+                                                  edited_at, translation_of)
+                VALUES (story, target, u.seq, u.posted_at, u.author, u.kind, u.body, u.key, u.version, u.edited_at, origin)
                 RETURNING id INTO added;
                 IF u.withdrawn_at IS NOT NULL THEN
                     withdrawals := withdrawals || jsonb_build_object('id', added, 'at', u.withdrawn_at,
@@ -313,7 +315,7 @@ BEGIN
                 END IF;
                 INSERT INTO newsroom.live_update_revision
                 SELECT (jsonb_populate_record(NULL::newsroom.live_update_revision,
-                                              v || jsonb_build_object('update_id', added))).*
+                                              v || jsonb_build_object('update_id', added, 'story_id', story))).*
                 FROM jsonb_array_elements(update_item->'revisions') v;
                 INSERT INTO newsroom.update_import (uri, update_id) VALUES (update_item->>'uri', added);
             END LOOP;

@@ -155,8 +155,8 @@ BEGIN
         END IF;
         -- The text stands as it is: no new revision, nothing new for readers.
         UPDATE newsroom.edition SET translated_from_version = source.version WHERE id = e.id;
-        INSERT INTO newsroom.edition_event (edition_id, action, note)
-        VALUES (e.id, 'follow', format('follows %s/%s version %s with no change', source.lang, source.slug, source.version));
+        INSERT INTO newsroom.edition_event (story_id, edition_id, action, note)
+        VALUES (e.story_id, e.id, 'follow', format('follows %s/%s version %s with no change', source.lang, source.slug, source.version));
         PERFORM newsroom.audit('translation.refresh', e.story_id, e.id, NULL, jsonb_build_object(
             'no_change', true,
             'source', jsonb_build_object('edition_id', source.id, 'from_version', followed, 'to_version', source.version)));
@@ -226,11 +226,11 @@ BEGIN
     UPDATE newsroom.edition SET update_count = update_count + 1,
         updated_at = CASE WHEN status = 'published' THEN now() ELSE updated_at END
     WHERE id = e.id RETURNING update_count INTO e.update_count;
-    INSERT INTO newsroom.live_update (edition_id, seq, posted_at, kind, body, key, translation_of)
-    VALUES (e.id, e.update_count, source.posted_at, source.kind, translate_update.body, source.key, source.id)
+    INSERT INTO newsroom.live_update (story_id, edition_id, seq, posted_at, kind, body, key, translation_of)
+    VALUES (e.story_id, e.id, e.update_count, source.posted_at, source.kind, translate_update.body, source.key, source.id)
     RETURNING * INTO added;
-    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change, note)
-    VALUES (added.id, 1, added.kind, added.body, added.key, 'add', format('translation of update %s', source.id));
+    INSERT INTO newsroom.live_update_revision (story_id, update_id, version, kind, body, key, change, note)
+    VALUES (added.story_id, added.id, 1, added.kind, added.body, added.key, 'add', format('translation of update %s', source.id));
     document := newsroom.update_document(added);
     PERFORM newsroom.audit('update.translate', e.story_id, e.id, added.id,
         jsonb_build_object('source_update', source.id, 'after', document - 'local_time'));

@@ -160,11 +160,11 @@ BEGIN
     END IF;
     UPDATE newsroom.edition SET update_count = update_count + 1, updated_at = now() WHERE id = e.id
     RETURNING update_count INTO e.update_count;
-    INSERT INTO newsroom.live_update (edition_id, seq, kind, body, key)
-    VALUES (e.id, e.update_count, kind::newsroom.update_kind, body, coalesce(key, false))
+    INSERT INTO newsroom.live_update (story_id, edition_id, seq, kind, body, key)
+    VALUES (e.story_id, e.id, e.update_count, kind::newsroom.update_kind, body, coalesce(key, false))
     RETURNING * INTO added;
-    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change)
-    VALUES (added.id, 1, added.kind, added.body, added.key, 'add');
+    INSERT INTO newsroom.live_update_revision (story_id, update_id, version, kind, body, key, change)
+    VALUES (added.story_id, added.id, 1, added.kind, added.body, added.key, 'add');
     document := newsroom.update_document(added);
     PERFORM newsroom.audit('update.add', e.story_id, e.id, added.id, jsonb_build_object('after', document - 'local_time'));
     RETURN document;
@@ -200,8 +200,8 @@ BEGIN
     UPDATE newsroom.live_update SET kind = u.kind, body = u.body, key = u.key, version = u.version,
         edited_at = u.edited_at, withdrawn_at = u.withdrawn_at, withdrawal_reason = u.withdrawal_reason
     WHERE id = u.id;
-    INSERT INTO newsroom.live_update_revision (update_id, version, kind, body, key, change, note)
-    VALUES (u.id, u.version, u.kind, u.body, u.key, change, note);
+    INSERT INTO newsroom.live_update_revision (story_id, update_id, version, kind, body, key, change, note)
+    VALUES (u.story_id, u.id, u.version, u.kind, u.body, u.key, change, note);
     -- A changed or withdrawn update is a public change of a published edition;
     -- a minor fix of one is silent (no "updated" for readers).
     UPDATE newsroom.edition SET updated_at = now() WHERE id = u.edition_id AND status = 'published' AND change <> 'minor';

@@ -150,9 +150,9 @@ struct PermissionTests {
             // Written directly so that the author can be anyone, even someone who may not post.
             let id: Int64 = try newsroom.connect().query(
                 """
-                WITH counted AS (UPDATE newsroom.edition SET update_count = 1 WHERE id = \(live.id) RETURNING id)
-                INSERT INTO newsroom.live_update (edition_id, seq, body, author)
-                SELECT id, 1, 'Setup update', \(byActor ? actor : other) FROM counted RETURNING id
+                WITH counted AS (UPDATE newsroom.edition SET update_count = 1 WHERE id = \(live.id) RETURNING story_id, id)
+                INSERT INTO newsroom.live_update (story_id, edition_id, seq, body, author)
+                SELECT story_id, id, 1, 'Setup update', \(byActor ? actor : other) FROM counted RETURNING id
                 """)[0].decode("id")
             return String(id)
         }

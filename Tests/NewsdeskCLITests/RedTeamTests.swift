@@ -572,7 +572,7 @@ struct RedTeamTests {
                 (try crew.superuser(), "UPDATE newsroom.edition SET headline = \(literal) WHERE id = \(published.id)"),
                 (
                     try crew.superuser(),
-                    "INSERT INTO newsroom.live_update (edition_id, seq, body) VALUES (\(published.id), 99, \(literal) || chr(27))"
+                    "INSERT INTO newsroom.live_update (story_id, edition_id, seq, body) VALUES (\(published.storyID), \(published.id), 99, \(literal) || chr(27))"
                 )
             ]
             for (connection, sql) in attempts {
