@@ -577,7 +577,7 @@ CREATE OR REPLACE FUNCTION newsroom.edit_edition(
     video boolean DEFAULT NULL, slug text DEFAULT NULL, embargo_until text DEFAULT NULL, clear_embargo boolean DEFAULT false,
     correction text DEFAULT NULL, minor boolean DEFAULT false,
     add_bylines text[] DEFAULT NULL, remove_bylines text[] DEFAULT NULL,
-    scheduled_for text DEFAULT NULL, cancel_scheduled boolean DEFAULT false
+    scheduled_for text DEFAULT NULL, cancel_scheduled boolean DEFAULT false, brief boolean DEFAULT false
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -743,6 +743,13 @@ BEGIN
                 'correction', edit_edition.correction,
                 'minor', CASE WHEN edit_edition.minor THEN true END,
                 'translations_kept_current', to_jsonb(kept_current))));
+    IF edit_edition.brief THEN
+        -- Only which edition and version were saved, for a caller that prints
+        -- no more: the whole document (every live update with it) is most of
+        -- an edit's time, and the caller's time to read it.
+        RETURN jsonb_build_object('id', e.id, 'story_id', e.story_id, 'lang', e.lang, 'slug', e.slug,
+                                  'version', e.version);
+    END IF;
     RETURN desk.edition_document(e.id);
 END
 $$;

@@ -148,12 +148,25 @@ struct EditCommand: ParsableCommand {
         let writtenAgainst: () -> EditorText? = { [basedOn, original] in
             original ?? basedOn.flatMap { version in (try? desk.show(edition, version: version)).map(EditorText.init) }
         }
+        let key = try idempotency.value()
+        let kind = note != nil ? "Saved a correction to" : minor ? "Saved a minor edit to" : "Saved"
+        // One line to print needs only the saved version, not the edition's
+        // document. (With a key, the document is what a repeat answers.)
+        if !output.json && scheduledFor == nil && !cancelScheduled && key == nil {
+            let saved = try keepingTyped(
+                changes, correction: note, edition: edition, basedOn: basedOn, original: writtenAgainst
+            ) {
+                try desk.saveRevision(edition, changes, expectVersion: basedOn, correction: note, minor: minor)
+            }
+            return Output.line(
+                "\(kind) \(EditionOutput.label(reference: saved.reference, id: saved.id, version: saved.version)).")
+        }
         let saved = try keepingTyped(
             changes, correction: note, edition: edition, basedOn: basedOn, original: writtenAgainst
         ) {
             try desk.edit(
                 edition, changes, expectVersion: basedOn, correction: note, minor: minor, scheduledFor: scheduledFor,
-                cancelScheduled: cancelScheduled, idempotencyKey: try idempotency.value())
+                cancelScheduled: cancelScheduled, idempotencyKey: key)
         }
         if cancelScheduled {
             return try EditionOutput.print(
@@ -166,7 +179,6 @@ struct EditCommand: ParsableCommand {
                 summary: "Scheduled version \(pending.version) of \(saved.reference): readers see it from \(when); "
                     + "until then, version \(saved.version).")
         }
-        let kind = note != nil ? "Saved a correction to" : minor ? "Saved a minor edit to" : "Saved"
         try EditionOutput.print(saved, json: output.json, summary: "\(kind) \(EditionOutput.label(saved)).")
     }
 }

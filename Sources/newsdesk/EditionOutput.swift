@@ -19,7 +19,11 @@ enum EditionOutput {
 
     /// `uk/slug (edition 12, version 3)`
     static func label(_ edition: Edition) -> String {
-        "\(edition.reference) (edition \(edition.id), version \(edition.version))"
+        label(reference: edition.reference, id: edition.id, version: edition.version)
+    }
+
+    static func label(reference: String, id: Int64, version: Int) -> String {
+        "\(reference) (edition \(id), version \(version))"
     }
 
     /// "Thursday, 26 October 2023, 16:43 Europe/Kyiv" for a local time.

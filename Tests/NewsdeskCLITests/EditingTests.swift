@@ -57,6 +57,35 @@ struct EditingTests {
         }
     }
 
+    @Test("edit asks for a brief answer when it prints one line: the same revision, audit row and public change")
+    func briefAnswer() throws {
+        let newsroom = try TestNewsroom("briefedit")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(try desk.createStory(NewStory(lang: "en", headline: "Harbour reopens")).reference)
+        _ = try LiveUpdateDesk(connection: newsroom.connect()).add(to: live.reference, body: "Ferries run again.")
+        // What the desk answers when asked briefly: which edition and version, and nothing else.
+        let answer = try newsroom.connect().query(
+            "SELECT desk.edit_edition(reference => \(live.reference), lead => 'At dawn.', brief => true)::text AS answer"
+        )[0].decode("answer", as: String.self)
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any])
+        #expect(Set(fields.keys) == ["id", "story_id", "lang", "slug", "version"], "\(answer)")
+        #expect(fields["version"] as? Int == live.version + 1)
+        // Through the command: the whole output, and everything an edit leaves behind.
+        let changesBefore = try newsroom.count("newsroom.public_change")
+        let edited = try newsroom.run(["edit", live.reference, "--lead", "At dawn, with the first ferry."])
+        #expect(edited.status == 0 && edited.stderr.isEmpty, "\(edited)")
+        #expect(edited.stdout == "Saved \(live.reference) (edition \(live.id), version \(live.version + 2)).\n")
+        let shown = try desk.show(live.reference)
+        #expect(shown.lead == "At dawn, with the first ferry." && shown.version == live.version + 2)
+        #expect(shown.updates.count == 1)
+        #expect(try newsroom.auditActions().suffix(2) == ["edition.edit", "edition.edit"])
+        #expect(try newsroom.count("newsroom.public_change") == changesBefore + 1)
+        let revisions = try newsroom.connect().query(
+            "SELECT count(*)::int AS n FROM newsroom.edition_revision WHERE edition_id = \(live.id)"
+        )[0].decode("n", as: Int.self)
+        #expect(revisions == live.version + 2)
+    }
+
     @Test("a stale --expect-version never overwrites, exits 2 and keeps the text")
     func staleVersion() throws {
         let newsroom = try TestNewsroom("stale")

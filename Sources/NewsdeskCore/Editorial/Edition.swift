@@ -383,3 +383,20 @@ public enum NewsroomJSON {
         return encoder
     }
 }
+
+/// Which edition and version an edit saved: all that
+/// ``EditionDesk/saveRevision(_:_:expectVersion:correction:minor:)`` answers.
+public struct SavedVersion: Decodable, Sendable, Equatable {
+    public let id: Int64
+    public let storyID: Int64
+    public let lang: String
+    public let slug: String
+    public let version: Int
+
+    /// `LANG/slug`.
+    public var reference: String { "\(lang)/\(slug)" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, lang, slug, version, storyID = "story_id"
+    }
+}

@@ -121,11 +121,37 @@ public struct EditionDesk {
         correction: String? = nil, minor: Bool = false, scheduledFor: String? = nil, cancelScheduled: Bool = false,
         idempotencyKey: String? = nil
     ) throws -> Edition {
+        try decode(
+            Edition.self,
+            editQuery(
+                reference, changes, expectVersion: expectVersion, correction: correction, minor: minor,
+                scheduledFor: scheduledFor, cancelScheduled: cancelScheduled, idempotencyKey: idempotencyKey,
+                brief: false))
+    }
+
+    /// Saves a new revision as ``edit(_:_:expectVersion:correction:minor:scheduledFor:cancelScheduled:idempotencyKey:)``
+    /// does, now, and answers only which edition and version were saved: the
+    /// edition's document (with every live update) is neither built nor sent,
+    /// which is most of an edit's time. For a caller that prints no more.
+    public func saveRevision(
+        _ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil, correction: String? = nil,
+        minor: Bool = false
+    ) throws -> SavedVersion {
+        try decode(
+            SavedVersion.self,
+            editQuery(
+                reference, changes, expectVersion: expectVersion, correction: correction, minor: minor,
+                scheduledFor: nil, cancelScheduled: false, idempotencyKey: nil, brief: true))
+    }
+
+    private func editQuery(
+        _ reference: String, _ changes: EditionChanges, expectVersion: Int?, correction: String?, minor: Bool,
+        scheduledFor: String?, cancelScheduled: Bool, idempotencyKey: String?, brief: Bool
+    ) throws -> Query {
         if let url = changes.photoURL { _ = try WebURL.clean(url, .photoURL) }
         let changes = try changes.cleaned()
         let correction = try TextField.correction.clean(ifGiven: correction)
-        return try edition(
-            """
+        return """
             SELECT desk.edit_edition(
                 reference => \(reference), expect_version => \(expectVersion)::int,
                 headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),
@@ -134,9 +160,9 @@ public struct EditionDesk {
                 clear_embargo => \(changes.clearEmbargo), correction => \(correction), minor => \(minor),
                 add_bylines => \(changes.addBylines.isEmpty ? nil : changes.addBylines),
                 remove_bylines => \(changes.removeBylines.isEmpty ? nil : changes.removeBylines),
-                scheduled_for => \(scheduledFor), cancel_scheduled => \(cancelScheduled),
+                scheduled_for => \(scheduledFor), cancel_scheduled => \(cancelScheduled), brief => \(brief),
                 idempotency_key => \(idempotencyKey))
-            """)
+            """
     }
 
     /// Draft → in review.
