@@ -73,7 +73,8 @@ enum ReadRouting {
         switch outcome {
         case .caughtUp(_, let asked, let waited):
             logger.debug(
-                "the replica has replayed this user's last write (\(position)); asked \(asked) times in \(waited)")
+                "the replica has replayed this user's last write (\(position)); asked \(asked) time\(asked == 1 ? "" : "s") in \(waited)"
+            )
             return connection
         case .behind(let replayed):
             return try fallBack(

@@ -137,7 +137,7 @@ struct ReplicaTests {
             #expect(
                 refused.stderr.wholeMatch(
                     of:
-                        /Error: Cannot read from the replica NEWSDESK_READ_URL names: after 1(\.0)? seconds? it had replayed the log to [0-9A-F]+\/[0-9A-F]+, short of this user's last write at [0-9A-F]+\/[0-9A-F]+\.\nNEWSDESK_READ_FALLBACK=fail, so the read was not sent to the primary.\n/
+                        /Error: Cannot read from the replica NEWSDESK_READ_URL names: after 1(\.0)? seconds? it had replayed the log to [0-9A-F]+\/[0-9A-F]+, short of this user's last write at [0-9A-F]+\/[0-9A-F]+\.\nNEWSDESK_READ_FALLBACK=fail, so the read was not sent to the primary; unset it to read from the primary until the replica serves again.\n/
                 ) != nil, "\(refused)")
         }
         // Replay resumed: the colleague's replica read catches up.
@@ -194,7 +194,10 @@ struct ReplicaTests {
                 "Error: Cannot read from the replica NEWSDESK_READ_URL names: connection to server on socket \"\(newsroom.replicaDirectory)/run/.s.PGSQL.5432\" failed"
             ),
             "\(refused)")
-        #expect(refused.stderr.hasSuffix("\nNEWSDESK_READ_FALLBACK=fail, so the read was not sent to the primary.\n"))
+        #expect(
+            refused.stderr.hasSuffix(
+                "\nNEWSDESK_READ_FALLBACK=fail, so the read was not sent to the primary; unset it to read from the primary until the replica serves again.\n"
+            ))
         // Writing never touches the replica.
         let edited = try newsroom.run(
             "colleague", ["--as", "rep_editor", "edit", "en/harbour-reopens", "--headline", "Harbour, replica down"],

@@ -106,7 +106,8 @@ public struct EmbeddedReplica: Sendable {
     public func start(logger: Logger) throws {
         guard isCreated else {
             throw NewsdeskError(
-                .notFound, "There is no replica in \(directory); make one with newsdesk db replica create.")
+                .notFound, "There is no replica in \(directory); make one with newsdesk db replica create \(directory)."
+            )
         }
         guard serverProcessID == nil else { return }
         let user = try ServerUser.current()

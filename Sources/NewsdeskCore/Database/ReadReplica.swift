@@ -80,7 +80,8 @@ public struct ReadReplica: Sendable {
             .unavailable,
             """
             Cannot read from the replica \(Self.urlVariable) names: \(reason)
-            \(Self.fallbackVariable)=fail, so the read was not sent to the primary.
+            \(Self.fallbackVariable)=fail, so the read was not sent to the primary; unset it to read from \
+            the primary until the replica serves again.
             """)
     }
 }

@@ -28,6 +28,19 @@ public struct WALPosition: Comparable, Sendable, CustomStringConvertible {
     }
 
     public static func < (lhs: WALPosition, rhs: WALPosition) -> Bool { lhs.value < rhs.value }
+
+    /// Where the last record written ends, for an insert position: the same,
+    /// except just past the header of a new page (24 bytes) or of a new
+    /// segment's first page (40), where nothing has been written yet. There
+    /// the last record ended at the page's start, and a replica that has
+    /// replayed everything reports that: waiting for the insert position
+    /// would wait for a record that may never come (an idle newsroom).
+    public func lastRecordEnd(pageSize: UInt64, segmentSize: UInt64) -> WALPosition {
+        guard pageSize > 0, segmentSize > 0 else { return self }
+        if value % segmentSize == 40 { return WALPosition(value: value - 40) }
+        if value % pageSize == 24 { return WALPosition(value: value - 24) }
+        return self
+    }
 }
 
 /// Makes a read from a streaming replica see the writes that came before it.
@@ -42,18 +55,26 @@ public enum ReplayFence {
     /// How long a read waits for the replica before it reads from the primary.
     public static let bound: Duration = .seconds(1)
 
-    /// The primary's log position now: at or after the end of every
-    /// transaction that committed before. The insert position, not the
-    /// written one: with `synchronous_commit = off` a commit record may not be
-    /// written yet, and the replica will still receive it.
+    /// The primary's log position now: the end of the last record written,
+    /// so at or after the end of every transaction that committed before.
+    /// From the insert position, not the written one: with
+    /// `synchronous_commit = off` a commit record may not be written yet, and
+    /// the replica will still receive it.
     public static func primaryPosition(on primary: Connection) throws -> WALPosition {
-        let text: String = try DatabaseErrors.translating {
-            try primary.query("SELECT pg_current_wal_insert_lsn()::text")[0].decode(0, as: String.self)
+        let row = try DatabaseErrors.translating {
+            try primary.query(
+                """
+                SELECT pg_current_wal_insert_lsn()::text AS position, current_setting('wal_block_size')::bigint AS page,
+                       pg_size_bytes(current_setting('wal_segment_size')) AS segment
+                """)[0]
         }
+        let text: String = try row.decode("position")
         guard let position = WALPosition(text) else {
             throw NewsdeskError(.refused, "The server reported the log position \"\(text)\", which is not one.")
         }
-        return position
+        return position.lastRecordEnd(
+            pageSize: UInt64(try row.decode("page", as: Int64.self)),
+            segmentSize: UInt64(try row.decode("segment", as: Int64.self)))
     }
 
     /// How far the server behind `connection` has replayed the log; nil when

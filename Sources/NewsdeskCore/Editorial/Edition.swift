@@ -36,7 +36,7 @@ public struct LocalTime: Codable, Sendable, Equatable {
         let parts = text.split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap { Int($0) }
         guard parts.count == 5 else { return text }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt  // built in: a zone looked up by name needs ICU, which a static build lacks
         let components = DateComponents(
             year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4])
         guard let wall = calendar.date(from: components) else { return text }
