@@ -153,7 +153,8 @@ extension DatabaseCommand {
                 state.lastReplayedCommitAgeMilliseconds.map {
                     "; the newest commit it replayed was made \(milliseconds($0)) ago"
                 } ?? ""
-            Output.line("\(label): a standby, replayed to \(state.replayed ?? "nothing yet")\(age)")
+            let paused = state.replayPaused ? " (replay paused)" : ""
+            Output.line("\(label): a standby, replayed to \(state.replayed ?? "nothing yet")\(paused)\(age)")
         }
 
         private func milliseconds(_ value: Double) -> String {

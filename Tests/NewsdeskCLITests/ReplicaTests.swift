@@ -99,6 +99,7 @@ struct ReplicaTests {
         #expect(standbys.map { $0["state"] as? String } == ["streaming"])
         let replica = try #require(report["read_replica"] as? [String: Any])
         #expect((replica["state"] as? [String: Any])?["in_recovery"] as? Bool == true, "\(json)")
+        #expect((replica["state"] as? [String: Any])?["replay_paused"] as? Bool == false, "\(json)")
     }
 
     @Test("with replay paused, reads show the replica's state while writes reach the primary")
@@ -118,6 +119,12 @@ struct ReplicaTests {
             let fromPrimary = try newsroom.run(
                 "colleague", ["--as", "rep_reader", "show", "en/harbour-reopens"], replica: false)
             #expect(newsroom.headline(fromPrimary) == "Harbour stays shut", "\(fromPrimary)")
+            let status = try newsroom.run("operator", ["--as", "newsdesk", "db", "status"])
+            #expect(
+                status.stdout.contains(
+                    /\nRead replica \(NEWSDESK_READ_URL\): a standby, replayed to [0-9A-F]+\/[0-9A-F]+ \(replay paused\)/
+                ),
+                "\(status)")
             // The editor's own read is fenced: the replica stays behind, so after
             // the bound it reads from the primary and sees the edit.
             let own = try newsroom.run(

@@ -49,13 +49,15 @@ public enum ReplicationStatus {
         /// False when libpq reached a primary (a multi-host URL may fall back to one).
         public let inRecovery: Bool
         public let replayed: String?
+        /// Replay stopped by `pg_wal_replay_pause()`: reads there stay as they are.
+        public let replayPaused: Bool
         /// Milliseconds since the primary committed the newest transaction
         /// the replica has replayed: its lag while the primary is busy, and
         /// growing while it is idle.
         public let lastReplayedCommitAgeMilliseconds: Double?
 
         enum CodingKeys: String, CodingKey {
-            case inRecovery = "in_recovery", replayed
+            case inRecovery = "in_recovery", replayed, replayPaused = "replay_paused"
             case lastReplayedCommitAgeMilliseconds = "last_replayed_commit_age_ms"
         }
     }
@@ -65,11 +67,13 @@ public enum ReplicationStatus {
             try connection.query(
                 """
                 SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS replayed,
+                       pg_is_in_recovery() AND pg_is_wal_replay_paused() AS paused,
                        (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8 AS age
                 """)[0]
         }
         return Replica(
             inRecovery: try row.decode("recovery"), replayed: try row.decode("replayed"),
+            replayPaused: try row.decode("paused"),
             lastReplayedCommitAgeMilliseconds: try row.decode("age"))
     }
 }
