@@ -24,6 +24,13 @@ final class ReplicaReads: Sendable {
     private let fence = Atomic<UInt64>(0)
     /// Whether reads are going to the primary now: said once in the log, not per request.
     private let fallingBack = Atomic<Bool>(false)
+    /// Until when (nanoseconds of ``clock``) a replica that could not be
+    /// reached is not tried again: each request would otherwise wait for its
+    /// own failed connection (as long as the URL's connect_timeout, over TCP).
+    private let unreachableUntil = Atomic<Int64>(Int64.min)
+    private static let retryAfter: Duration = .seconds(1)
+    private let clock = ContinuousClock()
+    private let started = ContinuousClock.now
 
     init(replica: ReadReplica, login: String, logger: Logger, databaseLogger: Logger) {
         self.replica = replica
@@ -49,6 +56,9 @@ final class ReplicaReads: Sendable {
             if let existing = slot.replica {
                 connection = existing
             } else {
+                guard now() >= unreachableUntil.load(ordering: .relaxed) else {
+                    return try fallBack("it could not be reached a moment ago")
+                }
                 connection = try replica.connect(as: login, logger: databaseLogger)
                 // As on the primary: a page that waits longer is better answered with an error.
                 try connection.execute("SET statement_timeout = '10s'")
@@ -66,6 +76,7 @@ final class ReplicaReads: Sendable {
                 )
             }
         } catch let unreachable as ReadReplica.Unreachable {
+            unreachableUntil.store(now() + Self.nanoseconds(Self.retryAfter), ordering: .relaxed)
             return try fallBack(unreachable.reason)
         } catch let error as NewsdeskError {
             slot.replica = nil
@@ -75,6 +86,12 @@ final class ReplicaReads: Sendable {
             slot.replica = nil
             return try fallBack(error.message)
         }
+    }
+
+    private func now() -> Int64 { Self.nanoseconds(clock.now - started) }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
     private func caughtUp(_ connection: Connection) -> Connection {

@@ -30,11 +30,7 @@ private struct PooledNewsroom: Sendable {
     /// A session of the test's own, on PostgreSQL itself (port 5432) or on
     /// the pool (6432), as `user`.
     func connect(port: Int, as user: String) throws -> Connection {
-        try Connection(
-            configuration: ConnectionConfiguration([
-                .init("host", home + "/run"), .init("port", String(port)), .init("dbname", "newsdesk"),
-                .init("user", user)
-            ]), logger: .test)
+        try CommandLineTool.embeddedSession(socketDirectory: home + "/run", port: port, as: user)
     }
 
     /// The server processes of `login`'s sessions, with when each started.

@@ -60,12 +60,14 @@ private struct ReplicatedNewsroom: Sendable {
         try CommandLineTool.run(arguments, environment: environment(person, replica: replica, extra: extra))
     }
 
+    /// `newsdesk arguments…` on the embedded database itself, as its operator does (db replica …).
+    func runEmbedded(_ arguments: [String]) throws -> CommandResult {
+        try CommandLineTool.run(arguments, environment: CommandLineTool.embeddedEnvironment(home: home))
+    }
+
     /// A superuser session on the replica (pause and resume its replay).
     func replicaSession() throws -> Connection {
-        try Connection(
-            configuration: ConnectionConfiguration([
-                .init("host", replicaDirectory + "/run"), .init("dbname", "newsdesk"), .init("user", "newsdesk")
-            ]), logger: .test)
+        try CommandLineTool.embeddedSession(socketDirectory: replicaDirectory + "/run", as: "newsdesk")
     }
 
     /// Runs `body` with the replica's replay paused, resuming it afterwards.
@@ -177,12 +179,10 @@ struct ReplicaTests {
     @Test("with the replica down, reads fall back to the primary, or exit 69 as configured")
     func replicaDownFallsBack() throws {
         let newsroom = try newsroom()
-        let embedded = CommandLineTool.embeddedEnvironment(home: newsroom.home)
-        let stopped = try CommandLineTool.run(
-            ["db", "replica", "stop", newsroom.replicaDirectory], environment: embedded)
+        let stopped = try newsroom.runEmbedded(["db", "replica", "stop", newsroom.replicaDirectory])
         #expect(stopped.status == 0 && stopped.stdout == "Replica stopped.\n", "\(stopped)")
         defer {
-            _ = try? CommandLineTool.run(["db", "replica", "start", newsroom.replicaDirectory], environment: embedded)
+            _ = try? newsroom.runEmbedded(["db", "replica", "start", newsroom.replicaDirectory])
         }
         let fallback = try newsroom.run(
             "colleague", ["--as", "rep_reader", "feed", "--lang", "en"], extra: ["NEWSDESK_LOG_LEVEL": "info"])
@@ -226,16 +226,13 @@ struct ReplicaTests {
     @Test("db replica refuses a directory in use, and a configured server")
     func replicaCommandRefusals() throws {
         let newsroom = try newsroom()
-        let embedded = CommandLineTool.embeddedEnvironment(home: newsroom.home)
-        let again = try CommandLineTool.run(
-            ["db", "replica", "create", newsroom.replicaDirectory], environment: embedded)
+        let again = try newsroom.runEmbedded(["db", "replica", "create", newsroom.replicaDirectory])
         #expect(again.status == 1, "\(again)")
         #expect(again.stderr.contains("\(newsroom.replicaDirectory) is not empty"), "\(again)")
         let configured = try newsroom.run("operator", ["db", "replica", "create", newsroom.home + "/other"])
         #expect(configured.status == 1, "\(configured)")
         #expect(configured.stderr.contains("db replica makes replicas of the embedded database only"), "\(configured)")
-        let missing = try CommandLineTool.run(
-            ["db", "replica", "start", newsroom.home + "/none"], environment: embedded)
+        let missing = try newsroom.runEmbedded(["db", "replica", "start", newsroom.home + "/none"])
         #expect(
             missing.status != 0 && missing.stderr.contains("There is no replica in \(newsroom.home)/none"), "\(missing)"
         )

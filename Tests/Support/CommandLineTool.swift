@@ -1,5 +1,7 @@
 public import Foundation
+import Logging
 import NewsdeskCore
+public import PostgresClient
 
 /// What one run of the built `newsdesk` binary produced.
 public struct CommandResult: Sendable, CustomStringConvertible {
@@ -78,6 +80,18 @@ public enum CommandLineTool {
         }
         variables["NEWSDESK_HOME"] = home
         return variables
+    }
+
+    /// A session of the test's own on a server of an embedded database (or
+    /// its pool, or a replica) whose socket is in `socketDirectory`.
+    public static func embeddedSession(socketDirectory: String, port: Int = 5432, as user: String) throws
+        -> Connection
+    {
+        try Connection(
+            configuration: ConnectionConfiguration([
+                .init("host", socketDirectory), .init("port", String(port)), .init("dbname", "newsdesk"),
+                .init("user", user)
+            ]), logger: .test)
     }
 
     /// A new empty directory for an embedded database, under the folder

@@ -74,12 +74,15 @@ public struct EmbeddedDatabase: Sendable {
     public var isCreated: Bool { access(clusterPath + "/PG_VERSION", F_OK) == 0 }
 
     /// The server's process id when it is running.
-    public var serverProcessID: Int32? {
-        guard let pid = Self.firstLine(ofFile: clusterPath + "/postmaster.pid").flatMap(Int32.init), pid > 0
-        else { return nil }
+    public var serverProcessID: Int32? { Self.runningServer(cluster: clusterPath, socket: socketPath) }
+
+    /// The process id of the server of `cluster` when it runs and has its
+    /// `socket` open: the embedded database's, or a replica's.
+    static func runningServer(cluster: String, socket: String) -> Int32? {
+        guard let pid = firstLine(ofFile: cluster + "/postmaster.pid").flatMap(Int32.init), pid > 0 else { return nil }
         // EPERM: alive, but owned by another user (the server user when we are root).
         guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
-        return access(socketPath, F_OK) == 0 ? pid : nil
+        return access(socket, F_OK) == 0 ? pid : nil
     }
 
     /// The first line of a small file, nil when it cannot be read. With

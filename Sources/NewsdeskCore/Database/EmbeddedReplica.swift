@@ -51,12 +51,7 @@ public struct EmbeddedReplica: Sendable {
     public var isCreated: Bool { access(clusterPath + "/standby.signal", F_OK) == 0 }
 
     /// Its server's process id when it runs.
-    public var serverProcessID: Int32? {
-        guard let pid = EmbeddedDatabase.firstLine(ofFile: clusterPath + "/postmaster.pid").flatMap(Int32.init),
-            pid > 0, kill(pid, 0) == 0 || errno == EPERM
-        else { return nil }
-        return access(socketPath, F_OK) == 0 ? pid : nil
-    }
+    public var serverProcessID: Int32? { EmbeddedDatabase.runningServer(cluster: clusterPath, socket: socketPath) }
 
     /// Copies the embedded database (starting it first) into ``directory``,
     /// which must not exist or be empty, and starts the copy following it.
