@@ -71,87 +71,122 @@ END
 $$;
 
 -- The edition as scripts see it (SPEC §5), at its current version or at an
--- earlier one. Later migrations add subjects, live updates and translations.
+-- earlier one; or, `for_readers`, as the site shows it (SPEC §11): without
+-- what only staff see (review notes, withdrawn updates, who saved it, a
+-- schedule) and without the editions of other languages readers cannot see
+-- yet. One pass for both: a reader's page once cost the staff document and
+-- then taking it apart again (0.87 against 0.71 ms on a million editions).
 -- PL/pgSQL for its plan, kept for the session (see newsroom.story_subjects):
--- every page a reader opens builds this document.
+-- every page a reader opens builds this document. The newsroom's time zone
+-- is read once, not once for each local time.
+CREATE OR REPLACE FUNCTION newsroom.compose_edition(target bigint, at_version integer, for_readers boolean) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    zone text := newsroom.timezone();
+    e newsroom.edition;
+    r newsroom.edition_revision;
+    -- As readers see it: a scheduled edition whose time has come is published.
+    shown_status newsroom.edition_status;
+    released timestamptz;
+    revised timestamptz;
+    embargo timestamptz;
+    doc jsonb;
+BEGIN
+    SELECT * INTO e FROM newsroom.edition x WHERE x.id = target;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    e := newsroom.as_seen(e);
+    IF at_version IS NOT NULL THEN
+        SELECT * INTO r FROM newsroom.edition_revision x WHERE x.edition_id = target AND x.version = at_version;
+    END IF;
+    shown_status := newsroom.effective_status(e.status, e.scheduled_at);
+    -- Dated as readers see it: from the later of publication and the embargo's lift.
+    released := CASE WHEN shown_status = 'scheduled' THEN NULL ELSE e.released_at END;
+    revised := CASE WHEN shown_status = 'scheduled' THEN NULL ELSE e.revised_at END;
+    embargo := CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END;
+    doc := newsroom.edition_extras(e.id) || jsonb_build_object(
+        'id', e.id,
+        'story_id', e.story_id,
+        'lang', e.lang,
+        'slug', coalesce(r.slug, e.slug),
+        'headline', coalesce(r.headline, e.headline),
+        'lead', coalesce(r.lead, e.lead),
+        'body', coalesce(r.body, e.body),
+        'status', shown_status,
+        'version', coalesce(r.version, e.version),
+        'current_version', e.version,
+        'published_at', newsroom.rfc3339(released),
+        'updated_at', newsroom.rfc3339(revised),
+        'embargo_until', newsroom.rfc3339(embargo),
+        'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
+        -- When the edition was created: its first revision.
+        'created_at', (SELECT newsroom.rfc3339(f.saved_at) FROM newsroom.edition_revision f
+                       WHERE f.edition_id = e.id AND f.version = 1),
+        'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
+        'subjects', newsroom.story_subjects(e.id),
+        'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
+                      ELSE jsonb_build_object(
+                          'url', coalesce(r.photo_url, e.photo_url),
+                          'caption', CASE WHEN r.version IS NULL THEN e.photo_caption ELSE r.photo_caption END,
+                          'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
+        'video', coalesce(r.video, e.video),
+        'translated_from', CASE WHEN e.translated_from IS NOT NULL THEN
+                               jsonb_build_object('edition_id', e.translated_from, 'version', e.translated_from_version) END,
+        'updates', newsroom.updates_of(e.id, e.lang, zone, withdrawn => false, for_readers => for_readers),
+        'corrections', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
+                                                'version', c.version, 'local_time', newsroom.local_time_in(c.at, zone))
+                             ORDER BY c.at)
+            FROM newsroom.edition_correction c
+            WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
+        -- The language switch: every edition of the story, this one included,
+        -- in the newsroom's order of languages; for readers, those they may see.
+        'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o
+                     WHERE o.story_id = e.story_id
+                       AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))),
+        'language_editions', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
+                                                'status', newsroom.effective_status(o.status, o.scheduled_at),
+                                                'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
+                             ORDER BY l.position)
+            FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
+            WHERE o.story_id = e.story_id
+              AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))), '[]'),
+        'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                  FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
+        -- Credited apart from the byline, named in the edition's language as bylines are.
+        'translators', to_jsonb(e.translators),
+        'translator_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                      FROM newsroom.staff s WHERE s.login = ANY (e.translators)), '{}'),
+        'withdrawal_reason', e.withdrawal_reason,
+        'timezone', zone,
+        'published_local', newsroom.local_time_in(released, zone),
+        'updated_local', newsroom.local_time_in(revised, zone),
+        'embargo_local', newsroom.local_time_in(embargo, zone));
+    IF for_readers THEN
+        RETURN doc;
+    END IF;
+    -- Kept for the record and for export; readers never see these.
+    RETURN doc || jsonb_build_object(
+        'review_note', e.review_note,
+        'saved_by', coalesce(r.saved_by, (SELECT x.saved_by FROM newsroom.edition_revision x
+                                          WHERE x.edition_id = e.id AND x.version = e.version)),
+        'withdrawn_updates', newsroom.updates_of(e.id, e.lang, zone, withdrawn => true, for_readers => false),
+        'scheduled_at', newsroom.rfc3339(e.scheduled_at),
+        'scheduled_local', newsroom.local_time_in(e.scheduled_at, zone),
+        -- For staff: a revision saved for later, that readers do not see yet.
+        'scheduled_revision', CASE WHEN e.revision_due_at IS NOT NULL THEN jsonb_build_object(
+            'version', (SELECT max(p.version) FROM newsroom.edition_revision p WHERE p.edition_id = e.id),
+            'at', newsroom.rfc3339(e.revision_due_at), 'local_time', newsroom.local_time_in(e.revision_due_at, zone)) END);
+END
+$$;
+
+
 CREATE OR REPLACE FUNCTION desk.edition_document(target bigint, at_version integer DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    RETURN (
-        SELECT newsroom.edition_extras(e.id) || jsonb_build_object(
-            'id', e.id,
-            'story_id', e.story_id,
-            'lang', e.lang,
-            'slug', coalesce(r.slug, e.slug),
-            'headline', coalesce(r.headline, e.headline),
-            'lead', coalesce(r.lead, e.lead),
-            'body', coalesce(r.body, e.body),
-            'status', newsroom.effective_status(e.status, e.scheduled_at),
-            'version', coalesce(r.version, e.version),
-            'current_version', e.version,
-            -- Dated as readers see it: from the later of publication and the embargo's lift.
-            'published_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                  THEN NULL ELSE e.released_at END),
-            'updated_at', newsroom.rfc3339(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled' THEN NULL
-                                                ELSE e.revised_at END),
-            'scheduled_at', newsroom.rfc3339(e.scheduled_at),
-            'embargo_until', newsroom.rfc3339(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
-            'saved_at', newsroom.rfc3339(coalesce(r.saved_at, e.saved_at)),
-            -- When the edition was created: its first revision.
-            'created_at', newsroom.rfc3339((SELECT f.saved_at FROM newsroom.edition_revision f
-                                            WHERE f.edition_id = e.id AND f.version = 1)),
-            'saved_by', coalesce(r.saved_by, (SELECT saved_by FROM newsroom.edition_revision WHERE edition_id = e.id AND version = e.version)),
-            'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
-            'subjects', newsroom.story_subjects(e.id),
-            'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
-                          ELSE jsonb_build_object(
-                              'url', coalesce(r.photo_url, e.photo_url),
-                              'caption', CASE WHEN r.version IS NULL THEN e.photo_caption ELSE r.photo_caption END,
-                              'credit', CASE WHEN r.version IS NULL THEN e.photo_credit ELSE r.photo_credit END) END,
-            'video', coalesce(r.video, e.video),
-            'translated_from', newsroom.edition_source(e.id),
-            'updates', newsroom.edition_updates(e.id),
-            -- Kept for the record and for export; readers never see these.
-            'withdrawn_updates', newsroom.withdrawn_updates(e.id),
-            'corrections', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
-                                                    'version', c.version, 'local_time', newsroom.local_time(c.at))
-                                 ORDER BY c.at)
-                FROM newsroom.edition_correction c
-                WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
-            'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o WHERE o.story_id = e.story_id),
-            -- The language switch: every edition of the story, this one included,
-            -- in the newsroom's order of languages.
-            'language_editions', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
-                                                    'status', newsroom.effective_status(o.status, o.scheduled_at),
-                                                    'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
-                                 ORDER BY l.position)
-                FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
-                WHERE o.story_id = e.story_id), '[]'),
-            'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
-                                      FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
-            -- Credited apart from the byline, named in the edition's language as bylines are.
-            'translators', to_jsonb(e.translators),
-            'translator_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
-                                          FROM newsroom.staff s WHERE s.login = ANY (e.translators)), '{}'),
-            'review_note', e.review_note,
-            'withdrawal_reason', e.withdrawal_reason,
-            'timezone', newsroom.timezone(),
-            'published_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                        THEN NULL ELSE e.released_at END),
-            'updated_local', newsroom.local_time(CASE WHEN newsroom.effective_status(e.status, e.scheduled_at) = 'scheduled'
-                                                      THEN NULL ELSE e.revised_at END),
-            'scheduled_local', newsroom.local_time(e.scheduled_at),
-            'embargo_local', newsroom.local_time(CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END),
-            -- For staff: a revision saved for later, that readers do not see yet.
-            'scheduled_revision', CASE WHEN e.revision_due_at IS NOT NULL THEN jsonb_build_object(
-                'version', (SELECT max(p.version) FROM newsroom.edition_revision p WHERE p.edition_id = e.id),
-                'at', newsroom.rfc3339(e.revision_due_at), 'local_time', newsroom.local_time(e.revision_due_at)) END)
-        FROM newsroom.edition stored
-        CROSS JOIN LATERAL newsroom.as_seen(stored) e
-        LEFT JOIN newsroom.edition_revision r ON r.edition_id = e.id AND r.version = at_version
-        WHERE stored.id = target);
+    RETURN newsroom.compose_edition(target, at_version, false);
 END
 $$;
 

@@ -253,32 +253,19 @@ LANGUAGE sql STABLE AS $$
                  OR e.released_at = c.visible_at))
 $$;
 
--- What readers may see of an edition: the document without what only staff
--- see (review notes, withdrawn updates, who saved it, a schedule) and
--- without the editions of other languages that readers cannot see yet.
--- PL/pgSQL, not SQL: a SQL function with a WITH is planned again at every
--- call, which cost more than the document itself (on a million editions,
--- 1.15 ms against 0.50 ms a page).
+-- What readers may see of an edition (newsroom.compose_edition says what that leaves out).
 CREATE OR REPLACE FUNCTION newsroom.reader_document(target bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    doc jsonb := desk.edition_document(target);
-    shown jsonb;
 BEGIN
-    SELECT coalesce(jsonb_agg(x), '[]') INTO shown FROM jsonb_array_elements(doc->'language_editions') x
-    WHERE (x->>'visible')::boolean OR (x->>'id')::bigint = target;
-    RETURN doc - 'review_note' - 'withdrawn_updates' - 'saved_by' - 'scheduled_at' - 'scheduled_local' - 'scheduled_revision'
-        || jsonb_build_object(
-            'updates', (SELECT coalesce(jsonb_agg(u - 'withdrawal_reason'), '[]') FROM jsonb_array_elements(doc->'updates') u),
-            'language_editions', shown,
-            'editions', (SELECT coalesce(jsonb_object_agg(x->>'lang', (x->>'id')::bigint), '{}') FROM jsonb_array_elements(shown) x));
+    RETURN newsroom.compose_edition(target, NULL, true);
 END
 $$;
 
 -- Reading ---------------------------------------------------------------------------
 
 -- An article page: {"state": "visible", "edition", "recent", "modified_at"}
--- when readers may see it; "moved" (an old slug: "lang", "slug" now) when
+-- when readers may see it ("recent": the language's `recent_items` newest,
+-- none for 0); "moved" (an old slug: "lang", "slug" now) when
 -- they may; "withdrawn" (its headline and notice) when it was public once
 -- and is no more; "hidden" otherwise (not yet visible, or no such page).
 CREATE OR REPLACE FUNCTION site.article(lang text, slug text, recent_items integer DEFAULT 10) RETURNS jsonb
@@ -286,6 +273,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     e newsroom.edition;
     recent jsonb;
+    modified timestamptz;
 BEGIN
     SELECT * INTO e FROM newsroom.edition x WHERE x.lang = article.lang AND x.slug = article.slug;
     IF NOT FOUND THEN
@@ -300,25 +288,29 @@ BEGIN
     END IF;
     IF newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
         e := newsroom.as_seen(e);
-        recent := desk.feed(e.lang, NULL, 'published', greatest(1, least(recent_items, 50)));
+        -- No list when the caller keeps its own (the site server does, until the next public change).
+        IF recent_items > 0 THEN
+            recent := desk.feed(e.lang, NULL, 'published', least(recent_items, 50))->'items';
+        END IF;
+        -- For Last-Modified: the latest change readers could see on the
+        -- page: its own, its story's other editions (the language switch),
+        -- and its language's (Recent news, related stories; a withdrawal
+        -- changes those lists without a newer item).
+        -- Two lookups rather than one with OR, which no index serves (a
+        -- scan of every change): the story's editions by edition, the
+        -- language's newest backwards along visible_at.
+        modified := greatest(
+            e.revised_at,
+            (SELECT max(c.visible_at) FROM newsroom.public_change c
+             WHERE c.edition_id IN (SELECT x.id FROM newsroom.edition x WHERE x.story_id = e.story_id)
+               AND c.visible_at <= now()),
+            (SELECT c.visible_at FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
+             WHERE x.lang = e.lang AND c.visible_at <= now() ORDER BY c.visible_at DESC LIMIT 1));
         RETURN jsonb_build_object(
             'state', 'visible',
             'edition', newsroom.reader_document(e.id),
-            'recent', recent->'items',
-            -- For Last-Modified: the latest change readers could see on the
-            -- page: its own, its story's other editions (the language switch),
-            -- and its language's (Recent news, related stories; a withdrawal
-            -- changes those lists without a newer item).
-            -- Two lookups rather than one with OR, which no index serves (a
-            -- scan of every change): the story's editions by edition, the
-            -- language's newest backwards along visible_at.
-            'modified_at', newsroom.rfc3339(greatest(
-                e.revised_at,
-                (SELECT max(c.visible_at) FROM newsroom.public_change c
-                 WHERE c.edition_id IN (SELECT x.id FROM newsroom.edition x WHERE x.story_id = e.story_id)
-                   AND c.visible_at <= now()),
-                (SELECT c.visible_at FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
-                 WHERE x.lang = e.lang AND c.visible_at <= now() ORDER BY c.visible_at DESC LIMIT 1))),
+            'recent', coalesce(recent, '[]'),
+            'modified_at', newsroom.rfc3339(modified),
             -- Where the page's live updates stand: its script follows them from here.
             'last_event', (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
                            WHERE c.edition_id = e.id AND c.visible_at <= now()));

@@ -2,17 +2,6 @@
 -- story record what they were made from, so that "out of date" is
 -- computed, never guessed. A translated live update points at its source.
 
--- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).
-CREATE OR REPLACE FUNCTION newsroom.edition_source(target bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (
-        SELECT CASE WHEN translated_from IS NULL THEN NULL
-            ELSE jsonb_build_object('edition_id', translated_from, 'version', translated_from_version) END
-        FROM newsroom.edition WHERE id = target);
-END
-$$;
-
 CREATE OR REPLACE FUNCTION newsroom.is_translation(target bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT translated_from IS NOT NULL FROM newsroom.edition WHERE id = target

@@ -6,27 +6,21 @@
 -- translated later. One query for the whole list, the time zone read once:
 -- a live story has hundreds of updates, and a call per update (with its own
 -- lookups of the edition, the author and the zone) cost 25 µs each.
-CREATE OR REPLACE FUNCTION newsroom.edition_updates(target bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT newsroom.updates_of(target, withdrawn => false)
-$$;
-
-CREATE OR REPLACE FUNCTION newsroom.withdrawn_updates(target bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT newsroom.updates_of(target, withdrawn => true)
-$$;
-
+-- The edition's updates that stand (or, `withdrawn`, those withdrawn), in
+-- the edition's language and the newsroom's zone, which the caller has at
+-- hand; for readers without the withdrawal reason (none stands withdrawn).
 -- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).
-CREATE OR REPLACE FUNCTION newsroom.updates_of(target bigint, withdrawn boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION newsroom.updates_of(
+    target bigint, lang text, zone text, withdrawn boolean, for_readers boolean
+) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    zone text := newsroom.timezone();
 BEGIN
     RETURN (
-        SELECT coalesce(jsonb_agg(newsroom.update_json(u, e.lang, s.names, s.login, zone)
+        SELECT coalesce(jsonb_agg(CASE WHEN for_readers
+                                       THEN newsroom.update_json(u, lang, s.names, s.login, zone) - 'withdrawal_reason'
+                                       ELSE newsroom.update_json(u, lang, s.names, s.login, zone) END
                                   ORDER BY u.posted_at, u.seq), '[]')
-        FROM newsroom.live_update u JOIN newsroom.edition e ON e.id = u.edition_id
-        LEFT JOIN newsroom.staff s ON s.login = u.author
+        FROM newsroom.live_update u LEFT JOIN newsroom.staff s ON s.login = u.author
         WHERE u.edition_id = target AND (u.withdrawn_at IS NOT NULL) = withdrawn);
 END
 $$;

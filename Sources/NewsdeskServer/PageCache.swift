@@ -14,6 +14,10 @@ import Synchronization
 ///   seen every change (the database is unreachable, say), nothing is served
 ///   from the cache.
 ///
+/// Besides whole answers it keeps each language's "Recent news", rendered, which
+/// every article page of that language shows: an article no page in the
+/// cache holds is then read without the list, under the same two rules.
+///
 /// Bounded by the bytes of the bodies it holds; the oldest answers go first.
 final class PageCache: Sendable {
     /// A stored answer, with its validator computed once.
@@ -35,6 +39,8 @@ final class PageCache: Sendable {
         var head = 0
         var bytes = 0
         var generation: UInt64 = 0
+        /// Each language's "Recent news" as rendered, by language tag (a few kilobytes each).
+        var recentNews: [String: String] = [:]
     }
 
     let budget: Int
@@ -51,9 +57,27 @@ final class PageCache: Sendable {
     /// The stored answer for `key`, if it is current; otherwise a ticket to
     /// store the answer about to be read.
     func lookup(_ key: String) -> (Entry?, Ticket) {
-        let fresh = confirmedAt.withLock { $0.map { ContinuousClock.now - $0 < Self.freshFor } ?? false }
+        let fresh = isFresh
         return state.withLock { state in
             (fresh && budget > 0 ? state.entries[key] : nil, Ticket(key: key, generation: state.generation))
+        }
+    }
+
+    /// The "Recent news" of `lang` as rendered, if it is current; otherwise a
+    /// ticket to keep the list about to be read.
+    func recentNews(_ lang: String) -> (String?, Ticket) {
+        let fresh = isFresh
+        return state.withLock { state in
+            (fresh && budget > 0 ? state.recentNews[lang] : nil, Ticket(key: lang, generation: state.generation))
+        }
+    }
+
+    /// Keeps `html` as the ticket's language's "Recent news" unless a
+    /// change was seen since the ticket was taken.
+    func storeRecentNews(_ html: String, for ticket: Ticket) {
+        guard budget > 0 else { return }
+        state.withLock { state in
+            if state.generation == ticket.generation { state.recentNews[ticket.key] = html }
         }
     }
 
@@ -94,7 +118,13 @@ final class PageCache: Sendable {
             state.order.removeAll(keepingCapacity: true)
             state.head = 0
             state.bytes = 0
+            state.recentNews.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Whether the follower confirmed recently enough that it has seen every change.
+    private var isFresh: Bool {
+        confirmedAt.withLock { $0.map { ContinuousClock.now - $0 < Self.freshFor } ?? false }
     }
 
     /// The follower has read every change up to now.

@@ -95,12 +95,23 @@ final class Site: Sendable {
                     surrogateKeys: ["feed-\(lang)"])
             }
         case .article(let lang, let slug):
-            return try await page(lang: lang) { reader in
-                switch try reader.article(lang: lang, slug: slug) {
-                case .visible(let edition, let recent, let modifiedAt, let lastEvent):
+            // The language's "Recent news" is read and rendered once, and kept until the next public change.
+            let (keptRecent, recentTicket) = cache.recentNews(lang)
+            return try await page(lang: lang) { [cache] reader in
+                let lookup = try reader.article(
+                    lang: lang, slug: slug, recentItems: keptRecent == nil ? SiteReader.recentItems : 0)
+                switch lookup {
+                case .visible(let edition, let readRecent, let modifiedAt, let lastEvent):
+                    let recentNews: String
+                    if let keptRecent {
+                        recentNews = keptRecent
+                    } else {
+                        recentNews = SitePage.recentNews(readRecent, lang: edition.lang)
+                        cache.storeRecentNews(recentNews, for: recentTicket)
+                    }
                     return Reply(
                         .ok, "text/html; charset=utf-8",
-                        Array(SitePage.article(edition, recent: recent, lastEvent: lastEvent).utf8),
+                        Array(SitePage.article(edition, recentNews: recentNews, lastEvent: lastEvent).utf8),
                         policy: .article, lastModified: modifiedAt, surrogateKeys: Self.keys(edition))
                 case .moved(let lang, let slug, let edition, let story):
                     return .redirect(to: "/\(lang)/\(slug)", keys: ["edition-\(edition)", "story-\(story)"])
@@ -114,7 +125,10 @@ final class Site: Sendable {
             }
         case .apiArticle(let lang, let slug):
             return try await pool.read { connection in
-                switch try SiteReader(connection: connection).article(lang: lang, slug: slug, as: JSONValue.self) {
+                // The document alone: the API has no "Recent news".
+                let lookup = try SiteReader(connection: connection).article(
+                    lang: lang, slug: slug, as: JSONValue.self, recentItems: 0)
+                switch lookup {
                 case .visible(let document, _, let modifiedAt, _):
                     var reply = try Reply.json(.ok, document, policy: .article)
                     reply.lastModified = modifiedAt

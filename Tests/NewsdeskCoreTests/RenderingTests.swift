@@ -34,6 +34,19 @@ struct SafeHTMLTests {
         #expect(html.range(of: #"<[^>]*\son[a-z]+\s*="#, options: .regularExpression) == nil, "\(html)")
     }
 
+    @Test("text is escaped byte by byte: the five specials, even after a prepending mark; the rest unchanged")
+    func escapesText() {
+        #expect(
+            SafeHTML.escape(#"Tom & Jerry's <b>"show"</b>"#)
+                == "Tom &amp; Jerry&#39;s &lt;b&gt;&quot;show&quot;&lt;/b&gt;")
+        let plain = "Київрада скликає сесію — Кличко 🇺🇦 e\u{301}"
+        #expect(SafeHTML.escape(plain) == plain)
+        #expect(SafeHTML.escape("Київ <i>") == "Київ &lt;i&gt;")
+        // U+0600 makes one character with the `<` that follows it.
+        #expect(SafeHTML.escape("\u{0600}<script>") == "\u{0600}&lt;script&gt;")
+        #expect(SafeHTML.escape("") == "")
+    }
+
     @Test("ordinary Markdown renders: emphasis, lists, safe links")
     func ordinary() {
         let html = SafeHTML.render(

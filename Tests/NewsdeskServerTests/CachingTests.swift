@@ -155,6 +155,38 @@ struct CachingTests {
         #expect(try Self.cacheAnswers(uncached, "miss") == 3)
     }
 
+    @Test("an article read for the first time shows Recent news as of the latest public change, not as kept")
+    func keptRecentNews() throws {
+        let newsroom = try TestNewsroom("siterecentnews")
+        let desk = try newsroom.desk()
+        var stories: [Edition] = []
+        for headline in ["Council meets", "Tram line extended", "Library opens late", "Park reopens"] {
+            stories.append(try desk.publish(desk.createStory(NewStory(lang: "en", headline: headline)).reference))
+        }
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        // Read once the cache is in use: the language's list is kept from here.
+        _ = try server.request("/en/\(stories[0].slug)", within: 5) { _ in
+            (try? Self.cacheAnswers(server, "hit")) ?? 0 > 0
+        }
+        #expect(try server.request("/en/\(stories[1].slug)").body.contains("Council meets"))
+
+        // A publication: a page not read before lists it, though the list was kept before it.
+        let bridge = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Bridge reopens")).reference)
+        let third = try server.request("/en/\(stories[2].slug)", within: 5) { $0.body.contains("Bridge reopens") }
+        #expect(third.body.contains("<aside class=\"recent\">") && third.body.contains("Bridge reopens"))
+
+        // A withdrawal takes it off the list of a page read after it.
+        _ = try desk.unpublish(bridge.reference, reason: "Published too early.")
+        let fourth = try server.request("/en/\(stories[3].slug)", within: 5) { !$0.body.contains("Bridge reopens") }
+        #expect(!fourth.body.contains("Bridge reopens"))
+        #expect(fourth.body.contains("Council meets"))
+
+        // The API's document carries no list of its own.
+        let api = try server.request("/api/v1/en/\(stories[3].slug)")
+        #expect(api.status == 200 && !api.body.contains("\"recent\"") && !api.body.contains("Council meets"))
+    }
+
     /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as a time.
     static func httpDate(_ text: String) -> Date? {
         let format = DateFormatter()

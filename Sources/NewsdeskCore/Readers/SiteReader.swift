@@ -18,10 +18,14 @@ public struct SiteReader {
         self.connection = connection
     }
 
+    /// How many stories an article page's "Recent news" lists.
+    public static let recentItems = 10
+
     /// An article page by language and slug, `Document` being ``Edition`` for
-    /// pages or ``JSONValue`` for the API (the document as the database gave it).
+    /// pages or ``JSONValue`` for the API (the document as the database gave
+    /// it), with the `recentItems` newest stories of its language (none for 0).
     public func article<Document: Decodable>(
-        lang: String, slug: String, as document: Document.Type = Edition.self, recentItems: Int = 10
+        lang: String, slug: String, as document: Document.Type = Edition.self, recentItems: Int = Self.recentItems
     ) throws -> ArticleLookup<Document> {
         try DeskCall.decode(
             ArticleLookup<Document>.self, "SELECT site.article(\(lang), \(slug), \(recentItems)::int)",

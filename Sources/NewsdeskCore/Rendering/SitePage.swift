@@ -50,11 +50,12 @@ public enum SitePage {
 
     static let e = SafeHTML.escape
 
-    /// The article page: the story, then "Recent news". Its `data-live` is
-    /// the address of the page's server-sent events from `lastEvent` on (the
-    /// latest change the page shows), which the page's script follows: an
-    /// update made after the page was read, even a page kept by a cache, arrives.
-    public static func article(_ edition: Edition, recent: [Feed.Item], lastEvent: Int64, now: Date = Date())
+    /// The article page: the story, then "Recent news" (`recentNews`, as
+    /// ``recentNews(_:lang:)`` renders it). Its `data-live` is the address of
+    /// the page's server-sent events from `lastEvent` on (the latest change
+    /// the page shows), which the page's script follows: an update made after
+    /// the page was read, even a page kept by a cache, arrives.
+    public static func article(_ edition: Edition, recentNews: String, lastEvent: Int64, now: Date = Date())
         -> String
     {
         let view = ReaderView(edition: edition, now: now)
@@ -63,7 +64,7 @@ public enum SitePage {
             + "</main>\n"
         return document(
             lang: edition.lang, title: edition.headline, siteURL: edition.siteURL,
-            body: main + recentNews(recent, lang: edition.lang), script: true)
+            body: main + recentNews, script: true)
     }
 
     /// A language's front page, or a subject's (`heading` names it): the
@@ -118,8 +119,9 @@ public enum SitePage {
     }
 
     /// "Recent news": each story's local time, headline and markers
-    /// (*updated*, *VIDEO*), as beside every article on the site.
-    static func recentNews(_ items: [Feed.Item], lang: String) -> String {
+    /// (*updated*, *VIDEO*), as beside every article on the site; the same
+    /// for every article of a language, so the site renders it once.
+    public static func recentNews(_ items: [Feed.Item], lang: String) -> String {
         guard !items.isEmpty else { return "" }
         return "<aside class=\"recent\">\n<h2>\(e(Labels.for(lang).recentNews))</h2>\n" + newsList(items, lang: lang)
             + "</aside>\n"
