@@ -62,6 +62,8 @@ enum HTTPCaching {
         ifNoneMatch: String?, ifModifiedSince: String?, entityTag: String, lastModified: Date?
     ) -> Bool {
         if let ifNoneMatch {
+            // The one tag a browser or CDN sends back, as it was given.
+            if ifNoneMatch == entityTag { return true }
             return ifNoneMatch.split(separator: ",").contains { candidate in
                 let tag = candidate.trimmingCharacters(in: .whitespaces)
                 return tag == "*" || tag == entityTag || tag == "W/" + entityTag

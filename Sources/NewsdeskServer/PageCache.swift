@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Answers already rendered, kept in memory so that a repeated or
@@ -18,13 +19,10 @@ import Synchronization
 /// every article page of that language shows: an article no page in the
 /// cache holds is then read without the list, under the same two rules.
 ///
-/// Bounded by the bytes of the bodies it holds; the oldest answers go first.
+/// Bounded by the memory of the bodies it holds (a body ready to send is
+/// stored in a buffer whose size is the next power of two, and that is what
+/// counts); the oldest answers go first.
 final class PageCache: Sendable {
-    /// A stored answer, with its validator computed once.
-    struct Entry: Sendable {
-        let reply: Reply
-        let entityTag: String
-    }
 
     /// A read in progress: the key and the generation it started in.
     struct Ticket: Sendable {
@@ -33,7 +31,7 @@ final class PageCache: Sendable {
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
+        var entries: [String: PreparedAnswer] = [:]
         /// Keys in the order they were stored; `head` is the oldest still counted.
         var order: [String] = []
         var head = 0
@@ -56,7 +54,7 @@ final class PageCache: Sendable {
 
     /// The stored answer for `key`, if it is current; otherwise a ticket to
     /// store the answer about to be read.
-    func lookup(_ key: String) -> (Entry?, Ticket) {
+    func lookup(_ key: String) -> (PreparedAnswer?, Ticket) {
         let fresh = isFresh
         return state.withLock { state in
             (fresh && budget > 0 ? state.entries[key] : nil, Ticket(key: key, generation: state.generation))
@@ -81,16 +79,16 @@ final class PageCache: Sendable {
         }
     }
 
-    /// Keeps `reply` for the ticket's key unless a change was seen since the
-    /// ticket was taken.
+    /// Keeps `answer` for the ticket's key unless a change was seen since
+    /// the ticket was taken.
     @discardableResult
-    func store(_ reply: Reply, entityTag: String, for ticket: Ticket) -> Bool {
-        let size = reply.body.count + ticket.key.utf8.count
+    func store(_ answer: PreparedAnswer, for ticket: Ticket) -> Bool {
+        let size = answer.body.capacity + ticket.key.utf8.count
         guard budget > 0, size <= budget / 4 else { return false }
         return state.withLock { state in
             guard state.generation == ticket.generation else { return false }
-            if let old = state.entries.updateValue(Entry(reply: reply, entityTag: entityTag), forKey: ticket.key) {
-                state.bytes -= old.reply.body.count + ticket.key.utf8.count
+            if let old = state.entries.updateValue(answer, forKey: ticket.key) {
+                state.bytes -= old.body.capacity + ticket.key.utf8.count
             } else {
                 state.order.append(ticket.key)
             }
@@ -99,7 +97,7 @@ final class PageCache: Sendable {
                 let oldest = state.order[state.head]
                 state.head += 1
                 if let gone = state.entries.removeValue(forKey: oldest) {
-                    state.bytes -= gone.reply.body.count + oldest.utf8.count
+                    state.bytes -= gone.body.capacity + oldest.utf8.count
                 }
             }
             if state.head > 1024 && state.head * 2 > state.order.count {

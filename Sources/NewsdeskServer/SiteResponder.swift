@@ -111,7 +111,7 @@ struct SiteResponder: HTTPResponder {
             let resumeAfter = (request.headers[Self.lastEventID] ?? FormQuery(request.uri.query ?? "")["after"])
                 .flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
             if var stream = await site.live(lang: lang, slug: slug, resumeAfter: resumeAfter) {
-                stream.headers.append(contentsOf: securityFields)
+                stream.headers.append(contentsOf: Self.securityFields)
                 response = stream
             } else {
                 // Not visible: answered as its article would be (404, 410, 301).
@@ -136,11 +136,11 @@ struct SiteResponder: HTTPResponder {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
-    var securityFields: HTTPFields {
+    static let securityFields: HTTPFields = {
         var fields = HTTPFields()
-        for (name, value) in Self.securityHeaders { fields[name] = value }
+        for (name, value) in securityHeaders { fields[name] = value }
         return fields
-    }
+    }()
 
     /// The answer from the ``PageCache`` when it holds a current one;
     /// otherwise read, rendered and kept for the next reader. Only answers
@@ -149,12 +149,12 @@ struct SiteResponder: HTTPResponder {
         let key = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
         let (stored, ticket) = site.cache.lookup(key)
         site.metrics.cacheAnswer(hit: stored != nil)
-        if let stored { return finish(stored.reply, entityTag: stored.entityTag, request: request) }
+        if let stored { return stored.response(to: request) }
         let fresh = await reply(to: route, request: request)
         guard Self.keptStatuses.contains(fresh.status) else { return finish(fresh, request: request) }
-        let tag = HTTPCaching.entityTag(fresh.body)
-        site.cache.store(fresh, entityTag: tag, for: ticket)
-        return finish(fresh, entityTag: tag, request: request)
+        let prepared = PreparedAnswer(fresh)
+        site.cache.store(prepared, for: ticket)
+        return prepared.response(to: request)
     }
 
     /// What the cache keeps: a page, a move, a withdrawal notice, and a
@@ -191,36 +191,70 @@ struct SiteResponder: HTTPResponder {
     /// Adds the validators and caching headers, answers a conditional
     /// request whose copy is current with 304, and a HEAD without the body.
     func finish(_ reply: Reply, entityTag: String? = nil, request: Request) -> Response {
-        var headers = securityFields
+        let prepared = PreparedAnswer(reply, entityTag: entityTag)
+        return prepared.response(to: request)
+    }
+}
+
+/// An answer with everything that does not depend on the request worked out
+/// once: its headers (validators, caching, security) and its body as bytes
+/// ready to send. The page cache keeps answers this way, so a repeated or
+/// conditional request costs a copy of the headers and a comparison.
+struct PreparedAnswer: Sendable {
+    let status: HTTPResponse.Status
+    let lastModified: Date?
+    /// The ETag of a 200 answer.
+    let entityTag: String?
+    let headers: HTTPFields
+    let body: ByteBuffer
+
+    init(_ reply: Reply, entityTag: String? = nil) {
+        var headers = SiteResponder.securityFields
         headers[.contentType] = reply.contentType
         headers[.cacheControl] = reply.policy.header
         if let location = reply.location { headers[.location] = location }
         if let seconds = reply.retryAfter { headers[.retryAfter] = String(seconds) }
-        if !reply.surrogateKeys.isEmpty { headers[Self.surrogateKey] = reply.surrogateKeys.joined(separator: " ") }
-        var status = reply.status
-        var body = reply.body
+        if !reply.surrogateKeys.isEmpty {
+            headers[SiteResponder.surrogateKey] = reply.surrogateKeys.joined(separator: " ")
+        }
+        var tag: String?
         if reply.status == .ok {
-            let tag = entityTag ?? HTTPCaching.entityTag(reply.body)
+            tag = entityTag ?? HTTPCaching.entityTag(reply.body)
             headers[.eTag] = tag
-            let lastModified = HTTPCaching.lastModified(reply.lastModified, now: Date())
-            if let lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
-            if HTTPCaching.notModified(
-                ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
-                entityTag: tag, lastModified: lastModified)
-            {
-                status = .notModified
-                body = []
-                headers[.contentType] = nil
-            }
         } else if reply.status == .notModified {
             headers[.contentType] = nil
         }
+        self.status = reply.status
+        self.lastModified = reply.lastModified
+        self.entityTag = tag
+        self.headers = headers
+        self.body = ByteBuffer(bytes: reply.body)
+    }
+
+    /// The answer to `request`: 304 when its copy is current, no body for HEAD.
+    func response(to request: Request) -> Response {
+        var headers = headers
+        var status = status
+        var body = body
+        if let entityTag {
+            // Sent once the second of the change has passed (HTTPCaching.lastModified),
+            // so it is worked out for each request.
+            let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
+            if let lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
+            if HTTPCaching.notModified(
+                ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
+                entityTag: entityTag, lastModified: lastModified)
+            {
+                status = .notModified
+                body = ByteBuffer()
+                headers[.contentType] = nil
+            }
+        }
         if request.method == .head || status == .notModified {
-            if status != .notModified { headers[.contentLength] = String(body.count) }
+            if status != .notModified { headers[.contentLength] = String(body.readableBytes) }
             return Response(status: status, headers: headers, body: ResponseBody())
         }
-        return Response(
-            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }
 
