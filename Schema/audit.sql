@@ -6,16 +6,19 @@
 -- "<byte length>:<UTF-8 text>;" in a fixed order; the time as microseconds
 -- since 1970, so no TimeZone, DateStyle or extra_float_digits setting can
 -- change them. newsdesk computes the same bytes to verify the chain.
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.audit_canonical(
     seq bigint, at timestamptz, actor text, action text, story_id bigint, edition_id bigint, update_id bigint,
     client text, detail jsonb
 ) RETURNS bytea
-LANGUAGE sql STABLE AS $$
-    SELECT convert_to(string_agg(octet_length(field)::text || ':' || field || ';', '' ORDER BY position), 'UTF8')
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT convert_to(string_agg(octet_length(field)::text || ':' || field || ';', '' ORDER BY position), 'UTF8')
     FROM unnest(ARRAY[
         seq::text, (extract(epoch FROM at) * 1000000)::bigint::text, actor, action,
         coalesce(story_id::text, ''), coalesce(edition_id::text, ''), coalesce(update_id::text, ''),
-        client, detail::text]) WITH ORDINALITY AS fields (field, position)
+        client, detail::text]) WITH ORDINALITY AS fields (field, position));
+END
 $$;
 
 CREATE OR REPLACE FUNCTION newsroom.audit(action text, story bigint, edition bigint, live_update bigint, detail jsonb)

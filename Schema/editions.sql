@@ -320,8 +320,10 @@ $$;
 -- after that time see it as published.
 -- Likewise a scheduled revision whose time has come becomes the edition's
 -- text, as readers have seen it since then (newsroom.as_seen).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.settle(target bigint) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE newsroom.edition
     SET status = 'published', published_at = coalesce(published_at, scheduled_at), updated_at = coalesce(updated_at, scheduled_at)
     WHERE id = target AND status = 'scheduled' AND scheduled_at <= now();
@@ -331,6 +333,7 @@ LANGUAGE sql AS $$
         revision_due_at = NULL
     FROM newsroom.edition x CROSS JOIN LATERAL newsroom.as_seen(x) s
     WHERE e.id = target AND x.id = target AND x.revision_due_at <= now();
+END
 $$;
 
 -- The edition as readers see it now: with its scheduled revision once that
@@ -362,9 +365,12 @@ $$;
 
 -- The next version number: after the newest revision, which may be a
 -- cancelled scheduled one.
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.next_version(e newsroom.edition) RETURNS integer
-LANGUAGE sql STABLE AS $$
-    SELECT greatest(e.version, (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id)) + 1
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN greatest(e.version, (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id)) + 1;
+END
 $$;
 
 -- A change of an edition's text while a scheduled revision waits would be
@@ -465,27 +471,36 @@ $$;
 
 -- Which of `names` are not active staff, comma-separated; NULL when all are:
 -- who may be credited on a byline.
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.not_active_staff(names text[]) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT string_agg(n, ', ') FROM unnest(names) AS n
-    WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT string_agg(n, ', ') FROM unnest(names) AS n
+            WHERE NOT EXISTS (SELECT 1 FROM newsroom.staff s WHERE s.login = n AND s.active));
+END
 $$;
 
 -- The fields of an edition that an edit can change, for audit details.
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.edition_fields(e newsroom.edition) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT jsonb_build_object('version', e.version, 'slug', e.slug, 'headline', e.headline, 'lead', e.lead,
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN jsonb_build_object('version', e.version, 'slug', e.slug, 'headline', e.headline, 'lead', e.lead,
         'body', e.body, 'photo_url', e.photo_url, 'photo_caption', e.photo_caption, 'photo_credit', e.photo_credit,
-        'bylines', to_jsonb(e.bylines), 'video', e.video, 'embargo_until', newsroom.rfc3339(e.embargo_until))
+        'bylines', to_jsonb(e.bylines), 'video', e.video, 'embargo_until', newsroom.rfc3339(e.embargo_until));
+END
 $$;
 
 -- Before and after of the fields that changed.
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.changes(before jsonb, after jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT jsonb_build_object(
-        'before', coalesce(jsonb_object_agg(b.key, b.value) FILTER (WHERE b.value IS DISTINCT FROM after->b.key), '{}'),
-        'after', coalesce(jsonb_object_agg(b.key, after->b.key) FILTER (WHERE b.value IS DISTINCT FROM after->b.key), '{}'))
-    FROM jsonb_each(before) AS b
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN (SELECT jsonb_build_object(
+        'before', coalesce(jsonb_object_agg(b.key, b.value) FILTER (WHERE b.value IS DISTINCT FROM changes.after->b.key), '{}'),
+        'after', coalesce(jsonb_object_agg(b.key, changes.after->b.key) FILTER (WHERE b.value IS DISTINCT FROM changes.after->b.key), '{}'))
+    FROM jsonb_each(changes.before) AS b);
+END
 $$;
 
 -- Records a lifecycle change of an edition.
@@ -538,15 +553,18 @@ BEGIN
 END
 $$;
 
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.save_revision(
     e newsroom.edition, change text, note text, effective_at timestamptz DEFAULT NULL
 ) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO newsroom.edition_revision
         (story_id, edition_id, version, slug, headline, lead, body, photo_url, photo_caption, photo_credit, bylines,
          video, embargo_until, change, note, effective_at)
     VALUES (e.story_id, e.id, e.version, e.slug, e.headline, e.lead, e.body, e.photo_url, e.photo_caption, e.photo_credit,
-            e.bylines, e.video, e.embargo_until, change, note, effective_at)
+            e.bylines, e.video, e.embargo_until, save_revision.change, save_revision.note, save_revision.effective_at);
+END
 $$;
 
 -- `newsdesk story new`: a story and its first edition, as a draft.

@@ -3,16 +3,19 @@
 
 -- The roles of whoever is acting. Superusers and members of newsdesk_owner
 -- are the system's operators and hold every role.
+-- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
 CREATE OR REPLACE FUNCTION newsroom.actor_roles() RETURNS text[]
-LANGUAGE sql STABLE AS $$
-    SELECT CASE
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN CASE
         WHEN (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user)
              OR pg_catalog.pg_has_role(session_user, 'newsdesk_owner', 'MEMBER')
         THEN ARRAY['reporter', 'translator', 'editor', 'admin']
         ELSE coalesce((SELECT array_agg(r.role ORDER BY r.role)
                        FROM newsroom.staff s JOIN newsroom.staff_role r ON r.login = s.login
                        WHERE s.login = session_user::text AND s.active), '{}')
-    END
+    END;
+END
 $$;
 
 -- Whether the actor holds any of `roles`.
