@@ -70,9 +70,20 @@ struct ServeCommand: AsyncParsableCommand {
         let pool = ReadPool(
             size: options.connections, maxWaiting: options.queue, logger: logger, replicaReads: replicaReads,
             connect: connect)
+        let requestLog = RequestLog()
         let site = Site(
-            pool: pool, hub: hub, follower: follower, cache: cache, metrics: SiteMetrics(), logger: logger, about: about
-        )
+            pool: pool, hub: hub, follower: follower, cache: cache, metrics: SiteMetrics(), logger: logger,
+            requestLog: requestLog.logger(label: logger.label, level: logger.logLevel), about: about)
+        let logFlusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                requestLog.flush()
+            }
+        }
+        defer {
+            logFlusher.cancel()
+            requestLog.flush()
+        }
         follower.start()
         var http = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
         http.httpDecoder = .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)

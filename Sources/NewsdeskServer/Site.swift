@@ -16,11 +16,13 @@ final class Site: Sendable {
     let cache: PageCache
     let metrics: SiteMetrics
     let logger: Logger
+    /// One line per request (``RequestLog``).
+    let requestLog: Logger
     let about: SiteAbout
 
     init(
         pool: ReadPool, hub: LiveHub, follower: ChangeFollower, cache: PageCache, metrics: SiteMetrics, logger: Logger,
-        about: SiteAbout
+        requestLog: Logger, about: SiteAbout
     ) {
         self.pool = pool
         self.hub = hub
@@ -28,6 +30,7 @@ final class Site: Sendable {
         self.cache = cache
         self.metrics = metrics
         self.logger = logger
+        self.requestLog = requestLog
         self.about = about
     }
 

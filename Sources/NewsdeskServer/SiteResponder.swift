@@ -125,7 +125,7 @@ struct SiteResponder: HTTPResponder {
         let elapsed = ContinuousClock.now - started
         site.metrics.request(route: route.name, status: response.status.code, duration: elapsed)
         // One line per request: what was asked and answered, nothing about who asked.
-        site.logger.info(
+        site.requestLog.info(
             "\(request.method) \(path) \(response.status.code) \(route.name) \(Self.milliseconds(elapsed)) ms")
         return response
     }

@@ -51,8 +51,8 @@ struct BrowserTests {
         #expect(png.count > 20_000, "\(png.count) bytes")
         // The browser also asked for the page's style sheet and script: the
         // security policy let it load them.
-        #expect(server.log.contains("GET /assets/site.css 200"), "\(server.log)")
-        #expect(server.log.contains("GET /assets/live.js 200"), "\(server.log)")
+        #expect(server.logs("GET /assets/site.css 200"), "\(server.log)")
+        #expect(server.logs("GET /assets/live.js 200"), "\(server.log)")
     }
 }
 

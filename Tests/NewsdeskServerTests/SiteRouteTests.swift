@@ -272,7 +272,7 @@ struct SiteRouteTests {
         #expect(metrics.body.contains("newsdesk_http_request_duration_seconds_bucket{route=\"article\""))
         #expect(metrics.body.contains("newsdesk_read_pool_connections 8"))
         // Logs name the route and status, never who asked.
-        #expect(server.log.contains("GET /en/\(live.slug) 200 article"))
+        #expect(server.logs("GET /en/\(live.slug) 200 article"), "\(server.log)")
         let asset = try server.request("/assets/live.js")
         #expect(asset.status == 200 && asset["content-type"] == "text/javascript; charset=utf-8")
         #expect(asset.body.contains("new EventSource"))

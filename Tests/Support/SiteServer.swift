@@ -53,6 +53,17 @@ public final class SiteServer: Sendable {
         (try? String(contentsOfFile: outputPath + ".stderr", encoding: .utf8)) ?? ""
     }
 
+    /// Whether the server logs `line` within `seconds`: request lines are
+    /// written a tenth of a second at a time.
+    public func logs(_ line: String, within seconds: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !log.contains(line) {
+            guard Date() < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return true
+    }
+
     /// One request; redirects are not followed.
     public func request(_ path: String, method: String = "GET", headers: [String: String] = [:], body: String? = nil)
         throws -> HTTPReply
