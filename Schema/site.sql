@@ -263,17 +263,19 @@ $$;
 
 -- Reading ---------------------------------------------------------------------------
 
--- An article page: {"state": "visible", "edition", "recent", "modified_at"}
--- when readers may see it ("recent": the language's `recent_items` newest,
--- none for 0); "moved" (an old slug: "lang", "slug" now) when
--- they may; "withdrawn" (its headline and notice) when it was public once
--- and is no more; "hidden" otherwise (not yet visible, or no such page).
+-- An article page: {"state": "visible", "edition", "recent", "modified_at",
+-- "language_changed_at", "last_event"} when readers may see it ("recent":
+-- the language's `recent_items` newest, none for 0 or NULL); "moved" (an
+-- old slug: "lang", "slug" now) when they may; "withdrawn" (its headline and
+-- notice) when it was public once and is no more; "hidden" otherwise (not
+-- yet visible, or no such page).
 CREATE OR REPLACE FUNCTION site.article(lang text, slug text, recent_items integer DEFAULT 10) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     e newsroom.edition;
     recent jsonb;
     modified timestamptz;
+    language_changed timestamptz;
 BEGIN
     SELECT * INTO e FROM newsroom.edition x WHERE x.lang = article.lang AND x.slug = article.slug;
     IF NOT FOUND THEN
@@ -299,18 +301,22 @@ BEGIN
         -- Two lookups rather than one with OR, which no index serves (a
         -- scan of every change): the story's editions by edition, the
         -- language's newest backwards along visible_at.
+        language_changed := (SELECT c.visible_at FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
+                             WHERE x.lang = e.lang AND c.visible_at <= now() ORDER BY c.visible_at DESC LIMIT 1);
         modified := greatest(
             e.revised_at,
             (SELECT max(c.visible_at) FROM newsroom.public_change c
              WHERE c.edition_id IN (SELECT x.id FROM newsroom.edition x WHERE x.story_id = e.story_id)
                AND c.visible_at <= now()),
-            (SELECT c.visible_at FROM newsroom.public_change c JOIN newsroom.edition x ON x.id = c.edition_id
-             WHERE x.lang = e.lang AND c.visible_at <= now() ORDER BY c.visible_at DESC LIMIT 1));
+            language_changed);
         RETURN jsonb_build_object(
             'state', 'visible',
             'edition', newsroom.reader_document(e.id),
             'recent', coalesce(recent, '[]'),
             'modified_at', newsroom.rfc3339(modified),
+            -- Every change to what "Recent news" lists is a public change of
+            -- the language: a list read when this was the newest still stands.
+            'language_changed_at', newsroom.rfc3339(language_changed),
             -- Where the page's live updates stand: its script follows them from here.
             'last_event', (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
                            WHERE c.edition_id = e.id AND c.visible_at <= now()));

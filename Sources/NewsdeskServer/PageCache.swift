@@ -17,12 +17,22 @@ import Synchronization
 ///
 /// Besides whole answers it keeps each language's "Recent news", rendered, which
 /// every article page of that language shows: an article no page in the
-/// cache holds is then read without the list, under the same two rules.
+/// cache holds is then read without the list, under the same two rules, and
+/// the list is used only while the language's latest public change is the
+/// one it was read with (the article's read says), so that a page never pairs
+/// an article read after a change with a list from before it.
 ///
 /// Bounded by the memory of the bodies it holds (a body ready to send is
 /// stored in a buffer whose size is the next power of two, and that is what
 /// counts); the oldest answers go first.
 final class PageCache: Sendable {
+
+    /// A language's "Recent news" as rendered, and the time of the
+    /// language's latest public change when it was read.
+    struct RecentNews: Sendable {
+        let html: String
+        let languageChangedAt: String?
+    }
 
     /// A read in progress: the key and the generation it started in.
     struct Ticket: Sendable {
@@ -37,8 +47,8 @@ final class PageCache: Sendable {
         var head = 0
         var bytes = 0
         var generation: UInt64 = 0
-        /// Each language's "Recent news" as rendered, by language tag (a few kilobytes each).
-        var recentNews: [String: String] = [:]
+        /// Each language's "Recent news", by language tag (a few kilobytes each).
+        var recentNews: [String: RecentNews] = [:]
     }
 
     let budget: Int
@@ -61,21 +71,21 @@ final class PageCache: Sendable {
         }
     }
 
-    /// The "Recent news" of `lang` as rendered, if it is current; otherwise a
+    /// The "Recent news" of `lang`, if the cache is current; otherwise a
     /// ticket to keep the list about to be read.
-    func recentNews(_ lang: String) -> (String?, Ticket) {
+    func recentNews(_ lang: String) -> (RecentNews?, Ticket) {
         let fresh = isFresh
         return state.withLock { state in
             (fresh && budget > 0 ? state.recentNews[lang] : nil, Ticket(key: lang, generation: state.generation))
         }
     }
 
-    /// Keeps `html` as the ticket's language's "Recent news" unless a
+    /// Keeps `list` as the ticket's language's "Recent news" unless a
     /// change was seen since the ticket was taken.
-    func storeRecentNews(_ html: String, for ticket: Ticket) {
+    func storeRecentNews(_ list: RecentNews, for ticket: Ticket) {
         guard budget > 0 else { return }
         state.withLock { state in
-            if state.generation == ticket.generation { state.recentNews[ticket.key] = html }
+            if state.generation == ticket.generation { state.recentNews[ticket.key] = list }
         }
     }
 

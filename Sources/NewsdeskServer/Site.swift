@@ -98,19 +98,28 @@ final class Site: Sendable {
                     surrogateKeys: ["feed-\(lang)"])
             }
         case .article(let lang, let slug):
-            // The language's "Recent news" is read and rendered once, and kept until the next public change.
-            let (keptRecent, recentTicket) = cache.recentNews(lang)
             return try await page(lang: lang) { [cache] reader in
-                let lookup = try reader.article(
-                    lang: lang, slug: slug, recentItems: keptRecent == nil ? SiteReader.recentItems : 0)
+                // The language's "Recent news" is read and rendered once, and
+                // kept while the language's latest public change stays the
+                // one it was read with (the article says which is latest).
+                let (kept, recentTicket) = cache.recentNews(lang)
+                var lookup = try reader.article(
+                    lang: lang, slug: slug, recentItems: kept == nil ? SiteReader.recentItems : 0)
+                var keptStands = kept != nil
+                if case .visible(_, _, _, _, let changedAt) = lookup, let kept, kept.languageChangedAt != changedAt {
+                    // A change the cache has not heard of yet: list and article are read again together.
+                    lookup = try reader.article(lang: lang, slug: slug, recentItems: SiteReader.recentItems)
+                    keptStands = false
+                }
                 switch lookup {
-                case .visible(let edition, let readRecent, let modifiedAt, let lastEvent):
+                case .visible(let edition, let readRecent, let modifiedAt, let lastEvent, let changedAt):
                     let recentNews: String
-                    if let keptRecent {
-                        recentNews = keptRecent
+                    if keptStands, let kept {
+                        recentNews = kept.html
                     } else {
                         recentNews = SitePage.recentNews(readRecent, lang: edition.lang)
-                        cache.storeRecentNews(recentNews, for: recentTicket)
+                        cache.storeRecentNews(
+                            .init(html: recentNews, languageChangedAt: changedAt), for: recentTicket)
                     }
                     return Reply(
                         .ok, "text/html; charset=utf-8",
@@ -132,7 +141,7 @@ final class Site: Sendable {
                 let lookup = try SiteReader(connection: connection).article(
                     lang: lang, slug: slug, as: JSONValue.self, recentItems: 0)
                 switch lookup {
-                case .visible(let document, _, let modifiedAt, _):
+                case .visible(let document, _, let modifiedAt, _, _):
                     var reply = try Reply.json(.ok, document, policy: .article)
                     reply.lastModified = modifiedAt
                     reply.surrogateKeys = Self.keys(document)

@@ -1,6 +1,7 @@
 import Foundation
 import NewsdeskCore
 import NewsdeskTestSupport
+import PostgresClient
 import Testing
 
 @Suite("HTTP caching as CDNs expect it")
@@ -185,6 +186,32 @@ struct CachingTests {
         // The API's document carries no list of its own.
         let api = try server.request("/api/v1/en/\(stories[3].slug)")
         #expect(api.status == 200 && !api.body.contains("\"recent\"") && !api.body.contains("Council meets"))
+    }
+
+    @Test("an article says when its language last changed: a list read then stands until another change in it")
+    func languageChangeMark() throws {
+        let newsroom = try TestNewsroom("sitelanguagechange")
+        let desk = try newsroom.desk()
+        let council = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let site = try newsroom.connect(as: "newsdesk_site")
+        func mark() throws -> String? {
+            let text = try site.query("SELECT site.article('en', \(council.slug), 0)->>'language_changed_at' AS m")[0]
+            return try text.decode("m", as: String?.self)
+        }
+        let first = try mark()
+        #expect(first != nil)
+        #expect(try mark() == first)
+        // Another language's news leaves it; this language's publication, edit and withdrawal move it.
+        _ = try desk.publish(desk.createStory(NewStory(lang: "uk", headline: "Засідання Київради")).reference)
+        #expect(try mark() == first)
+        let bridge = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Bridge reopens")).reference)
+        let published = try mark()
+        #expect(published != first)
+        #expect(try newsroom.run(["edit", bridge.reference, "--headline", "Bridge reopens early"]).status == 0)
+        let edited = try mark()
+        #expect(edited != published)
+        _ = try desk.unpublish(bridge.reference, reason: "Not yet.")
+        #expect(try mark() != edited)
     }
 
     /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as a time.

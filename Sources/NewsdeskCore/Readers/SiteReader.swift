@@ -108,9 +108,12 @@ public struct SiteReader {
 /// What an article address holds for readers.
 public enum ArticleLookup<Document: Decodable>: Decodable {
     /// Readers may see it: the edition, the "Recent news" list of its
-    /// language, the latest change readers could see on the page, and the id
-    /// of the edition's latest public change (its live page resumes there).
-    case visible(Document, recent: [Feed.Item], modifiedAt: Date, lastEvent: Int64)
+    /// language, the latest change readers could see on the page, the id
+    /// of the edition's latest public change (its live page resumes there),
+    /// and the time of the language's latest public change, as given (nil
+    /// before any): a "Recent news" list read when that was the latest is
+    /// still the list.
+    case visible(Document, recent: [Feed.Item], modifiedAt: Date, lastEvent: Int64, languageChangedAt: String?)
     /// An old slug: the edition (`edition`, of story `story`) is at `lang/slug` now.
     case moved(lang: String, slug: String, edition: Int64, story: Int64)
     /// Public once, withdrawn now: what readers are told.
@@ -123,6 +126,7 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
         case storyID = "story_id"
         case modifiedAt = "modified_at"
         case lastEvent = "last_event"
+        case languageChangedAt = "language_changed_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,7 +136,8 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
             self = .visible(
                 try c.decode(Document.self, forKey: .edition), recent: try c.decode([Feed.Item].self, forKey: .recent),
                 modifiedAt: try c.decode(Date.self, forKey: .modifiedAt),
-                lastEvent: try c.decode(Int64.self, forKey: .lastEvent))
+                lastEvent: try c.decode(Int64.self, forKey: .lastEvent),
+                languageChangedAt: try c.decodeIfPresent(String.self, forKey: .languageChangedAt))
         case "moved":
             self = .moved(
                 lang: try c.decode(String.self, forKey: .lang), slug: try c.decode(String.self, forKey: .slug),
