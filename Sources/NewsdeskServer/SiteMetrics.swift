@@ -1,39 +1,66 @@
 import Prometheus
+import Synchronization
 
 /// What `/metrics` reports, in Prometheus's text format: requests by route
 /// and status, their latency, and the use of the read pool and live pages.
 /// Routes are named (`article`, `feed`), never by the address asked for, so
 /// the set of series stays small whatever readers request.
 final class SiteMetrics: Sendable {
-    let registry = PrometheusCollectorRegistry()
+    let registry: PrometheusCollectorRegistry
     private let latencyBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)
     ]
 
+    /// Each series once made, by its labels: asking the registry for a
+    /// series builds and checks its name and help text and takes the
+    /// registry's lock, which cost a twentieth of an answer from memory.
+    private let requestCounters = Mutex<[String: Counter]>([:])
+    private let latencies = Mutex<[String: DurationHistogram]>([:])
+    private let cacheHits: Counter
+    private let cacheMisses: Counter
+
+    init() {
+        let registry = PrometheusCollectorRegistry()
+        func cacheAnswers(_ result: String) -> Counter {
+            registry.makeCounter(
+                descriptor: .init(
+                    namespace: "newsdesk", metricName: "page_cache_answers", unitName: "total",
+                    helpText: "Cacheable requests answered from memory (hit) or read from the database (miss)."),
+                labels: [("result", result)])
+        }
+        self.registry = registry
+        cacheHits = cacheAnswers("hit")
+        cacheMisses = cacheAnswers("miss")
+    }
+
     func request(route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: .init(
-                namespace: "newsdesk", metricName: "http_requests", unitName: "total",
-                helpText: "HTTP requests answered, by route and status."),
-            labels: [("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                namespace: "newsdesk", metricName: "http_request_duration", unitName: "seconds",
-                helpText: "Time to answer a request (to the first byte of a live stream)."),
-            labels: [("route", route)], buckets: latencyBuckets
-        ).record(duration)
+        let key = "\(route) \(status)"
+        requestCounters.withLock { counters in
+            if let made = counters[key] { return made }
+            let made = registry.makeCounter(
+                descriptor: .init(
+                    namespace: "newsdesk", metricName: "http_requests", unitName: "total",
+                    helpText: "HTTP requests answered, by route and status."),
+                labels: [("route", route), ("status", String(status))])
+            counters[key] = made
+            return made
+        }.increment()
+        latencies.withLock { histograms in
+            if let made = histograms[route] { return made }
+            let made = registry.makeDurationHistogram(
+                descriptor: .init(
+                    namespace: "newsdesk", metricName: "http_request_duration", unitName: "seconds",
+                    helpText: "Time to answer a request (to the first byte of a live stream)."),
+                labels: [("route", route)], buckets: latencyBuckets)
+            histograms[route] = made
+            return made
+        }.record(duration)
     }
 
     /// A cacheable request answered from the ``PageCache`` (`hit`) or read and rendered (`miss`).
     func cacheAnswer(hit: Bool) {
-        registry.makeCounter(
-            descriptor: .init(
-                namespace: "newsdesk", metricName: "page_cache_answers", unitName: "total",
-                helpText: "Cacheable requests answered from memory (hit) or read from the database (miss)."),
-            labels: [("result", hit ? "hit" : "miss")]
-        ).increment()
+        (hit ? cacheHits : cacheMisses).increment()
     }
 
     /// The text `/metrics` serves, with the pool and live-page gauges read now.
