@@ -22,9 +22,9 @@ import Synchronization
 /// one it was read with (the article's read says), so that a page never pairs
 /// an article read after a change with a list from before it.
 ///
-/// Bounded by the memory of the bodies it holds (a body ready to send is
+/// Bounded by the memory of the answers it holds (a body ready to send is
 /// stored in a buffer whose size is the next power of two, and that is what
-/// counts); the oldest answers go first.
+/// counts, with the headers); the oldest answers go first.
 final class PageCache: Sendable {
 
     /// A language's "Recent news" as rendered, and the time of the
@@ -93,12 +93,12 @@ final class PageCache: Sendable {
     /// the ticket was taken.
     @discardableResult
     func store(_ answer: PreparedAnswer, for ticket: Ticket) -> Bool {
-        let size = answer.body.capacity + ticket.key.utf8.count
+        let size = answer.size + ticket.key.utf8.count
         guard budget > 0, size <= budget / 4 else { return false }
         return state.withLock { state in
             guard state.generation == ticket.generation else { return false }
             if let old = state.entries.updateValue(answer, forKey: ticket.key) {
-                state.bytes -= old.body.capacity + ticket.key.utf8.count
+                state.bytes -= old.size + ticket.key.utf8.count
             } else {
                 state.order.append(ticket.key)
             }
@@ -107,7 +107,7 @@ final class PageCache: Sendable {
                 let oldest = state.order[state.head]
                 state.head += 1
                 if let gone = state.entries.removeValue(forKey: oldest) {
-                    state.bytes -= gone.body.capacity + oldest.utf8.count
+                    state.bytes -= gone.size + oldest.utf8.count
                 }
             }
             if state.head > 1024 && state.head * 2 > state.order.count {

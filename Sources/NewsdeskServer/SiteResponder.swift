@@ -207,6 +207,8 @@ struct PreparedAnswer: Sendable {
     let entityTag: String?
     let headers: HTTPFields
     let body: ByteBuffer
+    /// The memory it holds, about: the body's buffer and the headers' text.
+    let size: Int
 
     init(_ reply: Reply, entityTag: String? = nil) {
         var headers = SiteResponder.securityFields
@@ -229,6 +231,8 @@ struct PreparedAnswer: Sendable {
         self.entityTag = tag
         self.headers = headers
         self.body = ByteBuffer(bytes: reply.body)
+        // A field's storage is more than its text; 32 bytes each is a fair guess.
+        self.size = body.capacity + headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 32 }
     }
 
     /// The answer to `request`: 304 when its copy is current, no body for HEAD.
