@@ -42,8 +42,11 @@ struct SafeHTMLTests {
         let plain = "Київрада скликає сесію — Кличко 🇺🇦 e\u{301}"
         #expect(SafeHTML.escape(plain) == plain)
         #expect(SafeHTML.escape("Київ <i>") == "Київ &lt;i&gt;")
-        // U+0600 makes one character with the `<` that follows it.
+        // U+0600 makes one character with the `<` that follows it, and a
+        // combining mark one with the `<` or `"` before it.
         #expect(SafeHTML.escape("\u{0600}<script>") == "\u{0600}&lt;script&gt;")
+        #expect(SafeHTML.escape("<\u{301}img src=x>") == "&lt;\u{301}img src=x&gt;")
+        #expect(SafeHTML.escape("\"\u{301} onmouseover=x") == "&quot;\u{301} onmouseover=x")
         #expect(SafeHTML.escape("") == "")
     }
 
