@@ -69,7 +69,7 @@ final class ReadPool: Sendable {
     /// - Throws: ``Exhausted`` when the pool and its queue are full; what
     ///   `body` throws; ``NewsdeskError`` `.unavailable` when no connection
     ///   can be made. A connection whose query broke it is dropped and made
-    ///   anew for the next request.
+    ///   anew: at once, for this read, when it was one kept from before.
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let slot = try await acquire()
         defer { release(slot) }
@@ -78,13 +78,18 @@ final class ReadPool: Sendable {
             if let replicaReads, let replica = try replicaReads.connection(for: slot) {
                 return try Self.run(body, on: replica) { slot.replica = nil }
             }
-            let connection: Connection
-            if let existing = slot.connection {
-                connection = existing
-            } else {
-                connection = try connect()
-                slot.connection = connection
+            if let kept = slot.connection {
+                do {
+                    return try Self.run(body, on: kept) { slot.connection = nil }
+                } catch  where slot.connection == nil {
+                    // A kept connection the server had closed (a restart, an
+                    // administrator ending it): the read is tried once more
+                    // on a new one, rather than answered 503. It only reads,
+                    // so a second try cannot do anything twice.
+                }
             }
+            let connection = try connect()
+            slot.connection = connection
             return try Self.run(body, on: connection) { slot.connection = nil }
         }
     }

@@ -214,6 +214,42 @@ struct CachingTests {
         #expect(try mark() != edited)
     }
 
+    @Test("a read on a kept connection the database has closed is read again on a new one, not answered 503")
+    func closedConnectionIsReplaced() throws {
+        let newsroom = try TestNewsroom("sitereconnect")
+        let desk = try newsroom.desk()
+        let council = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        // Nothing from memory: every answer is read.
+        let server = try SiteServer(newsroom, arguments: ["--cache-mb", "0"])
+        defer { server.stop() }
+        #expect(try server.request("/en/\(council.slug)").status == 200)
+        // An administrator ends every session of the site's login (as a restart would).
+        let admin = try newsroom.connect()
+        let before = try admin.query("SELECT clock_timestamp()::text AS t")[0].decode("t", as: String.self)
+        // Only this test's database (other tests run beside it), chosen before any is ended.
+        let ended = try admin.query(
+            """
+            SELECT count(*) FILTER (WHERE pg_terminate_backend(s.pid))::int AS n
+            FROM (SELECT pid FROM pg_stat_activity
+                  WHERE usename = 'newsdesk_site' AND datname = current_database() OFFSET 0) s
+            """)[0].decode("n", as: Int.self)
+        #expect(ended > 0)
+        func sessionsLeft() throws -> Int {
+            try admin.query(
+                """
+                SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE usename = 'newsdesk_site' AND datname = current_database()
+                  AND backend_start < \(before)::timestamptz
+                """)[0].decode("n", as: Int.self)
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while try sessionsLeft() > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try sessionsLeft() == 0)
+        let again = try server.request("/en/\(council.slug)")
+        #expect(again.status == 200, "\(again.body)")
+        #expect(again.body.contains("Council meets"))
+    }
+
     /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as a time.
     static func httpDate(_ text: String) -> Date? {
         let format = DateFormatter()
