@@ -102,19 +102,21 @@ final class Site: Sendable {
                 // The language's "Recent news" is read and rendered once, and
                 // kept while the language's latest public change stays the
                 // one it was read with (the article says which is latest).
-                let (kept, recentTicket) = cache.recentNews(lang)
+                let (keptList, recentTicket) = cache.recentNews(lang)
+                var kept = keptList
                 var lookup = try reader.article(
                     lang: lang, slug: slug, recentItems: kept == nil ? SiteReader.recentItems : 0)
-                var keptStands = kept != nil
-                if case .visible(_, _, _, _, let changedAt) = lookup, let kept, kept.languageChangedAt != changedAt {
+                if case .visible(_, _, _, _, let changedAt) = lookup, let list = kept,
+                    list.languageChangedAt != changedAt
+                {
                     // A change the cache has not heard of yet: list and article are read again together.
                     lookup = try reader.article(lang: lang, slug: slug, recentItems: SiteReader.recentItems)
-                    keptStands = false
+                    kept = nil
                 }
                 switch lookup {
                 case .visible(let edition, let readRecent, let modifiedAt, let lastEvent, let changedAt):
                     let recentNews: String
-                    if keptStands, let kept {
+                    if let kept {
                         recentNews = kept.html
                     } else {
                         recentNews = SitePage.recentNews(readRecent, lang: edition.lang)

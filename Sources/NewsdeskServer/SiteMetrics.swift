@@ -35,27 +35,32 @@ final class SiteMetrics: Sendable {
     }
 
     func request(route: String, status: Int, duration: Duration) {
-        let key = "\(route) \(status)"
-        requestCounters.withLock { counters in
-            if let made = counters[key] { return made }
-            let made = registry.makeCounter(
+        Self.series(requestCounters, "\(route) \(status)") {
+            registry.makeCounter(
                 descriptor: .init(
                     namespace: "newsdesk", metricName: "http_requests", unitName: "total",
                     helpText: "HTTP requests answered, by route and status."),
                 labels: [("route", route), ("status", String(status))])
-            counters[key] = made
-            return made
         }.increment()
-        latencies.withLock { histograms in
-            if let made = histograms[route] { return made }
-            let made = registry.makeDurationHistogram(
+        Self.series(latencies, route) {
+            registry.makeDurationHistogram(
                 descriptor: .init(
                     namespace: "newsdesk", metricName: "http_request_duration", unitName: "seconds",
                     helpText: "Time to answer a request (to the first byte of a live stream)."),
                 labels: [("route", route)], buckets: latencyBuckets)
-            histograms[route] = made
-            return made
         }.record(duration)
+    }
+
+    /// The series kept under `key`, made by `make` the first time.
+    private static func series<Series>(
+        _ kept: borrowing Mutex<[String: Series]>, _ key: String, make: () -> Series
+    ) -> Series {
+        kept.withLock { series in
+            if let made = series[key] { return made }
+            let made = make()
+            series[key] = made
+            return made
+        }
     }
 
     /// A cacheable request answered from the ``PageCache`` (`hit`) or read and rendered (`miss`).
