@@ -20,9 +20,13 @@ enum DeskCall {
         case .answer(let value):
             return value
         case .refused(let refusal):
-            throw NewsdeskError(
-                .permission, "Permission denied: \(refusal.message) The refusal was recorded in the audit log.")
+            throw Self.refusal(refusal.message)
         }
+    }
+
+    /// What a caller is told when the database refused it (and recorded so).
+    static func refusal(_ message: String) -> NewsdeskError {
+        NewsdeskError(.permission, "Permission denied: \(message) The refusal was recorded in the audit log.")
     }
 }
 

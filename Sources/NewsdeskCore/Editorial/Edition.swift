@@ -386,7 +386,7 @@ public enum NewsroomJSON {
 
 /// Which edition and version an edit saved: all that
 /// ``EditionDesk/saveRevision(_:_:expectVersion:correction:minor:)`` answers.
-public struct SavedVersion: Decodable, Sendable, Equatable {
+public struct SavedVersion: Sendable, Equatable {
     public let id: Int64
     public let storyID: Int64
     public let lang: String
@@ -395,8 +395,4 @@ public struct SavedVersion: Decodable, Sendable, Equatable {
 
     /// `LANG/slug`.
     public var reference: String { "\(lang)/\(slug)" }
-
-    enum CodingKeys: String, CodingKey {
-        case id, lang, slug, version, storyID = "story_id"
-    }
 }

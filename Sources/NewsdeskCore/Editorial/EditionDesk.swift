@@ -121,12 +121,11 @@ public struct EditionDesk {
         correction: String? = nil, minor: Bool = false, scheduledFor: String? = nil, cancelScheduled: Bool = false,
         idempotencyKey: String? = nil
     ) throws -> Edition {
-        try decode(
-            Edition.self,
-            editQuery(
-                reference, changes, expectVersion: expectVersion, correction: correction, minor: minor,
-                scheduledFor: scheduledFor, cancelScheduled: cancelScheduled, idempotencyKey: idempotencyKey,
-                brief: false))
+        let call = try editCall(
+            reference, changes, expectVersion: expectVersion, correction: correction, minor: minor,
+            scheduledFor: scheduledFor, cancelScheduled: cancelScheduled, idempotencyKey: idempotencyKey,
+            brief: false)
+        return try decode(Edition.self, "SELECT \(call)")
     }
 
     /// Saves a new revision as ``edit(_:_:expectVersion:correction:minor:scheduledFor:cancelScheduled:idempotencyKey:)``
@@ -137,14 +136,28 @@ public struct EditionDesk {
         _ reference: String, _ changes: EditionChanges, expectVersion: Int? = nil, correction: String? = nil,
         minor: Bool = false
     ) throws -> SavedVersion {
-        try decode(
-            SavedVersion.self,
-            editQuery(
-                reference, changes, expectVersion: expectVersion, correction: correction, minor: minor,
-                scheduledFor: nil, cancelScheduled: false, idempotencyKey: nil, brief: true))
+        let call = try editCall(
+            reference, changes, expectVersion: expectVersion, correction: correction, minor: minor,
+            scheduledFor: nil, cancelScheduled: false, idempotencyKey: nil, brief: true)
+        // Five fields read as columns: a command that prints one line should
+        // not pay for starting a JSON decoder (about a twentieth of its CPU).
+        let row = try DatabaseErrors.translating {
+            try connection.query(
+                """
+                SELECT r->'refused'->>'message' AS refused, (r->>'id')::bigint AS id,
+                       (r->>'story_id')::bigint AS story_id, r->>'lang' AS lang, r->>'slug' AS slug,
+                       (r->>'version')::integer AS version
+                FROM \(call) AS r
+                """)[0]
+        }
+        if let refused = try row.decode("refused", as: String?.self) { throw DeskCall.refusal(refused) }
+        return SavedVersion(
+            id: try row.decode("id"), storyID: try row.decode("story_id"), lang: try row.decode("lang"),
+            slug: try row.decode("slug"), version: try row.decode("version"))
     }
 
-    private func editQuery(
+    /// The `desk.edit_edition` call for these arguments, for a statement to embed.
+    private func editCall(
         _ reference: String, _ changes: EditionChanges, expectVersion: Int?, correction: String?, minor: Bool,
         scheduledFor: String?, cancelScheduled: Bool, idempotencyKey: String?, brief: Bool
     ) throws -> Query {
@@ -152,7 +165,7 @@ public struct EditionDesk {
         let changes = try changes.cleaned()
         let correction = try TextField.correction.clean(ifGiven: correction)
         return """
-            SELECT desk.edit_edition(
+            desk.edit_edition(
                 reference => \(reference), expect_version => \(expectVersion)::int,
                 headline => \(changes.headline), lead => \(changes.lead), body => \(changes.body),
                 photo_url => \(changes.photoURL), photo_caption => \(changes.caption), photo_credit => \(changes.credit),
