@@ -14,32 +14,52 @@ import Glibc
 /// Lines of the last tenth of a second are lost if the process is killed.
 final class RequestLog: Sendable {
     static let bufferLimit = 32 * 1024
-    private let pending = Mutex<[UInt8]>([])
+    private let pending = Mutex<Pending>(Pending())
+
+    private struct Pending {
+        var bytes: [UInt8] = []
+        /// The second the time below was formatted for, as nginx keeps its
+        /// time text: formatting it was a third of a line's cost.
+        var second = time_t(-1)
+        var time: [UInt8] = []
+    }
 
     /// The logger whose lines come here, formatted as every newsdesk log line.
     func logger(label: String, level: Logger.Level) -> Logger {
-        var logger = Logger(label: label) { [self] label in
-            StreamLogHandler(label: label, stream: Stream(log: self))
-        }
+        var logger = Logger(label: label) { [self] label in Handler(log: self, label: label) }
         logger.logLevel = level
         return logger
     }
 
     /// Writes what has gathered.
     func flush() {
-        pending.withLock { bytes in
-            Self.write(bytes)
-            bytes.removeAll(keepingCapacity: true)
+        pending.withLock { pending in
+            Self.write(pending.bytes)
+            pending.bytes.removeAll(keepingCapacity: true)
         }
     }
 
-    private func append(_ text: String) {
-        pending.withLock { bytes in
-            bytes.append(contentsOf: text.utf8)
+    /// Adds `TIME LEVEL rest`, the time as swift-log's StreamLogHandler writes it.
+    private func append(_ level: Logger.Level, _ rest: String) {
+        pending.withLock { pending in
+            var now = time(nil)
+            if now != pending.second {
+                var local = tm()
+                var text = [CChar](repeating: 0, count: 64)
+                localtime_r(&now, &local)
+                let length = strftime(&text, text.count, "%Y-%m-%dT%H:%M:%S%z", &local)
+                pending.time = text[..<length].map { UInt8(bitPattern: $0) }
+                pending.second = now
+            }
+            pending.bytes.append(contentsOf: pending.time)
+            pending.bytes.append(UInt8(ascii: " "))
+            pending.bytes.append(contentsOf: level.rawValue.utf8)
+            pending.bytes.append(UInt8(ascii: " "))
+            pending.bytes.append(contentsOf: rest.utf8)
             // Written under the lock, so that lines keep their order.
-            if bytes.count >= Self.bufferLimit {
-                Self.write(bytes)
-                bytes.removeAll(keepingCapacity: true)
+            if pending.bytes.count >= Self.bufferLimit {
+                Self.write(pending.bytes)
+                pending.bytes.removeAll(keepingCapacity: true)
             }
         }
     }
@@ -58,12 +78,31 @@ final class RequestLog: Sendable {
         }
     }
 
-    /// The stream swift-log's handler writes each formatted line to.
-    struct Stream: TextOutputStream, Sendable {
+    /// The request log's swift-log handler: lines as `StreamLogHandler`
+    /// writes them (`TIME LEVEL LABEL: FIELDS [SOURCE] MESSAGE`), into the
+    /// buffer above.
+    struct Handler: LogHandler {
         let log: RequestLog
+        let label: String
+        var logLevel: Logger.Level = .info
+        var metadata: Logger.Metadata = [:]
+        var metadataProvider: Logger.MetadataProvider?
 
-        mutating func write(_ string: String) {
-            log.append(string)
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var fields = metadata
+            if let provided = metadataProvider?.get() { fields.merge(provided) { _, provided in provided } }
+            if let explicit = event.metadata { fields.merge(explicit) { _, explicit in explicit } }
+            if let error = event.error {
+                fields["error.message"] = "\(error)"
+                fields["error.type"] = "\(String(reflecting: type(of: error)))"
+            }
+            let rendered = fields.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+            log.append(event.level, "\(label):\(rendered) [\(event.source)] \(event.message)\n")
         }
     }
 }

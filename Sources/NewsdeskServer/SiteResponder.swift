@@ -199,16 +199,22 @@ struct SiteResponder: HTTPResponder {
 /// An answer with everything that does not depend on the request worked out
 /// once: its headers (validators, caching, security) and its body as bytes
 /// ready to send. The page cache keeps answers this way, so a repeated or
-/// conditional request costs a copy of the headers and a comparison.
+/// conditional request costs a comparison and a reference to headers made
+/// before: no header is set, and no date formatted, per request.
 struct PreparedAnswer: Sendable {
     let status: HTTPResponse.Status
-    let lastModified: Date?
     /// The ETag of a 200 answer.
     let entityTag: String?
-    let headers: HTTPFields
     let body: ByteBuffer
     /// The memory it holds, about: the body's buffer and the headers' text.
     let size: Int
+    /// The headers as first prepared, and, for a 200 answer, its 304.
+    private let headers: HTTPFields
+    private let notModifiedHeaders: HTTPFields
+    /// A 200 answer's Last-Modified, and both header sets with it.
+    private let lastModified: Date?
+    private let datedHeaders: HTTPFields
+    private let datedNotModifiedHeaders: HTTPFields
 
     init(_ reply: Reply, entityTag: String? = nil) {
         var headers = SiteResponder.securityFields
@@ -226,36 +232,55 @@ struct PreparedAnswer: Sendable {
         } else if reply.status == .notModified {
             headers[.contentType] = nil
         }
+        var notModified = headers
+        notModified[.contentType] = nil
+        var dated = headers, datedNotModified = notModified
+        // Copies share their storage until changed: only changed ones are counted.
+        var kept = [headers, notModified]
+        if tag != nil, let lastModified = reply.lastModified {
+            dated[.lastModified] = HTTPDate.string(lastModified)
+            datedNotModified[.lastModified] = dated[.lastModified]
+            kept += [dated, datedNotModified]
+        }
         self.status = reply.status
-        self.lastModified = reply.lastModified
         self.entityTag = tag
+        self.lastModified = tag == nil ? nil : reply.lastModified
         self.headers = headers
+        self.notModifiedHeaders = notModified
+        self.datedHeaders = dated
+        self.datedNotModifiedHeaders = datedNotModified
         self.body = ByteBuffer(bytes: reply.body)
         // A field's storage is more than its text; 32 bytes each is a fair guess.
-        self.size = body.capacity + headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 32 }
+        self.size =
+            body.capacity
+            + kept.reduce(0) { total, fields in
+                total + fields.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 32 }
+            }
     }
 
     /// The answer to `request`: 304 when its copy is current, no body for HEAD.
     func response(to request: Request) -> Response {
-        var headers = headers
-        var status = status
-        var body = body
-        if let entityTag {
-            // Sent once the second of the change has passed (HTTPCaching.lastModified),
-            // so it is worked out for each request.
-            let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
-            if let lastModified { headers[.lastModified] = HTTPDate.string(lastModified) }
-            if HTTPCaching.notModified(
-                ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
-                entityTag: entityTag, lastModified: lastModified)
-            {
-                status = .notModified
-                body = ByteBuffer()
-                headers[.contentType] = nil
-            }
+        guard let entityTag else { return response(status, headers, to: request) }
+        // Last-Modified is sent once the second of the change has passed
+        // (HTTPCaching.lastModified), so whether it is sent is decided per request.
+        let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
+        let dated = lastModified != nil
+        if HTTPCaching.notModified(
+            ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
+            entityTag: entityTag, lastModified: lastModified)
+        {
+            return response(.notModified, dated ? datedNotModifiedHeaders : notModifiedHeaders, to: request)
         }
-        if request.method == .head || status == .notModified {
-            if status != .notModified { headers[.contentLength] = String(body.readableBytes) }
+        return response(status, dated ? datedHeaders : headers, to: request)
+    }
+
+    private func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, to request: Request) -> Response {
+        if status == .notModified {
+            return Response(status: status, headers: headers, body: ResponseBody())
+        }
+        if request.method == .head {
+            var headers = headers
+            headers[.contentLength] = String(body.readableBytes)
             return Response(status: status, headers: headers, body: ResponseBody())
         }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
