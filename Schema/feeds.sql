@@ -33,6 +33,9 @@ DECLARE
     cursor_time timestamptz;
     cursor_id bigint;
     result jsonb;
+    -- Read once: with the setting's lookup as its argument, local_time_in
+    -- would not be inlined, and would run as a statement of its own per item.
+    zone text := newsroom.timezone();
 BEGIN
     IF sort NOT IN ('published', 'updated') THEN
         RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'order: must be published or updated.';
@@ -62,7 +65,7 @@ BEGIN
             'headline', coalesce(s.headline, p.headline), 'lead', coalesce(s.lead, p.lead),
             'published_at', newsroom.rfc3339(p.released_at),
             'updated_at', newsroom.rfc3339(coalesce(s.revised_at, p.revised_at)),
-            'local_time', newsroom.local_time(p.sort_time),
+            'local_time', newsroom.local_time_in(p.sort_time, zone),
             'markers', to_jsonb(array_remove(ARRAY[
                 CASE WHEN coalesce(s.revised_at, p.revised_at) > p.released_at THEN 'updated' END,
                 CASE WHEN coalesce(s.video, p.video) THEN 'video' END], NULL)))
@@ -76,7 +79,7 @@ BEGIN
                                                                   'name', newsroom.subject_name(s, coalesce(feed.lang, 'en')))
                                                ORDER BY s.slug), '[]')
                      FROM newsroom.subject s WHERE s.slug = ANY (subjects)),
-        'timezone', newsroom.timezone())
+        'timezone', zone)
     INTO result
     FROM page p
     -- A scheduled revision whose time has come, as readers see it (looked

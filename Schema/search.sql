@@ -263,6 +263,8 @@ DECLARE
     hit_languages text[] := '{}'::text[];
     rank_queries tsquery[] := '{}'::tsquery[];
     snippet_queries tsquery[] := '{}'::tsquery[];
+    -- Read once, for each hit's local time (as in desk.feed).
+    zone text := newsroom.timezone();
 BEGIN
     IF search.lang IS NOT NULL THEN search.lang := newsroom.require_language(search.lang, 'lang'); END IF;
     FOR language IN SELECT l.tag FROM newsroom.language l WHERE search.lang IS NULL OR l.tag = search.lang LOOP
@@ -306,7 +308,7 @@ BEGIN
             'matched_in', (ARRAY['headline', 'lead', 'body'])[h.place],
             'rank', round(ts_rank_cd(h.search, h.rank_query)::numeric, 4),
             'published_at', newsroom.rfc3339(h.released_at),
-            'local_time', newsroom.local_time(coalesce(h.released_at, h.saved_at)),
+            'local_time', newsroom.local_time_in(coalesce(h.released_at, h.saved_at), zone),
             'status', newsroom.effective_status(h.status, h.scheduled_at),
             'embargo_until', newsroom.rfc3339(CASE WHEN h.embargo_until > now() THEN h.embargo_until END),
             'snippet', (SELECT string_agg(p->>'text', '' ORDER BY n) FROM jsonb_array_elements(s.parts) WITH ORDINALITY AS x (p, n)),
