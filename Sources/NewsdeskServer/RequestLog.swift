@@ -86,7 +86,7 @@ final class RequestLog: Sendable {
         let label: String
         var logLevel: Logger.Level = .info
         var metadata: Logger.Metadata = [:]
-        var metadataProvider: Logger.MetadataProvider?
+        var metadataProvider = LoggingSystem.metadataProvider
 
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
@@ -94,9 +94,7 @@ final class RequestLog: Sendable {
         }
 
         func log(event: LogEvent) {
-            var fields = metadata
-            if let provided = metadataProvider?.get() { fields.merge(provided) { _, provided in provided } }
-            if let explicit = event.metadata { fields.merge(explicit) { _, explicit in explicit } }
+            var fields = event.fields(logger: metadata, provider: metadataProvider)
             if let error = event.error {
                 fields["error.message"] = "\(error)"
                 fields["error.type"] = "\(String(reflecting: type(of: error)))"

@@ -27,10 +27,6 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
-        // The log's timestamps are local time, and glibc looks at
-        // /etc/localtime again (a stat) at every one unless TZ names the zone:
-        // the same zone, named once, for a server that writes a line per request.
-        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 1) }
         var logger = Logger(label: "newsdesk.serve") { SiteLogHandler(StreamLogHandler.standardError(label: $0)) }
         logger.logLevel =
             ProcessInfo.processInfo.environment["NEWSDESK_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info

@@ -10,21 +10,21 @@ import Logging
 /// and errors this way; each request's line goes through ``RequestLog``).
 /// The lines are the same: the fields are handed over with the message.
 struct SiteLogHandler: LogHandler {
+    /// Writes the lines; its own metadata and provider stay empty, so the
+    /// fields come only with each message, merged here in its order.
     private var stream: StreamLogHandler
     var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
 
     init(_ stream: StreamLogHandler) {
         self.stream = stream
+        self.metadataProvider = stream.metadataProvider
+        self.stream.metadataProvider = nil
     }
 
     var logLevel: Logger.Level {
         get { stream.logLevel }
         set { stream.logLevel = newValue }
-    }
-
-    var metadataProvider: Logger.MetadataProvider? {
-        get { stream.metadataProvider }
-        set { stream.metadataProvider = newValue }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -34,9 +34,18 @@ struct SiteLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var event = event
-        if !metadata.isEmpty {
-            event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
-        }
+        event.metadata = event.fields(logger: metadata, provider: metadataProvider)
         stream.log(event: event)
+    }
+}
+
+extension LogEvent {
+    /// A line's fields as `StreamLogHandler` merges them: the logger's, then
+    /// the provider's, then the message's own, each winning over the one before.
+    func fields(logger: Logger.Metadata, provider: Logger.MetadataProvider?) -> Logger.Metadata {
+        var fields = logger
+        if let provided = provider?.get() { fields.merge(provided) { _, provided in provided } }
+        if let explicit = metadata { fields.merge(explicit) { _, explicit in explicit } }
+        return fields
     }
 }

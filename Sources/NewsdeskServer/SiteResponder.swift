@@ -232,15 +232,20 @@ struct PreparedAnswer: Sendable {
         } else if reply.status == .notModified {
             headers[.contentType] = nil
         }
-        var notModified = headers
-        notModified[.contentType] = nil
-        var dated = headers, datedNotModified = notModified
-        // Copies share their storage until changed: only changed ones are counted.
-        var kept = [headers, notModified]
-        if tag != nil, let lastModified = reply.lastModified {
-            dated[.lastModified] = HTTPDate.string(lastModified)
-            datedNotModified[.lastModified] = dated[.lastModified]
-            kept += [dated, datedNotModified]
+        // A 200's 304 and the sets with Last-Modified; other answers send
+        // their headers as they are. Copies share their storage until
+        // changed: only the changed ones are counted.
+        var notModified = headers, dated = headers, datedNotModified = headers
+        var kept = [headers]
+        if tag != nil {
+            notModified[.contentType] = nil
+            datedNotModified = notModified
+            kept.append(notModified)
+            if let lastModified = reply.lastModified {
+                dated[.lastModified] = HTTPDate.string(lastModified)
+                datedNotModified[.lastModified] = dated[.lastModified]
+                kept += [dated, datedNotModified]
+            }
         }
         self.status = reply.status
         self.entityTag = tag

@@ -50,6 +50,21 @@ struct CachingTests {
         let revalidated = try server.request(path, headers: ["If-None-Match": tag])
         #expect(revalidated.status == 304 && revalidated.body.isEmpty)
         #expect(revalidated["etag"] == tag)
+        // A 304 carries what the 200 does (validators, caching, security
+        // headers), but no Content-Type and no body; a HEAD, the 200's
+        // headers with its length.
+        #expect(revalidated["last-modified"] == modified && revalidated["content-type"] == nil)
+        for name in ["cache-control", "surrogate-key", "content-security-policy", "x-content-type-options"] {
+            #expect(revalidated[name] != nil && revalidated[name] == first[name], "\(name)")
+        }
+        let head = try server.request(path, method: "HEAD")
+        #expect(head.status == 200 && head.body.isEmpty)
+        #expect(head["etag"] == tag && head["last-modified"] == modified)
+        #expect(
+            head["content-type"] == first["content-type"] && head["content-length"] == String(first.body.utf8.count))
+        let headRevalidated = try server.request(path, method: "HEAD", headers: ["If-None-Match": tag])
+        #expect(headRevalidated.status == 304 && headRevalidated.body.isEmpty && headRevalidated["content-type"] == nil)
+        #expect(headRevalidated["last-modified"] == modified)
         #expect(try server.request(path, headers: ["If-None-Match": "\"other\", \(tag)"]).status == 304)
         #expect(try server.request(path, headers: ["If-None-Match": "W/\(tag)"]).status == 304)
         #expect(try server.request(path, headers: ["If-None-Match": "\"other\""]).status == 200)

@@ -271,8 +271,16 @@ struct SiteRouteTests {
             metrics.body.contains("newsdesk_http_requests_total{route=\"article\",status=\"200\"}"), "\(metrics.body)")
         #expect(metrics.body.contains("newsdesk_http_request_duration_seconds_bucket{route=\"article\""))
         #expect(metrics.body.contains("newsdesk_read_pool_connections 8"))
-        // Logs name the route and status, never who asked.
+        // Logs name the route and status, never who asked: the whole line, as
+        // every newsdesk log line (swift-log's format), time to the second and
+        // the time taken.
         #expect(server.logs("GET /en/\(live.slug) 200 article"), "\(server.log)")
+        let line = try #require(server.log.split(separator: "\n").last { $0.contains("GET /en/\(live.slug) 200") })
+        #expect(
+            line.wholeMatch(
+                of:
+                    /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info newsdesk\.serve: \[NewsdeskServer\] GET \/en\/[a-z0-9-]+ 200 article \d+\.\d ms/
+            ) != nil, "\(line)")
         let asset = try server.request("/assets/live.js")
         #expect(asset.status == 200 && asset["content-type"] == "text/javascript; charset=utf-8")
         #expect(asset.body.contains("new EventSource"))
