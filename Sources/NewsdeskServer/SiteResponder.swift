@@ -270,13 +270,29 @@ struct PreparedAnswer: Sendable {
         // (HTTPCaching.lastModified), so whether it is sent is decided per request.
         let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
         let dated = lastModified != nil
+        let conditions = Self.conditions(of: request)
         if HTTPCaching.notModified(
-            ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
+            ifNoneMatch: conditions.ifNoneMatch, ifModifiedSince: conditions.ifModifiedSince,
             entityTag: entityTag, lastModified: lastModified)
         {
             return response(.notModified, dated ? datedNotModifiedHeaders : notModifiedHeaders, to: request)
         }
         return response(status, dated ? datedHeaders : headers, to: request)
+    }
+
+    /// The request's `If-None-Match` and `If-Modified-Since`, each field of
+    /// a repeated one joined with ", " as HTTP combines them, in one pass over
+    /// its fields: looking each up by name costs twice the rest of a 304.
+    static func conditions(of request: Request) -> (ifNoneMatch: String?, ifModifiedSince: String?) {
+        var ifNoneMatch: String?, ifModifiedSince: String?
+        for field in request.headers {
+            if field.name == .ifNoneMatch {
+                ifNoneMatch = ifNoneMatch.map { $0 + ", " + field.value } ?? field.value
+            } else if field.name == .ifModifiedSince {
+                ifModifiedSince = ifModifiedSince.map { $0 + ", " + field.value } ?? field.value
+            }
+        }
+        return (ifNoneMatch, ifModifiedSince)
     }
 
     private func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, to request: Request) -> Response {
