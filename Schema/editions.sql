@@ -366,10 +366,15 @@ $$;
 -- The next version number: after the newest revision, which may be a
 -- cancelled scheduled one.
 -- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- The newest by ORDER BY … LIMIT 1, not max(): the plan kept for the session
+-- is made for any edition, which the planner expects to have about one
+-- revision, and for max() it then reads all of them (an edition edited all
+-- day has hundreds; 1.5 ms of an edit with 12,000); this way it reads one.
 CREATE OR REPLACE FUNCTION newsroom.next_version(e newsroom.edition) RETURNS integer
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    RETURN greatest(e.version, (SELECT max(r.version) FROM newsroom.edition_revision r WHERE r.edition_id = e.id)) + 1;
+    RETURN greatest(e.version, (SELECT r.version FROM newsroom.edition_revision r
+                                WHERE r.edition_id = e.id ORDER BY r.version DESC LIMIT 1)) + 1;
 END
 $$;
 
