@@ -1,4 +1,5 @@
 import Logging
+import NewsdeskCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -64,18 +65,9 @@ final class RequestLog: Sendable {
         }
     }
 
+    /// To standard error; if that is gone, there is nothing else to tell it to.
     private static func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // Standard error is gone: nothing else to tell it to.
-                }
-                offset += written
-            }
-        }
+        _ = Descriptor.writeAll(2, bytes)
     }
 
     /// The request log's swift-log handler: lines as `StreamLogHandler`

@@ -101,15 +101,9 @@ enum PrivateFiles {
         guard descriptor >= 0 else { return nil }
         let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else {
-                unlink(path)
-                return nil
-            }
-            written += result
+        guard Descriptor.writeAll(descriptor, bytes) == nil else {
+            unlink(path)
+            return nil
         }
         return path
     }

@@ -210,13 +210,7 @@ package enum ProcessRunner {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw Failure(action: "write \(path)", code: errno) }
         defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { throw Failure(action: "write \(path)", code: errno) }
-            written += result
-        }
+        if let code = Descriptor.writeAll(descriptor, bytes) { throw Failure(action: "write \(path)", code: code) }
     }
 
     private static func readFile(_ path: String) throws -> [UInt8] {
