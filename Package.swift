@@ -111,7 +111,11 @@ let package = Package(
         .testTarget(name: "NewsdeskCoreTests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
         .testTarget(name: "NewsdeskCLITests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"]),
         .testTarget(
-            name: "NewsdeskServerTests", dependencies: ["NewsdeskCore", "PostgresClient", "NewsdeskTestSupport"])
+            name: "NewsdeskServerTests",
+            dependencies: [
+                "NewsdeskCore", "PostgresClient", "NewsdeskTestSupport",
+                .product(name: "Crypto", package: "swift-crypto")
+            ])
     ]
 )
 

@@ -37,8 +37,8 @@ struct LiveFrame: Sendable {
         }
         var seq: Int?
         var html: String?
-        if let document = change.update, let encoded = try? JSONEncoder().encode(document) {
-            if let update = try? NewsroomJSON.decoder().decode(LiveUpdate.self, from: encoded) {
+        if let document = change.update {
+            if let update = try? LiveUpdate(json: document) {
                 seq = update.seq
                 if change.kind != "update.withdrawn" {
                     html = ReaderView.updateSection(update, language: change.lang)

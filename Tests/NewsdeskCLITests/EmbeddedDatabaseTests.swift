@@ -32,6 +32,10 @@ struct EmbeddedDatabaseTests {
         // Unix socket only: the server listens on no TCP port.
         let config = try String(contentsOfFile: home + "/cluster/postgresql.conf", encoding: .utf8)
         #expect(config.contains("listen_addresses = ''"))
+        // Its page cache is sized for the machine, not PostgreSQL's 128 MB default.
+        let sharedBuffers = config.split(separator: "\n").last { $0.hasPrefix("shared_buffers = '") }
+        let megabytes = sharedBuffers.flatMap { Int($0.dropFirst("shared_buffers = '".count).prefix { $0.isNumber }) }
+        #expect((128...8192).contains(megabytes ?? 0), "\(String(describing: sharedBuffers))")
 
         let stop = try CommandLineTool.run(["db", "stop"], environment: environment, directory: root)
         #expect(stop.status == 0, "\(stop)")

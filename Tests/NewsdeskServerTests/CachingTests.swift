@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NewsdeskCore
 import NewsdeskTestSupport
@@ -43,6 +44,10 @@ struct CachingTests {
         let first = try server.request(path)
         let tag = try #require(first["etag"])
         #expect(tag.hasPrefix("\"") && tag.hasSuffix("\"") && !tag.hasPrefix("W/"))
+        // Strong: the first 128 bits of the body's SHA-256, in URL-safe base64 without padding.
+        let digest = Data(SHA256.hash(data: Data(first.body.utf8)).prefix(16)).base64EncodedString()
+        let expected = digest.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        #expect(tag == "\"" + expected.replacingOccurrences(of: "=", with: "") + "\"")
         let modified = try #require(first["last-modified"])
         #expect(modified.hasSuffix(" GMT"))
         #expect(try server.request(path)["etag"] == tag)

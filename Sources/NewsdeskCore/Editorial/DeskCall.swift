@@ -24,6 +24,22 @@ enum DeskCall {
         }
     }
 
+    /// The same for a ``JSONDocument``: read by ``JSONValue/init(parsing:)``,
+    /// not through `Codable` (an edition, a feed: what pages and commands
+    /// read most).
+    static func decode<T: JSONDocument>(_ type: T.Type, _ query: Query, on connection: Connection) throws -> T {
+        let text = try DatabaseErrors.translating {
+            try connection.query(query)[0].decode(0, as: String.self)
+        }
+        let document = try JSONValue(parsing: text)
+        if case .object(let fields) = document, let refused = fields["refused"] {
+            throw Self.refusal(try JSONFields(refused, keyedBy: RefusalField.self)(.message))
+        }
+        return try T(json: document)
+    }
+
+    private enum RefusalField: String, CodingKey { case message }
+
     /// What a caller is told when the database refused it (and recorded so).
     static func refusal(_ message: String) -> NewsdeskError {
         NewsdeskError(.permission, "Permission denied: \(message) The refusal was recorded in the audit log.")

@@ -5,7 +5,7 @@ public import Foundation
 #endif
 
 /// Where an edition is in its life (SPEC §2).
-public enum EditionStatus: String, Codable, Sendable, CaseIterable {
+public enum EditionStatus: String, Codable, JSONReadable, Sendable, CaseIterable {
     case draft
     case inReview = "in_review"
     case scheduled
@@ -17,7 +17,7 @@ public enum EditionStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// A wall-clock time in the newsroom's zone, as readers see it.
-public struct LocalTime: Codable, Sendable, Equatable {
+public struct LocalTime: Codable, JSONReadable, Sendable, Equatable {
     /// `2023-10-26 16:43`
     public let text: String
     /// ISO weekday: Monday is 1, Sunday 7.
@@ -26,6 +26,18 @@ public struct LocalTime: Codable, Sendable, Equatable {
     public init(text: String, weekday: Int) {
         self.text = text
         self.weekday = weekday
+    }
+
+    /// Inside the documents read as ``JSONDocument``s; inside others (a feed's
+    /// items, the audit log) through its `Codable` conformance.
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: CodingKeys.self)
+        text = try field(.text)
+        weekday = try field(.weekday)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, weekday
     }
 
     /// The wall time with its offset from UTC (`2023-10-26 16:43 +03:00`), for
@@ -50,8 +62,8 @@ public struct LocalTime: Codable, Sendable, Equatable {
 }
 
 /// A story in one language, as the database returns it (SPEC §5 JSON shape).
-public struct Edition: Codable, Sendable {
-    public struct Photo: Codable, Sendable, Equatable {
+public struct Edition: JSONDocument, Encodable, Sendable {
+    public struct Photo: JSONDocument, Encodable, Sendable, Equatable {
         public let url: String
         public let caption: String?
         public let credit: String?
@@ -60,6 +72,13 @@ public struct Edition: Codable, Sendable {
             self.url = url
             self.caption = caption
             self.credit = credit
+        }
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            url = try field(.url)
+            caption = try field.optional(.caption)
+            credit = try field.optional(.credit)
         }
 
         /// Every key, null when there is no caption or credit.
@@ -76,7 +95,7 @@ public struct Edition: Codable, Sendable {
     }
 
     /// What a translation was made from.
-    public struct Source: Codable, Sendable, Equatable {
+    public struct Source: JSONDocument, Encodable, Sendable, Equatable {
         public let editionID: Int64
         public let version: Int
 
@@ -85,23 +104,47 @@ public struct Edition: Codable, Sendable {
             self.version = version
         }
 
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            editionID = try field(.editionID)
+            version = try field(.version)
+        }
+
         enum CodingKeys: String, CodingKey {
             case version, editionID = "edition_id"
         }
     }
 
     /// A subject as readers see it, named in the edition's language.
-    public struct SubjectName: Codable, Sendable {
+    public struct SubjectName: JSONDocument, Encodable, Sendable {
         public let slug: String
         public let name: String
         public let mediatopic: String?
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            slug = try field(.slug)
+            name = try field(.name)
+            mediatopic = try field.optional(.mediatopic)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case slug, name, mediatopic
+        }
     }
 
     /// Another story on the same subjects, in the same language.
-    public struct Related: Codable, Sendable {
+    public struct Related: JSONDocument, Encodable, Sendable {
         public let editionID: Int64
         public let slug: String
         public let headline: String
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            editionID = try field(.editionID)
+            slug = try field(.slug)
+            headline = try field(.headline)
+        }
 
         enum CodingKeys: String, CodingKey {
             case slug, headline, editionID = "edition_id"
@@ -110,7 +153,7 @@ public struct Edition: Codable, Sendable {
 
     /// Another edition of the same story (the language switcher).
     /// One edition of the story, for the language switch.
-    public struct LanguageEdition: Codable, Sendable {
+    public struct LanguageEdition: JSONDocument, Encodable, Sendable {
         public let lang: String
         public let id: Int64
         public let slug: String
@@ -119,13 +162,35 @@ public struct Edition: Codable, Sendable {
         public let status: EditionStatus
         /// Whether readers can open it now (published, embargo lifted).
         public let visible: Bool
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            lang = try field(.lang)
+            id = try field(.id)
+            slug = try field(.slug)
+            language = try field(.language)
+            status = try field(.status)
+            visible = try field(.visible)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case lang, id, slug, language, status, visible
+        }
     }
 
-    public struct Correction: Codable, Sendable {
+    public struct Correction: JSONDocument, Encodable, Sendable {
         public let at: Date
         public let note: String
         public let version: Int
         public let localTime: LocalTime
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            at = try field(.at)
+            note = try field(.note)
+            version = try field(.version)
+            localTime = try field(.localTime)
+        }
 
         enum CodingKeys: String, CodingKey {
             case at, note, version, localTime = "local_time"
@@ -157,10 +222,17 @@ public struct Edition: Codable, Sendable {
     /// Display names of the bylined staff in the edition's language.
     public let bylineNames: [String: String]
     /// A revision saved for later that readers do not see yet (staff only).
-    public struct ScheduledRevision: Codable, Sendable, Equatable {
+    public struct ScheduledRevision: JSONDocument, Encodable, Sendable, Equatable {
         public let version: Int
         public let at: Date
         public let localTime: LocalTime
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            version = try field(.version)
+            at = try field(.at)
+            localTime = try field(.localTime)
+        }
 
         enum CodingKeys: String, CodingKey {
             case version, at
@@ -232,49 +304,49 @@ public struct Edition: Codable, Sendable {
         case updates
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int64.self, forKey: .id)
-        storyID = try c.decode(Int64.self, forKey: .storyID)
-        lang = try c.decode(String.self, forKey: .lang)
-        slug = try c.decode(String.self, forKey: .slug)
-        headline = try c.decode(String.self, forKey: .headline)
-        lead = try c.decode(String.self, forKey: .lead)
-        body = try c.decode(String.self, forKey: .body)
-        status = try c.decode(EditionStatus.self, forKey: .status)
-        version = try c.decode(Int.self, forKey: .version)
-        currentVersion = try c.decode(Int.self, forKey: .currentVersion)
-        publishedAt = try c.decodeIfPresent(Date.self, forKey: .publishedAt)
-        updatedAt = try c.decodeIfPresent(Date.self, forKey: .updatedAt)
-        scheduledAt = try c.decodeIfPresent(Date.self, forKey: .scheduledAt)
-        embargoUntil = try c.decodeIfPresent(Date.self, forKey: .embargoUntil)
-        savedAt = try c.decode(Date.self, forKey: .savedAt)
-        createdAt = try c.decodeIfPresent(Date.self, forKey: .createdAt)
-        savedBy = try c.decodeIfPresent(String.self, forKey: .savedBy)
-        bylines = try c.decode([String].self, forKey: .bylines)
-        bylineNames = try c.decodeIfPresent([String: String].self, forKey: .bylineNames) ?? [:]
-        translators = try c.decodeIfPresent([String].self, forKey: .translators) ?? []
-        scheduledRevision = try c.decodeIfPresent(ScheduledRevision.self, forKey: .scheduledRevision)
-        translatorNames = try c.decodeIfPresent([String: String].self, forKey: .translatorNames) ?? [:]
-        subjects = try c.decode([String].self, forKey: .subjects)
-        subjectNames = try c.decodeIfPresent([SubjectName].self, forKey: .subjectNames) ?? []
-        related = try c.decodeIfPresent([Related].self, forKey: .related) ?? []
-        photo = try c.decodeIfPresent(Photo.self, forKey: .photo)
-        video = try c.decode(Bool.self, forKey: .video)
-        corrections = try c.decode([Correction].self, forKey: .corrections)
-        updates = try c.decode([LiveUpdate].self, forKey: .updates)
-        withdrawnUpdates = try c.decodeIfPresent([LiveUpdate].self, forKey: .withdrawnUpdates) ?? []
-        editions = try c.decode([String: Int64].self, forKey: .editions)
-        languageEditions = try c.decodeIfPresent([LanguageEdition].self, forKey: .languageEditions) ?? []
-        translatedFrom = try c.decodeIfPresent(Source.self, forKey: .translatedFrom)
-        reviewNote = try c.decodeIfPresent(String.self, forKey: .reviewNote)
-        withdrawalReason = try c.decodeIfPresent(String.self, forKey: .withdrawalReason)
-        timezone = try c.decode(String.self, forKey: .timezone)
-        siteURL = try c.decodeIfPresent(String.self, forKey: .siteURL) ?? "https://newsroom.example"
-        publishedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .publishedLocal)
-        updatedLocal = try c.decodeIfPresent(LocalTime.self, forKey: .updatedLocal)
-        scheduledLocal = try c.decodeIfPresent(LocalTime.self, forKey: .scheduledLocal)
-        embargoLocal = try c.decodeIfPresent(LocalTime.self, forKey: .embargoLocal)
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: CodingKeys.self)
+        id = try field(.id)
+        storyID = try field(.storyID)
+        lang = try field(.lang)
+        slug = try field(.slug)
+        headline = try field(.headline)
+        lead = try field(.lead)
+        body = try field(.body)
+        status = try field(.status)
+        version = try field(.version)
+        currentVersion = try field(.currentVersion)
+        publishedAt = try field.optional(.publishedAt)
+        updatedAt = try field.optional(.updatedAt)
+        scheduledAt = try field.optional(.scheduledAt)
+        embargoUntil = try field.optional(.embargoUntil)
+        savedAt = try field(.savedAt)
+        createdAt = try field.optional(.createdAt)
+        savedBy = try field.optional(.savedBy)
+        bylines = try field(.bylines)
+        bylineNames = try field.optional(.bylineNames) ?? [:]
+        translators = try field.optional(.translators) ?? []
+        scheduledRevision = try field.optional(.scheduledRevision)
+        translatorNames = try field.optional(.translatorNames) ?? [:]
+        subjects = try field(.subjects)
+        subjectNames = try field.optional(.subjectNames) ?? []
+        related = try field.optional(.related) ?? []
+        photo = try field.optional(.photo)
+        video = try field(.video)
+        corrections = try field(.corrections)
+        updates = try field(.updates)
+        withdrawnUpdates = try field.optional(.withdrawnUpdates) ?? []
+        editions = try field(.editions)
+        languageEditions = try field.optional(.languageEditions) ?? []
+        translatedFrom = try field.optional(.translatedFrom)
+        reviewNote = try field.optional(.reviewNote)
+        withdrawalReason = try field.optional(.withdrawalReason)
+        timezone = try field(.timezone)
+        siteURL = try field.optional(.siteURL) ?? "https://newsroom.example"
+        publishedLocal = try field.optional(.publishedLocal)
+        updatedLocal = try field.optional(.updatedLocal)
+        scheduledLocal = try field.optional(.scheduledLocal)
+        embargoLocal = try field.optional(.embargoLocal)
     }
 
     /// Writes every field of the SPEC §5 shape, nulls included, so scripts

@@ -294,6 +294,10 @@ public struct EditionDesk {
     private func decode<T: Decodable>(_ type: T.Type, _ query: Query) throws -> T {
         try DeskCall.decode(type, query, on: connection)
     }
+
+    private func decode<T: JSONDocument>(_ type: T.Type, _ query: Query) throws -> T {
+        try DeskCall.decode(type, query, on: connection)
+    }
 }
 
 /// One edition of an export page: its document, or why it could not be read.

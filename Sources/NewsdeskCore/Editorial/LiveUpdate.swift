@@ -7,12 +7,12 @@ public import Foundation
 #endif
 
 /// What kind of entry a live update is; readers see it as its label.
-public enum UpdateKind: String, Codable, Sendable, CaseIterable {
+public enum UpdateKind: String, Codable, JSONReadable, Sendable, CaseIterable {
     case update, correction, clarification
 }
 
 /// A timestamped entry on a published edition (SPEC §1).
-public struct LiveUpdate: Codable, Sendable {
+public struct LiveUpdate: JSONDocument, Encodable, Sendable {
     public let id: Int64
     public let editionID: Int64
     /// 1, 2, 3 … per edition, without gaps.
@@ -45,6 +45,26 @@ public struct LiveUpdate: Codable, Sendable {
         case translationOf = "translation_of"
     }
 
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: CodingKeys.self)
+        id = try field(.id)
+        editionID = try field(.editionID)
+        seq = try field(.seq)
+        postedAt = try field(.postedAt)
+        localTime = try field(.localTime)
+        kind = try field(.kind)
+        key = try field(.key)
+        author = try field(.author)
+        authorName = try field.optional(.authorName)
+        body = try field(.body)
+        version = try field(.version)
+        editedAt = try field.optional(.editedAt)
+        editedLocal = try field.optional(.editedLocal)
+        withdrawnAt = try field.optional(.withdrawnAt)
+        withdrawalReason = try field.optional(.withdrawalReason)
+        translationOf = try field.optional(.translationOf)
+    }
+
     /// Writes every key, nulls included (`translation_of` is part of the SPEC §5 shape).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -68,12 +88,18 @@ public struct LiveUpdate: Codable, Sendable {
 }
 
 /// An edition's updates, withdrawn ones included (`update list`).
-public struct UpdateListing: Codable, Sendable {
+public struct UpdateListing: JSONDocument, Encodable, Sendable {
     public let editionID: Int64
     public let updates: [LiveUpdate]
 
     enum CodingKeys: String, CodingKey {
         case updates, editionID = "edition_id"
+    }
+
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: CodingKeys.self)
+        editionID = try field(.editionID)
+        updates = try field(.updates)
     }
 }
 

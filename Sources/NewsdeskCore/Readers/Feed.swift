@@ -7,8 +7,8 @@ public import Foundation
 #endif
 
 /// One page of the "Recent news" list (SPEC §5 `feed --json` shape).
-public struct Feed: Codable, Sendable {
-    public struct Item: Codable, Sendable {
+public struct Feed: JSONDocument, Encodable, Sendable {
+    public struct Item: JSONDocument, Encodable, Sendable {
         public let editionID: Int64
         public let storyID: Int64
         public let lang: String
@@ -31,6 +31,20 @@ public struct Feed: Codable, Sendable {
             case localTime = "local_time"
         }
 
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            editionID = try field(.editionID)
+            storyID = try field(.storyID)
+            lang = try field(.lang)
+            slug = try field(.slug)
+            headline = try field(.headline)
+            lead = try field(.lead)
+            publishedAt = try field(.publishedAt)
+            updatedAt = try field.optional(.updatedAt)
+            localTime = try field(.localTime)
+            markers = try field(.markers)
+        }
+
         /// Every key of the SPEC §5 shape, `updated_at` null when there is none.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -48,9 +62,19 @@ public struct Feed: Codable, Sendable {
     }
 
     /// A subject the feed is filtered by, named in the feed's language.
-    public struct Subject: Codable, Sendable {
+    public struct Subject: JSONDocument, Encodable, Sendable {
         public let slug: String
         public let name: String
+
+        public init(json: JSONValue) throws {
+            let field = try JSONFields(json, keyedBy: CodingKeys.self)
+            slug = try field(.slug)
+            name = try field(.name)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case slug, name
+        }
     }
 
     public let items: [Item]
@@ -67,6 +91,16 @@ public struct Feed: Codable, Sendable {
         case items, timezone, lang, subjects
         case nextCursor = "next_cursor"
         case siteURL = "site_url"
+    }
+
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: CodingKeys.self)
+        items = try field(.items)
+        nextCursor = try field.optional(.nextCursor)
+        siteURL = try field(.siteURL)
+        timezone = try field(.timezone)
+        lang = try field.optional(.lang)
+        subjects = try field(.subjects)
     }
 
     public var site: SiteAddress { SiteAddress(siteURL: siteURL) }

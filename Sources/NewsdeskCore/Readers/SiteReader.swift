@@ -24,7 +24,7 @@ public struct SiteReader {
     /// An article page by language and slug, `Document` being ``Edition`` for
     /// pages or ``JSONValue`` for the API (the document as the database gave
     /// it), with the `recentItems` newest stories of its language (none for 0).
-    public func article<Document: Decodable>(
+    public func article<Document: JSONDocument>(
         lang: String, slug: String, as document: Document.Type = Edition.self, recentItems: Int = Self.recentItems
     ) throws -> ArticleLookup<Document> {
         try DeskCall.decode(
@@ -106,7 +106,7 @@ public struct SiteReader {
 }
 
 /// What an article address holds for readers.
-public enum ArticleLookup<Document: Decodable>: Decodable {
+public enum ArticleLookup<Document: JSONDocument>: JSONDocument {
     /// Readers may see it: the edition, the "Recent news" list of its
     /// language, the latest change readers could see on the page, the id
     /// of the edition's latest public change (its live page resumes there),
@@ -129,21 +129,19 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
         case languageChangedAt = "language_changed_at"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Field.self)
-        switch try c.decode(String.self, forKey: .state) {
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: Field.self)
+        switch try field(.state) as String {
         case "visible":
             self = .visible(
-                try c.decode(Document.self, forKey: .edition), recent: try c.decode([Feed.Item].self, forKey: .recent),
-                modifiedAt: try c.decode(Date.self, forKey: .modifiedAt),
-                lastEvent: try c.decode(Int64.self, forKey: .lastEvent),
-                languageChangedAt: try c.decodeIfPresent(String.self, forKey: .languageChangedAt))
+                try field(.edition), recent: try field(.recent), modifiedAt: try field(.modifiedAt),
+                lastEvent: try field(.lastEvent),
+                languageChangedAt: try field.optional(.languageChangedAt))
         case "moved":
             self = .moved(
-                lang: try c.decode(String.self, forKey: .lang), slug: try c.decode(String.self, forKey: .slug),
-                edition: try c.decode(Int64.self, forKey: .id), story: try c.decode(Int64.self, forKey: .storyID))
+                lang: try field(.lang), slug: try field(.slug), edition: try field(.id), story: try field(.storyID))
         case "withdrawn":
-            self = .withdrawn(try c.decode(WithdrawnEdition.self, forKey: .edition))
+            self = .withdrawn(try field(.edition))
         default:
             self = .hidden
         }
@@ -151,7 +149,7 @@ public enum ArticleLookup<Document: Decodable>: Decodable {
 }
 
 /// A withdrawn edition, as far as readers are told: its headline and why.
-public struct WithdrawnEdition: Codable, Sendable {
+public struct WithdrawnEdition: JSONDocument, Encodable, Sendable {
     public let id: Int64
     public let storyID: Int64
     public let lang: String
@@ -159,6 +157,17 @@ public struct WithdrawnEdition: Codable, Sendable {
     public let headline: String
     public let withdrawalReason: String?
     public let withdrawnAt: Date?
+
+    public init(json: JSONValue) throws {
+        let field = try JSONFields(json, keyedBy: CodingKeys.self)
+        id = try field(.id)
+        storyID = try field(.storyID)
+        lang = try field(.lang)
+        slug = try field(.slug)
+        headline = try field(.headline)
+        withdrawalReason = try field.optional(.withdrawalReason)
+        withdrawnAt = try field.optional(.withdrawnAt)
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, lang, slug, headline

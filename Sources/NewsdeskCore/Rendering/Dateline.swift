@@ -11,60 +11,79 @@ public enum Dateline {
         let months: [String]
     }
 
-    static let names: [String: Names] = [
-        "en": Names(
-            weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-            months: [
-                "January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December"
-            ]),
-        "uk": Names(
-            weekdays: ["понеділок", "вівторок", "середа", "четвер", "пʼятниця", "субота", "неділя"],
-            months: [
-                "січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня",
-                "жовтня", "листопада", "грудня"
-            ]),
-        "ru": Names(
-            weekdays: ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"],
-            months: [
-                "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-                "октября", "ноября", "декабря"
-            ])
-    ]
+    static let english = Names(
+        weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        months: [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September",
+            "October", "November", "December"
+        ])
+    static let ukrainian = Names(
+        weekdays: ["Понеділок", "Вівторок", "Середа", "Четвер", "Пʼятниця", "Субота", "Неділя"],
+        months: [
+            "січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня",
+            "жовтня", "листопада", "грудня"
+        ])
+    static let russian = Names(
+        weekdays: ["Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"],
+        months: [
+            "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+            "октября", "ноября", "декабря"
+        ])
 
-    /// The full dateline of a local time in `language` (English names for
-    /// languages without their own).
+    /// The names for `language`: English for languages without their own.
+    /// (A switch, not a dictionary: every live update on a page asks.)
+    static func names(_ language: String) -> Names {
+        switch language {
+        case "uk": ukrainian
+        case "ru": russian
+        default: english
+        }
+    }
+
+    /// The full dateline of a local time in `language`, its weekday
+    /// capitalised as it opens the line.
     public static func full(_ time: LocalTime, language: String) -> String {
-        let names = names[language] ?? names["en"]!
+        let names = names(language)
         guard let parts = Parts(time.text), (1...7).contains(time.weekday) else { return time.text }
-        let weekday = names.weekdays[time.weekday - 1]
         return
-            "\(weekday.prefix(1).uppercased())\(weekday.dropFirst()), \(parts.day) \(names.months[parts.month - 1]) \(parts.year), \(parts.clock)"
+            "\(names.weekdays[time.weekday - 1]), \(parts.day) \(names.months[parts.month - 1]) \(parts.year), \(parts.clock)"
     }
 
     /// "26 October 2023, 16:43" — for corrections and updates.
     public static func short(_ time: LocalTime, language: String) -> String {
-        let names = names[language] ?? names["en"]!
+        let names = names(language)
         guard let parts = Parts(time.text) else { return time.text }
         return "\(parts.day) \(names.months[parts.month - 1]) \(parts.year), \(parts.clock)"
     }
 
-    /// The pieces of `YYYY-MM-DD HH:MM`.
+    /// The pieces of `YYYY-MM-DD HH:MM`, as the database writes a local time.
     struct Parts {
         let year: Int
         let month: Int
         let day: Int
-        let clock: String
+        let clock: Substring
 
         init?(_ text: String) {
-            let pieces = text.split(separator: " ")
-            guard pieces.count == 2 else { return nil }
-            let date = pieces[0].split(separator: "-").compactMap { Int($0) }
-            guard date.count == 3, (1...12).contains(date[1]) else { return nil }
-            year = date[0]
-            month = date[1]
-            day = date[2]
-            clock = String(pieces[1])
+            let utf8 = Array(text.utf8)
+            guard utf8.count == 16, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"),
+                utf8[10] == UInt8(ascii: " "), utf8[13] == UInt8(ascii: ":"),
+                let year = Self.number(utf8[0..<4]), let month = Self.number(utf8[5..<7]),
+                let day = Self.number(utf8[8..<10]), (1...12).contains(month),
+                Self.number(utf8[11..<13]) != nil, Self.number(utf8[14..<16]) != nil
+            else { return nil }
+            self.year = year
+            self.month = month
+            self.day = day
+            clock = text.suffix(5)
+        }
+
+        private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+            var value = 0
+            for digit in digits {
+                guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(digit - UInt8(ascii: "0"))
+            }
+            return value
         }
     }
 }
