@@ -78,7 +78,12 @@ $$;
 -- then taking it apart again (0.87 against 0.44 ms on a million editions).
 -- PL/pgSQL for its plan, kept for the session (see newsroom.story_subjects):
 -- every page a reader opens builds this document. The newsroom's time zone
--- is read once, not once for each local time.
+-- is read once, not once for each local time. Its lists (and those of the
+-- functions it calls) are ARRAY(SELECT … ORDER BY …) rather than jsonb_agg:
+-- an aggregate is set up again at every execution of a kept plan, its
+-- functions looked up anew, and the six lists were a tenth of the page's
+-- work (site.article in one session, a million editions: 0.47 → 0.42 ms a
+-- page). The objects (jsonb_object_agg) have no such form and stay.
 CREATE OR REPLACE FUNCTION newsroom.compose_edition(target bigint, at_version integer, for_readers boolean) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -134,25 +139,24 @@ BEGIN
         'translated_from', CASE WHEN e.translated_from IS NOT NULL THEN
                                jsonb_build_object('edition_id', e.translated_from, 'version', e.translated_from_version) END,
         'updates', newsroom.updates_of(e.id, e.lang, zone, withdrawn => false, for_readers => for_readers),
-        'corrections', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
-                                                'version', c.version, 'local_time', newsroom.local_time_in(c.at, zone))
-                             ORDER BY c.at)
+        'corrections', to_jsonb(ARRAY(
+            SELECT jsonb_build_object('at', newsroom.rfc3339(c.at), 'note', c.note,
+                                      'version', c.version, 'local_time', newsroom.local_time_in(c.at, zone))
             FROM newsroom.edition_correction c
-            WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version)), '[]'::jsonb),
+            WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version) ORDER BY c.at)),
         -- The language switch: every edition of the story, this one included,
         -- in the newsroom's order of languages; for readers, those they may see.
         'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o
                      WHERE o.story_id = e.story_id
                        AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))),
-        'language_editions', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
-                                                'status', newsroom.effective_status(o.status, o.scheduled_at),
-                                                'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
-                             ORDER BY l.position)
+        'language_editions', to_jsonb(ARRAY(
+            SELECT jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
+                                      'status', newsroom.effective_status(o.status, o.scheduled_at),
+                                      'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
             FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
             WHERE o.story_id = e.story_id
-              AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))), '[]'),
+              AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
+            ORDER BY l.position)),
         'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
                                   FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
         -- Credited apart from the byline, named in the edition's language as bylines are.

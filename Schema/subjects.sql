@@ -12,28 +12,30 @@ CREATE OR REPLACE FUNCTION newsroom.story_subjects(target bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (
-        SELECT coalesce(jsonb_agg(t.subject ORDER BY t.tagged_at, t.subject), '[]')
-        FROM newsroom.edition e JOIN newsroom.story_subject t ON t.story_id = e.story_id WHERE e.id = target);
+        SELECT to_jsonb(ARRAY(
+            SELECT t.subject FROM newsroom.edition e JOIN newsroom.story_subject t ON t.story_id = e.story_id
+            WHERE e.id = target ORDER BY t.tagged_at, t.subject)));
 END
 $$;
 
 -- Also run as PL/pgSQL rather than SQL: a reader document is put together by (see story_subjects).
+-- Lists as ARRAY(SELECT …), not jsonb_agg: see newsroom.compose_edition.
 CREATE OR REPLACE FUNCTION newsroom.edition_extras(target bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (
         SELECT jsonb_build_object(
             'site_url', (SELECT value FROM newsroom.newsroom_setting WHERE key = 'site_url'),
-            'subject_names', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, e.lang),
-                                                    'mediatopic', s.mediatopic) ORDER BY t.tagged_at, s.slug)
-                FROM newsroom.story_subject t JOIN newsroom.subject s ON s.slug = t.subject WHERE t.story_id = e.story_id), '[]'),
+            'subject_names', to_jsonb(ARRAY(
+                SELECT jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, e.lang), 'mediatopic', s.mediatopic)
+                FROM newsroom.story_subject t JOIN newsroom.subject s ON s.slug = t.subject WHERE t.story_id = e.story_id
+                ORDER BY t.tagged_at, s.slug)),
             -- Up to three other stories on the same subjects, in the same language, that readers can see:
             -- for each subject the latest stories tagged with it (an index walk from the newest story
             -- down, stopping at three), then the newest of those.
-            'related', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
-                                                    'published_at', newsroom.rfc3339(r.released_at)) ORDER BY r.released_at DESC, r.id DESC)
+            'related', to_jsonb(ARRAY(
+                SELECT jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
+                                          'published_at', newsroom.rfc3339(r.released_at))
                 FROM (SELECT DISTINCT ON (o.released_at, o.id) o.*
                       FROM newsroom.story_subject a
                       CROSS JOIN LATERAL (
@@ -43,7 +45,8 @@ BEGIN
                             AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
                           ORDER BY b.story_id DESC LIMIT 3) o
                       WHERE a.story_id = e.story_id
-                      ORDER BY o.released_at DESC, o.id DESC LIMIT 3) r), '[]'))
+                      ORDER BY o.released_at DESC, o.id DESC LIMIT 3) r
+                ORDER BY r.released_at DESC, r.id DESC)))
         FROM newsroom.edition e WHERE e.id = target);
 END
 $$;

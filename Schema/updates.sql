@@ -16,12 +16,13 @@ CREATE OR REPLACE FUNCTION newsroom.updates_of(
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (
-        SELECT coalesce(jsonb_agg(CASE WHEN for_readers
-                                       THEN newsroom.update_json(u, lang, s.names, s.login, zone) - 'withdrawal_reason'
-                                       ELSE newsroom.update_json(u, lang, s.names, s.login, zone) END
-                                  ORDER BY u.posted_at, u.seq), '[]')
-        FROM newsroom.live_update u LEFT JOIN newsroom.staff s ON s.login = u.author
-        WHERE u.edition_id = target AND (u.withdrawn_at IS NOT NULL) = withdrawn);
+        SELECT to_jsonb(ARRAY(
+            SELECT CASE WHEN for_readers
+                        THEN newsroom.update_json(u, lang, s.names, s.login, zone) - 'withdrawal_reason'
+                        ELSE newsroom.update_json(u, lang, s.names, s.login, zone) END
+            FROM newsroom.live_update u LEFT JOIN newsroom.staff s ON s.login = u.author
+            WHERE u.edition_id = target AND (u.withdrawn_at IS NOT NULL) = withdrawn
+            ORDER BY u.posted_at, u.seq)));
 END
 $$;
 
