@@ -5,7 +5,16 @@
 -- With WRK_RANDOM_STORIES=N each request asks for the English article of a
 -- story picked at random from 1..N (bench-S-en), so the server's page cache
 -- almost never holds the answer: every request is read and rendered.
+--
+-- With WRK_PAUSE_MS=M each connection waits M milliseconds after an answer
+-- before it asks again: the load is offered at a pace below what saturates
+-- the server, so the latencies are those of requests that did not queue
+-- behind the 31 others a saturating run keeps in flight.
 local stories = tonumber(os.getenv("WRK_RANDOM_STORIES") or "")
+local pause = tonumber(os.getenv("WRK_PAUSE_MS") or "")
+if pause then
+  delay = function() return pause end
+end
 if stories then
   init = function(args)
     math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
