@@ -86,6 +86,15 @@ struct JSONParsingTests {
         } catch DecodingError.valueNotFound(_, let context) {
             #expect(context.debugDescription.contains("\"note\""))
         }
+        // An error inside a field's value names the field as well.
+        do {
+            let _: [LocalTime] = try JSONFields(
+                JSONValue(parsing: #"{"note": [{"text": "2023-10-26 16:43"}]}"#), keyedBy: Key.self)(.note)
+            Issue.record("a local time without its weekday read")
+        } catch DecodingError.keyNotFound(let inner, let context) {
+            #expect(inner.stringValue == "weekday")
+            #expect(context.debugDescription.contains("\"note\""), "\(context.debugDescription)")
+        }
         let missing = try JSONFields(JSONValue(parsing: "{}"), keyedBy: Key.self)
         #expect(try missing.optional(.name) as String? == nil)
         #expect(throws: DecodingError.self) { let _: String = try missing(.name) }

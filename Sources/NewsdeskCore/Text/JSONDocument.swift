@@ -58,20 +58,23 @@ public struct JSONFields<Key: CodingKey> {
         return try read(json, key)
     }
 
-    /// The field's own value, as it came.
-    public subscript(_ key: Key) -> JSONValue? {
-        fields[key.stringValue]
-    }
-
+    /// Reads a field's value; an error inside it names the field too.
     private func read<Value: JSONReadable>(_ json: JSONValue, _ key: Key) throws -> Value {
         do {
             return try Value(json: json)
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw DecodingError.typeMismatch(
-                type,
+        } catch let error as DecodingError {
+            func within(_ context: DecodingError.Context) -> DecodingError.Context {
                 .init(
                     codingPath: [key] + context.codingPath,
-                    debugDescription: "Field \"\(key.stringValue)\": \(context.debugDescription)"))
+                    debugDescription: "Field \"\(key.stringValue)\": \(context.debugDescription)")
+            }
+            switch error {
+            case .typeMismatch(let type, let context): throw DecodingError.typeMismatch(type, within(context))
+            case .valueNotFound(let type, let context): throw DecodingError.valueNotFound(type, within(context))
+            case .keyNotFound(let inner, let context): throw DecodingError.keyNotFound(inner, within(context))
+            case .dataCorrupted(let context): throw DecodingError.dataCorrupted(within(context))
+            @unknown default: throw error
+            }
         }
     }
 }
