@@ -305,20 +305,16 @@ public struct ExportEntry {
     public let id: Int64
     public let edition: Result<Edition, any Error>
 
-    /// Decodes one element of the page and keeps a failure instead of
+    /// Reads one element of the page and keeps a failure instead of
     /// throwing it, so that one edition cannot take its page down with it.
-    struct Element: Decodable {
+    struct Element: JSONDocument {
         enum Key: String, CodingKey { case id }
         let id: Int64?
         let edition: Result<Edition, any Error>
 
-        init(from decoder: any Decoder) throws {
-            id = try? decoder.container(keyedBy: Key.self).decode(Int64.self, forKey: .id)
-            do {
-                edition = .success(try Edition(from: decoder))
-            } catch {
-                edition = .failure(error)
-            }
+        init(json: JSONValue) {
+            id = try? JSONFields(json, keyedBy: Key.self).optional(.id)
+            edition = Result { try Edition(json: json) }
         }
     }
 }
