@@ -52,16 +52,27 @@ struct JSONParsingTests {
         arguments: [
             "", " ", "{", "[1,]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "01", "-", "1.", "1e", ".5", "+1", "tru", "nul",
             "\"open", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\udc00\"",
-            "[1] 2", "{} {}", "[1 2]", "NaN", "'a'"
+            "[1] 2", "{} {}", "[1 2]", "NaN", "'a'", "1e400", "-1e400"
         ])
     func refusals(text: String) {
-        #expect(throws: DecodingError.self, "\(text)") { try JSONValue(parsing: text) }
+        do {
+            _ = try JSONValue(parsing: text)
+            Issue.record("\(text) was read")
+        } catch DecodingError.dataCorrupted(let context) {
+            #expect(context.debugDescription.hasPrefix("Not JSON: "), "\(text): \(context.debugDescription)")
+            #expect(context.debugDescription.contains(" at byte "), "\(text): \(context.debugDescription)")
+        } catch {
+            Issue.record("\(text): \(error)")
+        }
     }
 
     @Test("nesting is limited to 512, so hostile text cannot exhaust the stack")
     func depth() throws {
         #expect(
             try JSONValue(parsing: String(repeating: "[", count: 512) + String(repeating: "]", count: 512)) != .null)
+        #expect(throws: DecodingError.self) {
+            try JSONValue(parsing: String(repeating: "[", count: 513) + String(repeating: "]", count: 513))
+        }
         #expect(throws: DecodingError.self) {
             try JSONValue(parsing: String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000))
         }

@@ -12,7 +12,9 @@ struct RFC3339Tests {
             (1_698_327_780.000001, "2023-10-26T13:43:00.000001Z"),
             (0.0, "1970-01-01T00:00:00Z"),
             (-0.5, "1969-12-31T23:59:59.500000Z"),
-            (951_782_400.0, "2000-02-29T00:00:00Z")
+            (951_782_400.0, "2000-02-29T00:00:00Z"),
+            // Past RFC 3339's four-digit years the year is written whole, never cut to a wrong date.
+            (253_402_302_600.0, "10000-01-01T00:30:00Z")
         ])
     func known(_ seconds: Double, _ expected: String) {
         #expect(RFC3339.string(from: Date(timeIntervalSince1970: seconds)) == expected)

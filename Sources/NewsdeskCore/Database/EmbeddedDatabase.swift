@@ -284,16 +284,26 @@ public struct EmbeddedDatabase: Sendable {
         min(max(memoryBytes / 4 / (1 << 20), 128), 8 << 10)
     }
 
-    /// The memory this process may use: the machine's, or its control
-    /// group's limit when that is lower (a container).
+    /// The memory this process may use: the machine's, or the lowest limit
+    /// of its control groups (a container, a systemd unit's MemoryMax).
+    /// Read once, when a cluster is created.
     static func availableMemory() -> UInt64 {
         let physical = UInt64(max(sysconf(Int32(_SC_PHYS_PAGES)), 0)) * UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 0))
-        for limitFile in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
-            if let line = firstLine(ofFile: limitFile), let limit = UInt64(line), limit > 0 {
-                return min(physical, limit)
+        var limitFiles = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        // Its own groups: "0::/system.slice/x.service" (cgroup v2), "4:memory:/docker/…" (v1).
+        let groups = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        for line in groups.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[2] != "/" else { continue }
+            if fields[0] == "0" && fields[1].isEmpty {
+                limitFiles.append("/sys/fs/cgroup\(fields[2])/memory.max")
+            } else if fields[1].split(separator: ",").contains("memory") {
+                limitFiles.append("/sys/fs/cgroup/memory\(fields[2])/memory.limit_in_bytes")
             }
         }
-        return physical
+        // "max" (no limit) reads as no number.
+        let limits = limitFiles.compactMap { firstLine(ofFile: $0).flatMap { UInt64($0) } }.filter { $0 > 0 }
+        return min(physical, limits.min() ?? physical)
     }
 
     // MARK: - Files and processes

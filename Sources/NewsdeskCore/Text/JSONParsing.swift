@@ -237,8 +237,9 @@ private struct JSONParser {
             if negative { return .integer(integer) }
             if integer != .min { return .integer(-integer) }
         }
-        guard let number = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else {
-            throw failure("not a number")
+        // Beyond a double's range (1e400) is refused, as Foundation's reading does.
+        guard let number = Double(String(decoding: bytes[start..<position], as: UTF8.self)), number.isFinite else {
+            throw failure("a number out of range")
         }
         return .number(number)
     }

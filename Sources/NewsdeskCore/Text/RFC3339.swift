@@ -26,30 +26,30 @@ public enum RFC3339 {
         let time = utc.secondOfDay
         // Digits into bytes: pages write a time for every live update, and
         // string interpolation with padding cost five times as much.
-        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: fraction == 0 ? 20 : 27)
-        func put(_ value: Int64, _ width: Int, at end: Int) {
-            var rest = value
-            for index in stride(from: end - 1, through: end - width, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        func append(_ value: Int64, width: Int, then separator: Character?) {
+            var limit: Int64 = 1
+            for _ in 0..<width { limit *= 10 }
+            if value >= 0 && value < limit {
+                var divisor = limit / 10
+                while divisor > 0 {
+                    bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                    divisor /= 10
+                }
+            } else {
+                // A year RFC 3339's four digits cannot hold: written whole, not cut.
+                bytes.append(contentsOf: String(value).utf8)
             }
+            if let separator { bytes.append(contentsOf: String(separator).utf8) }
         }
-        put(min(max(utc.year, 0), 9999), 4, at: 4)  // RFC 3339 years have four digits
-        bytes[4] = UInt8(ascii: "-")
-        put(utc.month, 2, at: 7)
-        bytes[7] = UInt8(ascii: "-")
-        put(utc.day, 2, at: 10)
-        bytes[10] = UInt8(ascii: "T")
-        put(time / 3600, 2, at: 13)
-        bytes[13] = UInt8(ascii: ":")
-        put(time / 60 % 60, 2, at: 16)
-        bytes[16] = UInt8(ascii: ":")
-        put(time % 60, 2, at: 19)
-        if fraction != 0 {
-            bytes[19] = UInt8(ascii: ".")
-            put(fraction, 6, at: 26)
-        }
-        bytes[bytes.count - 1] = UInt8(ascii: "Z")
+        append(utc.year, width: 4, then: "-")
+        append(utc.month, width: 2, then: "-")
+        append(utc.day, width: 2, then: "T")
+        append(time / 3600, width: 2, then: ":")
+        append(time / 60 % 60, width: 2, then: ":")
+        append(time % 60, width: 2, then: fraction == 0 ? "Z" : ".")
+        if fraction != 0 { append(fraction, width: 6, then: "Z") }
         return String(decoding: bytes, as: UTF8.self)
     }
 
