@@ -2,9 +2,12 @@
 -- the requests answered, their rate, latency percentiles in microseconds and
 -- the errors wrk counted (status: answers of 400 or more).
 --
--- With WRK_RANDOM_STORIES=N each request asks for the English article of a
--- story picked at random from 1..N (bench-S-en), so the server's page cache
--- almost never holds the answer: every request is read and rendered.
+-- With WRK_RANDOM_STORIES=N each request asks for an article picked at
+-- random: a story from 1..N and one of its three languages (bench-S-uk,
+-- -ru, -en), so the server's page cache almost never holds the answer:
+-- every request is read and rendered. All three languages, because the
+-- bench's live page and edits are English: a page must not be slower for
+-- being in a language other than the busiest one.
 --
 -- With WRK_PAUSE_MS=M each connection waits M milliseconds after an answer
 -- before it asks again: the load is offered at a pace below what saturates
@@ -15,12 +18,14 @@ local pause = tonumber(os.getenv("WRK_PAUSE_MS") or "")
 if pause then
   delay = function() return pause end
 end
+local languages = {"uk", "ru", "en"}
 if stories then
   init = function(args)
     math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
   end
   request = function()
-    return wrk.format("GET", "/en/bench-" .. math.random(1, stories) .. "-en")
+    local lang = languages[math.random(1, 3)]
+    return wrk.format("GET", "/" .. lang .. "/bench-" .. math.random(1, stories) .. "-" .. lang)
   end
 end
 

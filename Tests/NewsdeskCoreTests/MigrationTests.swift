@@ -144,6 +144,34 @@ struct MigrationTests {
             ])
     }
 
+    @Test("migration 13 gives every public change already recorded its edition's language")
+    func changesGetTheirLanguage() throws {
+        let connection = try TestDatabase.create("changelang").connect()
+        try Migrator(migrations: Array(Migration.all.prefix(12)), schemaFiles: []).migrate(connection)
+        // A story in two languages with changes to each, written as rows: the
+        // functions that record changes are Schema/'s, and are not there yet.
+        try connection.execute(
+            """
+            WITH s AS (INSERT INTO newsroom.story DEFAULT VALUES RETURNING id),
+                 claims AS (INSERT INTO newsroom.edition_slug (lang, slug, edition_id)
+                            VALUES ('uk', 'zasidannia', 101), ('en', 'council-meets', 102))
+            INSERT INTO newsroom.edition (id, story_id, lang, slug, headline, status, published_at)
+            SELECT x.id, s.id, x.lang, x.slug, x.headline, 'published', now()
+            FROM s, (VALUES (101, 'uk', 'zasidannia', 'Засідання'), (102, 'en', 'council-meets', 'Council meets'))
+                 AS x (id, lang, slug, headline)
+            """)
+        try connection.execute(
+            """
+            INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id)
+            SELECT now(), k, e.story_id, e.id FROM newsroom.edition e, unnest(ARRAY['edition.published', 'edition.edited']) k
+            """)
+        #expect(try Migrator().migrate(connection).migrations.map(\.version) == Array(13...Migration.all.count))
+        let languages = try connection.query(
+            "SELECT c.edition_id, c.lang FROM newsroom.public_change c ORDER BY c.id"
+        ).map { "\(try $0.decode("edition_id", as: Int64.self)) \(try $0.decode("lang", as: String.self))" }
+        #expect(languages == ["101 uk", "102 en", "101 uk", "102 en"])
+    }
+
     private func bookkeeping(_ connection: Connection) throws -> [String] {
         try connection.query(
             """
