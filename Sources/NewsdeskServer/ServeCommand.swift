@@ -41,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
             // changes, and sets each session's statement timeout.
             let connection = try target.connect(
                 as: login, environment: environment, logger: databaseLogger, session: true)
+            // A session of its own, which runs the same few statements all
+            // day: each is parsed and planned once.
+            connection.keepsPreparedStatements = true
             // A page that waits longer than this is better answered with an error.
             try connection.execute("SET statement_timeout = '10s'")
             return connection

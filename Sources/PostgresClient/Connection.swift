@@ -30,6 +30,26 @@ public final class Connection {
     /// How many savepoints of nested transactions are open.
     var savepointDepth = 0
 
+    /// Whether each statement is prepared on the server once, under a name,
+    /// and run by that name after: the server then parses and plans it once
+    /// for the session instead of at every call (an article page on a
+    /// million editions: 3 % of the server's work). Only for a session of
+    /// the connection's own: a pooler in transaction mode (PgBouncer before
+    /// 1.21) runs each transaction in whichever server session is free,
+    /// where the name means nothing. Off by default.
+    public var keepsPreparedStatements = false
+    /// The statements prepared so far, by their text and parameter types.
+    private var preparedStatements: [PreparedKey: String] = [:]
+    /// Names are never used twice in a session, even for a statement prepared again.
+    private var preparedCount = 0
+    /// A session prepares at most this many; others run unnamed, as when off.
+    static let preparedStatementLimit = 64
+
+    private struct PreparedKey: Hashable {
+        let sql: String
+        let types: [Oid]
+    }
+
     /// Connects, or throws a ``PostgresError`` of kind `.connectionFailed`.
     ///
     /// - Parameters:
@@ -98,11 +118,46 @@ public final class Connection {
         }
         defer { buffers.forEach { $0?.deallocate() } }
         var values = buffers.map { UnsafePointer($0) }
+        if keepsPreparedStatements, let name = try preparedName(sql, types: types) {
+            countRoundTrip(sql)
+            let result = PQexecPrepared(handle, name, Int32(bindings.count), &values, &lengths, &formats, 1)
+            defer { PQclear(result) }
+            do {
+                try check(result, outcome: outcome)
+                return Self.extract(result!)
+            } catch let error as PostgresError
+                where error.sqlState == .invalidSQLStatementName
+                || (error.sqlState == .featureNotSupported && error.message.hasPrefix("cached plan must not"))
+            {
+                // Deallocated (by a DISCARD or DEALLOCATE in this session), or
+                // its kept plan no longer fits ("cached plan must not change
+                // result type", after a migration): prepared afresh at the next
+                // call, and this one, outside a transaction, runs unnamed.
+                preparedStatements[PreparedKey(sql: sql, types: types)] = nil
+                if isInTransaction { throw error }
+            }
+        }
         countRoundTrip(sql)
         let result = PQexecParams(handle, sql, Int32(bindings.count), &types, &values, &lengths, &formats, 1)
         defer { PQclear(result) }
         try check(result, outcome: outcome)
         return Self.extract(result!)
+    }
+
+    /// The name `sql` is prepared under in this session, preparing it now if
+    /// it is new; nil when the session already keeps as many as it may.
+    private func preparedName(_ sql: String, types: [Oid]) throws -> String? {
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = preparedStatements[key] { return name }
+        guard preparedStatements.count < Self.preparedStatementLimit else { return nil }
+        preparedCount += 1
+        let name = "newsdesk_\(preparedCount)"
+        countRoundTrip(sql)
+        let result = PQprepare(handle, name, sql, Int32(types.count), types)
+        defer { PQclear(result) }
+        try check(result, outcome: outcomeIfLost(sql: sql))
+        preparedStatements[key] = name
+        return name
     }
 
     /// Runs a statement for its effect and returns the number of rows it affected.

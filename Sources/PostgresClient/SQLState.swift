@@ -18,6 +18,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let connectionException = SQLState("08000")
     public static let connectionFailure = SQLState("08006")
     public static let sqlClientUnableToEstablishConnection = SQLState("08001")
+    // Class 0A — feature not supported
+    public static let featureNotSupported = SQLState("0A000")
     // Class 22 — data exception
     public static let dataException = SQLState("22000")
     public static let stringDataRightTruncation = SQLState("22001")
@@ -37,6 +39,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let inFailedSQLTransaction = SQLState("25P02")
     public static let readOnlySQLTransaction = SQLState("25006")
     public static let idleInTransactionSessionTimeout = SQLState("25P03")
+    // Class 26 — invalid SQL statement name
+    public static let invalidSQLStatementName = SQLState("26000")
     // Class 28 — invalid authorization specification
     public static let invalidAuthorizationSpecification = SQLState("28000")
     public static let invalidPassword = SQLState("28P01")
