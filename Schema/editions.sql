@@ -161,8 +161,10 @@ BEGIN
                                   FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
         -- Credited apart from the byline, named in the edition's language as bylines are.
         'translators', to_jsonb(e.translators),
-        'translator_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
-                                      FROM newsroom.staff s WHERE s.login = ANY (e.translators)), '{}'),
+        -- (Most editions have no translator: no lookup for those.)
+        'translator_names', CASE WHEN cardinality(e.translators) = 0 THEN '{}' ELSE
+                                coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
+                                          FROM newsroom.staff s WHERE s.login = ANY (e.translators)), '{}') END,
         'withdrawal_reason', e.withdrawal_reason,
         'timezone', zone,
         'published_local', newsroom.local_time_in(released, zone),
