@@ -30,17 +30,21 @@ public final class Connection {
     /// How many savepoints of nested transactions are open.
     var savepointDepth = 0
 
-    /// Whether each statement is prepared on the server once, under a name,
-    /// and run by that name after: the server then parses and plans it once
-    /// for the session instead of at every call (an article page on a
-    /// million editions: 3 % of the server's work). Only for a session of
-    /// the connection's own: a pooler in transaction mode (PgBouncer before
-    /// 1.21) runs each transaction in whichever server session is free,
-    /// where the name means nothing. Off by default.
+    /// Whether each statement with parameters is prepared on the server
+    /// once, under a name, and run by that name after: the server then
+    /// parses and plans it once for the session instead of at every call (an
+    /// article page on a million editions: 3 % of the server's work).
+    /// Statements without parameters (BEGIN, COMMIT, SET, a health check) run
+    /// unnamed as before: a transaction's own statements must never depend on
+    /// a name the session may have lost. Only for a session of the
+    /// connection's own: a pooler in transaction mode (PgBouncer before 1.21)
+    /// runs each transaction in whichever server session is free, where the
+    /// name means nothing. Off by default.
     public var keepsPreparedStatements = false
     /// The statements prepared so far, by their text and parameter types.
     private var preparedStatements: [PreparedKey: String] = [:]
-    /// Names are never used twice in a session, even for a statement prepared again.
+    /// How many names this session has used: never one twice, and never
+    /// more than the limit, even for statements prepared again.
     private var preparedCount = 0
     /// A session prepares at most this many; others run unnamed, as when off.
     static let preparedStatementLimit = 64
@@ -118,7 +122,7 @@ public final class Connection {
         }
         defer { buffers.forEach { $0?.deallocate() } }
         var values = buffers.map { UnsafePointer($0) }
-        if keepsPreparedStatements, let name = try preparedName(sql, types: types) {
+        if keepsPreparedStatements, !bindings.isEmpty, let name = try preparedName(sql, types: types) {
             countRoundTrip(sql)
             let result = PQexecPrepared(handle, name, Int32(bindings.count), &values, &lengths, &formats, 1)
             defer { PQclear(result) }
@@ -126,15 +130,23 @@ public final class Connection {
                 try check(result, outcome: outcome)
                 return Self.extract(result!)
             } catch let error as PostgresError
-                where error.sqlState == .invalidSQLStatementName
-                || (error.sqlState == .featureNotSupported && error.message.hasPrefix("cached plan must not"))
+                where error.sqlState == .invalidSQLStatementName || error.sqlState == .featureNotSupported
             {
                 // Deallocated (by a DISCARD or DEALLOCATE in this session), or
                 // its kept plan no longer fits ("cached plan must not change
-                // result type", after a migration): prepared afresh at the next
-                // call, and this one, outside a transaction, runs unnamed.
+                // result type", after a migration; known by its SQLSTATE, as
+                // the message is in the server's language): prepared afresh at
+                // the next call, and this one, outside a transaction, runs
+                // unnamed (a statement the server does not support fails the
+                // same way again).
                 preparedStatements[PreparedKey(sql: sql, types: types)] = nil
                 if isInTransaction { throw error }
+                if error.sqlState == .featureNotSupported {
+                    // Best effort: the name counts against the limit either way.
+                    let statement = "DEALLOCATE \(name)"
+                    countRoundTrip(statement)
+                    PQclear(PQexec(handle, statement))
+                }
             }
         }
         countRoundTrip(sql)
@@ -145,19 +157,27 @@ public final class Connection {
     }
 
     /// The name `sql` is prepared under in this session, preparing it now if
-    /// it is new; nil when the session already keeps as many as it may.
+    /// it is new; nil when the session has already used as many names as it may.
     private func preparedName(_ sql: String, types: [Oid]) throws -> String? {
         let key = PreparedKey(sql: sql, types: types)
         if let name = preparedStatements[key] { return name }
-        guard preparedStatements.count < Self.preparedStatementLimit else { return nil }
-        preparedCount += 1
-        let name = "newsdesk_\(preparedCount)"
-        countRoundTrip(sql)
-        let result = PQprepare(handle, name, sql, Int32(types.count), types)
-        defer { PQclear(result) }
-        try check(result, outcome: outcomeIfLost(sql: sql))
-        preparedStatements[key] = name
-        return name
+        while preparedCount < Self.preparedStatementLimit {
+            preparedCount += 1
+            let name = "newsdesk_\(preparedCount)"
+            countRoundTrip(sql)
+            let result = PQprepare(handle, name, sql, Int32(types.count), types)
+            defer { PQclear(result) }
+            do {
+                try check(result, outcome: outcomeIfLost(sql: sql))
+            } catch let error as PostgresError where error.sqlState == .duplicatePreparedStatement && !isInTransaction {
+                // The session had the name before this connection knew it (a
+                // pooler in session mode that does not reset what it lends): the next one.
+                continue
+            }
+            preparedStatements[key] = name
+            return name
+        }
+        return nil
     }
 
     /// Runs a statement for its effect and returns the number of rows it affected.

@@ -55,6 +55,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let undefinedColumn = SQLState("42703")
     public static let undefinedFunction = SQLState("42883")
     public static let duplicateObject = SQLState("42710")
+    public static let duplicatePreparedStatement = SQLState("42P05")
     public static let undefinedObject = SQLState("42704")
     // Class 53 — insufficient resources
     public static let tooManyConnections = SQLState("53300")

@@ -26,15 +26,15 @@ struct PreparedStatementTests {
             #expect(try connection.query("SELECT \(value)::int + 3 AS n")[0].decode("n", as: Int.self) == expected)
         }
         #expect(try connection.query("SELECT \("Київ")::text AS t")[0].decode("t", as: String.self) == "Київ")
-        // The listing is itself a statement prepared at its first run.
-        #expect(
-            try prepared(connection) == [
-                "newsdesk_1 SELECT $1::int + 3 AS n", "newsdesk_2 SELECT $1::text AS t",
-                "newsdesk_3 SELECT name || ' ' || statement AS s FROM pg_prepared_statements ORDER BY name"
-            ])
-        // Three more runs of known statements prepare nothing new.
+        // The listing, without parameters, runs unnamed, as BEGIN and COMMIT do.
+        #expect(try prepared(connection) == ["newsdesk_1 SELECT $1::int + 3 AS n", "newsdesk_2 SELECT $1::text AS t"])
+        // More runs of known statements prepare nothing new.
         #expect(try connection.query("SELECT \(1)::int + 3 AS n")[0].decode("n", as: Int.self) == 4)
-        #expect(try prepared(connection).count == 3)
+        let inTransaction = try connection.transaction {
+            try $0.query("SELECT \(5)::int + 3 AS n")[0].decode("n", as: Int.self)
+        }
+        #expect(inTransaction == 8)
+        #expect(try prepared(connection).count == 2)
     }
 
     @Test("a statement the session deallocated runs all the same, and is prepared again at its next run")
@@ -60,6 +60,22 @@ struct PreparedStatementTests {
         try connection.execute("ALTER TABLE note ADD COLUMN author text DEFAULT 'ikovalenko'")
         let rows = try connection.query("SELECT * FROM note WHERE id = \(1)::int")
         #expect(try rows[0].decode("author", as: String.self) == "ikovalenko")
+        // The stale statement is deallocated; the next run prepares it anew.
+        #expect(try connection.query("SELECT * FROM note WHERE id = \(1)::int").count == 1)
+        #expect(try prepared(connection) == ["newsdesk_2 SELECT * FROM note WHERE id = $1::int"])
+    }
+
+    @Test("a name the session already has (from before this connection knew it) is passed over")
+    func nameTaken() throws {
+        let connection = try TestDatabase.create("preparedtaken").connect()
+        try connection.executeScript(unsafeSQL: "PREPARE newsdesk_1 AS SELECT 'left by an earlier client'")
+        connection.keepsPreparedStatements = true
+        #expect(try connection.query("SELECT \(6)::int * 7 AS n")[0].decode("n", as: Int.self) == 42)
+        #expect(
+            try prepared(connection) == [
+                "newsdesk_1 PREPARE newsdesk_1 AS SELECT 'left by an earlier client'",
+                "newsdesk_2 SELECT $1::int * 7 AS n"
+            ])
     }
 
     @Test("a session prepares at most 64 statements; the rest run unnamed")
