@@ -21,8 +21,7 @@ BEGIN
         SELECT to_jsonb(ARRAY(
             SELECT CASE WHEN for_readers
                         THEN newsroom.update_json(u, lang, s.names, s.login, zone)
-                        ELSE newsroom.update_json(u, lang, s.names, s.login, zone)
-                             || jsonb_build_object('withdrawal_reason', u.withdrawal_reason) END
+                        ELSE newsroom.staff_update_json(u, lang, s.names, s.login, zone) END
             FROM newsroom.live_update u LEFT JOIN newsroom.staff s ON s.login = u.author
             WHERE u.edition_id = target AND (u.withdrawn_at IS NOT NULL) = withdrawn
             ORDER BY u.posted_at, u.seq)));
@@ -34,18 +33,17 @@ CREATE OR REPLACE FUNCTION newsroom.update_document(u newsroom.live_update) RETU
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (
-        SELECT newsroom.update_json(u, e.lang, s.names, s.login, newsroom.timezone())
-               || jsonb_build_object('withdrawal_reason', u.withdrawal_reason)
+        SELECT newsroom.staff_update_json(u, e.lang, s.names, s.login, newsroom.timezone())
         FROM newsroom.edition e LEFT JOIN newsroom.staff s ON s.login = u.author
         WHERE e.id = u.edition_id);
 END
 $$;
 
--- The document's one shape as readers see it (staff's adds the withdrawal
--- reason), from the update and what it needs from elsewhere: its edition's
--- language, its author's staff names and login (NULL without a staff row),
--- the newsroom's time zone. Plain SQL, which the planner inlines into the
--- query that lists updates.
+-- The document's one shape as readers see it (newsroom.staff_update_json
+-- adds the withdrawal reason), from the update and what it needs from
+-- elsewhere: its edition's language, its author's staff names and login
+-- (NULL without a staff row), the newsroom's time zone. Plain SQL, which the
+-- planner inlines into the query that lists updates.
 CREATE OR REPLACE FUNCTION newsroom.update_json(
     u newsroom.live_update, lang text, author_names jsonb, author_login text, zone text
 ) RETURNS jsonb
@@ -57,6 +55,15 @@ LANGUAGE sql STABLE AS $$
         'body', u.body, 'version', u.version, 'edited_at', newsroom.rfc3339(u.edited_at),
         'edited_local', newsroom.local_time_in(u.edited_at, zone), 'withdrawn_at', newsroom.rfc3339(u.withdrawn_at),
         'translation_of', u.translation_of)
+$$;
+
+-- The same as staff see it: with the withdrawal reason, which readers never get.
+CREATE OR REPLACE FUNCTION newsroom.staff_update_json(
+    u newsroom.live_update, lang text, author_names jsonb, author_login text, zone text
+) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT newsroom.update_json(u, lang, author_names, author_login, zone)
+        || jsonb_build_object('withdrawal_reason', u.withdrawal_reason)
 $$;
 
 -- A live update named by its id, or as EDITION#N (uk/kyivrada-sklykaie-sesiiu#2,
