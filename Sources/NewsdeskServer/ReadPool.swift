@@ -7,10 +7,15 @@ import Synchronization
 /// A bounded pool of libpq connections for reading, each used on a thread of
 /// its own. libpq blocks the thread that calls it; on Swift's cooperative pool
 /// (two threads here) one slow query would stall every request, so queries
-/// run on an `NIOThreadPool` with as many threads as connections, and a
-/// request waits (without blocking a thread) for a free connection.
+/// run on an `NIOThreadPool` with as many threads as connections.
 ///
-/// When every connection is busy and `maxWaiting` requests already wait, a
+/// Reads queue in the thread pool itself, first come first served: a thread
+/// that finishes one read takes the next with the connection it holds, rather
+/// than handing the connection back to a waiting request's task, which would
+/// then hand its read to a thread that had meanwhile gone to sleep (under
+/// load, the server's threads went from 7.7 to 6.0 sleeps per random article).
+///
+/// When every connection is busy and `maxWaiting` reads already wait, a
 /// request is turned away at once (``Exhausted``): the server answers 503
 /// with Retry-After rather than queueing without end.
 final class ReadPool: Sendable {
@@ -29,8 +34,12 @@ final class ReadPool: Sendable {
     }
 
     private struct State {
+        /// One per thread: a read that has begun holds one, so one is
+        /// always free for a thread that begins another.
         var idle: [Slot]
-        var waiting: [CheckedContinuation<Slot, Never>] = []
+        /// Reads admitted and not yet finished: running or queued.
+        var admitted = 0
+        /// Reads running on a thread now.
         var busy = 0
     }
 
@@ -61,7 +70,7 @@ final class ReadPool: Sendable {
 
     /// Connections in use now, and requests waiting for one: for /metrics.
     var usage: (busy: Int, waiting: Int) {
-        state.withLock { ($0.busy, $0.waiting.count) }
+        state.withLock { ($0.busy, $0.admitted - $0.busy) }
     }
 
     /// Runs `body` with a connection, on the pool's own thread.
@@ -71,27 +80,50 @@ final class ReadPool: Sendable {
     ///   can be made. A connection whose query broke it is dropped and made
     ///   anew: at once, for this read, when it was one kept from before.
     func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let slot = try await acquire()
-        defer { release(slot) }
-        let connect = connect, replicaReads = replicaReads
-        return try await threads.runIfActive {
-            if let replicaReads, let replica = try replicaReads.connection(for: slot) {
-                return try Self.run(body, on: replica) { slot.replica = nil }
+        let room = size + maxWaiting
+        let admitted = state.withLock { state in
+            guard state.admitted < room else { return false }
+            state.admitted += 1
+            return true
+        }
+        guard admitted else { throw Exhausted() }
+        // Whether it ran, failed or was taken out of the queue.
+        defer { state.withLock { $0.admitted -= 1 } }
+        return try await threads.runIfActive { [self] in
+            let slot = state.withLock { state in
+                state.busy += 1
+                return state.idle.popLast()
             }
-            if let kept = slot.connection {
-                do {
-                    return try Self.run(body, on: kept) { slot.connection = nil }
-                } catch  where slot.connection == nil {
-                    // A kept connection the server had closed (a restart, an
-                    // administrator ending it): the read is tried once more
-                    // on a new one, rather than answered 503. It only reads,
-                    // so a second try cannot do anything twice.
+            guard let slot else { preconditionFailure("a read began on more threads than the pool has connections") }
+            defer {
+                state.withLock { state in
+                    state.busy -= 1
+                    state.idle.append(slot)
                 }
             }
-            let connection = try connect()
-            slot.connection = connection
-            return try Self.run(body, on: connection) { slot.connection = nil }
+            return try withConnection(of: slot, body)
         }
+    }
+
+    /// Runs `body` on the slot's connection (the replica's when it can
+    /// serve the read), making one when the slot has none.
+    private func withConnection<T>(of slot: Slot, _ body: (Connection) throws -> T) throws -> T {
+        if let replicaReads, let replica = try replicaReads.connection(for: slot) {
+            return try Self.run(body, on: replica) { slot.replica = nil }
+        }
+        if let kept = slot.connection {
+            do {
+                return try Self.run(body, on: kept) { slot.connection = nil }
+            } catch  where slot.connection == nil {
+                // A kept connection the server had closed (a restart, an
+                // administrator ending it): the read is tried once more
+                // on a new one, rather than answered 503. It only reads,
+                // so a second try cannot do anything twice.
+            }
+        }
+        let connection = try connect()
+        slot.connection = connection
+        return try Self.run(body, on: connection) { slot.connection = nil }
     }
 
     /// Runs `body`; when it broke the connection, `drop` forgets it, so the
@@ -111,51 +143,6 @@ final class ReadPool: Sendable {
             if case .connectionLost = error.kind { drop() }
             throw error
         }
-    }
-
-    private func acquire() async throws -> Slot {
-        enum Outcome {
-            case got(Slot)
-            case wait
-            case full
-        }
-        let outcome: Outcome = state.withLock { state in
-            if let slot = state.idle.popLast() {
-                state.busy += 1
-                return .got(slot)
-            }
-            return state.waiting.count >= maxWaiting ? .full : .wait
-        }
-        switch outcome {
-        case .got(let slot): return slot
-        case .full: throw Exhausted()
-        case .wait:
-            return await withCheckedContinuation { continuation in
-                let handedOver: Slot? = state.withLock { state in
-                    // A connection may have come free since we looked.
-                    if let slot = state.idle.popLast() {
-                        state.busy += 1
-                        return slot
-                    }
-                    state.waiting.append(continuation)
-                    return nil
-                }
-                if let handedOver { continuation.resume(returning: handedOver) }
-            }
-        }
-    }
-
-    private func release(_ slot: Slot) {
-        let next: CheckedContinuation<Slot, Never>? = state.withLock { state in
-            if state.waiting.isEmpty {
-                state.busy -= 1
-                state.idle.append(slot)
-                return nil
-            }
-            // Handed straight to the first in line; it stays busy.
-            return state.waiting.removeFirst()
-        }
-        next?.resume(returning: slot)
     }
 
     func shutdown() async throws {
