@@ -172,7 +172,7 @@ struct TransactionTests {
         #expect(throws: PostgresError.self) {
             try connection.transaction(isolation: .repeatableRead) { _ in }
         }
-        try connection.transaction(isolation: .serializable) { db in
+        _ = try connection.transaction(isolation: .serializable) { db in
             try db.execute("INSERT INTO live_update VALUES (1, 1, 'inner')")
         }
         #expect(connection.isInTransaction)

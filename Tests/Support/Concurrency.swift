@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs `count` copies of `body` on threads of their own, all at once, and
 /// returns their results in order. (Threads, not a dispatch queue: the bodies

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import NewsdeskCore
 
 /// `newsdesk serve`, started from the built binary against a test's

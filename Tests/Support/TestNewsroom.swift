@@ -19,7 +19,7 @@ public struct TestNewsroom: Sendable {
         try Migrator().migrate(database.connect())
         unsavedDirectory = NSTemporaryDirectory() + "newsdesk-unsaved-" + UUID().uuidString.prefix(8)
         staffLogin = "desk_" + UUID().uuidString.prefix(8).lowercased()
-        try StaffDesk(connection: database.connect()).add(
+        _ = try StaffDesk(connection: database.connect()).add(
             staffLogin, roles: ["reporter", "translator", "editor", "admin"], names: [:])
     }
 
