@@ -315,7 +315,8 @@ BEGIN
             'snippet_parts', s.parts)
             ORDER BY h.place, h.ordinality), '[]'))
         FROM hits h
-        CROSS JOIN LATERAL newsroom.search_snippet(h.lang, concat_ws(' ', h.headline || ' —', nullif(h.lead, ''), h.body),
+        CROSS JOIN LATERAL newsroom.search_snippet(h.lang, concat_ws(' ', h.headline || ' —', nullif(h.lead, ''),
+                                                                newsroom.markdown_words(h.body)),
                                                    h.snippet_query) AS s (parts));
 END
 $$;
@@ -399,6 +400,41 @@ LANGUAGE sql STABLE AS $$
             CROSS JOIN LATERAL unnest(ARRAY[s.stem, upper(left(s.stem, 1) COLLATE "und-x-icu") || substr(s.stem, 2)]) AS variant
             WHERE lower(m[1]) <> 'or'
         ) v) END
+$$;
+
+-- A Markdown body's words as a snippet shows them, on one line: without
+-- the marks of emphasis and code, with a link's or image's text instead of
+-- the link, and without headings', quotes' and list items' marks at the
+-- start of lines, link definitions, fences, rules, escapes or raw HTML.
+-- By pattern, because the database has no CommonMark parser (libcmark
+-- renders pages, in the client): a snippet needs only the words, and a
+-- construct the patterns miss leaves at worst a stray mark in a snippet,
+-- never a word taken out. A backslash-escaped mark is kept as its character.
+CREATE OR REPLACE FUNCTION newsroom.markdown_words(body text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT btrim(regexp_replace(
+        -- escapes: the character itself
+        regexp_replace(
+        -- emphasis and code: * and ` anywhere, _ only at a word's edge (not snake_case)
+        regexp_replace(
+        -- at the start of a line: heading, quote, list item marks
+        regexp_replace(
+        -- whole lines: link definitions, code fences, thematic breaks
+        regexp_replace(
+        -- raw HTML tags
+        regexp_replace(
+        -- autolinks: the address
+        regexp_replace(
+        -- links and images, inline or by reference: their text
+        regexp_replace(body,
+            '!?\[([^]]*)\](\([^)]*\)|\[[^]]*\])', '\1', 'g'),
+            '<((https?|mailto):[^>[:space:]]*)>', '\1', 'g'),
+            '</?[A-Za-z][A-Za-z0-9-]*([[:space:]][^>]*)?/?>', '', 'g'),
+            '^[ \t]{0,3}(\[[^]]+\]:.*|(```|~~~).*|([-*_][ \t]*){3,})$', '', 'gn'),
+            '^[ \t]{0,3}(#{1,6}[ \t]+|(>[ \t]?)+|[-*+][ \t]+|[0-9]{1,9}[.)][ \t]+)', '', 'gn'),
+            '(?<!\\)[*`]+|(?<![\\[:alnum:]])_+|(?<=[[:alnum:]])_+(?![[:alnum:]])', '', 'g'),
+            '\\([[:punct:]])', '\1', 'g'),
+        '[[:space:]]+', ' ', 'g'))
 $$;
 
 -- A fragment of `words` around the words `q` finds, in pieces: JSON

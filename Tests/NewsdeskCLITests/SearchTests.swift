@@ -58,4 +58,32 @@ struct SearchTests {
         let firstTwo = try newsroom.json(SearchResults.self, ["search", "ferry", "--lang", "en", "--limit", "2"])
         #expect(firstTwo.items.map(\.editionID) == [newerHeadline, olderHeadline])
     }
+
+    @Test("a snippet from a Markdown body shows its words on one line, without the marks")
+    func markdownSnippet() throws {
+        let newsroom = try TestNewsroom("searchmarks")
+        let desk = try newsroom.desk()
+        var story = NewStory(lang: "en", headline: "Port news")
+        story.body = """
+            ## Closures
+
+            The **ferry** to _Trukhaniv_ stops at `22:00`, says the [port](https://port.example/notice).
+
+            - Fare: 5 \\* 2 hryvnias
+            > pier_side kiosk
+            """
+        let published = try desk.publish(desk.createStory(story).reference)
+        let found = try newsroom.run(["search", "ferry", "--lang", "en"])
+        #expect(found.status == 0 && found.stderr.isEmpty, "\(found.stderr)")
+        let expected = """
+            Port news — Closures The ferry to Trukhaniv stops at 22:00, says the port. Fare: 5 * 2 hryvnias \
+            pier_side kiosk
+            """
+        let results = try newsroom.json(SearchResults.self, ["search", "ferry", "--lang", "en"])
+        #expect(results.items.map(\.editionID) == [published.id])
+        #expect(results.items.first?.snippet == expected)
+        #expect(results.items.first?.snippetParts.filter(\.match).map(\.text) == ["ferry"])
+        // The terminal's result: the snippet is one indented line.
+        #expect(found.stdout.split(separator: "\n").last == "  \(expected)")
+    }
 }
