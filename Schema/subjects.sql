@@ -56,19 +56,25 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(subject.names->>lang, subject.names->>'en', subject.slug)
 $$;
 
--- Refuses an unknown subject, naming the closest existing slugs.
+-- Refuses unknown subjects, naming each (in the order given) with the
+-- closest existing slugs: a reporter who mistyped two learns of both at once.
 CREATE OR REPLACE FUNCTION newsroom.require_subjects(slugs text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    unknown text;
+    refusals text;
 BEGIN
-    SELECT s INTO unknown FROM unnest(slugs) AS s WHERE NOT EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = s) LIMIT 1;
-    IF unknown IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = format('subject: there is no subject "%s".%s', unknown, coalesce(
-            ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
-                SELECT slug, newsroom.levenshtein(left(slug, 255), left(unknown, 255)) AS distance FROM newsroom.subject
-                WHERE newsroom.levenshtein(left(slug, 255), left(unknown, 255)) <= greatest(2, length(unknown) / 3)
-                ORDER BY distance, slug LIMIT 3) closest) || '?', ''));
+    SELECT string_agg(format('There is no subject "%s".%s', unknown, coalesce(
+               ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
+                   SELECT slug, newsroom.levenshtein(left(slug, 255), left(unknown, 255)) AS distance FROM newsroom.subject
+                   WHERE newsroom.levenshtein(left(slug, 255), left(unknown, 255)) <= greatest(2, length(unknown) / 3)
+                   ORDER BY distance, slug LIMIT 3) closest) || '?', '')), ' ' ORDER BY first)
+      INTO refusals
+      FROM (SELECT s AS unknown, min(n) AS first FROM unnest(slugs) WITH ORDINALITY AS u (s, n)
+            WHERE NOT EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = u.s)
+            GROUP BY s) missing;
+    IF refusals IS NOT NULL THEN
+        -- "subject: there is no subject …", as every message names its field first.
+        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'subject: t' || substr(refusals, 2);
     END IF;
 END
 $$;

@@ -47,6 +47,20 @@ struct FeedTests {
         #expect(Set(tagged.subjects) == ["kyiv", "energy"])
         let misspelt = try newsroom.run(["story", "new", "--lang", "en", "--headline", "Lost", "--subject", "enrgy"])
         #expect(misspelt.status == 65 && misspelt.stderr.contains("Did you mean energy?"))
+        // Every unknown subject is named at once, in the order typed, each once.
+        let twoTypos = try newsroom.run([
+            "story", "new", "--lang", "en", "--headline", "Lost", "--subject", "enrgy", "--subject", "kyiv",
+            "--subject", "kyev", "--subject", "enrgy"
+        ])
+        #expect(twoTypos.status == 65)
+        let lines = twoTypos.stderr.split(separator: "\n")
+        #expect(
+            lines.first == """
+                Error: subject: there is no subject "enrgy". Did you mean energy? There is no subject "kyev". \
+                Did you mean kyiv?
+                """, "\(twoTypos.stderr)")
+        // What was typed is kept.
+        #expect(lines.count == 2 && lines[1].hasPrefix("Your text was kept in "), "\(twoTypos.stderr)")
         let unknown = try newsroom.run(["feed", "--subject", "energi"])
         #expect(unknown.status == 65)
         #expect(unknown.stderr.contains("Did you mean energy?"))
