@@ -42,15 +42,7 @@ struct DemoCommand: ParsableCommand {
         let state = try TranslationDesk(connection: desk.connection).translations(story: story.storyID)
         Output.line(String(repeating: "─", count: 72) + "\n\nTranslations of story \(story.storyID):")
         for edition in state.editions {
-            var line = "  \(edition.lang)/\(edition.slug) v\(edition.version)"
-            if let source = edition.source {
-                line += " from \(source.lang) v\(source.version)"
-                if edition.stale { line += ", STALE (source at v\(source.currentVersion))" }
-                if !edition.missingUpdates.isEmpty {
-                    line += ", missing updates \(edition.missingUpdates.map(String.init).joined(separator: ", "))"
-                }
-            }
-            Output.line(line)
+            Output.line("  \(edition.lang)/\(edition.slug) v\(edition.version)  \(edition.standing)")
         }
         Output.line(
             """

@@ -112,20 +112,26 @@ struct TranslationsCommand: ParsableCommand {
         let state = try TranslationDesk(connection: connection.connectForReading()).translations(story: story)
         if output.json { return try Output.json(state) }
         for edition in state.editions {
-            var line =
+            let line =
                 "\(edition.lang.padding(4))\(("\(edition.lang)/\(edition.slug)").padding(50))\(edition.status.words.padding(11))v\(edition.version)"
-            if let source = edition.source {
-                line += "  from \(source.lang) v\(source.version)"
-                if edition.stale { line += "  STALE (source is at v\(source.currentVersion))" }
-                if edition.staleUpstream { line += "  (its source is stale too)" }
-                if !edition.missingUpdates.isEmpty {
-                    line += "  missing updates: \(edition.missingUpdates.map(String.init).joined(separator: ", "))"
-                }
-            } else {
-                line += "  original"
-            }
-            Output.line(line)
+            Output.line(line + "  " + edition.standing)
         }
+    }
+}
+
+extension TranslationState {
+    /// How the edition stands against its source, as `translations` and the
+    /// demo print it: "from uk v1  STALE (source is at v2)  missing updates:
+    /// 1, 3", or "original".
+    var standing: String {
+        guard let source else { return "original" }
+        var words = "from \(source.lang) v\(source.version)"
+        if stale { words += "  STALE (source is at v\(source.currentVersion))" }
+        if staleUpstream { words += "  (its source is stale too)" }
+        if !missingUpdates.isEmpty {
+            words += "  missing updates: \(missingUpdates.map(String.init).joined(separator: ", "))"
+        }
+        return words
     }
 }
 

@@ -101,7 +101,7 @@ struct DemoTests {
         #expect(first.stdout.contains("By Halyna Bondar. Translated by Oksana Ivanova"))
         #expect(first.stdout.contains("Update: "))
         #expect(first.stdout.contains("Subjects: Kyiv, Transport"))
-        #expect(first.stdout.contains("STALE (source at v2), missing updates"))
+        #expect(first.stdout.contains("  from uk v1  STALE (source is at v2)  missing updates: 1, 3\n"))
 
         let again = try CommandLineTool.run(["demo"], environment: environment)
         #expect(again.status == 0)
