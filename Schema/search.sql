@@ -315,8 +315,8 @@ BEGIN
             'snippet_parts', s.parts)
             ORDER BY h.place, h.ordinality), '[]'))
         FROM hits h
-        CROSS JOIN LATERAL newsroom.search_snippet(h.lang, concat_ws(' ', h.headline || ' —', nullif(h.lead, ''),
-                                                                newsroom.markdown_words(h.body)),
+        -- The body on lines of its own, where its Markdown's line marks are.
+        CROSS JOIN LATERAL newsroom.search_snippet(h.lang, concat_ws(' ', h.headline || ' —', nullif(h.lead, '')) || E'\n' || h.body,
                                                    h.snippet_query) AS s (parts));
 END
 $$;
@@ -434,19 +434,28 @@ LANGUAGE sql IMMUTABLE AS $$
             '^[ \t]{0,3}(#{1,6}[ \t]+|(>[ \t]?)+|[-*+][ \t]+|[0-9]{1,9}[.)][ \t]+)', '', 'gn'),
             '(?<!\\)[*`]+|(?<![\\[:alnum:]])_+|(?<=[[:alnum:]])_+(?![[:alnum:]])', '', 'g'),
             '\\([[:punct:]])', '\1', 'g'),
-        '[[:space:]]+', ' ', 'g'))
+        -- lines joined: a run of spaces, or any other white space, is one space
+        '[[:space:]]{2,}|[\n\r\t\f\v]', ' ', 'g'))
 $$;
 
--- A fragment of `words` around the words `q` finds, in pieces: JSON
--- objects {"text", "match"}, the words found being the pieces that match.
--- Readers' pages mark them, the terminal shows them in bold; neither reads
--- as a quotation, as «…» did. (ts_headline puts STX and ETX around each,
--- which no text holds: the desk refuses control characters.)
+-- A fragment of `words` (Markdown) around the words `q` finds, in pieces:
+-- JSON objects {"text", "match"}, the words found being the pieces that
+-- match, in Markdown's words (newsroom.markdown_words). Readers' pages mark
+-- them, the terminal shows them in bold; neither reads as a quotation, as
+-- «…» did. (ts_headline puts STX and ETX around each, which no text holds:
+-- the desk refuses control characters.) Only the region around the words
+-- found, a few dozen words wide, is taken out of Markdown before the
+-- fragment is chosen within it: cleaning a whole 5 KB body took longer
+-- than choosing the fragment (1.1 against 0.6 ms); the region adds about
+-- a tenth of a millisecond.
 CREATE OR REPLACE FUNCTION newsroom.search_snippet(language text, words text, q tsquery) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     WITH marked AS (
-        SELECT CASE WHEN q IS NULL THEN left(words, 160)
-                    ELSE ts_headline(newsroom.search_config(language), words, q,
+        SELECT CASE WHEN q IS NULL THEN left(newsroom.markdown_words(left(words, 480)), 160)
+                    ELSE ts_headline(newsroom.search_config(language),
+                                     newsroom.markdown_words(ts_headline(newsroom.search_config(language), words, q,
+                                         'StartSel="", StopSel="", MaxWords=64, MinWords=48, MaxFragments=1')),
+                                     q,
                                      format('StartSel=%s, StopSel=%s, MaxWords=24, MinWords=8, MaxFragments=1', chr(2), chr(3)))
                END AS fragment)
     SELECT coalesce(jsonb_agg(CASE WHEN p.m[1] IS NOT NULL THEN jsonb_build_object('text', p.m[1], 'match', false)

@@ -85,5 +85,21 @@ struct SearchTests {
         #expect(results.items.first?.snippetParts.filter(\.match).map(\.text) == ["ferry"])
         // The terminal's result: the snippet is one indented line.
         #expect(found.stdout.split(separator: "\n").last == "  \(expected)")
+
+        // Deep in a long body: the fragment around the word, as words.
+        var long = NewStory(lang: "en", headline: "Harbour report")
+        long.body =
+            String(
+                repeating: "The **harbour** office said works go on. [Notice](https://port.example/n)\n\n", count: 60)
+            + "> The _pontoon_ bridge reopens on `Friday`.\n\n"
+            + String(repeating: "- Boats run every **hour**\n", count: 60)
+        _ = try desk.publish(desk.createStory(long).reference)
+        let deep = try #require(
+            try newsroom.json(SearchResults.self, ["search", "pontoon", "--lang", "en"]).items.first)
+        #expect(deep.snippetParts.filter(\.match).map(\.text) == ["pontoon"])
+        #expect(
+            deep.snippet.contains("Notice The pontoon bridge reopens on Friday. Boats run every hour"),
+            "\(deep.snippet)")
+        #expect(!deep.snippet.contains(where: { "*_`[]()>\n".contains($0) }), "\(deep.snippet)")
     }
 }
