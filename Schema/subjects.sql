@@ -56,26 +56,35 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(subject.names->>lang, subject.names->>'en', subject.slug)
 $$;
 
--- Refuses unknown subjects, naming each (in the order given) with the
--- closest existing slugs: a reporter who mistyped two learns of both at once.
+-- Refuses unknown subjects, naming the first five (in the order given)
+-- with the closest existing slugs: a reporter who mistyped two learns of
+-- both at once. Only five are compared with every subject, as readers'
+-- feed addresses may list many.
 CREATE OR REPLACE FUNCTION newsroom.require_subjects(slugs text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
+    unknown text[];
     refusals text;
 BEGIN
-    SELECT string_agg(format('There is no subject "%s".%s', unknown, coalesce(
-               ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
-                   SELECT slug, newsroom.levenshtein(left(slug, 255), left(unknown, 255)) AS distance FROM newsroom.subject
-                   WHERE newsroom.levenshtein(left(slug, 255), left(unknown, 255)) <= greatest(2, length(unknown) / 3)
-                   ORDER BY distance, slug LIMIT 3) closest) || '?', '')), ' ' ORDER BY first)
-      INTO refusals
-      FROM (SELECT s AS unknown, min(n) AS first FROM unnest(slugs) WITH ORDINALITY AS u (s, n)
+    SELECT array_agg(s ORDER BY first) INTO unknown
+      FROM (SELECT u.s, min(u.n) AS first FROM unnest(slugs) WITH ORDINALITY AS u (s, n)
             WHERE NOT EXISTS (SELECT 1 FROM newsroom.subject x WHERE x.slug = u.s)
-            GROUP BY s) missing;
-    IF refusals IS NOT NULL THEN
-        -- "subject: there is no subject …", as every message names its field first.
-        RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'subject: t' || substr(refusals, 2);
+            GROUP BY u.s) missing;
+    IF unknown IS NULL THEN
+        RETURN;
     END IF;
+    SELECT string_agg(format('There is no subject "%s".%s', u.slug, coalesce(
+               ' Did you mean ' || (SELECT string_agg(slug, ', ' ORDER BY distance, slug) FROM (
+                   SELECT slug, newsroom.levenshtein(left(slug, 255), left(u.slug, 255)) AS distance FROM newsroom.subject
+                   WHERE newsroom.levenshtein(left(slug, 255), left(u.slug, 255)) <= greatest(2, length(u.slug) / 3)
+                   ORDER BY distance, slug LIMIT 3) closest) || '?', '')), ' ' ORDER BY u.n)
+      INTO refusals
+      FROM unnest(unknown[1:5]) WITH ORDINALITY AS u (slug, n);
+    IF cardinality(unknown) > 5 THEN
+        refusals := refusals || format(' And %s more unknown subjects.', cardinality(unknown) - 5);
+    END IF;
+    -- "subject: there is no subject …", as every message names its field first.
+    RAISE EXCEPTION USING ERRCODE = 'NDIN0', MESSAGE = 'subject: t' || substr(refusals, 2);
 END
 $$;
 

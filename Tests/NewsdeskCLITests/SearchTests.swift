@@ -67,17 +67,17 @@ struct SearchTests {
         story.body = """
             ## Closures
 
-            The **ferry** to _Trukhaniv_ stops at `22:00`, says the [port](https://port.example/notice).
+            The **ferry** to _Trukhaniv_ stops at `22:00`, says the [port](https://port.example).
 
-            - Fare: 5 \\* 2 hryvnias
+            - Fare: 5 \\* 2
             > pier_side kiosk
             """
         let published = try desk.publish(desk.createStory(story).reference)
         let found = try newsroom.run(["search", "ferry", "--lang", "en"])
         #expect(found.status == 0 && found.stderr.isEmpty, "\(found.stderr)")
         let expected = """
-            Port news — Closures The ferry to Trukhaniv stops at 22:00, says the port. Fare: 5 * 2 hryvnias \
-            pier_side kiosk
+            Port news — Closures The ferry to Trukhaniv stops at 22:00, says the port. Fare: 5 * 2 pier_side \
+            kiosk
             """
         let results = try newsroom.json(SearchResults.self, ["search", "ferry", "--lang", "en"])
         #expect(results.items.map(\.editionID) == [published.id])
@@ -101,5 +101,17 @@ struct SearchTests {
             deep.snippet.contains("Notice The pontoon bridge reopens on Friday. Boats run every hour"),
             "\(deep.snippet)")
         #expect(!deep.snippet.contains(where: { "*_`[]()>\n".contains($0) }), "\(deep.snippet)")
+
+        // Text that only looks like Markdown stays as written, and the word found is still marked.
+        let nights = "Nights stay <zero for a week, forecasters said, then >5 degrees"
+        let judge = "[Update]: The judge wrote [sic](emphasis added) in report_2026, and 2*3 here"
+        for (word, text) in [("forecasters", nights), ("judge", judge)] {
+            var lookalike = NewStory(lang: "en", headline: "Weather and courts")
+            lookalike.body = text
+            _ = try desk.publish(desk.createStory(lookalike).reference)
+            let hit = try #require(try newsroom.json(SearchResults.self, ["search", word, "--lang", "en"]).items.first)
+            #expect(hit.snippet == "Weather and courts — " + text)
+            #expect(hit.snippetParts.filter(\.match).map(\.text) == [word])
+        }
     }
 }
