@@ -64,6 +64,15 @@ struct FeedTests {
         let unknown = try newsroom.run(["feed", "--subject", "energi"])
         #expect(unknown.status == 65)
         #expect(unknown.stderr.contains("Did you mean energy?"))
+        // Past five, the rest are counted, not each compared with every subject.
+        let many = try newsroom.run(["feed"] + (1...7).flatMap { ["--subject", "zz\($0)"] })
+        #expect(many.status == 65)
+        #expect(
+            many.stderr == """
+                Error: subject: there is no subject "zz1". There is no subject "zz2". There is no subject "zz3". \
+                There is no subject "zz4". There is no subject "zz5". And 2 more unknown subjects.
+
+                """, "\(many.stderr)")
 
         // The reader view names subjects in the edition's language and lists related stories.
         let text = try newsroom.run(["show", first.reference]).stdout
