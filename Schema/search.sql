@@ -415,37 +415,36 @@ $$;
 -- is kept as its character. "Letter" is anything neither space nor ASCII
 -- punctuation, as the database's C locale knows only ASCII letters.
 CREATE OR REPLACE FUNCTION newsroom.markdown_words(body text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT btrim(regexp_replace(
-        -- escapes: the character itself
-        regexp_replace(
-        -- emphasis: * and _ runs but between two letters; code: ` runs
-        regexp_replace(
-        -- at the start of a line: heading, quote, list item marks
-        regexp_replace(
-        -- whole lines: link definitions, code fences, thematic breaks
-        regexp_replace(
-        -- raw HTML tags, opening (with attributes) or closing
-        regexp_replace(
-        -- autolinks: the address
-        regexp_replace(
-        -- links and images, inline (destination, optional title) or by reference: their text
-        regexp_replace(body,
-            '!?\[([^]]*)\](\([[:space:]]*(<[^>\n]*>|[^[:space:]()]*)([[:space:]]+("[^"]*"|''[^'']*''|\([^)]*\)))?[[:space:]]*\)|\[[^]]*\])',
-            '\1', 'g'),
-            '<((https?|mailto):[^>[:space:]]*)>', '\1', 'g'),
-            '<[A-Za-z][A-Za-z0-9-]*([[:space:]]+[A-Za-z_:][A-Za-z0-9_.:-]*([[:space:]]*=[[:space:]]*([^[:space:]"''=<>`]+|''[^'']*''|"[^"]*"))?)*[[:space:]]*/?>|</[A-Za-z][A-Za-z0-9-]*[[:space:]]*>',
-            '', 'g'),
-            '^[ \t]{0,3}(\[[^]]+\]:[ \t]*(<[^>]*>|[^[:space:]]+)([ \t]+("[^"]*"|''[^'']*''|\([^)]*\)))?[ \t]*|(```|~~~).*|([-*_][ \t]*){3,})$',
-            '', 'gn'),
-            '^[ \t]{0,3}(#{1,6}[ \t]+|(>[ \t]?)+|[-*+][ \t]+|[0-9]{1,9}[.)][ \t]+)', '', 'gn'),
-            '(?<!\\)(?<![^[:space:][:punct:]])[*_]+|(?<=[^[:space:][:punct:]])[*_]+(?![^[:space:][:punct:]])|(?<!\\)`+',
-            '', 'g'),
-            '\\([[:punct:]])', '\1', 'g'),
-        -- lines joined: a run of spaces, or any other white space, is one space
-        '[[:space:]]{2,}|[\n\r\t\f\v]', ' ', 'g'))
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    words text := body;
+BEGIN
+    -- Links and images, inline (destination, optional title) or by reference: their text.
+    words := regexp_replace(words,
+        '!?\[([^]]*)\](\([[:space:]]*(<[^>\n]*>|[^[:space:]()]*)([[:space:]]+("[^"]*"|''[^'']*''|\([^)]*\)))?[[:space:]]*\)|\[[^]]*\])',
+        '\1', 'g');
+    -- Autolinks: the address.
+    words := regexp_replace(words, '<((https?|mailto):[^>[:space:]]*)>', '\1', 'g');
+    -- Raw HTML tags, opening (with attributes) or closing.
+    words := regexp_replace(words,
+        '<[A-Za-z][A-Za-z0-9-]*([[:space:]]+[A-Za-z_:][A-Za-z0-9_.:-]*([[:space:]]*=[[:space:]]*([^[:space:]"''=<>`]+|''[^'']*''|"[^"]*"))?)*[[:space:]]*/?>|</[A-Za-z][A-Za-z0-9-]*[[:space:]]*>',
+        '', 'g');
+    -- Whole lines: link definitions, code fences, thematic breaks.
+    words := regexp_replace(words,
+        '^[ \t]{0,3}(\[[^]]+\]:[ \t]*(<[^>]*>|[^[:space:]]+)([ \t]+("[^"]*"|''[^'']*''|\([^)]*\)))?[ \t]*|(```|~~~).*|([-*_][ \t]*){3,})$',
+        '', 'gn');
+    -- At the start of a line: heading, quote and list item marks.
+    words := regexp_replace(words, '^[ \t]{0,3}(#{1,6}[ \t]+|(>[ \t]?)+|[-*+][ \t]+|[0-9]{1,9}[.)][ \t]+)', '', 'gn');
+    -- Emphasis: runs of * and _ but between two letters; code: runs of `.
+    words := regexp_replace(words,
+        '(?<!\\)(?<![^[:space:][:punct:]])[*_]+|(?<=[^[:space:][:punct:]])[*_]+(?![^[:space:][:punct:]])|(?<!\\)`+',
+        '', 'g');
+    -- Escapes: the character itself.
+    words := regexp_replace(words, '\\([[:punct:]])', '\1', 'g');
+    -- Lines joined: a run of spaces, or any other white space, is one space.
+    RETURN btrim(regexp_replace(words, '[[:space:]]{2,}|[\n\r\t\f\v]', ' ', 'g'));
+END
 $$;
-
 -- A fragment of `words` (Markdown) around the words `q` finds, in pieces:
 -- JSON objects {"text", "match"}, the words found being the pieces that
 -- match, in Markdown's words (newsroom.markdown_words). Readers' pages mark
