@@ -445,6 +445,20 @@ BEGIN
     RETURN btrim(regexp_replace(words, '[[:space:]]{2,}|[\n\r\t\f\v]', ' ', 'g'));
 END
 $$;
+-- What is left of a link that ts_headline cut in two at a fragment's edge.
+-- At the start: the end of its text, then "](address)"; or only the rest
+-- of its address and ")", when that is plainly an address (a path, a
+-- scheme, a domain and a path). At the end: "[" and the start of its text,
+-- with "](" and the start of its address or without. The text stays, the
+-- marks and the address go; newsroom.markdown_words cleans the rest.
+CREATE OR REPLACE FUNCTION newsroom.cut_link_edges(fragment text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT regexp_replace(regexp_replace(regexp_replace(fragment,
+        '^([^][]*)\]\([^()[:space:]]*\)', '\1'),
+        '^(/|[A-Za-z][A-Za-z0-9+.-]*://|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/)[^][()[:space:]]*\)', ''),
+        '!?\[([^]]*)(\]\([^()[:space:]]*)?$', '\1')
+$$;
+
 -- A fragment of `words` (Markdown) around the words `q` finds, in pieces:
 -- JSON objects {"text", "match"}, the words found being the pieces that
 -- match, in Markdown's words (newsroom.markdown_words). Readers' pages mark
@@ -458,9 +472,9 @@ $$;
 CREATE OR REPLACE FUNCTION newsroom.search_snippet(language text, words text, q tsquery) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     WITH marked AS (
-        SELECT CASE WHEN q IS NULL THEN left(newsroom.markdown_words(left(words, 480)), 160)
-                    ELSE newsroom.markdown_words(ts_headline(newsroom.search_config(language), words, q,
-                             format('StartSel=%s, StopSel=%s, MaxWords=24, MinWords=8, MaxFragments=1', chr(2), chr(3))))
+        SELECT CASE WHEN q IS NULL THEN left(newsroom.markdown_words(newsroom.cut_link_edges(left(words, 480))), 160)
+                    ELSE newsroom.markdown_words(newsroom.cut_link_edges(ts_headline(newsroom.search_config(language), words, q,
+                             format('StartSel=%s, StopSel=%s, MaxWords=24, MinWords=8, MaxFragments=1', chr(2), chr(3)))))
                END AS fragment)
     SELECT coalesce(jsonb_agg(CASE WHEN p.m[1] IS NOT NULL THEN jsonb_build_object('text', p.m[1], 'match', false)
                                    ELSE jsonb_build_object('text', p.m[2], 'match', true) END ORDER BY p.n), '[]')

@@ -232,10 +232,14 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A live update as readers get it: a withdrawn one says only that it was.
+-- Built in the readers' shape (newsroom.update_json), never with the
+-- withdrawal reason, as a page's updates are (newsroom.updates_of).
 CREATE OR REPLACE FUNCTION newsroom.reader_update(u newsroom.live_update) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN u.withdrawn_at IS NULL
-                THEN newsroom.update_document(u) - 'withdrawal_reason'
+                THEN (SELECT newsroom.update_json(u, e.lang, s.names, s.login, newsroom.timezone())
+                      FROM newsroom.edition e LEFT JOIN newsroom.staff s ON s.login = u.author
+                      WHERE e.id = u.edition_id)
                 ELSE jsonb_build_object('id', u.id, 'edition_id', u.edition_id, 'seq', u.seq,
                                         'withdrawn_at', newsroom.rfc3339(u.withdrawn_at)) END
 $$;

@@ -64,13 +64,17 @@ struct ListCommand: ParsableCommand {
         let list = try WorkLists(connection: connection.connectForReading()).list(query)
         if output.json { return try Output.json(list) }
         if list.items.isEmpty { return Output.line("Nothing to list.") }
-        Output.line(
-            "\("ID".padding(8))\("STATUS".padding(11))\("REF".padding(40))\("SAVED (\(list.timezone))".padding(24))HEADLINE"
-        )
-        for item in list.items {
-            Output.line(
-                "\(String(item.id).padding(8))\(item.status.words.padding(11))\("\(item.lang)/\(item.slug)".padding(40))"
-                    + "\(item.savedLocal.zoned(item.savedAt).padding(24))\(item.headline)")
+        let heading = ["ID", "STATUS", "REF", "SAVED (\(list.timezone))", "HEADLINE"]
+        let rows = list.items.map { item in
+            [
+                String(item.id), item.status.words, "\(item.lang)/\(item.slug)", item.savedLocal.zoned(item.savedAt),
+                item.headline
+            ]
+        }
+        let columns = Columns([heading] + rows, usual: [8, 11, 40, 24])
+        Output.line(columns.line(heading))
+        for (item, row) in zip(list.items, rows) {
+            Output.line(columns.line(row))
             // What the desk needs to know next to it: when, and the editor's note.
             var details: [String] = []
             if let scheduled = item.scheduledAt { details.append("scheduled for \(RFC3339.string(from: scheduled))") }

@@ -97,9 +97,3 @@ struct DiffCommand: ParsableCommand {
         try Output.json(Report(editionID: new.id, from: old.version, to: new.version, changes: changes))
     }
 }
-
-extension String {
-    func padding(_ width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
-    }
-}

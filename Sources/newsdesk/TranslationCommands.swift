@@ -111,10 +111,10 @@ struct TranslationsCommand: ParsableCommand {
     func run() throws {
         let state = try TranslationDesk(connection: connection.connectForReading()).translations(story: story)
         if output.json { return try Output.json(state) }
-        for edition in state.editions {
-            let line =
-                "\(edition.lang.padding(4))\(("\(edition.lang)/\(edition.slug)").padding(50))\(edition.status.words.padding(11))v\(edition.version)"
-            Output.line(line + "  " + edition.standing)
+        let rows = state.editions.map { [$0.lang, "\($0.lang)/\($0.slug)", $0.status.words, "v\($0.version)"] }
+        let columns = Columns(rows, usual: [4, 50, 11])
+        for (edition, row) in zip(state.editions, rows) {
+            Output.line(columns.line(row) + "  " + edition.standing)
         }
     }
 }

@@ -113,5 +113,30 @@ struct SearchTests {
             #expect(hit.snippet == "Weather and courts — " + text)
             #expect(hit.snippetParts.filter(\.match).map(\.text) == [word])
         }
+
+        // A link the fragment's edge cuts in two: its words stay, without its marks or address.
+        let link = "[Kyiv Metro press service](https://kyivmetro.example/news/2026/12/metro-hours-new-year)"
+        let counting =
+            "One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+        let cutAtStart =
+            "\(counting) seventeen. The statement was published by the \(link) on Friday, and trams "
+            + "will run late on the night. Twenty more words follow here to pad it out so the fragment can be cut."
+        let cutAtEnd =
+            "\(counting) seventeen eighteen nineteen twenty twentyone twentytwo. Buses will run late, "
+            + "the statement from the \(link) said on Friday, and more words."
+        for (word, text, edge) in [
+            ("trams", cutAtStart, "Kyiv Metro press service on Friday, and trams will run late"),
+            ("buses", cutAtEnd, "Buses will run late, the statement from the Kyiv Metro press service")
+        ] {
+            var cut = NewStory(lang: "en", headline: "Transport")
+            cut.body = text
+            _ = try desk.publish(desk.createStory(cut).reference)
+            let hit = try #require(try newsroom.json(SearchResults.self, ["search", word, "--lang", "en"]).items.first)
+            #expect(hit.snippet.contains(edge), "\(hit.snippet)")
+            #expect(
+                !hit.snippet.contains(where: { "[]()".contains($0) }) && !hit.snippet.contains("kyivmetro"),
+                "\(hit.snippet)")
+            #expect(hit.snippetParts.filter(\.match).map(\.text.localizedLowercase) == [word])
+        }
     }
 }

@@ -228,4 +228,29 @@ struct TranslationTests {
         #expect(again.status == 1)
         #expect(again.stderr.contains("already follows \(uk.reference) version 2; there is nothing to refresh."))
     }
+
+    @Test("the editions table keeps its columns aligned when an address is longer than the usual column")
+    func longAddressTable() throws {
+        let newsroom = try TestNewsroom("translations")
+        let original = try newsroom.json(
+            Edition.self,
+            [
+                "story", "new", "--lang", "uk", "--headline",
+                "Київрада затвердила план реконструкції мосту Патона після року затримок і суперечок"
+            ])
+        let english = try newsroom.json(
+            Edition.self, ["translate", original.reference, "--to", "en", "--headline", "Paton bridge plan"])
+        let longest = "uk/\(original.slug)"
+        #expect(longest.count > 50, "\(longest)")
+
+        let table = try newsroom.run(["translations", String(original.storyID)])
+        let width = longest.count + 1
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        #expect(
+            table.stdout
+                == pad("uk", 4) + pad(longest, width) + pad("draft", 11) + "v1  original\n"
+                + pad("en", 4) + pad("en/\(english.slug)", width) + pad("draft", 11) + "v1  from uk v1\n",
+            "\(table.stdout)")
+        #expect(table.status == 0 && table.stderr.isEmpty, "\(table)")
+    }
 }

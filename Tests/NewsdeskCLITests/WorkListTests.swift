@@ -119,4 +119,39 @@ struct WorkListTests {
                 "SELECT desk.list_editions(statuses => ARRAY['pending'])")
         }
     }
+
+    @Test("an address longer than the usual column moves the whole column, so every line stays aligned")
+    func longAddress() throws {
+        let newsroom = try TestNewsroom("worklist")
+        let reporter = "r_\(UUID().uuidString.prefix(6).lowercased())"
+        try newsroom.addStaff(reporter, ["reporter"])
+        let long = try newsroom.json(
+            Edition.self,
+            [
+                "--as", reporter, "story", "new", "--lang", "en", "--headline",
+                "City council approves the reconstruction of the Paton bridge after a year of delays"
+            ])
+        let short = try newsroom.json(
+            Edition.self, ["--as", reporter, "story", "new", "--lang", "en", "--headline", "Metro hours"])
+        #expect("en/\(long.slug)".count > 40, "\(long.slug)")
+
+        let table = try newsroom.run(["--as", reporter, "list", "--mine"])
+        #expect(table.status == 0 && table.stderr.isEmpty, "\(table)")
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(table.stdout)")
+        let heading = try #require(lines.first)
+        func column(_ name: String) throws -> Int {
+            heading.distance(from: heading.startIndex, to: try #require(heading.range(of: name)).lowerBound)
+        }
+        let status = try column("STATUS"), ref = try column("REF"), saved = try column("SAVED")
+        #expect(ref == 19 && saved == ref + "en/\(long.slug)".count + 1, "\(heading)")
+        for (line, edition) in zip(lines.dropFirst(), [short, long]) {
+            let characters = Array(line)
+            #expect(
+                String(characters[..<status]) == String(edition.id).padding(toLength: 8, withPad: " ", startingAt: 0))
+            #expect(String(characters[status..<ref]) == "draft      ")
+            #expect(String(characters[ref..<saved]).trimmingCharacters(in: .whitespaces) == "en/\(edition.slug)")
+            #expect(characters[saved - 1] == " " && characters[saved].isNumber, "\(line)")
+        }
+    }
 }
