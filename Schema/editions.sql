@@ -835,6 +835,22 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'NDNF0', MESSAGE = format('%s/%s has no version %s.', e.lang, e.slug, from_version);
     END IF;
+    -- The byline it brings back is changed as an edit changes it
+    -- (newsroom.edit_edition): by an editor, and only to people on the staff.
+    IF old.bylines IS DISTINCT FROM e.bylines THEN
+        IF NOT newsroom.actor_is('editor', 'admin') THEN
+            RETURN newsroom.refusal('edition.restore', 'editor',
+                format('Restoring version %s of %s/%s would change its byline (%s, not %s), which needs the editor role.',
+                       from_version, e.lang, e.slug, array_to_string(old.bylines, ', '), array_to_string(e.bylines, ', ')),
+                e.story_id, e.id);
+        END IF;
+        IF newsroom.not_active_staff(ARRAY(SELECT n FROM unnest(old.bylines) n WHERE NOT n = ANY (e.bylines))) IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'NDIN0',
+                MESSAGE = format('byline: %s is not on the staff; restoring version %s of %s/%s would credit them again.',
+                                 newsroom.not_active_staff(ARRAY(SELECT n FROM unnest(old.bylines) n WHERE NOT n = ANY (e.bylines))),
+                                 from_version, e.lang, e.slug);
+        END IF;
+    END IF;
     e.headline := old.headline; e.lead := old.lead; e.body := old.body;
     e.photo_url := old.photo_url; e.photo_caption := old.photo_caption; e.photo_credit := old.photo_credit;
     e.bylines := old.bylines; e.video := old.video; e.embargo_until := old.embargo_until;

@@ -125,12 +125,14 @@ END
 $$;
 
 -- Ends the sessions of staff logins (never an operator or superuser) that
--- sit on locks of `contended`: idle inside a transaction for five seconds,
--- or in one transaction for thirty (desk work takes milliseconds; only an
--- import of hundreds of thousands of editions runs that long, and only a
--- writer waiting for it ends it). Desk functions call this when a row lock
--- they need is not released in time, so one person's open transaction cannot
--- stop everyone's work. Holders are found by their lock on the table, which
+-- sit on locks of `contended` in a transaction begun five seconds ago or
+-- more, idle or busy. Desk work takes milliseconds, and the writer calling
+-- this has itself waited five seconds: a session kept busy in its
+-- transaction (pg_sleep, a slow query) blocks as surely as an idle one,
+-- and only a long import or subject rename that someone waits for is ended
+-- with it (it is one transaction, and can be run again). Desk functions
+-- call this when a row lock they need is not released in time, so one
+-- person's open transaction cannot stop everyone's work. Holders are found by their lock on the table, which
 -- every row locker takes, not by the row's xmax: a row locked and updated in
 -- different subtransactions carries a MultiXact id there, not a
 -- transaction's. Returns the logins whose sessions were ended.
@@ -150,8 +152,7 @@ BEGIN
           AND a.pid <> pg_catalog.pg_backend_pid()
           AND NOT r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'newsdesk_staff', 'MEMBER')
           AND NOT pg_catalog.pg_has_role(r.oid, 'newsdesk_owner', 'MEMBER')
-          AND ((a.state LIKE 'idle in transaction%' AND a.state_change < pg_catalog.clock_timestamp() - interval '5 seconds')
-               OR a.xact_start < pg_catalog.clock_timestamp() - interval '30 seconds')
+          AND a.xact_start < pg_catalog.clock_timestamp() - interval '5 seconds'
     LOOP
         IF pg_catalog.pg_terminate_backend(stuck.pid) THEN
             ended := ended || stuck.login;

@@ -12,9 +12,9 @@
 -- following the ids could pass a change that commits later with a smaller
 -- one. So a writer takes this table's SHARE ROW EXCLUSIVE lock (it conflicts
 -- with itself) before it records, and keeps it until it commits, and a
--- reader takes SHARE (newsroom.public_changes_settled) before it reads: the
--- reader waits for changes being committed, and a later change gets a later
--- id and a later recorded_at. The lock is taken at the end of a desk action,
+-- reader takes SHARE (newsroom.public_changes_settled) before it reads, and
+-- lets it go at once: the reader waits for changes being committed, and a
+-- later change gets a later id and a later recorded_at. The lock is taken at the end of a desk action,
 -- just before its commit, so writers queue only for that moment.
 CREATE OR REPLACE FUNCTION newsroom.record_public_change(
     change_kind text, e newsroom.edition, changed_update bigint, visible_at timestamptz
@@ -23,7 +23,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     recorded timestamptz;
 BEGIN
-    LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM newsroom.lock_public_changes();
     -- One reading of the clock for both times: a change readers see at once
     -- is one whose visible_at is not after its recorded_at
     -- (newsroom.change_stands), and two readings a microsecond apart would
@@ -76,7 +76,7 @@ CREATE OR REPLACE FUNCTION newsroom.new_editions_public_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM added a WHERE a.status IN ('published', 'scheduled')) THEN
-        LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
+        PERFORM newsroom.lock_public_changes();
         -- One reading of the clock, as in newsroom.record_public_change.
         INSERT INTO newsroom.public_change (recorded_at, visible_at, kind, story_id, edition_id, lang)
         SELECT t.recorded, greatest(a.released_at, t.recorded), newsroom.release_kind(a), a.story_id, a.id, a.lang
@@ -199,12 +199,40 @@ CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON 
 
 -- Waits until every public change being committed has committed, and says
 -- up to when the record is complete: nothing recorded later can be seen
--- earlier than this.
+-- earlier than this. The SHARE lock is taken in a subtransaction that is
+-- then rolled back, which releases it at once: a reader waits for the
+-- writers ahead of it but never holds a writer up, not even from a
+-- transaction it leaves open (any login may call the site's functions).
+-- A writer that comes after takes its lock, and reads the clock for its
+-- change, only after this reading, so its change is not before `settled`.
 CREATE OR REPLACE FUNCTION newsroom.public_changes_settled() RETURNS timestamptz
 LANGUAGE plpgsql AS $$
+DECLARE
+    settled timestamptz;
 BEGIN
-    LOCK TABLE newsroom.public_change IN SHARE MODE;
-    RETURN clock_timestamp();
+    BEGIN
+        LOCK TABLE newsroom.public_change IN SHARE MODE;
+        settled := clock_timestamp();
+        RAISE EXCEPTION USING ERRCODE = 'NDRL0', MESSAGE = 'releases the lock just taken';
+    EXCEPTION WHEN SQLSTATE 'NDRL0' THEN
+        -- (A variable keeps what it was given inside the rolled-back block.)
+    END;
+    RETURN settled;
+END
+$$;
+
+-- Takes the writers' lock on the record (above), waiting as for any lock at
+-- the desk: a staff session that sits on it past the wait is ended
+-- (newsroom.outwait), so no one can stop every publication by holding it.
+CREATE OR REPLACE FUNCTION newsroom.lock_public_changes() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN
+        LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
+    EXCEPTION WHEN lock_not_available THEN
+        PERFORM newsroom.outwait('newsroom.public_change', 'The record of public changes');
+        LOCK TABLE newsroom.public_change IN SHARE ROW EXCLUSIVE MODE;
+    END;
 END
 $$;
 
@@ -322,8 +350,13 @@ BEGIN
             'last_event', (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
                            WHERE c.edition_id = e.id AND c.visible_at <= now()));
     END IF;
-    -- Withdrawn after readers saw it: they are told so, and why.
-    IF e.status = 'withdrawn' AND e.released_at IS NOT NULL AND e.released_at <= now() THEN
+    -- Withdrawn after readers saw it: they are told so, and why. One
+    -- withdrawn before readers could see it (under embargo, before its time)
+    -- stays unknown, its reason the desk's, even once the embargo's time has
+    -- passed: it was released no later than it was withdrawn (updated_at;
+    -- an imported withdrawal may not say when, and counts as seen).
+    IF e.status = 'withdrawn' AND e.released_at IS NOT NULL AND e.released_at <= now()
+       AND e.released_at <= coalesce(e.updated_at, e.released_at) THEN
         RETURN jsonb_build_object('state', 'withdrawn', 'edition', jsonb_build_object(
             'id', e.id, 'story_id', e.story_id, 'lang', e.lang, 'slug', e.slug, 'headline', e.headline,
             'status', 'withdrawn', 'withdrawal_reason', e.withdrawal_reason,

@@ -103,6 +103,22 @@ enum Route: Equatable {
         }
     }
 
+    /// The query parameters the answer is made from (``Site``), and whether
+    /// every value of one counts or only its first: what the ``PageCache``
+    /// keys an answer by besides the path. Any other parameter changes
+    /// nothing, so `?r=1`, `?r=2` … are the same page to the cache, and
+    /// cannot make it read and keep one copy each.
+    var queryParameters: [(name: String, every: Bool)] {
+        switch self {
+        case .front, .subject: [("before", false)]
+        case .feed: [("subject", true)]
+        case .search: [("q", false)]
+        case .apiUpdates: [("after", false)]
+        case .apiFeed: [("lang", false), ("subject", true), ("before", false), ("limit", false)]
+        case .article, .apiArticle, .apiSubjects, .live, .health, .metrics, .asset, .root, .notFound: []
+        }
+    }
+
     /// The route's name in logs and metrics: never the slug a reader asked for.
     var name: String {
         switch self {

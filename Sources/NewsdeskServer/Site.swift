@@ -84,7 +84,7 @@ final class Site: Sendable {
                     : ("application/atom+xml; charset=utf-8", FeedFormats.atom(feed))
                 return Reply(
                     .ok, type, Array(text.utf8), policy: .feed, lastModified: changed,
-                    surrogateKeys: [lang.map { "feed-\($0)" } ?? "feed"] + wanted.subjects.map { "subject-\($0)" })
+                    surrogateKeys: Self.feedKeys(feed))
             }
         case .search(let lang):
             let words = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -190,8 +190,7 @@ final class Site: Sendable {
                 let feed = try reader.feed(wanted)
                 var reply = try Reply.json(.ok, feed, policy: .front)
                 reply.lastModified = changed
-                reply.surrogateKeys =
-                    [wanted.language.map { "feed-\($0)" } ?? "feed"] + wanted.subjects.map { "subject-\($0)" }
+                reply.surrogateKeys = Self.feedKeys(feed)
                 return reply
             }
         case .apiSubjects:
@@ -233,6 +232,13 @@ final class Site: Sendable {
                     .notFound, SitePage.notFound(lang: known ? lang : fallback, siteURL: siteURL), policy: .notFound)
             }
         }
+    }
+
+    /// The keys of a feed: its language's (or every language's) and its
+    /// subjects', as the database names them. A reader may type `lang=EN`,
+    /// but a purge names `feed-en`.
+    static func feedKeys(_ feed: Feed) -> [String] {
+        [feed.lang.map { "feed-\($0)" } ?? "feed"] + feed.subjects.map { "subject-\($0.slug)" }
     }
 
     /// What a cache should purge this article page for: itself, its story

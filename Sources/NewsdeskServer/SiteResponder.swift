@@ -146,7 +146,7 @@ struct SiteResponder: HTTPResponder {
     /// otherwise read, rendered and kept for the next reader. Only answers
     /// that are the news itself are kept, never an error or a busy site.
     func cachedAnswer(route: Route, request: Request) async -> Response {
-        let key = request.uri.query.map { "\(request.uri.path)?\($0)" } ?? request.uri.path
+        let key = Self.cacheKey(route: route, query: request.uri.query)
         let (stored, ticket) = site.cache.lookup(key)
         site.metrics.cacheAnswer(hit: stored != nil)
         if let stored { return stored.response(to: request) }
@@ -155,6 +155,23 @@ struct SiteResponder: HTTPResponder {
         let prepared = PreparedAnswer(fresh)
         site.cache.store(prepared, for: ticket)
         return prepared.response(to: request)
+    }
+
+    /// The key an answer is kept under: the route (so `/en/x`, `/en/x/` and
+    /// `//en//x` are one page), and the values of the parameters it reads
+    /// (``Route/queryParameters``), each written with its length so that no
+    /// value can pass for two.
+    static func cacheKey(route: Route, query: String?) -> String {
+        var key = String(describing: route)
+        let wanted = route.queryParameters
+        guard let query, !wanted.isEmpty else { return key }
+        let form = FormQuery(query)
+        for (name, every) in wanted {
+            for value in every ? form.all(name) : form[name].map { [$0] } ?? [] {
+                key += "&\(name)=\(value.utf8.count):\(value)"
+            }
+        }
+        return key
     }
 
     /// What the cache keeps: a page, a move, a withdrawal notice, and a

@@ -162,4 +162,41 @@ struct BylineTests {
             try MinorEditTests.audit(newsroom, story: draft.storyID, action: "edition.edit").first)
         #expect(event.detail["after"]?["bylines"] == .array([.string(reporter), .string(colleague)]))
     }
+
+    @Test("restoring a version changes the byline only as an edit may: by an editor, and to people on the staff")
+    func restoredBylines() throws {
+        let newsroom = try TestNewsroom("bylines")
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        let reporter = "r_reporter_\(suffix)", colleague = "r_colleague_\(suffix)", leaver = "r_leaver_\(suffix)"
+        for login in [reporter, colleague, leaver] { try newsroom.addStaff(login, ["reporter"]) }
+        let draft = try newsroom.json(
+            Edition.self, ["--as", reporter, "story", "new", "--lang", "en", "--headline", "Council meets"])
+        #expect(try newsroom.run(["edit", draft.reference, "--add-byline", colleague]).status == 0)  // v2
+
+        // The reporter may restore their draft, but not take their colleague off it that way.
+        let byReporter = try newsroom.run(["--as", reporter, "restore", draft.reference, "1"])
+        #expect(byReporter.status == 1, "\(byReporter)")
+        #expect(
+            byReporter.stderr.contains(
+                "Restoring version 1 of \(draft.reference) would change its byline (\(reporter), not \(reporter), "
+                    + "\(colleague)), which needs the editor role."), "\(byReporter.stderr)")
+        #expect(try newsroom.run(["--as", reporter, "restore", draft.reference, "2"]).status == 0)  // v3, same byline
+
+        // A version that credits someone who has left is not restored.
+        #expect(try newsroom.run(["edit", draft.reference, "--add-byline", leaver]).status == 0)  // v4
+        #expect(try newsroom.run(["edit", draft.reference, "--remove-byline", leaver]).status == 0)  // v5
+        #expect(try newsroom.run(["staff", "deactivate", leaver]).status == 0)
+        let credited = try newsroom.run(["restore", draft.reference, "4"])
+        #expect(credited.status == 65)
+        #expect(
+            credited.stderr
+                == "Error: byline: \(leaver) is not on the staff; restoring version 4 of \(draft.reference) would credit them again.\n"
+        )
+
+        // An editor restores the first version, byline and all.
+        let restored = try newsroom.json(Edition.self, ["restore", draft.reference, "1"])
+        #expect(restored.bylines == [reporter] && restored.version == 6)
+        let history = try newsroom.json(EditionHistory.self, ["history", draft.reference])
+        #expect(history.entries.compactMap(\.version) == [1, 2, 3, 4, 5, 6], "the refused restores saved nothing")
+    }
 }

@@ -522,6 +522,65 @@ struct RedTeamTests {
                 """) == crew.reporter)
     }
 
+    @Test("a reader that leaves a transaction open after reading the record of public changes holds no writer up")
+    func readerHoldsNoWriterUp() throws {
+        let crew = try Crew("rtreader")
+        let draft = try crew.newsroom.desk().createStory(NewStory(lang: "en", headline: "Goes out"))
+        // The site's login and a staff login, each reading the change stream and staying in its transaction.
+        let readers = try ["newsdesk_site", crew.reporter].map { login in
+            let reader = try crew.connect(as: login)
+            try reader.executeScript(
+                unsafeSQL:
+                    "SET idle_in_transaction_session_timeout = 0; BEGIN; SELECT site.changes_now(); SELECT site.changes()"
+            )
+            return reader
+        }
+        let published = try crew.newsroom.run(["--as", crew.editor, "publish", draft.reference])
+        #expect(published.status == 0, "\(published)")
+        // Nobody had to be ended for it: both readers are still there, in their transactions.
+        for reader in readers {
+            #expect(try Self.value(reader, "SELECT 'still here'") == "still here")
+            try reader.executeScript(unsafeSQL: "COMMIT")
+        }
+        #expect(
+            try Self.value(
+                crew.superuser(), "SELECT count(*)::text FROM newsroom.audit_event WHERE action = 'session.ended'")
+                == "0")
+    }
+
+    @Test(
+        "a staff session kept busy in its transaction after publishing is ended when a writer has waited five seconds")
+    func busyHolderIsEnded() throws {
+        let crew = try Crew("rtbusyholder")
+        let desk = try crew.newsroom.desk()
+        let first = try desk.createStory(NewStory(lang: "en", headline: "First"))
+        let second = try desk.createStory(NewStory(lang: "en", headline: "Second"))
+        let newsroom = crew.newsroom, editor = crew.editor
+        let holding = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        // Publishes, so it holds the record of public changes, then keeps its
+        // transaction busy (never idle) for longer than anyone should wait.
+        Thread {
+            let holder = try? newsroom.connect(as: editor)
+            _ = try? holder?.executeScript(unsafeSQL: "BEGIN; SELECT desk.publish_edition('\(first.id)')")
+            holding.signal()
+            _ = try? holder?.execute("SELECT pg_sleep(60)")
+            finished.signal()
+        }.start()
+        holding.wait()
+        let published = try newsroom.run(["--as", crew.admin, "publish", second.reference])
+        #expect(published.status == 0, "\(published)")
+        #expect(finished.wait(timeout: .now() + 30) == .success, "the busy session was ended")
+        #expect(
+            try Self.value(
+                crew.superuser(),
+                """
+                SELECT string_agg(detail->>'login' || ': ' || (detail->>'reason'), ',') FROM newsroom.audit_event
+                WHERE action = 'session.ended'
+                """) == "\(editor): held the record of public changes and did not finish")
+        // What it published in the transaction it never finished is not published.
+        #expect(try desk.show(first.reference).status == .draft)
+    }
+
     @Test("a lock held by an operator is waited for five seconds, then the command exits 75 with a retry hint")
     func busyIsTemporary() throws {
         let crew = try Crew("rtbusy")

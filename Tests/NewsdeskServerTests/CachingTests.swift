@@ -127,6 +127,8 @@ struct CachingTests {
             try server.request("/en/atom.xml")["cache-control"]
                 == "public, max-age=120, stale-while-revalidate=60, stale-if-error=86400")
         #expect(try server.request("/en/atom.xml?subject=kyiv")["surrogate-key"] == "feed-en subject-kyiv")
+        // The keys name the language as the newsroom does, however the address spelled it.
+        #expect(try server.request("/api/v1/feed?lang=EN&subject=kyiv")["surrogate-key"] == "feed-en subject-kyiv")
         #expect(try server.request("/en/nothing-here")["cache-control"] == "public, max-age=30")
         #expect(try server.request("/api/v1/en/\(live.slug)/updates")["cache-control"] == "no-cache")
         #expect(try server.request("/healthz")["cache-control"] == "no-store")
@@ -157,6 +159,11 @@ struct CachingTests {
         #expect(repeated.body == warm.body && repeated["etag"] == warm["etag"])
         #expect(try server.request(article, headers: ["If-None-Match": warm["etag"] ?? ""]).status == 304)
         #expect(try Self.cacheAnswers(server, "hit") == hits + 2)
+        // Parameters the page does not read, and other spellings of its path, are the same page:
+        // they cannot make the server read it again, or keep a copy of it each.
+        let variants = ["\(article)?r=1", "\(article)?r=2&utm_source=x", "\(article)/", "//en//\(first.slug)"]
+        for variant in variants { #expect(try server.request(variant).body == warm.body, "\(variant)") }
+        #expect(try Self.cacheAnswers(server, "hit") == hits + 2 + variants.count)
 
         // Another story's publication changes this page's Recent news: the cached page goes.
         let second = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Bridge reopens")).reference)

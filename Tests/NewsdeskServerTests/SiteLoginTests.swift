@@ -23,7 +23,10 @@ struct SiteLoginTests {
             "SELECT newsroom.record_public_change('edition.published', e, NULL, now()) FROM newsroom.edition e",
             "INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id) VALUES (now(), 'edition.published', \(live.storyID), \(live.id))",
             "SELECT desk.staff_list()", "SELECT desk.audit_head()", "SELECT logins.admit('x')",
-            "SELECT pg_advisory_xact_lock(1)", "CREATE TABLE site.mine (x int)",
+            "SELECT pg_advisory_xact_lock(1)", "SELECT pg_advisory_lock(1, 2)",
+            "SELECT pg_try_advisory_xact_lock(1, 2)",
+            "SELECT lo_from_bytea(0, 'kept outside every table')", "SELECT lo_create(0)", "SELECT lo_creat(-1)",
+            "CREATE TABLE site.mine (x int)",
             "CREATE FUNCTION site.mine() RETURNS int LANGUAGE sql AS 'SELECT 1'"
         ] {
             #expect(throws: PostgresError.self, "\(attempt)") { try site.execute(Query(unsafeSQL: attempt)) }

@@ -79,6 +79,14 @@ struct SiteRouteTests {
         var embargo = NewStory(lang: "en", headline: "Embargoed report")
         embargo.embargoUntil = later
         let embargoed = try desk.publish(desk.createStory(embargo).reference)
+        // Withdrawn while still under embargo: readers never saw it, so it stays unknown.
+        let lift = Date().addingTimeInterval(3)
+        var killed = NewStory(lang: "en", headline: "Killed report")
+        killed.embargoUntil = RFC3339.string(from: lift)
+        let killedEdition = try desk.publish(desk.createStory(killed).reference)
+        #expect(
+            try newsroom.run(["unpublish", killedEdition.reference, "--reason", "Legal advice: the source"]).status == 0
+        )
         let server = try SiteServer(newsroom)
         defer { server.stop() }
 
@@ -111,6 +119,13 @@ struct SiteRouteTests {
             #expect(try server.request("/api/v1/en/\(hidden.slug)").status == 404)
             #expect(try server.request("/en/\(hidden.slug)/live").status == 404)
             #expect(try server.request("/api/v1/en/\(hidden.slug)/updates").status == 404)
+        }
+        // Its embargo's time passing changes nothing: not a 410, and never the desk's reason.
+        Thread.sleep(until: lift.addingTimeInterval(0.5))
+        for path in ["/en/\(killedEdition.slug)", "/api/v1/en/\(killedEdition.slug)"] {
+            let page = try server.request(path)
+            #expect(page.status == 404, "\(path): \(page)")
+            #expect(!page.body.contains("Killed report") && !page.body.contains("Legal advice"), "\(path)")
         }
         for missing in ["/en/no-such-story", "/xx/", "/en/subjects/no-such-subject", "/EN/Council", "/en/a/b/c/d"] {
             #expect(try server.request(missing).status == 404, "\(missing)")
