@@ -103,6 +103,24 @@ enum Route: Equatable {
         }
     }
 
+    /// The route as the ``PageCache`` names it: every address that is this
+    /// route (`/en/x`, `/en/x/`, `//en//x`) is one name. Written out rather
+    /// than `String(describing:)`, which reflects on the value at each request.
+    var cacheName: String {
+        switch self {
+        case .front(let lang): "front \(lang)"
+        case .article(let lang, let slug): "article \(lang) \(slug)"
+        case .live(let lang, let slug): "live \(lang) \(slug)"
+        case .subject(let lang, let subject): "subject \(lang) \(subject)"
+        case .feed(let lang, let format): "\(format.rawValue) \(lang ?? "")"
+        case .search(let lang): "search \(lang)"
+        case .apiArticle(let lang, let slug): "api_article \(lang) \(slug)"
+        case .apiUpdates(let lang, let slug): "api_updates \(lang) \(slug)"
+        case .asset(let name): "asset \(name)"
+        case .apiFeed, .apiSubjects, .health, .metrics, .root, .notFound: name
+        }
+    }
+
     /// The query parameters the answer is made from (``Site``), and whether
     /// every value of one counts or only its first: what the ``PageCache``
     /// keys an answer by besides the path. Any other parameter changes

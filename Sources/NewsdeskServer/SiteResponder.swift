@@ -162,7 +162,7 @@ struct SiteResponder: HTTPResponder {
     /// (``Route/queryParameters``), each written with its length so that no
     /// value can pass for two.
     static func cacheKey(route: Route, query: String?) -> String {
-        var key = String(describing: route)
+        var key = route.cacheName
         let wanted = route.queryParameters
         guard let query, !wanted.isEmpty else { return key }
         let form = FormQuery(query)
