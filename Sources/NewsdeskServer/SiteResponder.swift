@@ -167,7 +167,8 @@ struct SiteResponder: HTTPResponder {
         guard let query, !wanted.isEmpty else { return key }
         let form = FormQuery(query)
         for (name, every) in wanted {
-            for value in every ? form.all(name) : form[name].map { [$0] } ?? [] {
+            let values = every ? form.all(name) : form[name].map { [$0] } ?? []
+            for value in values {
                 key += "&\(name)=\(value.utf8.count):\(value)"
             }
         }
