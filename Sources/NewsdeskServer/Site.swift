@@ -19,6 +19,8 @@ final class Site: Sendable {
     /// One line per request (``RequestLog``).
     let requestLog: Logger
     let about: SiteAbout
+    /// Searches reading now, at most half the pool.
+    let searches: SearchGate
 
     init(
         pool: ReadPool, hub: LiveHub, follower: ChangeFollower, cache: PageCache, metrics: SiteMetrics, logger: Logger,
@@ -32,6 +34,7 @@ final class Site: Sendable {
         self.logger = logger
         self.requestLog = requestLog
         self.about = about
+        searches = SearchGate(poolSize: pool.size)
     }
 
     var siteURL: String { about.siteURL }
@@ -88,6 +91,10 @@ final class Site: Sendable {
             }
         case .search(let lang):
             let words = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard searches.enter() else {
+                return .problem(.serviceUnavailable, "Search is busy; try again in a moment.", retryAfter: 1)
+            }
+            defer { searches.leave() }
             return try await page(lang: lang) { reader in
                 let changed = try reader.lastChange()
                 let results = words.isEmpty ? nil : try reader.search(String(words.prefix(200)), language: lang)

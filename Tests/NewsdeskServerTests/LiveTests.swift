@@ -129,4 +129,30 @@ struct LiveTests {
         #expect(stuck.wait(for: "<h1>Council meets</h1>", seconds: 10))
         #expect(try server.request("/en/\(live.slug)").status == 200)
     }
+
+    @Test("searches read on at most half the pool: past that a search is answered 503 at once, not queued")
+    func searchesTakeHalfThePool() throws {
+        let newsroom = try TestNewsroom("sitesearchgate")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        // Two connections, so one search at a time; no page cache, so every search reads.
+        let server = try SiteServer(newsroom, arguments: ["--connections", "2", "--cache-mb", "0"])
+        defer { server.stop() }
+        #expect(try server.request("/en/search?q=council").status == 200)
+
+        // Hold the edition table: a search that reads now waits, holding its place.
+        let blocker = try newsroom.connect()
+        try blocker.execute("BEGIN")
+        try blocker.execute("LOCK TABLE newsroom.edition IN ACCESS EXCLUSIVE MODE")
+        let waiting = try server.openEvents("/en/search?q=council")
+        defer { waiting.close() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let busy = try server.request("/en/search?q=meets")
+        #expect(busy.status == 503, "\(busy)")
+        #expect(busy["retry-after"] == "1")
+        #expect(busy.body.contains("Search is busy; try again in a moment."), "\(busy.body)")
+        try blocker.execute("ROLLBACK")
+        #expect(waiting.wait(for: "/en/\(live.slug)", seconds: 10), "\(waiting.text)")
+        #expect(try server.request("/en/search?q=meets").status == 200)
+    }
 }
