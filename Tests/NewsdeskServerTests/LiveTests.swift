@@ -105,6 +105,25 @@ struct LiveTests {
         #expect(!late.text.contains("Four."))
     }
 
+    /// Opens `path` in the background while a session of the database's owner
+    /// holds the edition table (so that its read waits), runs `body`, then
+    /// lets the table go; returns the waiting request, to read what it got.
+    static func whileEditionsHeld(
+        _ newsroom: TestNewsroom, _ server: SiteServer, wait path: String, _ body: () throws -> Void
+    ) throws -> EventStream {
+        let blocker = try newsroom.connect()
+        try blocker.execute("BEGIN")
+        try blocker.execute("LOCK TABLE newsroom.edition IN ACCESS EXCLUSIVE MODE")
+        defer { _ = try? blocker.execute("ROLLBACK") }
+        let waiting = try server.openEvents(path)
+        Thread.sleep(forTimeInterval: 0.5)
+        do { try body() } catch {
+            waiting.close()
+            throw error
+        }
+        return waiting
+    }
+
     @Test("a full pool answers 503 with Retry-After instead of queueing without end")
     func poolExhausted() throws {
         let newsroom = try TestNewsroom("sitepool")
@@ -115,17 +134,13 @@ struct LiveTests {
         defer { server.stop() }
         #expect(try server.request("/en/\(live.slug)").status == 200)  // the one connection is made
 
-        // Hold the edition table so the one connection's next read waits.
-        let blocker = try newsroom.connect()
-        try blocker.execute("BEGIN")
-        try blocker.execute("LOCK TABLE newsroom.edition IN ACCESS EXCLUSIVE MODE")
-        let stuck = try server.openEvents("/en/\(live.slug)")
+        // The one connection's next read waits, and the next request finds no connection.
+        let stuck = try Self.whileEditionsHeld(newsroom, server, wait: "/en/\(live.slug)") {
+            let busy = try server.request("/en/\(live.slug)")
+            #expect(busy.status == 503, "\(busy)")
+            #expect(busy["retry-after"] == "1")
+        }
         defer { stuck.close() }
-        Thread.sleep(forTimeInterval: 0.5)
-        let busy = try server.request("/en/\(live.slug)")
-        #expect(busy.status == 503, "\(busy)")
-        #expect(busy["retry-after"] == "1")
-        try blocker.execute("ROLLBACK")
         #expect(stuck.wait(for: "<h1>Council meets</h1>", seconds: 10))
         #expect(try server.request("/en/\(live.slug)").status == 200)
     }
@@ -140,18 +155,14 @@ struct LiveTests {
         defer { server.stop() }
         #expect(try server.request("/en/search?q=council").status == 200)
 
-        // Hold the edition table: a search that reads now waits, holding its place.
-        let blocker = try newsroom.connect()
-        try blocker.execute("BEGIN")
-        try blocker.execute("LOCK TABLE newsroom.edition IN ACCESS EXCLUSIVE MODE")
-        let waiting = try server.openEvents("/en/search?q=council")
+        // A search that reads now waits, holding its place; the next is refused at once.
+        let waiting = try Self.whileEditionsHeld(newsroom, server, wait: "/en/search?q=council") {
+            let busy = try server.request("/en/search?q=meets")
+            #expect(busy.status == 503, "\(busy)")
+            #expect(busy["retry-after"] == "1")
+            #expect(busy.body.contains("Search is busy; try again in a moment."), "\(busy.body)")
+        }
         defer { waiting.close() }
-        Thread.sleep(forTimeInterval: 0.5)
-        let busy = try server.request("/en/search?q=meets")
-        #expect(busy.status == 503, "\(busy)")
-        #expect(busy["retry-after"] == "1")
-        #expect(busy.body.contains("Search is busy; try again in a moment."), "\(busy.body)")
-        try blocker.execute("ROLLBACK")
         #expect(waiting.wait(for: "/en/\(live.slug)", seconds: 10), "\(waiting.text)")
         #expect(try server.request("/en/search?q=meets").status == 200)
     }
