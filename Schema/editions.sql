@@ -826,6 +826,8 @@ DECLARE
     e newsroom.edition := newsroom.locked_edition(reference);
     before jsonb := newsroom.edition_fields(e);
     old newsroom.edition_revision;
+    -- Names the restored byline would credit again who are not on the staff.
+    gone text;
 BEGIN
     IF NOT newsroom.may_edit(e) THEN
         RETURN newsroom.refusal('edition.restore', 'editor',
@@ -844,11 +846,11 @@ BEGIN
                        from_version, e.lang, e.slug, array_to_string(old.bylines, ', '), array_to_string(e.bylines, ', ')),
                 e.story_id, e.id);
         END IF;
-        IF newsroom.not_active_staff(ARRAY(SELECT n FROM unnest(old.bylines) n WHERE NOT n = ANY (e.bylines))) IS NOT NULL THEN
+        gone := newsroom.not_active_staff(ARRAY(SELECT n FROM unnest(old.bylines) n WHERE NOT n = ANY (e.bylines)));
+        IF gone IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'NDIN0',
                 MESSAGE = format('byline: %s is not on the staff; restoring version %s of %s/%s would credit them again.',
-                                 newsroom.not_active_staff(ARRAY(SELECT n FROM unnest(old.bylines) n WHERE NOT n = ANY (e.bylines))),
-                                 from_version, e.lang, e.slug);
+                                 gone, from_version, e.lang, e.slug);
         END IF;
     END IF;
     e.headline := old.headline; e.lead := old.lead; e.body := old.body;

@@ -132,10 +132,11 @@ $$;
 -- and only a long import or subject rename that someone waits for is ended
 -- with it (it is one transaction, and can be run again). Desk functions
 -- call this when a row lock they need is not released in time, so one
--- person's open transaction cannot stop everyone's work. Holders are found by their lock on the table, which
--- every row locker takes, not by the row's xmax: a row locked and updated in
--- different subtransactions carries a MultiXact id there, not a
--- transaction's. Returns the logins whose sessions were ended.
+-- person's open transaction cannot stop everyone's work. Holders are found
+-- by their lock on the table, which every row locker takes, not by the
+-- row's xmax: a row locked and updated in different subtransactions
+-- carries a MultiXact id there, not a transaction's. Returns the logins
+-- whose sessions were ended.
 CREATE OR REPLACE FUNCTION logins.end_stuck_holders(contended regclass) RETURNS text[]
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -14,8 +14,9 @@
 -- with itself) before it records, and keeps it until it commits, and a
 -- reader takes SHARE (newsroom.public_changes_settled) before it reads, and
 -- lets it go at once: the reader waits for changes being committed, and a
--- later change gets a later id and a later recorded_at. The lock is taken at the end of a desk action,
--- just before its commit, so writers queue only for that moment.
+-- later change gets a later id and a later recorded_at. The lock is taken
+-- at the end of a desk action, just before its commit, so writers queue
+-- only for that moment.
 CREATE OR REPLACE FUNCTION newsroom.record_public_change(
     change_kind text, e newsroom.edition, changed_update bigint, visible_at timestamptz
 ) RETURNS void
@@ -262,14 +263,23 @@ $$;
 -- A live update as readers get it: a withdrawn one says only that it was.
 -- Built in the readers' shape (newsroom.update_json), never with the
 -- withdrawal reason, as a page's updates are (newsroom.updates_of).
+-- PL/pgSQL, with the time zone read once into a variable: as a SQL function
+-- with a subquery it was planned again at every call, and update_json, given
+-- newsroom.timezone() for an argument it uses four times, was not inlined
+-- (0.31 ms an update; a page of 1,000 public changes builds up to 1,000).
 CREATE OR REPLACE FUNCTION newsroom.reader_update(u newsroom.live_update) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN u.withdrawn_at IS NULL
-                THEN (SELECT newsroom.update_json(u, e.lang, s.names, s.login, newsroom.timezone())
-                      FROM newsroom.edition e LEFT JOIN newsroom.staff s ON s.login = u.author
-                      WHERE e.id = u.edition_id)
-                ELSE jsonb_build_object('id', u.id, 'edition_id', u.edition_id, 'seq', u.seq,
-                                        'withdrawn_at', newsroom.rfc3339(u.withdrawn_at)) END
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    zone text := newsroom.timezone();
+BEGIN
+    IF u.withdrawn_at IS NOT NULL THEN
+        RETURN jsonb_build_object('id', u.id, 'edition_id', u.edition_id, 'seq', u.seq,
+                                  'withdrawn_at', newsroom.rfc3339(u.withdrawn_at));
+    END IF;
+    RETURN (SELECT newsroom.update_json(u, e.lang, s.names, s.login, zone)
+            FROM newsroom.edition e LEFT JOIN newsroom.staff s ON s.login = u.author
+            WHERE e.id = u.edition_id);
+END
 $$;
 
 -- Whether a change that came due by time still stands: the edition is
