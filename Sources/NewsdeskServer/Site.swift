@@ -286,10 +286,16 @@ final class Site: Sendable {
             else { return nil }
             let stream = hub.subscribe(edition: head.editionID)
             let start = resumeAfter ?? head.lastID
-            let missed =
-                try await pool.read({
-                    try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: start)
-                })?.events.map(LiveFrame.init) ?? []
+            let pool = pool
+            // What was missed comes a page at a time (site.edition_changes
+            // gives at most 100 changes), each page its own read, so that a
+            // long replay holds a connection no longer than a page does.
+            let missedPage = { @Sendable (after: Int64) async throws -> EditionLiveChanges? in
+                try await pool.read {
+                    try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: after)
+                }
+            }
+            let firstMissed = try await missedPage(start)
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream; charset=utf-8"
             headers[.cacheControl] = HTTPCaching.Policy.noStore.header
@@ -300,10 +306,17 @@ final class Site: Sendable {
                 body: ResponseBody { writer in
                     var last = start
                     try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                    for frame in missed where frame.id > last {
-                        try await writer.write(ByteBuffer(string: frame.text))
-                        last = frame.id
+                    var missed = firstMissed
+                    while let page = missed {
+                        for frame in page.events.map(LiveFrame.init) where frame.id > last {
+                            try await writer.write(ByteBuffer(string: frame.text))
+                            last = frame.id
+                        }
+                        guard page.more else { break }
+                        missed = try await missedPage(last)
                     }
+                    // Readers may not see the edition any more: the stream ends.
+                    guard missed != nil else { return try await writer.finish(nil) }
                     for await frame in stream {
                         if frame.editionID == 0 {
                             try await writer.write(ByteBuffer(string: frame.text))

@@ -105,6 +105,42 @@ struct LiveTests {
         #expect(!late.text.contains("Four."))
     }
 
+    @Test("a long replay comes a page at a time: a poll says there is more, a resumed stream still sends every change")
+    func pagedReplay() throws {
+        let newsroom = try TestNewsroom("sitereplay")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Day of the vote")).reference)
+        let updates = LiveUpdateDesk(connection: desk.connection)
+        for number in 1...120 {
+            _ = try updates.add(to: live.reference, body: "Count \(number).")
+        }
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+
+        // The publication and 120 updates: a page of 100, then the rest.
+        let path = "/api/v1/en/\(live.slug)/updates"
+        let decoder = NewsroomJSON.decoder()
+        let first = try decoder.decode(
+            EditionLiveChanges.self, from: Data(try server.request(path + "?after=0").body.utf8))
+        #expect(first.events.count == 100 && first.more)
+        #expect(first.lastID == first.events.last?.id)
+        let rest = try server.request(path + "?after=\(first.lastID)").body
+        let second = try decoder.decode(EditionLiveChanges.self, from: Data(rest.utf8))
+        #expect(second.events.count == 21 && !second.more)
+        #expect(rest.contains("Count 100.") && rest.contains("Count 120.") && !rest.contains("Count 99."))
+        #expect(Set((first.events + second.events).map(\.id)).count == 121)
+        #expect(try server.request(path + "?after=\(second.lastID)").status == 304)
+
+        // A browser that reconnects from the start gets all 121, in order, then live ones.
+        let resumed = try server.openEvents("/en/\(live.slug)/live", lastEventID: "0")
+        defer { resumed.close() }
+        #expect(resumed.wait(for: "Count 120.", seconds: 10), "\(resumed.text.suffix(500))")
+        _ = try updates.add(to: live.reference, body: "Count 121.")
+        #expect(resumed.wait(for: "Count 121.", seconds: 5))
+        let ids = resumed.eventIDs
+        #expect(ids.count == 122 && ids == ids.sorted() && Set(ids).count == 122, "\(ids)")
+    }
+
     /// Opens `path` in the background while a session of the database's owner
     /// holds the edition table (so that its read waits), runs `body`, then
     /// lets the table go; returns the waiting request, to read what it got.

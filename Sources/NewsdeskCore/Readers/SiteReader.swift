@@ -97,8 +97,9 @@ public struct SiteReader {
         return try DeskCall.decode(Now.self, "SELECT site.changes_now()", on: connection).cursor
     }
 
-    /// One edition's public changes after change `id` (none when `id` is nil:
-    /// only the newest id); nil when readers may not see the edition.
+    /// One edition's public changes after change `id`, at most 100 (none
+    /// when `id` is nil: only the newest id); nil when readers may not see
+    /// the edition.
     public func editionChanges(lang: String, slug: String, after id: Int64?) throws -> EditionLiveChanges? {
         try DeskCall.decode(
             EditionLiveChanges?.self, "SELECT site.edition_changes(\(lang), \(slug), \(id))", on: connection)
@@ -226,14 +227,17 @@ public struct PublicChanges: Codable, Sendable {
     }
 }
 
-/// One edition's public changes after an event id, and the newest id.
+/// One edition's public changes after an event id, a page at a time, and
+/// the newest id (or, with `more`, the page's last).
 public struct EditionLiveChanges: Codable, Sendable {
     public let editionID: Int64
     public let events: [PublicChange]
+    /// More changes follow `lastID` than one answer gives: ask again after it.
+    public let more: Bool
     public let lastID: Int64
 
     enum CodingKeys: String, CodingKey {
-        case events
+        case events, more
         case editionID = "edition_id"
         case lastID = "last_id"
     }
