@@ -121,19 +121,41 @@ enum Route: Equatable {
         }
     }
 
-    /// The query parameters the answer is made from (``Site``), and whether
-    /// every value of one counts or only its first: what the ``PageCache``
-    /// keys an answer by besides the path. Any other parameter changes
-    /// nothing, so `?r=1`, `?r=2` … are the same page to the cache, and
-    /// cannot make it read and keep one copy each.
-    var queryParameters: [(name: String, every: Bool)] {
+    /// The query parameters the answer is made from (``Site``), whether
+    /// every value of one counts or only its first, and how its value is
+    /// read: what the ``PageCache`` keys an answer by besides the path. Any
+    /// other parameter changes nothing, so `?r=1`, `?r=2` … are the same
+    /// page to the cache, and cannot make it read and keep one copy each.
+    var queryParameters: [(name: String, every: Bool, value: ParameterValue)] {
         switch self {
-        case .front, .subject: [("before", false)]
-        case .feed: [("subject", true)]
-        case .search: [("q", false)]
-        case .apiUpdates: [("after", false)]
-        case .apiFeed: [("lang", false), ("subject", true), ("before", false), ("limit", false)]
+        case .front, .subject: [("before", false, .text)]
+        case .feed: [("subject", true, .text)]
+        case .search: [("q", false, .text)]
+        case .apiUpdates: [("after", false, .wholeNumber)]
+        case .apiFeed:
+            [
+                ("lang", false, .language), ("subject", true, .text), ("before", false, .text),
+                ("limit", false, .wholeNumber)
+            ]
         case .article, .apiArticle, .apiSubjects, .live, .health, .metrics, .asset, .root, .notFound: []
+        }
+    }
+
+    /// How the answer reads a parameter's value, and so which spellings of
+    /// it are one answer: `after=1`, `after=01` and `after=+1` are one poll,
+    /// `lang=EN` and `lang=en` one feed (the newsroom matches languages
+    /// without regard to case).
+    enum ParameterValue {
+        case text, wholeNumber, language
+
+        /// The value as the answer reads it; one it cannot read stays as typed
+        /// (its answer is a 400, which is not kept).
+        func canonical(_ typed: String) -> String {
+            switch self {
+            case .text: typed
+            case .wholeNumber: Int64(typed).map(String.init) ?? typed
+            case .language: typed.lowercased()
+            }
         }
     }
 

@@ -159,15 +159,15 @@ struct SiteResponder: HTTPResponder {
 
     /// The key an answer is kept under: the route (so `/en/x`, `/en/x/` and
     /// `//en//x` are one page), and the values of the parameters it reads
-    /// (``Route/queryParameters``), each written with its length so that no
-    /// value can pass for two.
+    /// (``Route/queryParameters``) as it reads them, each written with its
+    /// length so that no value can pass for two.
     static func cacheKey(route: Route, query: String?) -> String {
         var key = route.cacheName
         let wanted = route.queryParameters
         guard let query, !wanted.isEmpty else { return key }
         let form = FormQuery(query)
-        for (name, every) in wanted {
-            let values = every ? form.all(name) : form[name].map { [$0] } ?? []
+        for (name, every, reading) in wanted {
+            let values = (every ? form.all(name) : form[name].map { [$0] } ?? []).map(reading.canonical)
             for value in values {
                 key += "&\(name)=\(value.utf8.count):\(value)"
             }

@@ -164,6 +164,20 @@ struct CachingTests {
         let variants = ["\(article)?r=1", "\(article)?r=2&utm_source=x", "\(article)/", "//en//\(first.slug)"]
         for variant in variants { #expect(try server.request(variant).body == warm.body, "\(variant)") }
         #expect(try Self.cacheAnswers(server, "hit") == hits + 2 + variants.count)
+        // Values are keyed as the server reads them: `after=01` is the poll
+        // `after=1` is (and `%2B1`, a plus sign), `lang=EN` the feed `lang=en` is.
+        for (path, spellings) in [
+            ("/api/v1/en/\(first.slug)/updates?after=", ["1", "01", "%2B1", "0001"]),
+            ("/api/v1/feed?limit=5&lang=", ["en", "EN", "En"])
+        ] {
+            let read = try server.request(path + spellings[0])
+            let before = try Self.cacheAnswers(server, "hit")
+            for spelling in spellings.dropFirst() {
+                let again = try server.request(path + spelling)
+                #expect(again.status == read.status && again.body == read.body, "\(path)\(spelling)")
+            }
+            #expect(try Self.cacheAnswers(server, "hit") == before + spellings.count - 1, "\(path)")
+        }
 
         // Another story's publication changes this page's Recent news: the cached page goes.
         let second = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Bridge reopens")).reference)
