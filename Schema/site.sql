@@ -58,6 +58,13 @@ DECLARE
     is_public boolean := NEW.status IN ('published', 'scheduled');
 BEGIN
     IF is_public AND (NOT was_public OR NEW.released_at IS DISTINCT FROM OLD.released_at) THEN
+        -- Readers saw it, and an embargo set now (or its time moved later)
+        -- takes it away until then: caches drop it now, and its return is
+        -- recorded for its time.
+        IF newsroom.visible(OLD.status, OLD.scheduled_at, OLD.embargo_until)
+           AND NOT newsroom.visible(NEW.status, NEW.scheduled_at, NEW.embargo_until) THEN
+            PERFORM newsroom.record_public_change('edition.hidden', NEW, NULL, now());
+        END IF;
         PERFORM newsroom.record_public_change(newsroom.release_kind(NEW), NEW, NULL, coalesce(NEW.released_at, now()));
     ELSIF is_public AND (NEW.version <> OLD.version OR NEW.slug <> OLD.slug)
           -- A scheduled revision taking over was recorded for its time when it was saved.

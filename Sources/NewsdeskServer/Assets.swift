@@ -60,7 +60,7 @@ enum Assets {
           source.addEventListener("update.edited", function (e) { place(JSON.parse(e.data)); });
           source.addEventListener("update.withdrawn", function (e) {
             var old = existing(JSON.parse(e.data)); if (old) { old.remove(); } });
-          ["update.key_on", "update.key_off", "edition.edited", "edition.withdrawn"].forEach(function (name) {
+          ["update.key_on", "update.key_off", "edition.edited", "edition.withdrawn", "edition.hidden"].forEach(function (name) {
             source.addEventListener(name, function () { window.location.reload(); });
           });
         })();

@@ -12,6 +12,10 @@ struct LiveFrame: Sendable {
     let kind: String
     let text: String
 
+    /// Readers may no longer see the edition (withdrawn, or held back until
+    /// a later time): its stream ends after this frame, and the page reloads.
+    var endsStream: Bool { kind == "edition.withdrawn" || kind == "edition.hidden" }
+
     /// A comment line, sent to every open page now and then.
     static let heartbeat = LiveFrame(id: 0, editionID: 0, kind: "", text: ": still here\n\n")
 

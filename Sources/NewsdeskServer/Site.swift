@@ -325,7 +325,7 @@ final class Site: Sendable {
                         guard frame.id > last else { continue }
                         try await writer.write(ByteBuffer(string: frame.text))
                         last = frame.id
-                        if frame.kind == "edition.withdrawn" { break }
+                        if frame.endsStream { break }
                     }
                     try await writer.finish(nil)
                 })

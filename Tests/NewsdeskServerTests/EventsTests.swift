@@ -71,6 +71,43 @@ struct EventsTests {
     }
 
     @Test(
+        "an embargo set on a story readers can see takes it off the site at once: caches are told, its live page ends; it returns when the embargo lifts"
+    )
+    func heldBack() throws {
+        let newsroom = try TestNewsroom("eventshidden")
+        let desk = try newsroom.desk()
+        let story = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Early report")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let page = "/en/\(story.slug)"
+        // Twice: the second answer comes from the page cache, which the change must empty.
+        #expect(try server.request(page).status == 200)
+        #expect(try server.request(page).status == 200)
+        #expect(try server.request("/en/").body.contains("Early report"))
+        let stream = try server.openEvents(page + "/live")
+        defer { stream.close() }
+        #expect(stream.wait(for: "retry: 3000", seconds: 10))
+        let before = try #require(try Self.events(newsroom).last).cursor
+
+        let lift = Date().addingTimeInterval(4)
+        let held = try newsroom.run(["edit", story.reference, "--embargo-until", RFC3339.string(from: lift)])
+        #expect(held.status == 0, "\(held)")
+        #expect(try server.request(page, within: 2) { $0.status == 404 }.status == 404)
+        #expect(
+            !(try server.request("/en/", within: 2) { !$0.body.contains("Early report") }.body.contains("Early report"))
+        )
+        #expect(stream.wait(for: "event: edition.hidden", seconds: 5), "\(stream.text)")
+        let hidden = try Self.events(newsroom, ["--after", before])
+        #expect(hidden.map(\.kind) == ["edition.hidden"])
+        #expect(hidden.first?.surrogateKeys.contains("edition-\(story.id)") == true)
+
+        Thread.sleep(until: lift.addingTimeInterval(0.5))
+        #expect(try server.request(page, within: 2) { $0.status == 200 }.status == 200)
+        #expect(
+            try Self.events(newsroom, ["--after", before]).map(\.kind) == ["edition.hidden", "edition.embargo_lifted"])
+    }
+
+    @Test(
         "an embargo lifting and a scheduled time arriving show in pages and in events --follow, though no transaction happens then"
     )
     func timeAlone() throws {

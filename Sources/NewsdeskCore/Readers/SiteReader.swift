@@ -188,6 +188,7 @@ public struct PublicChange: Codable, Sendable {
     public let cursor: String
     /// `edition.published`, `edition.scheduled_time_reached`,
     /// `edition.embargo_lifted`, `edition.edited`, `edition.withdrawn`,
+    /// `edition.hidden` (readers saw it and may not until a later time),
     /// `update.added`, `update.edited`, `update.withdrawn`, `update.key_on`,
     /// `update.key_off`.
     public let kind: String
