@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import NewsdeskCore
 import PostgresClient
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,34 +16,70 @@ final class LiveHub: Sendable {
     private struct Subscriber {
         let continuation: AsyncStream<LiveFrame>.Continuation
     }
-    private let subscribers = Mutex<[Int64: [Int: Subscriber]]>([:])
+    private struct Pages {
+        var open: [Int64: [Int: Subscriber]] = [:]
+        /// The server is stopping: no page is kept open, or opened.
+        var closed = false
+    }
+    private let pages = Mutex(Pages())
     private let nextID = Atomic<Int>(0)
 
     /// Open live pages, for /metrics.
-    var count: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+    var count: Int { pages.withLock { $0.open.values.reduce(0) { $0 + $1.count } } }
 
-    /// The changes of `edition` from now on, until the stream is dropped.
+    /// The changes of `edition` from now on, until the stream is dropped
+    /// or the server stops.
     func subscribe(edition: Int64) -> AsyncStream<LiveFrame> {
         let id = nextID.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(
             of: LiveFrame.self, bufferingPolicy: .bufferingNewest(1000))
-        subscribers.withLock { $0[edition, default: [:]][id] = Subscriber(continuation: continuation) }
+        let kept = pages.withLock { pages in
+            if !pages.closed { pages.open[edition, default: [:]][id] = Subscriber(continuation: continuation) }
+            return !pages.closed
+        }
         continuation.onTermination = { [weak self] _ in
-            self?.subscribers.withLock { all in
-                all[edition]?[id] = nil
-                if all[edition]?.isEmpty == true { all[edition] = nil }
+            self?.pages.withLock { pages in
+                pages.open[edition]?[id] = nil
+                if pages.open[edition]?.isEmpty == true { pages.open[edition] = nil }
             }
         }
+        if !kept { continuation.finish() }
         return stream
     }
 
     /// Hands `frame` to every open live page of its edition; a heartbeat
     /// (edition 0) to every open live page.
     func publish(_ frame: LiveFrame) {
-        let listening = subscribers.withLock { all in
-            frame.editionID == 0 ? all.values.flatMap(\.values) : all[frame.editionID].map { Array($0.values) } ?? []
+        let listening = pages.withLock { pages in
+            frame.editionID == 0
+                ? pages.open.values.flatMap(\.values) : pages.open[frame.editionID].map { Array($0.values) } ?? []
         }
         for subscriber in listening { subscriber.continuation.yield(frame) }
+    }
+
+    /// Ends every open live page, and any opened from now on: a server
+    /// that is stopping waits for its answers to finish, and a live page
+    /// never would. Browsers reconnect (to another server, or this one
+    /// started again) and resume with Last-Event-ID.
+    func closeAll() {
+        let open = pages.withLock { pages in
+            pages.closed = true
+            return pages.open.values.flatMap(\.values)
+        }
+        // Outside the lock: finishing runs onTermination, which takes it.
+        for subscriber in open { subscriber.continuation.finish() }
+    }
+}
+
+/// Ends the live pages when the server is asked to stop (SIGTERM, SIGINT),
+/// before the server waits for its open answers: run after the server in
+/// one service group, so that it is told to stop first.
+struct LivePagesClosing: Service {
+    let hub: LiveHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        hub.closeAll()
     }
 }
 

@@ -7,6 +7,8 @@ import NIOCore
 import NewsdeskCore
 import PostgresClient
 import ServeOptions
+import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() async throws {
+        Self.allowEveryDescriptor()
         var logger = Logger(label: "newsdesk.serve") { SiteLogHandler(StreamLogHandler.standardError(label: $0)) }
         logger.logLevel =
             ProcessInfo.processInfo.environment["NEWSDESK_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
@@ -101,8 +104,26 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("Listening on http://\(host):\(bound)\n".utf8))
             },
             logger: logger)
-        try await app.runService()
+        // The server, then what ends the live pages: a service group stops
+        // its services last first, so the pages end before the server
+        // waits for its open answers.
+        try await ServiceGroup(
+            configuration: .init(
+                services: [app, LivePagesClosing(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
+        ).run()
         try await follower.stop()
         try await pool.shutdown()
+    }
+
+    /// Every connection, a live page's too, holds a descriptor, and a
+    /// process that runs out of them ends (libdispatch traps), where it
+    /// should only turn connections away. So the server raises its soft
+    /// limit (often 1,024) to the hard one, the most the operator allows.
+    static func allowEveryDescriptor() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }

@@ -274,8 +274,15 @@ final class Site: Sendable {
     /// The live page of `lang/slug` as server-sent events after `resumeAfter`
     /// (the browser's Last-Event-ID when it reconnects, else the page's
     /// `after`), or from now on; nil when readers may not see the edition.
-    func live(lang: String, slug: String, resumeAfter: Int64?) async -> Response? {
+    /// For `headOnly` (a HEAD request) the stream's headers and no stream:
+    /// nothing is subscribed that no one will read.
+    func live(lang: String, slug: String, resumeAfter: Int64?, headOnly: Bool = false) async -> Response? {
         do {
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream; charset=utf-8"
+            headers[.cacheControl] = HTTPCaching.Policy.noStore.header
+            // Proxies that buffer (nginx) pass each event on at once.
+            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
             // Where the edition stands, then subscribe, then what was missed
             // since: a change that commits in between arrives twice (and is
             // sent once), never not at all.
@@ -284,6 +291,7 @@ final class Site: Sendable {
                     try SiteReader(connection: $0).editionChanges(lang: lang, slug: slug, after: nil)
                 })
             else { return nil }
+            if headOnly { return Response(status: .ok, headers: headers) }
             let stream = hub.subscribe(edition: head.editionID)
             let start = resumeAfter ?? head.lastID
             let pool = pool
@@ -296,11 +304,6 @@ final class Site: Sendable {
                 }
             }
             let firstMissed = try await missedPage(start)
-            var headers = HTTPFields()
-            headers[.contentType] = "text/event-stream; charset=utf-8"
-            headers[.cacheControl] = HTTPCaching.Policy.noStore.header
-            // Proxies that buffer (nginx) pass each event on at once.
-            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in

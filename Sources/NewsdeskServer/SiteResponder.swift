@@ -110,7 +110,9 @@ struct SiteResponder: HTTPResponder {
             // A reconnecting browser's Last-Event-ID wins over the page's `after`.
             let resumeAfter = (request.headers[Self.lastEventID] ?? FormQuery(request.uri.query ?? "")["after"])
                 .flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-            if var stream = await site.live(lang: lang, slug: slug, resumeAfter: resumeAfter) {
+            if var stream = await site.live(
+                lang: lang, slug: slug, resumeAfter: resumeAfter, headOnly: request.method == .head)
+            {
                 stream.headers.append(contentsOf: Self.securityFields)
                 response = stream
             } else {

@@ -141,6 +141,48 @@ struct LiveTests {
         #expect(ids.count == 122 && ids == ids.sorted() && Set(ids).count == 122, "\(ids)")
     }
 
+    @Test(
+        "a HEAD of a live page answers its headers and keeps nothing open; asked to stop, the server ends its live pages and exits"
+    )
+    func headAndStop() throws {
+        let newsroom = try TestNewsroom("sitelivestop")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let server = try SiteServer(newsroom)
+        let path = "/en/\(live.slug)/live"
+        for _ in 0..<5 {
+            let head = try server.request(path, method: "HEAD")
+            #expect(head.status == 200 && head["content-type"] == "text/event-stream; charset=utf-8", "\(head)")
+        }
+        #expect(try server.request("/en/no-such-story/live", method: "HEAD").status == 404)
+        #expect(try Self.livePagesOpen(server) == 0)
+
+        let stream = try server.openEvents(path)
+        defer { stream.close() }
+        #expect(stream.wait(for: "retry: 3000", seconds: 10))
+        #expect(try Self.livePagesOpen(server) == 1)
+        // SIGTERM, as a supervisor stops it: the open page does not hold it up.
+        #expect(server.stop(within: 20) == 0)
+    }
+
+    @Test("the server allows itself every descriptor the operator allows: each open page holds one")
+    func descriptors() throws {
+        let newsroom = try TestNewsroom("sitedescriptors")
+        // Started with a soft limit of 256 under a hard one of 4,096.
+        let server = try SiteServer(newsroom, launcher: ["/usr/bin/prlimit", "--nofile=256:4096", "--"])
+        defer { server.stop() }
+        let limits = try String(contentsOfFile: "/proc/\(server.processID)/limits", encoding: .utf8)
+        let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
+        #expect(line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).prefix(2) == ["4096", "4096"])
+    }
+
+    /// The server's count of open live pages, from /metrics.
+    static func livePagesOpen(_ server: SiteServer) throws -> Int {
+        let metrics = try server.request("/metrics").body
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("newsdesk_live_pages_open ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? -1
+    }
+
     /// Opens `path` in the background while a session of the database's owner
     /// holds the edition table (so that its read waits), runs `body`, then
     /// lets the table go; returns the waiting request, to read what it got.

@@ -10,19 +10,23 @@ public final class SiteServer: Sendable {
     let running: ProcessRunner.Running
     let outputPath: String
 
-    /// Starts the server and waits until it says where it listens.
-    public convenience init(_ newsroom: TestNewsroom, arguments: [String] = []) throws {
-        try self.init(environment: newsroom.database.environment, arguments: arguments)
+    /// The server's process.
+    public var processID: Int32 { running.processID }
+
+    /// Starts the server and waits until it says where it listens; through
+    /// `launcher` (a program that runs the rest of its arguments) if given.
+    public convenience init(_ newsroom: TestNewsroom, arguments: [String] = [], launcher: [String] = []) throws {
+        try self.init(environment: newsroom.database.environment, arguments: arguments, launcher: launcher)
     }
 
     /// Starts the server with `environment` (its database and settings).
-    public init(environment: [String: String], arguments: [String] = []) throws {
+    public init(environment: [String: String], arguments: [String] = [], launcher: [String] = []) throws {
         var environment = environment
         // The server reads as its own login (newsdesk_site), not as staff.
         environment["PGUSER"] = nil
         outputPath = NSTemporaryDirectory() + "newsdesk-serve-" + UUID().uuidString.prefix(8)
         running = try ProcessRunner.start(
-            [CommandLineTool.binary.path, "serve", "--port", "0"] + arguments, environment: environment,
+            launcher + [CommandLineTool.binary.path, "serve", "--port", "0"] + arguments, environment: environment,
             outputTo: outputPath)
         let deadline = Date().addingTimeInterval(30)
         var found: String?
@@ -46,6 +50,26 @@ public final class SiteServer: Sendable {
         try? FileManager.default.removeItem(atPath: outputPath)
         try? FileManager.default.removeItem(atPath: outputPath + ".stderr")
         return status
+    }
+
+    /// Stops the server (SIGTERM) and waits up to `seconds` for it to end:
+    /// its exit status, or nil when it was still running then (it is killed).
+    public func stop(within seconds: Double) -> Int32? {
+        let pid = running.processID
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) != pid {
+            guard Date() < deadline else {
+                running.stop(signal: SIGKILL)
+                return nil
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try? FileManager.default.removeItem(atPath: outputPath)
+        try? FileManager.default.removeItem(atPath: outputPath + ".stderr")
+        // An exit status, or 128 + the signal that ended it.
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
     }
 
     /// What the server logged (one line per request, warnings).
