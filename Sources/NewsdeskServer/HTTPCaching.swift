@@ -64,9 +64,10 @@ enum HTTPCaching {
 
     /// Whether the client's copy is current (RFC 9110 §13.1.2, §13.1.3):
     /// `If-None-Match` decides when it is sent (weak comparison, `*` matches);
-    /// otherwise `If-Modified-Since`, to the second.
+    /// otherwise `If-Modified-Since`, to the second, unless its date is
+    /// after the server's clock (no date then).
     static func notModified(
-        ifNoneMatch: String?, ifModifiedSince: String?, entityTag: String, lastModified: Date?
+        ifNoneMatch: String?, ifModifiedSince: String?, entityTag: String, lastModified: Date?, now: Date = Date()
     ) -> Bool {
         if let ifNoneMatch {
             // The one tag a browser or CDN sends back, as it was given.
@@ -76,7 +77,7 @@ enum HTTPCaching {
                 return tag == "*" || tag == entityTag || tag == "W/" + entityTag
             }
         }
-        if let ifModifiedSince, let since = HTTPDate.date(from: ifModifiedSince), let lastModified {
+        if let ifModifiedSince, let since = HTTPDate.date(from: ifModifiedSince), since <= now, let lastModified {
             return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         }
         return false

@@ -80,6 +80,8 @@ struct CachingTests {
             try server.request(path, headers: ["If-None-Match": "\"other\"", "If-Modified-Since": modified]).status
                 == 200)
         #expect(try server.request(path, headers: ["If-Modified-Since": "yesterday"]).status == 200)
+        // A date after the server's clock is no date (RFC 9110 §13.1.3).
+        #expect(try server.request(path, headers: ["If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"]).status == 200)
 
         // A live update changes the page: a new ETag, and the old one no longer matches.
         Thread.sleep(forTimeInterval: 1.1)  // Last-Modified counts whole seconds
