@@ -6,7 +6,7 @@
 -- "<byte length>:<UTF-8 text>;" in a fixed order; the time as microseconds
 -- since 1970, so no TimeZone, DateStyle or extra_float_digits setting can
 -- change them. newsdesk computes the same bytes to verify the chain.
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.audit_canonical(
     seq bigint, at timestamptz, actor text, action text, story_id bigint, edition_id bigint, update_id bigint,
     client text, detail jsonb

@@ -76,7 +76,7 @@ $$;
 -- schedule) and without the editions of other languages readers cannot see
 -- yet. One pass for both: a reader's page once cost the staff document and
 -- then taking it apart again (0.87 against 0.44 ms on a million editions).
--- PL/pgSQL for its plan, kept for the session (see newsroom.story_subjects):
+-- PL/pgSQL for its plan, kept for the session (see newsroom.edition_extras):
 -- every page a reader opens builds this document. The newsroom's time zone
 -- is read once, not once for each local time. Its lists (and those of the
 -- functions it calls) are ARRAY(SELECT … ORDER BY …) rather than jsonb_agg:
@@ -87,30 +87,53 @@ $$;
 CREATE OR REPLACE FUNCTION newsroom.compose_edition(target bigint, at_version integer, for_readers boolean) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    zone text := newsroom.timezone();
     e newsroom.edition;
     r newsroom.edition_revision;
-    -- As readers see it: a scheduled edition whose time has come is published.
-    shown_status newsroom.edition_status;
-    released timestamptz;
-    revised timestamptz;
-    embargo timestamptz;
-    doc jsonb;
 BEGIN
     SELECT * INTO e FROM newsroom.edition x WHERE x.id = target;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    e := newsroom.as_seen(e);
     IF at_version IS NOT NULL THEN
         SELECT * INTO r FROM newsroom.edition_revision x WHERE x.edition_id = target AND x.version = at_version;
     END IF;
+    RETURN newsroom.compose(newsroom.as_seen(e), r, for_readers);
+END
+$$;
+
+-- The document of edition `e`, as newsroom.as_seen gives it, at revision
+-- `r` (all NULL: the current version): newsroom.compose_edition's, for a
+-- caller that has read the edition already (site.article: a reader's page
+-- read it once, not three times).
+CREATE OR REPLACE FUNCTION newsroom.compose(e newsroom.edition, r newsroom.edition_revision, for_readers boolean)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    zone text := newsroom.timezone();
+    -- As readers see it: a scheduled edition whose time has come is published.
+    shown_status newsroom.edition_status;
+    released timestamptz;
+    revised timestamptz;
+    embargo timestamptz;
+    -- The language switch: every edition of the story, this one included,
+    -- in the newsroom's order of languages; for readers, those they may see.
+    switch jsonb;
+    doc jsonb;
+BEGIN
+    switch := to_jsonb(ARRAY(
+        SELECT jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
+                                  'status', newsroom.effective_status(o.status, o.scheduled_at),
+                                  'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
+        FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
+        WHERE o.story_id = e.story_id
+          AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
+        ORDER BY l.position));
     shown_status := newsroom.effective_status(e.status, e.scheduled_at);
     -- Dated as readers see it: from the later of publication and the embargo's lift.
     released := CASE WHEN shown_status = 'scheduled' THEN NULL ELSE e.released_at END;
     revised := CASE WHEN shown_status = 'scheduled' THEN NULL ELSE e.revised_at END;
     embargo := CASE WHEN r.version IS NULL THEN e.embargo_until ELSE r.embargo_until END;
-    doc := newsroom.edition_extras(e.id) || jsonb_build_object(
+    doc := newsroom.edition_extras(e.story_id, e.lang) || jsonb_build_object(
         'id', e.id,
         'story_id', e.story_id,
         'lang', e.lang,
@@ -129,7 +152,6 @@ BEGIN
         'created_at', (SELECT newsroom.rfc3339(f.saved_at) FROM newsroom.edition_revision f
                        WHERE f.edition_id = e.id AND f.version = 1),
         'bylines', to_jsonb(coalesce(r.bylines, e.bylines)),
-        'subjects', newsroom.story_subjects(e.id),
         'photo', CASE WHEN coalesce(r.photo_url, CASE WHEN r.version IS NULL THEN e.photo_url END) IS NULL THEN NULL
                       ELSE jsonb_build_object(
                           'url', coalesce(r.photo_url, e.photo_url),
@@ -144,19 +166,8 @@ BEGIN
                                       'version', c.version, 'local_time', newsroom.local_time_in(c.at, zone))
             FROM newsroom.edition_correction c
             WHERE c.edition_id = e.id AND c.version <= coalesce(r.version, e.version) ORDER BY c.at)),
-        -- The language switch: every edition of the story, this one included,
-        -- in the newsroom's order of languages; for readers, those they may see.
-        'editions', (SELECT jsonb_object_agg(o.lang, o.id) FROM newsroom.edition o
-                     WHERE o.story_id = e.story_id
-                       AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))),
-        'language_editions', to_jsonb(ARRAY(
-            SELECT jsonb_build_object('lang', o.lang, 'id', o.id, 'slug', o.slug, 'language', l.name,
-                                      'status', newsroom.effective_status(o.status, o.scheduled_at),
-                                      'visible', newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
-            FROM newsroom.edition o JOIN newsroom.language l ON l.tag = o.lang
-            WHERE o.story_id = e.story_id
-              AND (NOT for_readers OR o.id = e.id OR newsroom.visible(o.status, o.scheduled_at, o.embargo_until))
-            ORDER BY l.position)),
+        'language_editions', switch,
+        'editions', (SELECT jsonb_object_agg(o->>'lang', (o->>'id')::bigint) FROM jsonb_array_elements(switch) o),
         'byline_names', coalesce((SELECT jsonb_object_agg(s.login, coalesce(s.names->>e.lang, s.names->>'en', s.login))
                                   FROM newsroom.staff s WHERE s.login = ANY (coalesce(r.bylines, e.bylines))), '{}'),
         -- Credited apart from the byline, named in the edition's language as bylines are.
@@ -326,7 +337,7 @@ $$;
 -- after that time see it as published.
 -- Likewise a scheduled revision whose time has come becomes the edition's
 -- text, as readers have seen it since then (newsroom.as_seen).
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.settle(target bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -371,7 +382,7 @@ $$;
 
 -- The next version number: after the newest revision, which may be a
 -- cancelled scheduled one.
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 -- The newest by ORDER BY … LIMIT 1, not max(): the plan kept for the session
 -- is made for any edition, which the planner expects to have about one
 -- revision, and for max() it then reads all of them (an edition edited all
@@ -482,7 +493,7 @@ $$;
 
 -- Which of `names` are not active staff, comma-separated; NULL when all are:
 -- who may be credited on a byline.
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.not_active_staff(names text[]) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -492,7 +503,7 @@ END
 $$;
 
 -- The fields of an edition that an edit can change, for audit details.
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.edition_fields(e newsroom.edition) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
@@ -503,7 +514,7 @@ END
 $$;
 
 -- Before and after of the fields that changed.
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.changes(before jsonb, after jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
@@ -564,7 +575,7 @@ BEGIN
 END
 $$;
 
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.save_revision(
     e newsroom.edition, change text, note text, effective_at timestamptz DEFAULT NULL
 ) RETURNS void

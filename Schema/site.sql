@@ -302,14 +302,6 @@ LANGUAGE sql STABLE AS $$
                  OR e.released_at = c.visible_at))
 $$;
 
--- What readers may see of an edition (newsroom.compose_edition says what that leaves out).
-CREATE OR REPLACE FUNCTION newsroom.reader_document(target bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN newsroom.compose_edition(target, NULL, true);
-END
-$$;
-
 -- Reading ---------------------------------------------------------------------------
 
 -- An article page: {"state": "visible", "edition", "recent", "modified_at",
@@ -325,6 +317,9 @@ DECLARE
     recent jsonb;
     modified timestamptz;
     language_changed timestamptz;
+    last_event bigint;
+    -- The document is the current version's: no revision.
+    current newsroom.edition_revision;
 BEGIN
     SELECT * INTO e FROM newsroom.edition x WHERE x.lang = article.lang AND x.slug = article.slug;
     IF NOT FOUND THEN
@@ -347,25 +342,26 @@ BEGIN
         -- page: its own, its story's other editions (the language switch),
         -- and its language's (Recent news, related stories; a withdrawal
         -- changes those lists without a newer item). Each is one step back
-        -- along an index (Migrations/0013_changes_by_language.sql).
-        language_changed := (SELECT max(c.visible_at) FROM newsroom.public_change c
-                             WHERE c.lang = e.lang AND c.visible_at <= now());
-        modified := greatest(
-            e.revised_at,
-            (SELECT max(c.visible_at) FROM newsroom.public_change c
-             WHERE c.story_id = e.story_id AND c.visible_at <= now()),
-            language_changed);
+        -- along an index (Migrations/0013_changes_by_language.sql); and
+        -- where the page's live updates stand (its script follows them
+        -- from there). One statement for the three.
+        SELECT (SELECT max(c.visible_at) FROM newsroom.public_change c WHERE c.lang = e.lang AND c.visible_at <= now()),
+               (SELECT max(c.visible_at) FROM newsroom.public_change c
+                WHERE c.story_id = e.story_id AND c.visible_at <= now()),
+               (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
+                WHERE c.edition_id = e.id AND c.visible_at <= now())
+        INTO language_changed, modified, last_event;
+        modified := greatest(e.revised_at, modified, language_changed);
         RETURN jsonb_build_object(
             'state', 'visible',
-            'edition', newsroom.reader_document(e.id),
+            -- What readers may see of it (newsroom.compose_edition says what that leaves out).
+            'edition', newsroom.compose(e, current, true),
             'recent', coalesce(recent, '[]'),
             'modified_at', newsroom.rfc3339(modified),
             -- Every change to what "Recent news" lists is a public change of
             -- the language: a list read when this was the newest still stands.
             'language_changed_at', newsroom.rfc3339(language_changed),
-            -- Where the page's live updates stand: its script follows them from here.
-            'last_event', (SELECT coalesce(max(c.id), 0) FROM newsroom.public_change c
-                           WHERE c.edition_id = e.id AND c.visible_at <= now()));
+            'last_event', last_event);
     END IF;
     -- Withdrawn after readers saw it: they are told so, and why. One
     -- withdrawn before readers could see it (under embargo, before its time)

@@ -3,7 +3,7 @@
 
 -- The roles of whoever is acting. Superusers and members of newsdesk_owner
 -- are the system's operators and hold every role.
--- PL/pgSQL for its plans, kept for the session (see newsroom.story_subjects).
+-- PL/pgSQL for its plans, kept for the session (see newsroom.edition_extras).
 CREATE OR REPLACE FUNCTION newsroom.actor_roles() RETURNS text[]
 LANGUAGE plpgsql STABLE AS $$
 BEGIN

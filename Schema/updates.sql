@@ -11,7 +11,7 @@
 -- hand; for readers without the withdrawal reason (none stands withdrawn),
 -- which staff's lists add (built without it rather than taken out after:
 -- a fifth of a reader's list).
--- PL/pgSQL for its plan, as newsroom.story_subjects (Schema/subjects.sql).
+-- PL/pgSQL for its plan, as newsroom.edition_extras (Schema/subjects.sql).
 CREATE OR REPLACE FUNCTION newsroom.updates_of(
     target bigint, lang text, zone text, withdrawn boolean, for_readers boolean
 ) RETURNS jsonb
