@@ -67,7 +67,7 @@ enum HTTPCaching {
     /// otherwise `If-Modified-Since`, to the second, unless its date is
     /// after the server's clock (no date then).
     static func notModified(
-        ifNoneMatch: String?, ifModifiedSince: String?, entityTag: String, lastModified: Date?, now: Date = Date()
+        ifNoneMatch: String?, ifModifiedSince: String?, entityTag: String, lastModified: Date?
     ) -> Bool {
         if let ifNoneMatch {
             // The one tag a browser or CDN sends back, as it was given.
@@ -77,7 +77,7 @@ enum HTTPCaching {
                 return tag == "*" || tag == entityTag || tag == "W/" + entityTag
             }
         }
-        if let ifModifiedSince, let since = HTTPDate.date(from: ifModifiedSince), since <= now, let lastModified {
+        if let ifModifiedSince, let since = HTTPDate.date(from: ifModifiedSince), since <= Date(), let lastModified {
             return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         }
         return false

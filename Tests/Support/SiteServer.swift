@@ -47,29 +47,21 @@ public final class SiteServer: Sendable {
     @discardableResult
     public func stop() -> Int32 {
         let status = running.stop()
-        try? FileManager.default.removeItem(atPath: outputPath)
-        try? FileManager.default.removeItem(atPath: outputPath + ".stderr")
+        removeOutput()
         return status
     }
 
     /// Stops the server (SIGTERM) and waits up to `seconds` for it to end:
     /// its exit status, or nil when it was still running then (it is killed).
     public func stop(within seconds: Double) -> Int32? {
-        let pid = running.processID
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(seconds)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) != pid {
-            guard Date() < deadline else {
-                running.stop(signal: SIGKILL)
-                return nil
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        let status = running.stop(within: seconds)
+        removeOutput()
+        return status
+    }
+
+    private func removeOutput() {
         try? FileManager.default.removeItem(atPath: outputPath)
         try? FileManager.default.removeItem(atPath: outputPath + ".stderr")
-        // An exit status, or 128 + the signal that ended it.
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + status & 0x7f
     }
 
     /// What the server logged (one line per request, warnings).

@@ -103,6 +103,23 @@ package enum ProcessRunner {
             kill(processID, signal)
             return ProcessRunner.wait(for: processID)
         }
+
+        /// Sends SIGTERM and waits up to `seconds` for the program to end:
+        /// its exit status as ``stop(signal:)`` gives it, or nil when it was
+        /// still running then (it is then killed).
+        package func stop(within seconds: Double) -> Int32? {
+            kill(processID, SIGTERM)
+            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            var status: Int32 = 0
+            while waitpid(processID, &status, WNOHANG) != processID {
+                guard ContinuousClock.now < deadline else {
+                    stop(signal: SIGKILL)
+                    return nil
+                }
+                usleep(50_000)
+            }
+            return ProcessRunner.exitStatus(status)
+        }
     }
 
     /// Starts a program with exactly `environment`, stdin from /dev/null,
@@ -142,7 +159,12 @@ package enum ProcessRunner {
     static func wait(for pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+        return exitStatus(status)
+    }
+
+    /// The exit status in what `waitpid` reports, or 128 + the signal that
+    /// ended the program. (WIFEXITED / WEXITSTATUS are macros Swift cannot import.)
+    static func exitStatus(_ status: Int32) -> Int32 {
         let signal = status & 0x7F
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
