@@ -205,6 +205,267 @@ CREATE OR REPLACE TRIGGER subjects_renamed_public_change AFTER UPDATE ON newsroo
 CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON newsroom.public_change
     FOR EACH ROW EXECUTE FUNCTION newsroom.refuse_change();
 
+-- Kept pages ---------------------------------------------------------------------------
+
+-- A reader's article page shows its edition's document (newsroom.compose),
+-- a dozen lookups each planned and started at every read. It is kept
+-- instead, in newsroom.reader_page (Migrations/0018_kept_reader_pages.sql),
+-- and stays right by one rule: whatever changes what a page shows counts
+-- the change on the page's row, in the same transaction, and a document
+-- is used only while the count it was built at is the row's count.
+--   - The counts are written by triggers on the tables themselves, so every
+--     way of changing them counts, whoever connects.
+--   - A document is built from what its transaction sees, with the count it
+--     read before (newsroom.build_page): a change committed after that
+--     counts past it. Building never has to be right about time or order.
+--   - What is not the edition's own: the language switch (its story's other
+--     editions), subjects, names of staff, languages and subjects, the
+--     newsroom's settings, each count too (settings and names of staff and
+--     languages for every page at once: reader_page_generation).
+--   - Time alone changes what a page shows when a scheduled time, an
+--     embargo or a scheduled revision of its story comes: the document says
+--     until when it stands (valid_until).
+--   - The related stories are other stories' and change with every
+--     publication in the language: they are read with the page.
+-- The edition's visibility itself is never taken from here: site.article
+-- decides it from the edition at every read, as before.
+
+-- Counts a change to what these editions' pages show. The rows are locked
+-- in order, so two transactions counting the same pages do not deadlock,
+-- and waited for as any lock at the desk: a staff session that changed
+-- another edition of the story and sits on its transaction is ended
+-- (newsroom.outwait), so it cannot hold up the story's other languages.
+CREATE OR REPLACE FUNCTION newsroom.pages_changed(editions newsroom.page_key[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF cardinality(editions) = 0 THEN
+        RETURN;
+    END IF;
+    BEGIN
+        PERFORM newsroom.count_page_changes(editions);
+    EXCEPTION WHEN lock_not_available THEN
+        PERFORM newsroom.outwait('newsroom.reader_page', 'A page of the same story');
+        PERFORM newsroom.count_page_changes(editions);
+    END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.count_page_changes(editions newsroom.page_key[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO newsroom.reader_page AS p (story_id, edition_id)
+    SELECT DISTINCT x.story_id, x.edition_id FROM unnest(editions) x ORDER BY 1, 2
+    ON CONFLICT (story_id, edition_id) DO UPDATE SET changes = p.changes + 1;
+END
+$$;
+
+-- The edition without its search vectors, which no page shows: the
+-- lexicon's load writes them for every Ukrainian edition at once.
+CREATE OR REPLACE FUNCTION newsroom.without_search(e newsroom.edition) RETURNS newsroom.edition
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    e.search := NULL;
+    e.headline_search := NULL;
+    e.lead_search := NULL;
+    RETURN e;
+END
+$$;
+
+-- An edition changed (but for its search vectors): its own page; and, if
+-- what the language switch shows of it changed (address, status, times),
+-- its story's other editions' pages.
+CREATE OR REPLACE FUNCTION newsroom.editions_changed_pages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.pages_changed(ARRAY(
+        SELECT (n.story_id, n.id)::newsroom.page_key FROM after n JOIN before o ON o.id = n.id
+        WHERE newsroom.without_search(n) IS DISTINCT FROM newsroom.without_search(o)
+        UNION
+        SELECT (s.story_id, s.id)::newsroom.page_key FROM after n JOIN before o ON o.id = n.id
+        JOIN newsroom.edition s ON s.story_id IN (n.story_id, o.story_id) AND s.id <> n.id
+        WHERE (n.story_id, n.lang, n.slug, n.status, n.scheduled_at, n.embargo_until)
+              IS DISTINCT FROM (o.story_id, o.lang, o.slug, o.status, o.scheduled_at, o.embargo_until)));
+    RETURN NULL;
+END
+$$;
+
+-- Editions added or removed: the language switch of their stories' other editions.
+CREATE OR REPLACE FUNCTION newsroom.editions_added_pages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.pages_changed(ARRAY(
+        SELECT (s.story_id, s.id)::newsroom.page_key FROM changed n
+        JOIN newsroom.edition s ON s.story_id = n.story_id AND s.id <> n.id));
+    RETURN NULL;
+END
+$$;
+
+-- Live updates and corrections added or changed: their editions' pages.
+CREATE OR REPLACE FUNCTION newsroom.edition_parts_changed_pages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.pages_changed(ARRAY(SELECT (n.story_id, n.edition_id)::newsroom.page_key FROM changed n));
+    RETURN NULL;
+END
+$$;
+
+-- Stories tagged or untagged: every edition's page of those stories.
+CREATE OR REPLACE FUNCTION newsroom.tags_changed_pages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.pages_changed(ARRAY(
+        SELECT (e.story_id, e.id)::newsroom.page_key FROM newsroom.edition e
+        WHERE e.story_id IN (SELECT t.story_id FROM changed t)));
+    RETURN NULL;
+END
+$$;
+
+-- Subjects renamed: the pages of the stories tagged with them.
+CREATE OR REPLACE FUNCTION newsroom.subjects_changed_pages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM newsroom.pages_changed(ARRAY(
+        SELECT (e.story_id, e.id)::newsroom.page_key FROM after n JOIN before o ON o.slug = n.slug
+        JOIN newsroom.story_subject t ON t.subject = n.slug JOIN newsroom.edition e ON e.story_id = t.story_id
+        WHERE n IS DISTINCT FROM o));
+    RETURN NULL;
+END
+$$;
+
+-- Names of staff or languages, or a setting (the time zone, the site's
+-- address): every page shows them, so every page is counted at once.
+CREATE OR REPLACE FUNCTION newsroom.newsroom_changed_pages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE newsroom.reader_page_generation SET generation = generation + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION newsroom.page_generation() RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT g.generation FROM newsroom.reader_page_generation g);
+END
+$$;
+
+CREATE OR REPLACE TRIGGER edition_changed_pages AFTER UPDATE ON newsroom.edition
+    REFERENCING OLD TABLE AS before NEW TABLE AS after
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.editions_changed_pages();
+CREATE OR REPLACE TRIGGER edition_added_pages AFTER INSERT ON newsroom.edition
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.editions_added_pages();
+CREATE OR REPLACE TRIGGER edition_removed_pages AFTER DELETE ON newsroom.edition
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.editions_added_pages();
+CREATE OR REPLACE TRIGGER update_added_pages AFTER INSERT ON newsroom.live_update
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+CREATE OR REPLACE TRIGGER update_changed_pages AFTER UPDATE ON newsroom.live_update
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+CREATE OR REPLACE TRIGGER correction_added_pages AFTER INSERT ON newsroom.edition_correction
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+CREATE OR REPLACE TRIGGER tags_added_pages AFTER INSERT ON newsroom.story_subject
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.tags_changed_pages();
+CREATE OR REPLACE TRIGGER tags_removed_pages AFTER DELETE ON newsroom.story_subject
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.tags_changed_pages();
+CREATE OR REPLACE TRIGGER subject_changed_pages AFTER UPDATE ON newsroom.subject
+    REFERENCING OLD TABLE AS before NEW TABLE AS after
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_changed_pages();
+CREATE OR REPLACE TRIGGER staff_changed_pages AFTER INSERT OR UPDATE OR DELETE ON newsroom.staff
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER language_changed_pages AFTER INSERT OR UPDATE OR DELETE ON newsroom.language
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER setting_changed_pages AFTER INSERT OR UPDATE OR DELETE ON newsroom.newsroom_setting
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+-- (Revisions are not counted apart: saving one changes its edition's row.)
+
+-- Builds the document of `target`'s page if its row counts a change the
+-- document does not have, and readers may see the edition now; says
+-- whether it did. The count and the generation are read before the
+-- document: a change committed in between is in the document and counts
+-- past what it records, which only means it is built again.
+CREATE OR REPLACE FUNCTION newsroom.build_page(story bigint, target bigint) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    page newsroom.reader_page;
+    newest bigint := newsroom.page_generation();
+    e newsroom.edition;
+    until timestamptz;
+BEGIN
+    SELECT * INTO page FROM newsroom.reader_page p WHERE p.story_id = story AND p.edition_id = target;
+    IF NOT FOUND OR (page.document_changes = page.changes AND page.generation = newest) THEN
+        RETURN false;
+    END IF;
+    SELECT * INTO e FROM newsroom.edition x WHERE x.story_id = story AND x.id = target;
+    IF NOT newsroom.visible(e.status, e.scheduled_at, e.embargo_until) THEN
+        UPDATE newsroom.reader_page p SET document = NULL, document_changes = NULL
+        WHERE p.story_id = story AND p.edition_id = target AND p.document IS NOT NULL;
+        RETURN false;
+    END IF;
+    -- The first time after now at which time alone changes the page.
+    SELECT min(t.at) INTO until
+    FROM newsroom.edition o
+    CROSS JOIN LATERAL (VALUES (o.scheduled_at), (o.embargo_until), (o.revision_due_at)) t (at)
+    WHERE o.story_id = story AND t.at > now();
+    UPDATE newsroom.reader_page p
+    SET document = newsroom.compose(newsroom.as_seen(e), NULL, true) - 'related',
+        document_changes = page.changes, generation = newest,
+        valid_until = coalesce(until, 'infinity')
+    WHERE p.story_id = story AND p.edition_id = target;
+    RETURN true;
+END
+$$;
+
+-- At commit, each page whose row this transaction counted is built again,
+-- so the next reader finds it ready. As the owner: the commit runs as
+-- whoever committed, who may not read the newsroom's tables. Only in READ
+-- COMMITTED, where each statement sees what committed before it (a
+-- snapshot taken earlier would only build a page that is stale at once);
+-- not while a superuser loads data as a replica would (the benchmark's
+-- newsroom: newsdesk db pages builds those pages afterwards).
+CREATE OR REPLACE FUNCTION newsroom.keep_reader_page() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF current_setting('transaction_isolation') = 'read committed'
+       AND current_setting('session_replication_role') <> 'replica' THEN
+        PERFORM newsroom.build_page(NEW.story_id, NEW.edition_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- (A constraint trigger has no CREATE OR REPLACE.)
+DROP TRIGGER IF EXISTS keep_reader_page ON newsroom.reader_page;
+CREATE CONSTRAINT TRIGGER keep_reader_page AFTER INSERT OR UPDATE OF changes ON newsroom.reader_page
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION newsroom.keep_reader_page();
+
+-- Builds up to `max_pages` pages that readers may see and that have no
+-- document standing (`newsdesk db pages`: after an import, a change of
+-- names or settings, or on a newsroom that had none), in order of edition;
+-- returns how many it built.
+CREATE OR REPLACE FUNCTION newsroom.keep_pages(max_pages integer) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    newest bigint := newsroom.page_generation();
+    target newsroom.page_key;
+    built integer := 0;
+BEGIN
+    FOR target IN
+        SELECT e.story_id, e.id FROM newsroom.edition e
+        LEFT JOIN newsroom.reader_page p ON p.story_id = e.story_id AND p.edition_id = e.id
+        WHERE newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
+          AND (p.document IS NULL OR p.document_changes <> p.changes OR p.generation <> newest
+               OR p.valid_until <= now())
+        ORDER BY e.id LIMIT max_pages
+    LOOP
+        -- A page run out of time counts as changed, so that it is built.
+        PERFORM newsroom.pages_changed(ARRAY[target]);
+        IF newsroom.build_page(target.story_id, target.edition_id) THEN
+            built := built + 1;
+        END IF;
+    END LOOP;
+    RETURN built;
+END
+$$;
+
 -- Waits until every public change being committed has committed, and says
 -- up to when the record is complete: nothing recorded later can be seen
 -- earlier than this. The SHARE lock is taken in a subtransaction that is
@@ -320,6 +581,7 @@ DECLARE
     last_event bigint;
     -- The document is the current version's: no revision.
     current newsroom.edition_revision;
+    kept jsonb;
 BEGIN
     SELECT * INTO e FROM newsroom.edition x WHERE x.lang = article.lang AND x.slug = article.slug;
     IF NOT FOUND THEN
@@ -352,10 +614,15 @@ BEGIN
                 WHERE c.edition_id = e.id AND c.visible_at <= now())
         INTO language_changed, modified, last_event;
         modified := greatest(e.revised_at, modified, language_changed);
+        -- Its kept document, if it stands (see "Kept pages" above), with the related stories.
+        SELECT p.document INTO kept FROM newsroom.reader_page p
+        WHERE p.story_id = e.story_id AND p.edition_id = e.id AND p.document_changes = p.changes AND p.valid_until > now()
+          AND p.generation = (SELECT g.generation FROM newsroom.reader_page_generation g);
         RETURN jsonb_build_object(
             'state', 'visible',
             -- What readers may see of it (newsroom.compose_edition says what that leaves out).
-            'edition', newsroom.compose(e, current, true),
+            'edition', CASE WHEN kept IS NULL THEN newsroom.compose(e, current, true)
+                            ELSE kept || jsonb_build_object('related', newsroom.related_stories(e.story_id, e.lang)) END,
             'recent', coalesce(recent, '[]'),
             'modified_at', newsroom.rfc3339(modified),
             -- Every change to what "Recent news" lists is a public change of

@@ -23,23 +23,33 @@ BEGIN
             SELECT jsonb_build_object('slug', s.slug, 'name', newsroom.subject_name(s, edition_extras.lang), 'mediatopic', s.mediatopic)
             FROM newsroom.story_subject t JOIN newsroom.subject s ON s.slug = t.subject WHERE t.story_id = story
             ORDER BY t.tagged_at, s.slug)),
-        -- Up to three other stories on the same subjects, in the same language, that readers can see:
-        -- for each subject the latest stories tagged with it (an index walk from the newest story
-        -- down, stopping at three), then the newest of those.
-        'related', to_jsonb(ARRAY(
-            SELECT jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
-                                      'published_at', newsroom.rfc3339(r.released_at))
-            FROM (SELECT DISTINCT ON (o.released_at, o.id) o.*
-                  FROM newsroom.story_subject a
-                  CROSS JOIN LATERAL (
-                      SELECT o.* FROM newsroom.story_subject b
-                      JOIN newsroom.edition o ON o.story_id = b.story_id AND o.lang = edition_extras.lang
-                      WHERE b.subject = a.subject AND b.story_id <> story
-                        AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
-                      ORDER BY b.story_id DESC LIMIT 3) o
-                  WHERE a.story_id = story
-                  ORDER BY o.released_at DESC, o.id DESC LIMIT 3) r
-            ORDER BY r.released_at DESC, r.id DESC)));
+        'related', newsroom.related_stories(story, lang));
+END
+$$;
+
+-- Up to three other stories on the same subjects, in the same language, that
+-- readers can see: for each subject the latest stories tagged with it (an
+-- index walk from the newest story down, stopping at three), then the newest
+-- of those. Apart from the rest of the document: other stories' changes
+-- change it, so a kept reader's page (Schema/site.sql) is read without it
+-- and this is read with the page.
+CREATE OR REPLACE FUNCTION newsroom.related_stories(story bigint, lang text) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN to_jsonb(ARRAY(
+        SELECT jsonb_build_object('edition_id', r.id, 'slug', r.slug, 'headline', r.headline,
+                                  'published_at', newsroom.rfc3339(r.released_at))
+        FROM (SELECT DISTINCT ON (o.released_at, o.id) o.*
+              FROM newsroom.story_subject a
+              CROSS JOIN LATERAL (
+                  SELECT o.* FROM newsroom.story_subject b
+                  JOIN newsroom.edition o ON o.story_id = b.story_id AND o.lang = related_stories.lang
+                  WHERE b.subject = a.subject AND b.story_id <> story
+                    AND newsroom.visible(o.status, o.scheduled_at, o.embargo_until)
+                  ORDER BY b.story_id DESC LIMIT 3) o
+              WHERE a.story_id = story
+              ORDER BY o.released_at DESC, o.id DESC LIMIT 3) r
+        ORDER BY r.released_at DESC, r.id DESC));
 END
 $$;
 

@@ -13,7 +13,7 @@ struct DatabaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage the schema and the embedded local database.",
-        subcommands: [Migrate.self, Status.self, Start.self, Stop.self, Replica.self, Lexicon.self]
+        subcommands: [Migrate.self, Status.self, Start.self, Stop.self, Replica.self, Lexicon.self, Pages.self]
     )
 }
 
@@ -74,6 +74,34 @@ extension DatabaseCommand {
             Output.line(
                 "Loaded \(loaded.forms) Ukrainian word forms from \(loaded.dictionary).dic; "
                     + "indexed \(loaded.editions) Ukrainian edition\(loaded.editions == 1 ? "" : "s") again.")
+        }
+    }
+
+    struct Pages: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pages",
+            abstract: "Build the kept reader pages that no change has built.",
+            discussion: """
+                The site reads each article's document from a page kept for it, which every change to what the \
+                page shows builds again as it commits. Editions loaded in bulk have none, and a change of staff or \
+                language names or of a setting leaves every page to be built again: until then the site composes \
+                them at each read, as right but slower. This builds them, a batch per transaction, while the \
+                newsroom works. Run it as the login that migrates the schema.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Pages built in each transaction (1 to 100000).") var batch = 1000
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func validate() throws {
+            if !(1...100_000).contains(batch) { throw ValidationError("--batch must be from 1 to 100000.") }
+        }
+
+        func run() throws {
+            let db = try connection.connect(logger: Logger(label: "newsdesk"), session: true)
+            let built = try ReaderPages.keep(on: db, batch: batch)
+            if json { return try Output.json(["built": built]) }
+            Output.line("Built \(built) reader page\(built == 1 ? "" : "s").")
         }
     }
 

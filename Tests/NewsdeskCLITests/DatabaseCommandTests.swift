@@ -35,6 +35,47 @@ struct DatabaseCommandTests {
         #expect(!again.stdout.contains("Applied"))
     }
 
+    @Test("db pages builds the reader pages no change built, a batch at a time; a bad batch is refused")
+    func pages() throws {
+        let newsroom = try TestNewsroom("clipages")
+        let desk = try newsroom.desk()
+        var published: [Edition] = []
+        for headline in ["Council meets", "Bridge reopens", "Snow is coming"] {
+            published.append(try desk.publish(desk.createStory(NewStory(lang: "en", headline: headline)).reference))
+        }
+        _ = try desk.createStory(NewStory(lang: "en", headline: "Still a draft"))
+        let owner = try newsroom.connect()
+        let standing = Query(
+            unsafeSQL: """
+                SELECT count(*) AS n FROM newsroom.reader_page p
+                WHERE p.document_changes = p.changes AND p.generation = newsroom.page_generation()
+                """)
+        #expect(try owner.query(standing)[0].decode("n", as: Int.self) == 3)
+        // A new site address is on every page: none stands until built again.
+        try owner.execute("UPDATE newsroom.newsroom_setting SET value = 'https://news.example' WHERE key = 'site_url'")
+        #expect(try owner.query(standing)[0].decode("n", as: Int.self) == 0)
+
+        let environment = newsroom.database.environment
+        let built = try CommandLineTool.run(["db", "pages", "--batch", "2"], environment: environment)
+        #expect(built.status == 0, "\(built)")
+        #expect(built.stdout == "Built 3 reader pages.\n")
+        #expect(built.stderr.isEmpty)
+        #expect(try owner.query(standing)[0].decode("n", as: Int.self) == 3)
+        let page = try owner.query(
+            "SELECT document->>'site_url' AS url FROM newsroom.reader_page WHERE edition_id = \(published[0].id)")
+        #expect(try page[0].decode("url", as: String.self) == "https://news.example")
+        let again = try CommandLineTool.run(["db", "pages", "--json"], environment: environment)
+        #expect(again.status == 0 && again.stdout == "{\n  \"built\" : 0\n}\n", "\(again)")
+
+        let refused = try CommandLineTool.run(["db", "pages", "--batch", "0"], environment: environment)
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--batch must be from 1 to 100000."), "\(refused)")
+        // Staff may not build pages: that is the schema owner's.
+        let staff = try newsroom.run(["db", "pages"])
+        #expect(staff.status != 0)
+        #expect(staff.stderr.contains("permission denied"), "\(staff)")
+    }
+
     @Test("a command connects while its command line is read, as the --as login wherever it is given")
     func headStart() throws {
         let database = try TestDatabase.create("cliheadstart")

@@ -225,7 +225,12 @@ struct PermissionTests {
             "UPDATE newsroom.audit_event SET actor = 'nobody'",
             "TRUNCATE newsroom.audit_event",
             "INSERT INTO newsroom.staff_role VALUES ('someone', 'admin')",
-            "SELECT newsroom.audit('forged', NULL, NULL, NULL, '{}')"
+            "SELECT newsroom.audit('forged', NULL, NULL, NULL, '{}')",
+            // The pages readers are served from, and what builds them.
+            "UPDATE newsroom.reader_page SET document = '{}'",
+            "UPDATE newsroom.reader_page_generation SET generation = 0",
+            "SELECT newsroom.keep_pages(10)",
+            "SELECT newsroom.build_page(1, 1)"
         ]
         for role in Role.allCases {
             let connection = try newsroom.connect(as: staff.login(role))

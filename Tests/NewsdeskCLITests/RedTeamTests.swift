@@ -312,6 +312,8 @@ struct RedTeamTests {
             unsafeSQL: """
                 SET ROLE newsdesk_owner;
                 UPDATE newsroom.edition SET headline = 'Quietly changed' WHERE id = \(story.id);
+                UPDATE newsroom.reader_page SET document = '{"headline": "Forged"}', document_changes = changes
+                WHERE edition_id = \(story.id);
                 CREATE TABLE newsroom.sneaky (x integer);
                 ALTER TABLE newsroom.edition DISABLE TRIGGER audit_plain_sql;
                 DROP TABLE newsroom.sneaky;
@@ -335,6 +337,8 @@ struct RedTeamTests {
         #expect(
             events == [
                 "\(operatorLogin) sql.update edition",
+                // The page the update counted a change on (by a trigger) is not recorded; a write to it is.
+                "\(operatorLogin) sql.update reader_page",
                 "\(operatorLogin) sql.ddl CREATE TABLE",
                 "\(operatorLogin) sql.ddl ALTER TABLE",
                 "\(operatorLogin) sql.ddl DROP TABLE",
@@ -486,6 +490,33 @@ struct RedTeamTests {
                 SELECT detail->>'login' FROM newsroom.audit_event WHERE action = 'session.ended'
                 """) == crew.reporter)
         #expect(throws: PostgresError.self) { try holder.execute("SELECT 1") }
+    }
+
+    @Test(
+        "a staff session that changed one language of a story and sits on it is ended; the other languages' work goes on"
+    )
+    func openTransactionCannotFreezeAStory() throws {
+        let crew = try Crew("rtstory")
+        let desk = try crew.newsroom.desk()
+        let uk = try desk.publish(desk.createStory(NewStory(lang: "uk", headline: "Засідання Київради")).reference)
+        let translator = try crew.connect(as: crew.translator)
+        let en = try Self.value(
+            translator, "SELECT desk.translate_edition('\(uk.reference)', 'en', 'Council meets')->>'id'")
+        let holderProcess = try translator.serverProcess()
+        // The draft's new address changes the Ukrainian page's language
+        // switch: its page is counted, and its row held, until this commits.
+        try translator.executeScript(
+            unsafeSQL: "BEGIN; SELECT desk.edit_edition('\(en ?? "")', slug => 'council-meets-on-friday')")
+        let editor = try crew.connect(as: crew.editor)
+        #expect(
+            try Self.value(editor, "SELECT desk.add_update('\(uk.reference)', 'Почалося.')->>'body'") == "Почалося.")
+        #expect(
+            try Self.value(crew.superuser(), "SELECT count(*)::text FROM pg_stat_activity WHERE pid = \(holderProcess)")
+                == "0")
+        #expect(
+            try Self.value(
+                crew.superuser(), "SELECT detail->>'reason' FROM newsroom.audit_event WHERE action = 'session.ended'")
+                == "held a page of the same story and did not finish")
     }
 
     @Test("a staff session that got the audit log after waiting for it, then sits on it, is ended too")

@@ -20,13 +20,15 @@ struct KeyRuleTests {
         "newsroom.live_update": "story_id",
         "newsroom.live_update_revision": "story_id",
         "newsroom.story_subject": "story_id",
-        "newsroom.public_change": "story_id"
+        "newsroom.public_change": "story_id",
+        "newsroom.reader_page": "story_id"
     ]
     /// A copy on every node: small, rarely written, or looked up by value
     /// (the slug and import-uri claims).
     static let reference: Set = [
         "newsroom.language", "newsroom.staff", "newsroom.staff_role", "newsroom.subject", "newsroom.newsroom_setting",
-        "newsroom.ukrainian_word_form", "newsroom.ukrainian_stop_word", "newsroom.edition_slug",
+        "newsroom.reader_page_generation", "newsroom.ukrainian_word_form", "newsroom.ukrainian_stop_word",
+        "newsroom.edition_slug",
         "newsroom.edition_import", "newsroom.story_import", "newsroom.update_import"
     ]
     /// On the coordinator only.

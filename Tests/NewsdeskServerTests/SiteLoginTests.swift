@@ -19,6 +19,8 @@ struct SiteLoginTests {
             "SELECT desk.show_edition('\(live.reference)')", "SELECT desk.feed('en')",
             "SELECT desk.publish_edition('\(live.reference)')", "SELECT * FROM newsroom.edition",
             "SELECT * FROM newsroom.public_change", "SELECT * FROM newsroom.staff",
+            "SELECT * FROM newsroom.reader_page", "UPDATE newsroom.reader_page SET document = '{}'",
+            "SELECT newsroom.keep_pages(10)", "SELECT newsroom.build_page(\(live.storyID), \(live.id))",
             "SELECT newsroom.compose_edition(\(live.id), NULL, true)",
             "SELECT newsroom.record_public_change('edition.published', e, NULL, now()) FROM newsroom.edition e",
             "INSERT INTO newsroom.public_change (visible_at, kind, story_id, edition_id) VALUES (now(), 'edition.published', \(live.storyID), \(live.id))",
