@@ -15,6 +15,9 @@ CREATE TABLE newsroom.reader_page (
     story_id         bigint NOT NULL,
     edition_id       bigint NOT NULL,
     changes          bigint NOT NULL DEFAULT 1,
+    -- Whether the change counted last has the page built as it commits
+    -- (not for a live update's: Schema/site.sql says why).
+    build_at_commit  boolean NOT NULL DEFAULT true,
     document_changes bigint,
     generation       bigint,
     valid_until      timestamptz,

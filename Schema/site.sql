@@ -235,57 +235,82 @@ CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON 
 -- and waited for as any lock at the desk: a staff session that changed
 -- another edition of the story and sits on its transaction is ended
 -- (newsroom.outwait), so it cannot hold up the story's other languages.
-CREATE OR REPLACE FUNCTION newsroom.pages_changed(editions newsroom.page_key[]) RETURNS void
+-- `build`: whether the pages are built again as the change commits
+-- (newsroom.keep_reader_page).
+CREATE OR REPLACE FUNCTION newsroom.pages_changed(editions newsroom.page_key[], build boolean DEFAULT true) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(editions) = 0 THEN
         RETURN;
     END IF;
     BEGIN
-        PERFORM newsroom.count_page_changes(editions);
+        PERFORM newsroom.count_page_changes(editions, build);
     EXCEPTION WHEN lock_not_available THEN
         PERFORM newsroom.outwait('newsroom.reader_page', 'A page of the same story');
-        PERFORM newsroom.count_page_changes(editions);
+        PERFORM newsroom.count_page_changes(editions, build);
     END;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION newsroom.count_page_changes(editions newsroom.page_key[]) RETURNS void
+CREATE OR REPLACE FUNCTION newsroom.count_page_changes(editions newsroom.page_key[], build boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO newsroom.reader_page AS p (story_id, edition_id)
-    SELECT DISTINCT x.story_id, x.edition_id FROM unnest(editions) x ORDER BY 1, 2
-    ON CONFLICT (story_id, edition_id) DO UPDATE SET changes = p.changes + 1;
+    INSERT INTO newsroom.reader_page AS p (story_id, edition_id, build_at_commit)
+    SELECT DISTINCT x.story_id, x.edition_id, build FROM unnest(editions) x ORDER BY 1, 2
+    ON CONFLICT (story_id, edition_id) DO UPDATE SET changes = p.changes + 1, build_at_commit = excluded.build_at_commit;
 END
 $$;
 
--- The edition without its search vectors, which no page shows: the
--- lexicon's load writes them for every Ukrainian edition at once.
-CREATE OR REPLACE FUNCTION newsroom.without_search(e newsroom.edition) RETURNS newsroom.edition
+-- The edition without what no page shows: its search vectors (the
+-- lexicon's load writes them for every Ukrainian edition at once) and its
+-- count of live updates (each update counts on the page itself).
+CREATE OR REPLACE FUNCTION newsroom.as_shown(e newsroom.edition) RETURNS newsroom.edition
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
     e.search := NULL;
     e.headline_search := NULL;
     e.lead_search := NULL;
+    e.update_count := NULL;
     RETURN e;
 END
 $$;
 
--- An edition changed (but for its search vectors): its own page; and, if
+-- An edition changed (as newsroom.as_shown has it): its own page; and, if
 -- what the language switch shows of it changed (address, status, times),
--- its story's other editions' pages.
+-- its story's other editions' pages. Built as the change commits, unless
+-- all that changed is the time it was updated, which a live update sets
+-- (newsroom.edition_parts_changed_pages says why those are not built).
 CREATE OR REPLACE FUNCTION newsroom.editions_changed_pages() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    changed newsroom.page_key[];
+    updated_only newsroom.page_key[];
 BEGIN
-    PERFORM newsroom.pages_changed(ARRAY(
-        SELECT (n.story_id, n.id)::newsroom.page_key FROM after n JOIN before o ON o.id = n.id
-        WHERE newsroom.without_search(n) IS DISTINCT FROM newsroom.without_search(o)
-        UNION
+    SELECT array_agg((n.story_id, n.id)::newsroom.page_key) FILTER (WHERE NOT t.updated_only),
+           array_agg((n.story_id, n.id)::newsroom.page_key) FILTER (WHERE t.updated_only)
+      INTO changed, updated_only
+      FROM after n JOIN before o ON o.id = n.id
+      CROSS JOIN LATERAL (SELECT newsroom.as_shown(n) AS n, newsroom.as_shown(o) AS o) v
+      CROSS JOIN LATERAL (SELECT (v.n).updated_at IS DISTINCT FROM (v.o).updated_at
+                                 AND v.n IS NOT DISTINCT FROM newsroom.with_updated_at(v.o, (v.n).updated_at) AS updated_only) t
+     WHERE v.n IS DISTINCT FROM v.o;
+    PERFORM newsroom.pages_changed(coalesce(updated_only, '{}'), build => false);
+    PERFORM newsroom.pages_changed(coalesce(changed, '{}') || ARRAY(
         SELECT (s.story_id, s.id)::newsroom.page_key FROM after n JOIN before o ON o.id = n.id
         JOIN newsroom.edition s ON s.story_id IN (n.story_id, o.story_id) AND s.id <> n.id
         WHERE (n.story_id, n.lang, n.slug, n.status, n.scheduled_at, n.embargo_until)
               IS DISTINCT FROM (o.story_id, o.lang, o.slug, o.status, o.scheduled_at, o.embargo_until)));
     RETURN NULL;
+END
+$$;
+
+-- `e` as it would be with `updated` as the time it was updated.
+CREATE OR REPLACE FUNCTION newsroom.with_updated_at(e newsroom.edition, updated timestamptz) RETURNS newsroom.edition
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    e.updated_at := updated;
+    e.revised_at := CASE WHEN updated IS NOT NULL THEN greatest(updated, e.embargo_until) END;
+    RETURN e;
 END
 $$;
 
@@ -301,10 +326,16 @@ END
 $$;
 
 -- Live updates and corrections added or changed: their editions' pages.
+-- A live update's is not built as it commits: a live story's page changes
+-- with every update, composing its hundreds of updates would hold up the
+-- update's delivery to readers by as much (20 ms for 900), and between
+-- updates the site's own page cache holds the page. Its page is composed
+-- at each read the cache does not answer, until an edit builds it again.
 CREATE OR REPLACE FUNCTION newsroom.edition_parts_changed_pages() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM newsroom.pages_changed(ARRAY(SELECT (n.story_id, n.edition_id)::newsroom.page_key FROM changed n));
+    PERFORM newsroom.pages_changed(ARRAY(SELECT (n.story_id, n.edition_id)::newsroom.page_key FROM changed n),
+                                   build => TG_TABLE_NAME <> 'live_update');
     RETURN NULL;
 END
 $$;
@@ -435,7 +466,8 @@ $$;
 -- (A constraint trigger has no CREATE OR REPLACE.)
 DROP TRIGGER IF EXISTS keep_reader_page ON newsroom.reader_page;
 CREATE CONSTRAINT TRIGGER keep_reader_page AFTER INSERT OR UPDATE OF changes ON newsroom.reader_page
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION newsroom.keep_reader_page();
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.build_at_commit)
+    EXECUTE FUNCTION newsroom.keep_reader_page();
 
 -- Builds up to `max_pages` pages that readers may see and that have no
 -- document standing (`newsdesk db pages`: after an import, a change of
@@ -456,8 +488,8 @@ BEGIN
                OR p.valid_until <= now())
         ORDER BY e.id LIMIT max_pages
     LOOP
-        -- A page run out of time counts as changed, so that it is built.
-        PERFORM newsroom.pages_changed(ARRAY[target]);
+        -- A page run out of time counts as changed, so that it is built (here).
+        PERFORM newsroom.pages_changed(ARRAY[target], build => false);
         IF newsroom.build_page(target.story_id, target.edition_id) THEN
             built := built + 1;
         END IF;
