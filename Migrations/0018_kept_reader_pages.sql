@@ -20,14 +20,21 @@ CREATE TABLE newsroom.reader_page (
     build_at_commit  boolean NOT NULL DEFAULT true,
     document_changes bigint,
     generation       bigint,
+    -- The moments between which the document stands: from when it was
+    -- built to the first time its story's pages change by time alone.
+    valid_from       timestamptz,
     valid_until      timestamptz,
     -- What newsroom.compose gives readers, without the related stories
     -- (other stories' changes, read with the page).
     document         jsonb,
     CHECK ((document IS NULL) = (document_changes IS NULL)),
-    -- Keyed by story, as every table of a story's (docs/scale-out.md).
-    PRIMARY KEY (story_id, edition_id),
-    FOREIGN KEY (story_id, edition_id) REFERENCES newsroom.edition (story_id, id) ON DELETE CASCADE
+    -- Keyed by story, as every table of a story's (docs/scale-out.md). No
+    -- foreign key to the edition: checking one at each count takes a share
+    -- lock on the edition's row, and two desk actions on two languages of
+    -- a story then deadlocked (each held its own edition and counted the
+    -- other's page). A page is only ever read through its edition, and
+    -- the page of an edition removed goes with it (Schema/site.sql).
+    PRIMARY KEY (story_id, edition_id)
 );
 COMMENT ON TABLE newsroom.reader_page IS
     'The reader''s document of each edition, kept from its last change; used while nothing it shows has changed since.';

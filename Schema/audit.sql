@@ -123,13 +123,6 @@ BEGIN
                         FOR EACH STATEMENT %s EXECUTE FUNCTION newsroom.audit_plain_sql_statement()', target, plain_sql);
         EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS removed
                         FOR EACH STATEMENT %s EXECUTE FUNCTION newsroom.audit_plain_sql_statement()', target, plain_sql);
-    ELSIF target = 'newsroom.reader_page'::regclass THEN
-        -- Kept pages (Schema/site.sql) are written by the triggers of the
-        -- changes they follow, which are recorded themselves: only a write
-        -- made to one directly is.
-        EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW %s
-                        EXECUTE FUNCTION newsroom.audit_plain_sql()', target,
-                       replace(plain_sql, 'WHEN (', 'WHEN (pg_catalog.pg_trigger_depth() = 0 AND (') || ')');
     ELSE
         EXECUTE format('CREATE OR REPLACE TRIGGER audit_plain_sql AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW %s
                         EXECUTE FUNCTION newsroom.audit_plain_sql()', target, plain_sql);

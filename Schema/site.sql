@@ -294,12 +294,17 @@ BEGIN
       CROSS JOIN LATERAL (SELECT (v.n).updated_at IS DISTINCT FROM (v.o).updated_at
                                  AND v.n IS NOT DISTINCT FROM newsroom.with_updated_at(v.o, (v.n).updated_at) AS updated_only) t
      WHERE v.n IS DISTINCT FROM v.o;
-    PERFORM newsroom.pages_changed(coalesce(updated_only, '{}'), build => false);
-    PERFORM newsroom.pages_changed(coalesce(changed, '{}') || ARRAY(
+    changed := coalesce(changed, '{}') || ARRAY(
         SELECT (s.story_id, s.id)::newsroom.page_key FROM after n JOIN before o ON o.id = n.id
         JOIN newsroom.edition s ON s.story_id IN (n.story_id, o.story_id) AND s.id <> n.id
         WHERE (n.story_id, n.lang, n.slug, n.status, n.scheduled_at, n.embargo_until)
-              IS DISTINCT FROM (o.story_id, o.lang, o.slug, o.status, o.scheduled_at, o.embargo_until)));
+              IS DISTINCT FROM (o.story_id, o.lang, o.slug, o.status, o.scheduled_at, o.embargo_until));
+    -- One count for the statement, its rows locked in one order.
+    IF cardinality(changed) > 0 THEN
+        PERFORM newsroom.pages_changed(changed || coalesce(updated_only, '{}'));
+    ELSE
+        PERFORM newsroom.pages_changed(coalesce(updated_only, '{}'), build => false);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -314,10 +319,14 @@ BEGIN
 END
 $$;
 
--- Editions added or removed: the language switch of their stories' other editions.
+-- Editions added or removed: the language switch of their stories' other
+-- editions; and the pages of those removed go with them.
 CREATE OR REPLACE FUNCTION newsroom.editions_added_pages() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM newsroom.reader_page p USING changed n WHERE p.story_id = n.story_id AND p.edition_id = n.id;
+    END IF;
     PERFORM newsroom.pages_changed(ARRAY(
         SELECT (s.story_id, s.id)::newsroom.page_key FROM changed n
         JOIN newsroom.edition s ON s.story_id = n.story_id AND s.id <> n.id));
@@ -331,11 +340,21 @@ $$;
 -- update's delivery to readers by as much (20 ms for 900), and between
 -- updates the site's own page cache holds the page. Its page is composed
 -- at each read the cache does not answer, until an edit builds it again.
+-- (Rows moved to another edition, or removed, count on the edition they left too.)
 CREATE OR REPLACE FUNCTION newsroom.edition_parts_changed_pages() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    pages newsroom.page_key[];
 BEGIN
-    PERFORM newsroom.pages_changed(ARRAY(SELECT (n.story_id, n.edition_id)::newsroom.page_key FROM changed n),
-                                   build => TG_TABLE_NAME <> 'live_update');
+    IF TG_OP = 'INSERT' THEN
+        pages := ARRAY(SELECT (n.story_id, n.edition_id)::newsroom.page_key FROM changed n);
+    ELSIF TG_OP = 'UPDATE' THEN
+        pages := ARRAY(SELECT (n.story_id, n.edition_id)::newsroom.page_key FROM changed n
+                       UNION SELECT (o.story_id, o.edition_id)::newsroom.page_key FROM before o);
+    ELSE
+        pages := ARRAY(SELECT (o.story_id, o.edition_id)::newsroom.page_key FROM before o);
+    END IF;
+    PERFORM newsroom.pages_changed(pages, build => TG_TABLE_NAME <> 'live_update');
     RETURN NULL;
 END
 $$;
@@ -344,21 +363,30 @@ $$;
 CREATE OR REPLACE FUNCTION newsroom.tags_changed_pages() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM newsroom.pages_changed(ARRAY(
-        SELECT (e.story_id, e.id)::newsroom.page_key FROM newsroom.edition e
-        WHERE e.story_id IN (SELECT t.story_id FROM changed t)));
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM newsroom.pages_changed(ARRAY(
+            SELECT (e.story_id, e.id)::newsroom.page_key FROM newsroom.edition e
+            WHERE e.story_id IN (SELECT t.story_id FROM changed t UNION SELECT t.story_id FROM before t)));
+    ELSE
+        PERFORM newsroom.pages_changed(ARRAY(
+            SELECT (e.story_id, e.id)::newsroom.page_key FROM newsroom.edition e
+            WHERE e.story_id IN (SELECT t.story_id FROM changed t)));
+    END IF;
     RETURN NULL;
 END
 $$;
 
--- Subjects renamed: the pages of the stories tagged with them.
+-- Subjects renamed: the pages of the stories tagged with them. Not built
+-- as the rename commits: a subject of thousands of stories would hold the
+-- rename (and every desk action on those pages) for seconds; their pages
+-- are composed until built (newsdesk db pages).
 CREATE OR REPLACE FUNCTION newsroom.subjects_changed_pages() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM newsroom.pages_changed(ARRAY(
         SELECT (e.story_id, e.id)::newsroom.page_key FROM after n JOIN before o ON o.slug = n.slug
         JOIN newsroom.story_subject t ON t.subject = n.slug JOIN newsroom.edition e ON e.story_id = t.story_id
-        WHERE n IS DISTINCT FROM o));
+        WHERE n IS DISTINCT FROM o), build => false);
     RETURN NULL;
 END
 $$;
@@ -390,21 +418,47 @@ CREATE OR REPLACE TRIGGER edition_removed_pages AFTER DELETE ON newsroom.edition
 CREATE OR REPLACE TRIGGER update_added_pages AFTER INSERT ON newsroom.live_update
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
 CREATE OR REPLACE TRIGGER update_changed_pages AFTER UPDATE ON newsroom.live_update
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+    REFERENCING OLD TABLE AS before NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+CREATE OR REPLACE TRIGGER update_removed_pages AFTER DELETE ON newsroom.live_update
+    REFERENCING OLD TABLE AS before FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+CREATE OR REPLACE TRIGGER correction_changed_pages AFTER UPDATE ON newsroom.edition_correction
+    REFERENCING OLD TABLE AS before NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
+CREATE OR REPLACE TRIGGER correction_removed_pages AFTER DELETE ON newsroom.edition_correction
+    REFERENCING OLD TABLE AS before FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
 CREATE OR REPLACE TRIGGER correction_added_pages AFTER INSERT ON newsroom.edition_correction
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.edition_parts_changed_pages();
 CREATE OR REPLACE TRIGGER tags_added_pages AFTER INSERT ON newsroom.story_subject
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.tags_changed_pages();
 CREATE OR REPLACE TRIGGER tags_removed_pages AFTER DELETE ON newsroom.story_subject
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION newsroom.tags_changed_pages();
+CREATE OR REPLACE TRIGGER tags_changed_pages AFTER UPDATE ON newsroom.story_subject
+    REFERENCING OLD TABLE AS before NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.tags_changed_pages();
 CREATE OR REPLACE TRIGGER subject_changed_pages AFTER UPDATE ON newsroom.subject
     REFERENCING OLD TABLE AS before NEW TABLE AS after
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom.subjects_changed_pages();
-CREATE OR REPLACE TRIGGER staff_changed_pages AFTER INSERT OR UPDATE OR DELETE ON newsroom.staff
+-- (Staff: only their names are on pages, and deactivating someone changes none.)
+CREATE OR REPLACE TRIGGER staff_changed_pages AFTER INSERT OR DELETE ON newsroom.staff
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER staff_renamed_pages AFTER UPDATE ON newsroom.staff
+    FOR EACH ROW WHEN (OLD.login IS DISTINCT FROM NEW.login OR OLD.names IS DISTINCT FROM NEW.names)
+    EXECUTE FUNCTION newsroom.newsroom_changed_pages();
 CREATE OR REPLACE TRIGGER language_changed_pages AFTER INSERT OR UPDATE OR DELETE ON newsroom.language
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
 CREATE OR REPLACE TRIGGER setting_changed_pages AFTER INSERT OR UPDATE OR DELETE ON newsroom.newsroom_setting
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+-- Emptying a table a page shows counts for every page.
+CREATE OR REPLACE TRIGGER edition_emptied_pages AFTER TRUNCATE ON newsroom.edition
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER update_emptied_pages AFTER TRUNCATE ON newsroom.live_update
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER correction_emptied_pages AFTER TRUNCATE ON newsroom.edition_correction
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER tags_emptied_pages AFTER TRUNCATE ON newsroom.story_subject
+    FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
+CREATE OR REPLACE TRIGGER subject_emptied_pages AFTER TRUNCATE ON newsroom.subject
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom.newsroom_changed_pages();
 -- (Revisions are not counted apart: saving one changes its edition's row.)
 
@@ -439,7 +493,7 @@ BEGIN
     UPDATE newsroom.reader_page p
     SET document = newsroom.compose(newsroom.as_seen(e), NULL, true) - 'related',
         document_changes = page.changes, generation = newest,
-        valid_until = coalesce(until, 'infinity')
+        valid_from = now(), valid_until = coalesce(until, 'infinity')
     WHERE p.story_id = story AND p.edition_id = target;
     RETURN true;
 END
@@ -472,9 +526,12 @@ CREATE CONSTRAINT TRIGGER keep_reader_page AFTER INSERT OR UPDATE OF changes ON 
 -- Builds up to `max_pages` pages that readers may see and that have no
 -- document standing (`newsdesk db pages`: after an import, a change of
 -- names or settings, or on a newsroom that had none), in order of edition;
--- returns how many it built.
+-- returns how many it built. As the owner: run by the superuser that
+-- migrates, it is the owner's own work, not plain SQL recorded page by page
+-- in the audit log (which would also hold the log's head for the batch).
+-- Only the owner may call it.
 CREATE OR REPLACE FUNCTION newsroom.keep_pages(max_pages integer) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     newest bigint := newsroom.page_generation();
     target newsroom.page_key;
@@ -648,7 +705,8 @@ BEGIN
         modified := greatest(e.revised_at, modified, language_changed);
         -- Its kept document, if it stands (see "Kept pages" above), with the related stories.
         SELECT p.document INTO kept FROM newsroom.reader_page p
-        WHERE p.story_id = e.story_id AND p.edition_id = e.id AND p.document_changes = p.changes AND p.valid_until > now()
+        WHERE p.story_id = e.story_id AND p.edition_id = e.id AND p.document_changes = p.changes
+          AND now() >= p.valid_from AND now() < p.valid_until
           AND p.generation = (SELECT g.generation FROM newsroom.reader_page_generation g);
         RETURN jsonb_build_object(
             'state', 'visible',

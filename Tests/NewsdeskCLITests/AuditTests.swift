@@ -95,7 +95,7 @@ struct AuditTests {
             """
             SELECT action, edition_id, detail->>'table' AS tbl, detail->'before'->>'headline' AS before,
                    detail->'after'->>'headline' AS after
-            FROM newsroom.audit_event ORDER BY seq DESC LIMIT 1
+            FROM newsroom.audit_event WHERE detail->>'table' = 'edition' ORDER BY seq DESC LIMIT 1
             """)[0]
         #expect(try row.decode("action", as: String.self) == "sql.update")
         #expect(try row.decode("edition_id", as: Int64.self) == edition.id)

@@ -69,7 +69,7 @@ struct DatabaseCommandTests {
 
         let refused = try CommandLineTool.run(["db", "pages", "--batch", "0"], environment: environment)
         #expect(refused.status == 64)
-        #expect(refused.stderr.contains("--batch must be from 1 to 100000."), "\(refused)")
+        #expect(refused.stderr.contains("--batch must be from 1 to 5000."), "\(refused)")
         // Staff may not build pages: that is the schema owner's.
         let staff = try newsroom.run(["db", "pages"])
         #expect(staff.status != 0)

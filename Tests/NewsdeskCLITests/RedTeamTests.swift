@@ -314,6 +314,14 @@ struct RedTeamTests {
                 UPDATE newsroom.edition SET headline = 'Quietly changed' WHERE id = \(story.id);
                 UPDATE newsroom.reader_page SET document = '{"headline": "Forged"}', document_changes = changes
                 WHERE edition_id = \(story.id);
+                CREATE TEMPORARY TABLE nudge (x integer);
+                CREATE FUNCTION pg_temp.forge() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN
+                    UPDATE newsroom.reader_page SET document = '{"headline": "Forged in a trigger"}'
+                    WHERE edition_id = \(story.id);
+                    RETURN NULL;
+                END $f$;
+                CREATE TRIGGER forge AFTER INSERT ON nudge FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.forge();
+                INSERT INTO nudge VALUES (1);
                 CREATE TABLE newsroom.sneaky (x integer);
                 ALTER TABLE newsroom.edition DISABLE TRIGGER audit_plain_sql;
                 DROP TABLE newsroom.sneaky;
@@ -337,13 +345,20 @@ struct RedTeamTests {
         #expect(
             events == [
                 "\(operatorLogin) sql.update edition",
-                // The page the update counted a change on (by a trigger) is not recorded; a write to it is.
+                // The change counted on the edition's kept page, then a write straight to the page,
+                "\(operatorLogin) sql.insert reader_page",
+                "\(operatorLogin) sql.update reader_page",
+                // and one from a trigger of the session's own.
                 "\(operatorLogin) sql.update reader_page",
                 "\(operatorLogin) sql.ddl CREATE TABLE",
                 "\(operatorLogin) sql.ddl ALTER TABLE",
                 "\(operatorLogin) sql.ddl DROP TABLE",
+                // and, at the commit, the page built again (a draft: no document).
+                "\(operatorLogin) sql.update reader_page",
                 "newsdesk_test sql.update story",
-                "newsdesk_test sql.truncate story_subject"
+                "newsdesk_test sql.truncate story_subject",
+                // Emptying a table pages show counts for every page.
+                "newsdesk_test sql.update reader_page_generation"
             ])
         #expect(try crew.newsroom.run(["--as", crew.editor, "audit", "verify"]).status == 0)
     }

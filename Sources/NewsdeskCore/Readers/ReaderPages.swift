@@ -12,7 +12,7 @@ public enum ReaderPages {
     /// Builds every page readers may see that has no document standing,
     /// `batch` pages a transaction, until a pass finds none to build, and
     /// says how many it built.
-    public static func keep(on connection: Connection, batch: Int = 1000) throws -> Int {
+    public static func keep(on connection: Connection, batch: Int = 500) throws -> Int {
         var total = 0
         while true {
             let built = try connection.query("SELECT newsroom.keep_pages(\(Int32(clamping: batch))) AS built")[0]
