@@ -224,7 +224,8 @@ CREATE OR REPLACE TRIGGER public_change_is_immutable BEFORE UPDATE OR DELETE ON 
 --     languages for every page at once: reader_page_generation).
 --   - Time alone changes what a page shows when a scheduled time, an
 --     embargo or a scheduled revision of its story comes: the document says
---     until when it stands (valid_until).
+--     from and until when it stands (valid_from, valid_until).
+-- newsroom.page_stands is the rule, in one place.
 --   - The related stories are other stories' and change with every
 --     publication in the language: they are read with the page.
 -- The edition's visibility itself is never taken from here: site.article
@@ -263,14 +264,19 @@ $$;
 
 -- The edition without what no page shows: its search vectors (the
 -- lexicon's load writes them for every Ukrainian edition at once) and its
--- count of live updates (each update counts on the page itself).
-CREATE OR REPLACE FUNCTION newsroom.as_shown(e newsroom.edition) RETURNS newsroom.edition
+-- count of live updates (each update counts on the page itself); without
+-- `updated`, without the time it was updated either (which a live update sets).
+CREATE OR REPLACE FUNCTION newsroom.as_shown(e newsroom.edition, updated boolean DEFAULT true) RETURNS newsroom.edition
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
     e.search := NULL;
     e.headline_search := NULL;
     e.lead_search := NULL;
     e.update_count := NULL;
+    IF NOT updated THEN
+        e.updated_at := NULL;
+        e.revised_at := NULL;
+    END IF;
     RETURN e;
 END
 $$;
@@ -290,10 +296,9 @@ BEGIN
            array_agg((n.story_id, n.id)::newsroom.page_key) FILTER (WHERE t.updated_only)
       INTO changed, updated_only
       FROM after n JOIN before o ON o.id = n.id
-      CROSS JOIN LATERAL (SELECT newsroom.as_shown(n) AS n, newsroom.as_shown(o) AS o) v
-      CROSS JOIN LATERAL (SELECT (v.n).updated_at IS DISTINCT FROM (v.o).updated_at
-                                 AND v.n IS NOT DISTINCT FROM newsroom.with_updated_at(v.o, (v.n).updated_at) AS updated_only) t
-     WHERE v.n IS DISTINCT FROM v.o;
+      CROSS JOIN LATERAL (SELECT newsroom.as_shown(n, updated => false) IS NOT DISTINCT FROM
+                                 newsroom.as_shown(o, updated => false) AS updated_only) t
+     WHERE newsroom.as_shown(n) IS DISTINCT FROM newsroom.as_shown(o);
     changed := coalesce(changed, '{}') || ARRAY(
         SELECT (s.story_id, s.id)::newsroom.page_key FROM after n JOIN before o ON o.id = n.id
         JOIN newsroom.edition s ON s.story_id IN (n.story_id, o.story_id) AND s.id <> n.id
@@ -306,16 +311,6 @@ BEGIN
         PERFORM newsroom.pages_changed(coalesce(updated_only, '{}'), build => false);
     END IF;
     RETURN NULL;
-END
-$$;
-
--- `e` as it would be with `updated` as the time it was updated.
-CREATE OR REPLACE FUNCTION newsroom.with_updated_at(e newsroom.edition, updated timestamptz) RETURNS newsroom.edition
-LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    e.updated_at := updated;
-    e.revised_at := CASE WHEN updated IS NOT NULL THEN greatest(updated, e.embargo_until) END;
-    RETURN e;
 END
 $$;
 
@@ -408,6 +403,16 @@ BEGIN
 END
 $$;
 
+-- Whether page `p`'s kept document stands now, the newsroom being at
+-- `generation`: it has every change counted on the page, was built in that
+-- generation, and now lies between the moment it was built for and the
+-- first time its story changes by time alone. (SQL, inlined where used.)
+CREATE OR REPLACE FUNCTION newsroom.page_stands(p newsroom.reader_page, generation bigint) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT p.document IS NOT NULL AND p.document_changes = p.changes AND p.generation = page_stands.generation
+       AND now() >= p.valid_from AND now() < p.valid_until
+$$;
+
 CREATE OR REPLACE TRIGGER edition_changed_pages AFTER UPDATE ON newsroom.edition
     REFERENCING OLD TABLE AS before NEW TABLE AS after
     FOR EACH STATEMENT EXECUTE FUNCTION newsroom.editions_changed_pages();
@@ -476,7 +481,7 @@ DECLARE
     until timestamptz;
 BEGIN
     SELECT * INTO page FROM newsroom.reader_page p WHERE p.story_id = story AND p.edition_id = target;
-    IF NOT FOUND OR (page.document_changes = page.changes AND page.generation = newest) THEN
+    IF NOT FOUND OR newsroom.page_stands(page, newest) THEN
         RETURN false;
     END IF;
     SELECT * INTO e FROM newsroom.edition x WHERE x.story_id = story AND x.id = target;
@@ -541,11 +546,10 @@ BEGIN
         SELECT e.story_id, e.id FROM newsroom.edition e
         LEFT JOIN newsroom.reader_page p ON p.story_id = e.story_id AND p.edition_id = e.id
         WHERE newsroom.visible(e.status, e.scheduled_at, e.embargo_until)
-          AND (p.document IS NULL OR p.document_changes <> p.changes OR p.generation <> newest
-               OR p.valid_until <= now())
+          AND NOT coalesce(newsroom.page_stands(p, newest), false)
         ORDER BY e.id LIMIT max_pages
     LOOP
-        -- A page run out of time counts as changed, so that it is built (here).
+        -- (An edition no change has counted on gets its page's row here.)
         PERFORM newsroom.pages_changed(ARRAY[target], build => false);
         IF newsroom.build_page(target.story_id, target.edition_id) THEN
             built := built + 1;
@@ -705,9 +709,8 @@ BEGIN
         modified := greatest(e.revised_at, modified, language_changed);
         -- Its kept document, if it stands (see "Kept pages" above), with the related stories.
         SELECT p.document INTO kept FROM newsroom.reader_page p
-        WHERE p.story_id = e.story_id AND p.edition_id = e.id AND p.document_changes = p.changes
-          AND now() >= p.valid_from AND now() < p.valid_until
-          AND p.generation = (SELECT g.generation FROM newsroom.reader_page_generation g);
+        WHERE p.story_id = e.story_id AND p.edition_id = e.id
+          AND newsroom.page_stands(p, (SELECT g.generation FROM newsroom.reader_page_generation g));
         RETURN jsonb_build_object(
             'state', 'visible',
             -- What readers may see of it (newsroom.compose_edition says what that leaves out).

@@ -47,8 +47,7 @@ struct DatabaseCommandTests {
         let owner = try newsroom.connect()
         let standing = Query(
             unsafeSQL: """
-                SELECT count(*) AS n FROM newsroom.reader_page p
-                WHERE p.document_changes = p.changes AND p.generation = newsroom.page_generation()
+                SELECT count(*) AS n FROM newsroom.reader_page p WHERE newsroom.page_stands(p, newsroom.page_generation())
                 """)
         #expect(try owner.query(standing)[0].decode("n", as: Int.self) == 3)
         // A new site address is on every page: none stands until built again.

@@ -25,8 +25,8 @@ struct KeptPageTests {
             SELECT (site.article(e.lang, e.slug, 0)->'edition')::text AS served,
                    newsroom.compose(newsroom.as_seen(e), NULL, true)::text AS composed,
                    EXISTS (SELECT 1 FROM newsroom.reader_page p
-                           WHERE p.story_id = e.story_id AND p.edition_id = e.id AND p.document_changes = p.changes
-                             AND p.valid_until > now() AND p.generation = newsroom.page_generation()) AS kept
+                           WHERE p.story_id = e.story_id AND p.edition_id = e.id
+                             AND newsroom.page_stands(p, newsroom.page_generation())) AS kept
             FROM newsroom.edition e WHERE e.id = \(edition.id)
             """)[0]
         return Page(
