@@ -71,6 +71,13 @@ final class PageCache: Sendable {
         }
     }
 
+    /// The stored answer for `key`, if it is current: for an answer written
+    /// without reading, which stores nothing.
+    func answer(for key: String) -> PreparedAnswer? {
+        guard budget > 0, isFresh else { return nil }
+        return state.withLock { $0.entries[key] }
+    }
+
     /// The "Recent news" of `lang`, if the cache is current; otherwise a
     /// ticket to keep the list about to be read.
     func recentNews(_ lang: String) -> (RecentNews?, Ticket) {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NewsdeskCore
 import PostgresClient
 import ServeOptions
@@ -91,11 +92,13 @@ struct ServeCommand: AsyncParsableCommand {
             requestLog.flush()
         }
         follower.start()
-        var http = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
-        http.httpDecoder = .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 100)
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = 8 * 1024
+        decoderLimits.maxHeaderListSize = 16 * 1024
+        decoderLimits.maxHeaderFieldCount = 100
         let app = Application(
             responder: SiteResponder(site: site),
-            server: .http1(configuration: http),
+            server: SiteChannel.server(site: site, idleTimeout: .seconds(60), decoderLimits: decoderLimits),
             configuration: .init(address: .hostname(host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0

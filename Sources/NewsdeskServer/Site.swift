@@ -39,6 +39,18 @@ final class Site: Sendable {
 
     var siteURL: String { about.siteURL }
 
+    /// Counts an answered request and writes its one log line: what was
+    /// asked and answered, nothing about who asked.
+    func answered(
+        _ method: HTTPRequest.Method, _ asked: SiteRequest, status: HTTPResponse.Status,
+        since started: ContinuousClock.Instant
+    ) {
+        let elapsed = ContinuousClock.now - started
+        metrics.request(route: asked.route.name, status: status.code, duration: elapsed)
+        requestLog.info(
+            "\(method) \(asked.path) \(status.code) \(asked.route.name) \(SiteResponder.milliseconds(elapsed)) ms")
+    }
+
     func reply(to route: Route, query: FormQuery, request: Request) async throws -> Reply {
         let siteURL = siteURL
         switch route {

@@ -15,6 +15,8 @@ struct Reply: Sendable {
     var surrogateKeys: [String] = []
     var location: String?
     var retryAfter: Int?
+    /// The methods answered, for a 405.
+    var allow: String?
 
     init(
         _ status: HTTPResponse.Status, _ contentType: String, _ body: [UInt8], policy: HTTPCaching.Policy,
@@ -75,9 +77,6 @@ struct SiteResponder: HTTPResponder {
 
     let site: Site
 
-    /// Longer addresses are not the site's (and not worth reading).
-    static let maxTargetLength = 2048
-
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (
             .init("Content-Security-Policy")!,
@@ -92,23 +91,14 @@ struct SiteResponder: HTTPResponder {
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
-        let path = request.uri.path
-        let route = Route(path: path)
+        let asked = SiteRequest(request.head)
         var response: Response
-        if request.method != .get && request.method != .head {
-            var reply = Reply.problem(.methodNotAllowed, "Only GET and HEAD are answered here.")
-            reply.location = nil
+        switch asked.handling {
+        case .refused(let reply):
             response = finish(reply, request: request)
-            response.headers[.allow] = "GET, HEAD"
-        } else if request.headers[.contentLength].map({ $0 != "0" }) ?? false
-            || request.headers[.transferEncoding] != nil
-        {
-            response = finish(.problem(.contentTooLarge, "Requests here carry no body."), request: request)
-        } else if (request.head.path?.utf8.count ?? 0) > Self.maxTargetLength {
-            response = finish(.problem(.uriTooLong, "The address is too long."), request: request)
-        } else if case .live(let lang, let slug) = route {
+        case .live(let lang, let slug):
             // A reconnecting browser's Last-Event-ID wins over the page's `after`.
-            let resumeAfter = (request.headers[Self.lastEventID] ?? FormQuery(request.uri.query ?? "")["after"])
+            let resumeAfter = (request.headers[Self.lastEventID] ?? FormQuery(asked.query ?? "")["after"])
                 .flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
             if var stream = await site.live(
                 lang: lang, slug: slug, resumeAfter: resumeAfter, headOnly: request.method == .head)
@@ -119,16 +109,12 @@ struct SiteResponder: HTTPResponder {
                 // Not visible: answered as its article would be (404, 410, 301).
                 response = finish(await reply(to: .article(lang: lang, slug: slug), request: request), request: request)
             }
-        } else if route.isCacheable {
-            response = await cachedAnswer(route: route, request: request)
-        } else {
-            response = finish(await reply(to: route, request: request), request: request)
+        case .cacheable(let key):
+            response = await cachedAnswer(route: asked.route, key: key, request: request)
+        case .read:
+            response = finish(await reply(to: asked.route, request: request), request: request)
         }
-        let elapsed = ContinuousClock.now - started
-        site.metrics.request(route: route.name, status: response.status.code, duration: elapsed)
-        // One line per request: what was asked and answered, nothing about who asked.
-        site.requestLog.info(
-            "\(request.method) \(path) \(response.status.code) \(route.name) \(Self.milliseconds(elapsed)) ms")
+        site.answered(request.method, asked, status: response.status, since: started)
         return response
     }
 
@@ -147,8 +133,7 @@ struct SiteResponder: HTTPResponder {
     /// The answer from the ``PageCache`` when it holds a current one;
     /// otherwise read, rendered and kept for the next reader. Only answers
     /// that are the news itself are kept, never an error or a busy site.
-    func cachedAnswer(route: Route, request: Request) async -> Response {
-        let key = Self.cacheKey(route: route, query: request.uri.query)
+    func cachedAnswer(route: Route, key: String, request: Request) async -> Response {
         let (stored, ticket) = site.cache.lookup(key)
         site.metrics.cacheAnswer(hit: stored != nil)
         if let stored { return stored.response(to: request) }
@@ -242,6 +227,7 @@ struct PreparedAnswer: Sendable {
         headers[.cacheControl] = reply.policy.header
         if let location = reply.location { headers[.location] = location }
         if let seconds = reply.retryAfter { headers[.retryAfter] = String(seconds) }
+        if let allow = reply.allow { headers[.allow] = allow }
         if !reply.surrogateKeys.isEmpty {
             headers[SiteResponder.surrogateKey] = reply.surrogateKeys.joined(separator: " ")
         }
@@ -285,27 +271,45 @@ struct PreparedAnswer: Sendable {
 
     /// The answer to `request`: 304 when its copy is current, no body for HEAD.
     func response(to request: Request) -> Response {
-        guard let entityTag else { return response(status, headers, to: request) }
-        // Last-Modified is sent once the second of the change has passed
-        // (HTTPCaching.lastModified), so whether it is sent is decided per request.
-        let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
-        let dated = lastModified != nil
-        let conditions = Self.conditions(of: request)
-        if HTTPCaching.notModified(
-            ifNoneMatch: conditions.ifNoneMatch, ifModifiedSince: conditions.ifModifiedSince,
-            entityTag: entityTag, lastModified: lastModified)
-        {
-            return response(.notModified, dated ? datedNotModifiedHeaders : notModifiedHeaders, to: request)
+        let (status, headers, body) = parts(method: request.method, requestHeaders: request.headers)
+        return Response(
+            status: status, headers: headers, body: body.map { ResponseBody(byteBuffer: $0) } ?? ResponseBody())
+    }
+
+    /// What is sent for a request with this method and these headers: 304
+    /// when its copy is current, and no body for a 304 or a HEAD (whose
+    /// headers then give the body's length).
+    func parts(method: HTTPRequest.Method, requestHeaders: HTTPFields) -> (HTTPResponse.Status, HTTPFields, ByteBuffer?)
+    {
+        var headers = headers
+        if let entityTag {
+            // Last-Modified is sent once the second of the change has passed
+            // (HTTPCaching.lastModified), so whether it is sent is decided per request.
+            let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
+            let dated = lastModified != nil
+            let conditions = Self.conditions(of: requestHeaders)
+            if HTTPCaching.notModified(
+                ifNoneMatch: conditions.ifNoneMatch, ifModifiedSince: conditions.ifModifiedSince,
+                entityTag: entityTag, lastModified: lastModified)
+            {
+                return (.notModified, dated ? datedNotModifiedHeaders : notModifiedHeaders, nil)
+            }
+            headers = dated ? datedHeaders : headers
         }
-        return response(status, dated ? datedHeaders : headers, to: request)
+        if status == .notModified { return (status, headers, nil) }
+        if method == .head {
+            headers[.contentLength] = String(body.readableBytes)
+            return (status, headers, nil)
+        }
+        return (status, headers, body)
     }
 
     /// The request's `If-None-Match` and `If-Modified-Since`, each field of
     /// a repeated one joined with ", " as HTTP combines them, in one pass over
     /// its fields: looking each up by name costs twice the rest of a 304.
-    static func conditions(of request: Request) -> (ifNoneMatch: String?, ifModifiedSince: String?) {
+    static func conditions(of requestHeaders: HTTPFields) -> (ifNoneMatch: String?, ifModifiedSince: String?) {
         var ifNoneMatch: String?, ifModifiedSince: String?
-        for field in request.headers {
+        for field in requestHeaders {
             if field.name == .ifNoneMatch {
                 ifNoneMatch = ifNoneMatch.map { $0 + ", " + field.value } ?? field.value
             } else if field.name == .ifModifiedSince {
@@ -313,18 +317,6 @@ struct PreparedAnswer: Sendable {
             }
         }
         return (ifNoneMatch, ifModifiedSince)
-    }
-
-    private func response(_ status: HTTPResponse.Status, _ headers: HTTPFields, to request: Request) -> Response {
-        if status == .notModified {
-            return Response(status: status, headers: headers, body: ResponseBody())
-        }
-        if request.method == .head {
-            var headers = headers
-            headers[.contentLength] = String(body.readableBytes)
-            return Response(status: status, headers: headers, body: ResponseBody())
-        }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }
 

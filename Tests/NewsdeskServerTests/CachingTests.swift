@@ -301,4 +301,74 @@ struct CachingTests {
         format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return format.date(from: text)
     }
+
+    @Test("an answer from memory is sent byte for byte as a read one; pipelined requests are answered in order")
+    func answersFromMemory() throws {
+        let newsroom = try TestNewsroom("sitememory")
+        let desk = try newsroom.desk()
+        let story = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Bridge reopens")).reference)
+        // Last-Modified is sent once the second of the change has passed.
+        Thread.sleep(forTimeInterval: 1.1)
+        let cached = try SiteServer(newsroom)
+        let reading = try SiteServer(newsroom, arguments: ["--cache-mb", "0"])
+        defer {
+            cached.stop()
+            reading.stop()
+        }
+        let path = "/en/\(story.slug)"
+        let tag = try #require(try reading.request(path)["etag"])
+        // Closes the connection: a refused method, answered the same by both.
+        let closing = "OPTIONS / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        // The two may answer in different seconds.
+        func withoutDate(_ raw: String) -> String {
+            raw.split(separator: "\r\n", omittingEmptySubsequences: false)
+                .filter { !$0.lowercased().hasPrefix("date:") }.joined(separator: "\r\n")
+        }
+        for (method, condition) in [("GET", ""), ("HEAD", ""), ("GET", tag), ("HEAD", tag)] {
+            let request =
+                "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
+                + (condition.isEmpty ? "" : "If-None-Match: \(condition)\r\n") + "\r\n"
+            #expect(try cached.request(path).status == 200)  // now kept
+            let fromMemory = try cached.exchange(request + closing)
+            let read = try reading.exchange(request + closing)
+            #expect(fromMemory.hasPrefix(condition.isEmpty ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 304 Not Modified\r\n"))
+            #expect(withoutDate(fromMemory) == withoutDate(read), "\(method) \(condition)")
+            #expect(fromMemory.contains("\r\nDate: ") && read.contains("\r\nDate: "))
+        }
+        let hits = try #require(
+            try cached.request("/metrics").body.firstMatch(of: /page_cache_answers_total{result="hit"} ([0-9]+)/))
+        #expect(Int(hits.1)! >= 4)
+
+        // A read one first, then one from memory, on one connection: the
+        // answers leave in the order asked, not in the order ready.
+        #expect(try cached.request(path).status == 200)
+        let asked = try cached.exchange(
+            "GET /api/v1/subjects HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                + "GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n" + closing)
+        let answers = Self.answers(in: asked)
+        #expect(answers.map(\.status) == [200, 200, 405], "\(asked.prefix(3000))")
+        #expect(
+            answers.map { $0["content-type"] ?? "" } == [
+                "application/json; charset=utf-8", "text/html; charset=utf-8", "application/json; charset=utf-8"
+            ])
+        #expect(answers.count == 3 && answers[1].body.contains("Bridge reopens"))
+    }
+
+    /// The answers in what one connection received, each with the body its
+    /// Content-Length gives.
+    static func answers(in raw: String) -> [HTTPReply] {
+        var rest = Array(raw.utf8)[...]
+        var replies: [HTTPReply] = []
+        let separator = Array("\r\n\r\n".utf8)
+        while let end = rest.indices.first(where: { rest[$0...].starts(with: separator) }) {
+            let head = String(decoding: rest[..<end], as: UTF8.self)
+            let length = head.firstMatch(of: /(?i)\r\ncontent-length: *([0-9]+)/).flatMap { Int($0.1) } ?? 0
+            let bodyEnd = min(end + 4 + length, rest.endIndex)
+            guard let reply = try? HTTPReply(raw: String(decoding: rest[rest.startIndex..<bodyEnd], as: UTF8.self))
+            else { break }
+            replies.append(reply)
+            rest = rest[bodyEnd...]
+        }
+        return replies
+    }
 }

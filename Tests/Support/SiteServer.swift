@@ -1,6 +1,10 @@
 import Foundation
 import NewsdeskCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `newsdesk serve`, started from the built binary against a test's
 /// newsroom on a free port, and asked over real HTTP (curl, the client most
 /// sites are checked with).
@@ -97,6 +101,46 @@ public final class SiteServer: Sendable {
         return try HTTPReply(raw: result.stdout)
     }
 
+    /// Sends `raw` bytes as they are on one connection and returns all that
+    /// comes back until the server closes it: for what curl cannot send, such
+    /// as several requests written at once (pipelined). End the last request
+    /// with `Connection: close`.
+    public func exchange(_ raw: String, seconds: Double = 20) throws -> String {
+        guard let port = base.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+            throw TestSetupError("no port in \(base)")
+        }
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw TestSetupError("socket: \(errno)") }
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestSetupError("connect to \(base): \(errno)") }
+        let bytes = Array(raw.utf8)
+        guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, 0) }) == bytes.count else {
+            throw TestSetupError("send to \(base): \(errno)")
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else {
+                if count < 0 { throw TestSetupError("no end from \(base) within \(seconds) s (errno \(errno))") }
+                break
+            }
+            received += chunk[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Asks again every 50 ms, for up to `seconds`, until `done` holds for
     /// the answer, and returns the last answer: a change reaches the server's
     /// page cache when the server has followed it (at once on its
@@ -127,7 +171,7 @@ public struct HTTPReply: Sendable, CustomStringConvertible {
     public let headers: [String: String]
     public let body: String
 
-    init(raw: String) throws {
+    public init(raw: String) throws {
         guard let split = raw.range(of: "\r\n\r\n") else { throw TestSetupError("not an HTTP response: \(raw)") }
         let head = raw[..<split.lowerBound].split(separator: "\r\n")
         guard let statusLine = head.first, let code = Int(statusLine.split(separator: " ")[1]) else {
