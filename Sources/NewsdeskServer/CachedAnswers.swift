@@ -10,7 +10,8 @@ import NIOHTTPTypesHTTP1
 import Synchronization
 
 /// Answers, on the connection's own thread, a request whose answer the
-/// ``PageCache`` holds; hands every other request on to the ``SiteResponder``.
+/// ``PageCache`` holds; hands every other request on to the ``SiteResponder``;
+/// logs a request that is not HTTP, which no responder sees.
 ///
 /// An answer from memory is a lookup and a comparison of tags, yet through
 /// Hummingbird each one also crossed to a task on Swift's thread pool and back
@@ -70,6 +71,12 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
             context.flush()
         }
         context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Hummingbird answers it 400 and closes the connection.
+        if error is HTTPParserError { site.answeredMalformed() }
+        context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

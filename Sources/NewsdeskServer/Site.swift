@@ -45,10 +45,22 @@ final class Site: Sendable {
         _ method: HTTPRequest.Method, _ asked: SiteRequest, status: HTTPResponse.Status,
         since started: ContinuousClock.Instant
     ) {
+        record(method: method.rawValue, path: asked.path, route: asked.route.name, status: status.code, since: started)
+    }
+
+    /// Counts and logs a request that could not be read as HTTP (a broken
+    /// request line, headers past the limits), which Hummingbird answers 400
+    /// before any route sees it: no method or path, as nginx logs them.
+    func answeredMalformed() {
+        record(method: "-", path: "-", route: "malformed", status: 400, since: .now)
+    }
+
+    private func record(
+        method: String, path: String, route: String, status: Int, since started: ContinuousClock.Instant
+    ) {
         let elapsed = ContinuousClock.now - started
-        metrics.request(route: asked.route.name, status: status.code, duration: elapsed)
-        requestLog.info(
-            "\(method) \(asked.path) \(status.code) \(asked.route.name) \(SiteResponder.milliseconds(elapsed)) ms")
+        metrics.request(route: route, status: status, duration: elapsed)
+        requestLog.info("\(method) \(path) \(status) \(route) \(SiteResponder.milliseconds(elapsed)) ms")
     }
 
     func reply(to route: Route, query: FormQuery, request: Request) async throws -> Reply {

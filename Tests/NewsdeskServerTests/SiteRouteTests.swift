@@ -299,5 +299,17 @@ struct SiteRouteTests {
         let asset = try server.request("/assets/live.js")
         #expect(asset.status == 200 && asset["content-type"] == "text/javascript; charset=utf-8")
         #expect(asset.body.contains("new EventSource"))
+
+        // What is not HTTP, or is past the header limits, is answered 400 and
+        // the connection closed; it too has its line and its count.
+        let garbled = try server.exchange("GET /en/ HTTP/1.1\r\nHost localhost\r\n\r\n")
+        #expect(garbled.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(garbled)")
+        let fields = (1...101).map { "X-Field-\($0): x\r\n" }.joined()
+        let crowded = try server.exchange("GET /en/ HTTP/1.1\r\nHost: localhost\r\n\(fields)\r\n")
+        #expect(crowded.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(crowded)")
+        #expect(server.logs("] - - 400 malformed "), "\(server.log)")
+        let malformed = try server.request("/metrics").body
+        #expect(
+            malformed.contains("newsdesk_http_requests_total{route=\"malformed\",status=\"400\"} 2"), "\(malformed)")
     }
 }
