@@ -80,7 +80,9 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { handedOn -= 1 }
+        // Hummingbird also ends the 400 it writes for a request it could
+        // not read, which was never handed on.
+        if case .end = unwrapOutboundIn(data), handedOn > 0 { handedOn -= 1 }
         context.write(data, promise: promise)
     }
 
