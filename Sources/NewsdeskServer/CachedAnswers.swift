@@ -25,7 +25,8 @@ import Synchronization
 /// Answers leave in the order the requests came: once a request is handed
 /// on, later ones on the connection follow it until its answer has been
 /// written in full. A request asking to close the connection is handed on
-/// too: Hummingbird closes it after the answer.
+/// too: Hummingbird closes it after the answer. So is every request while
+/// the connection cannot take more (backpressure, as Hummingbird applies it).
 final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -74,8 +75,10 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Hummingbird answers it 400 and closes the connection.
-        if error is HTTPParserError { site.answeredMalformed() }
+        // Hummingbird answers it 400 and closes the connection. A connection
+        // already closed (a reset, the idle timeout) in the middle of a
+        // request also ends in a parser error, but no answer is sent.
+        if error is HTTPParserError && context.channel.isActive { site.answeredMalformed() }
         context.fireErrorCaught(error)
     }
 
@@ -89,7 +92,11 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes the kept answer to `head`, if the cache holds one.
     private func answer(_ head: HTTPRequest, context: ChannelHandlerContext) -> Bool {
         let started = ContinuousClock.now
-        guard head.headerFields[.connection] != "close" else { return false }
+        // A reader that does not take its answers (the socket's buffers are
+        // full) is left to Hummingbird, whose writer waits for it and stops
+        // reading its requests meanwhile: answered here, a client sending
+        // requests it never reads would have every answer held in memory.
+        guard context.channel.isWritable, head.headerFields[.connection] != "close" else { return false }
         let asked = SiteRequest(head)
         guard case .cacheable(let key) = asked.handling, let stored = site.cache.answer(for: key) else { return false }
         site.metrics.cacheAnswer(hit: true)

@@ -354,6 +354,35 @@ struct CachingTests {
         #expect(answers.count == 3 && answers[1].body.contains("Bridge reopens"))
     }
 
+    @Test("a reader that sends requests and never reads the answers is not answered without end")
+    func unreadAnswers() throws {
+        let newsroom = try TestNewsroom("sitebackpressure")
+        let desk = try newsroom.desk()
+        let story = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Ferry timetable")).reference)
+        let server = try SiteServer(newsroom)
+        defer { server.stop() }
+        let path = "/en/\(story.slug)"
+        #expect(try server.request(path).status == 200)  // now kept
+        func answered() throws -> Int {
+            let text = try server.request("/metrics").body
+            let count = text.firstMatch(of: /newsdesk_http_requests_total{route="article",status="200"} ([0-9]+)/)
+            return count.flatMap { Int($0.1) } ?? 0
+        }
+        let before = try answered()
+        var whileUnread = 0
+        // Each answer is a few kilobytes; the reader's buffer holds one.
+        let sent = try server.flood("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n", seconds: 6) {
+            Thread.sleep(forTimeInterval: 0.5)
+            whileUnread = try answered() - before
+        }
+        // Answers wait in the sockets' buffers (a few megabytes on loopback:
+        // about 2,000 here); the requests beyond them wait unread, in the
+        // server's socket or the client's. Answered as read, every request
+        // sent would be.
+        #expect(whileUnread < 10_000, "\(whileUnread) of \(sent) requests answered while no answer was read")
+        #expect(sent > 10 * whileUnread, "\(sent) requests sent, \(whileUnread) answered")
+    }
+
     /// The answers in what one connection received, each with the body its
     /// Content-Length gives.
     static func answers(in raw: String) -> [HTTPReply] {

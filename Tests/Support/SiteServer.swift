@@ -141,6 +141,52 @@ public final class SiteServer: Sendable {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Sends `request` again and again on one connection whose receive
+    /// buffer is small, never reading an answer, for `seconds` or until the
+    /// server has taken nothing for a second; runs `whileOpen` with the
+    /// connection still open, and returns how many requests were sent.
+    public func flood(_ request: String, seconds: Double, whileOpen: () throws -> Void) throws -> Int {
+        guard let port = base.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+            throw TestSetupError("no port in \(base)")
+        }
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw TestSetupError("socket: \(errno)") }
+        defer { close(socket) }
+        var small: Int32 = 4096
+        setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestSetupError("connect to \(base): \(errno)") }
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+        let batch = Array(String(repeating: request, count: 100).utf8)
+        var pending = batch[...]
+        var sentBytes = 0
+        let deadline = Date().addingTimeInterval(seconds)
+        var lastTaken = Date()
+        while Date() < deadline && Date().timeIntervalSince(lastTaken) < 1 {
+            let count = pending.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count > 0 {
+                sentBytes += count
+                pending = pending.dropFirst(count)
+                if pending.isEmpty { pending = batch[...] }
+                lastTaken = Date()
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                Thread.sleep(forTimeInterval: 0.01)
+            } else {
+                throw TestSetupError("send to \(base): \(errno)")
+            }
+        }
+        try whileOpen()
+        return sentBytes / request.utf8.count
+    }
+
     /// Asks again every 50 ms, for up to `seconds`, until `done` holds for
     /// the answer, and returns the last answer: a change reaches the server's
     /// page cache when the server has followed it (at once on its
