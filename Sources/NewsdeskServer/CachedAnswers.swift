@@ -46,8 +46,19 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var data = data
         switch unwrapInboundIn(data) {
-        case .head(let head):
+        case .head(var head):
+            // Connection options are a list, case-insensitive (RFC 9110
+            // §7.6.1), but Hummingbird closes only on the exact value "close".
+            if let connection = head.headerFields[.connection], connection != "close",
+                connection.split(separator: ",").contains(where: {
+                    $0.trimmingCharacters(in: .whitespaces).lowercased() == "close"
+                })
+            {
+                head.headerFields[.connection] = "close"
+                data = wrapInboundOut(.head(head))
+            }
             if handedOn == 0 && answer(head, context: context) {
                 answered = true
                 return

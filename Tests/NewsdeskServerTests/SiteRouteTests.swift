@@ -300,6 +300,16 @@ struct SiteRouteTests {
         #expect(asset.status == 200 && asset["content-type"] == "text/javascript; charset=utf-8")
         #expect(asset.body.contains("new EventSource"))
 
+        // Asked to close, in any case and among other options, the server
+        // closes the connection after its answer (the exchange reads until then).
+        for connection in ["close", "Close", "keep-alive, CLOSE"] {
+            for target in ["/healthz", "/en/\(live.slug)"] {
+                let closed = try server.exchange(
+                    "GET \(target) HTTP/1.1\r\nHost: x\r\nConnection: \(connection)\r\n\r\n", seconds: 5)
+                #expect(closed.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(connection) \(target): \(closed.prefix(200))")
+            }
+        }
+
         // What is not HTTP, or is past the header limits, is answered 400 and
         // the connection closed; it too has its line and its count.
         let garbled = try server.exchange("GET /en/ HTTP/1.1\r\nHost localhost\r\n\r\n")
