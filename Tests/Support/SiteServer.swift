@@ -101,19 +101,15 @@ public final class SiteServer: Sendable {
         return try HTTPReply(raw: result.stdout)
     }
 
-    /// Sends `raw` bytes as they are on one connection and returns all that
-    /// comes back until the server closes it: for what curl cannot send, such
-    /// as several requests written at once (pipelined). End the last request
-    /// with `Connection: close`.
-    public func exchange(_ raw: String, seconds: Double = 20) throws -> String {
+    /// A TCP connection to the server, with `configure` applied to the
+    /// socket before it connects; the caller closes it.
+    private func connectedSocket(configure: (Int32) -> Void) throws -> Int32 {
         guard let port = base.split(separator: ":").last.flatMap({ UInt16($0) }) else {
             throw TestSetupError("no port in \(base)")
         }
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TestSetupError("socket: \(errno)") }
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        configure(socket)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -123,7 +119,24 @@ public final class SiteServer: Sendable {
                 connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw TestSetupError("connect to \(base): \(errno)") }
+        guard connected == 0 else {
+            let failure = errno
+            close(socket)
+            throw TestSetupError("connect to \(base): \(failure)")
+        }
+        return socket
+    }
+
+    /// Sends `raw` bytes as they are on one connection and returns all that
+    /// comes back until the server closes it: for what curl cannot send, such
+    /// as several requests written at once (pipelined). End the last request
+    /// with `Connection: close`.
+    public func exchange(_ raw: String, seconds: Double = 20) throws -> String {
+        let socket = try connectedSocket { socket in
+            var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        defer { close(socket) }
         let bytes = Array(raw.utf8)
         guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, 0) }) == bytes.count else {
             throw TestSetupError("send to \(base): \(errno)")
@@ -146,24 +159,11 @@ public final class SiteServer: Sendable {
     /// server has taken nothing for a second; runs `whileOpen` with the
     /// connection still open, and returns how many requests were sent.
     public func flood(_ request: String, seconds: Double, whileOpen: () throws -> Void) throws -> Int {
-        guard let port = base.split(separator: ":").last.flatMap({ UInt16($0) }) else {
-            throw TestSetupError("no port in \(base)")
+        let socket = try connectedSocket { socket in
+            var small: Int32 = 4096
+            setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         }
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw TestSetupError("socket: \(errno)") }
         defer { close(socket) }
-        var small: Int32 = 4096
-        setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw TestSetupError("connect to \(base): \(errno)") }
         _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
         let batch = Array(String(repeating: request, count: 100).utf8)
         var pending = batch[...]
