@@ -11,7 +11,8 @@ import Synchronization
 
 /// Answers, on the connection's own thread, a request whose answer the
 /// ``PageCache`` holds; hands every other request on to the ``SiteResponder``;
-/// logs a request that is not HTTP, which no responder sees.
+/// logs a request that is not HTTP, which no responder sees; closes a
+/// connection left idle.
 ///
 /// An answer from memory is a lookup and a comparison of tags, yet through
 /// Hummingbird each one also crossed to a task on Swift's thread pool and back
@@ -22,18 +23,25 @@ import Synchronization
 /// same rules the responder uses (``SiteRequest``, ``PreparedAnswer``), and
 /// the answer is counted and logged in the same way (``Site/answered``).
 ///
+/// It sits beneath Hummingbird's HTTP types: the request is read as NIO's
+/// decoder gives it, and the answer, whose status line and fields the cache
+/// keeps as sent, goes out through ``AnswerWire`` beneath the HTTP encoder.
+/// Converting the request to HTTP types and the answer back, and encoding
+/// its fields, were a quarter of a 304's work.
+///
 /// Answers leave in the order the requests came: once a request is handed
 /// on, later ones on the connection follow it until its answer has been
 /// written in full. A request asking to close the connection is handed on
 /// too: Hummingbird closes it after the answer. So is every request while
 /// the connection cannot take more (backpressure, as Hummingbird applies it).
 final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let site: Site
+    private let wire: AnswerWire
     /// Requests handed on whose answers are not yet written in full.
     private var handedOn = 0
     /// The request being read was answered here: its end is not handed on.
@@ -41,25 +49,36 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     /// Something was written here since the last flush.
     private var unflushed = false
 
-    init(site: Site) {
+    // The idle timeout. Hummingbird's own (in HTTPConnectionStateHandler)
+    // sees only the requests handed on, and would close a connection busy
+    // with answers from memory; this one sees every request, with its rules.
+    private let idleTimeout: TimeAmount
+    /// When a request was last read or an answer finished.
+    private var lastActive = NIODeadline.now()
+    /// A request's head has come and its end not yet.
+    private var reading = false
+    private var idleCheck: Scheduled<Void>?
+
+    init(site: Site, wire: AnswerWire, idleTimeout: TimeAmount) {
         self.site = site
+        self.wire = wire
+        self.idleTimeout = idleTimeout
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var data = data
+        lastActive = .now()
         switch unwrapInboundIn(data) {
         case .head(var head):
-            // Connection options are a list, case-insensitive (RFC 9110
-            // §7.6.1), but Hummingbird closes only on the exact value "close".
-            if let connection = head.headerFields[.connection], connection != "close",
-                connection.split(separator: ",").contains(where: {
-                    $0.trimmingCharacters(in: .whitespaces).lowercased() == "close"
-                })
-            {
-                head.headerFields[.connection] = "close"
+            reading = true
+            if !head.isKeepAlive {
+                // HTTP/1.0 without keep-alive, or a Connection field naming
+                // close in another case or among other options (RFC 9110
+                // §7.6.1, RFC 9112 §9.3): Hummingbird keeps no version and
+                // closes only on the exact value "close".
+                head.headers.replaceOrAdd(name: "Connection", value: "close")
                 data = wrapInboundOut(.head(head))
-            }
-            if handedOn == 0 && answer(head, context: context) {
+            } else if handedOn == 0 && answer(head, context: context) {
                 answered = true
                 return
             }
@@ -69,6 +88,7 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
             // answered here has none to skip.
             break
         case .end:
+            reading = false
             if answered {
                 answered = false
                 return
@@ -96,32 +116,88 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // Hummingbird also ends the 400 it writes for a request it could
         // not read, which was never handed on.
-        if case .end = unwrapOutboundIn(data), handedOn > 0 { handedOn -= 1 }
+        if case .end = unwrapOutboundIn(data), handedOn > 0 {
+            handedOn -= 1
+            lastActive = .now()
+        }
         context.write(data, promise: promise)
     }
 
     /// Writes the kept answer to `head`, if the cache holds one.
-    private func answer(_ head: HTTPRequest, context: ChannelHandlerContext) -> Bool {
+    private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
         let started = ContinuousClock.now
         // A reader that does not take its answers (the socket's buffers are
         // full) is left to Hummingbird, whose writer waits for it and stops
         // reading its requests meanwhile: answered here, a client sending
         // requests it never reads would have every answer held in memory.
-        guard context.channel.isWritable, head.headerFields[.connection] != "close" else { return false }
+        // A target in absolute form is left to it too, which reads its path.
+        guard context.channel.isWritable, head.uri.utf8.first == UInt8(ascii: "/"), let wireContext = wire.context
+        else { return false }
         let asked = SiteRequest(head)
         guard case .cacheable(let key) = asked.handling, let stored = site.cache.answer(for: key) else { return false }
         site.metrics.cacheAnswer(hit: true)
-        var (status, headers, body) = stored.parts(method: head.method, requestHeaders: head.headerFields)
-        // What Hummingbird adds to every answer it writes, in the same order.
-        if let body { headers[.contentLength] = String(body.readableBytes) }
-        headers[.date] = ServerDate.now
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: headers))), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
-        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        let (status, sentHead, body) = stored.sent(
+            headOnly: head.method == .HEAD, conditions: PreparedAnswer.conditions(of: head.headers),
+            date: ServerDate.now, allocator: context.channel.allocator)
+        wireContext.write(NIOAny(IOData.byteBuffer(sentHead)), promise: nil)
+        if let body, body.readableBytes > 0 { wireContext.write(NIOAny(IOData.byteBuffer(body)), promise: nil) }
         unflushed = true
-        site.answered(head.method, asked, status: status, since: started)
+        site.answered(head.method.rawValue, asked, status: status, since: started)
         return true
     }
+
+    // MARK: The idle timeout
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleIdleCheck(context: context, at: .now() + idleTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        lastActive = .now()
+        scheduleIdleCheck(context: context, at: lastActive + idleTimeout)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        guard idleCheck == nil else { return }
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            idleCheck = nil
+            if handedOn > 0 && !reading {
+                // An answer being made (a slow read, a live page's stream)
+                // keeps the connection however long it takes.
+                scheduleIdleCheck(context: context, at: .now() + idleTimeout)
+            } else if NIODeadline.now() >= lastActive + idleTimeout {
+                // Nothing asked (or a request's head or body not finished) for that long.
+                context.close(promise: nil)
+            } else {
+                scheduleIdleCheck(context: context, at: lastActive + idleTimeout)
+            }
+        }
+    }
+}
+
+/// Where ``CachedAnswers`` writes its answers: beneath NIO's HTTP encoder,
+/// as the bytes they are sent as. A handler that passes writes through and
+/// holds its place in the pipeline for the writer.
+final class AnswerWire: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    private(set) var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 }
 
 /// The `Date` field of answers written by ``CachedAnswers``, formatted once a
@@ -141,9 +217,9 @@ enum ServerDate {
 }
 
 /// The site's HTTP/1 connections: Hummingbird's own (`HTTP1Channel`), with
-/// ``CachedAnswers`` between the connection's state (idle time, a graceful
-/// stop) and the responder, so that answers from memory count as requests
-/// for both.
+/// ``CachedAnswers`` beneath its HTTP types, which keeps the connection's
+/// idle time; Hummingbird's state handler keeps the rest (a graceful stop,
+/// closing after an answer when asked).
 struct SiteChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -164,15 +240,22 @@ struct SiteChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,  // answers keep their order in CachedAnswers and NIOAsyncChannel
-                withErrorHandling: false,  // Hummingbird answers a request it cannot parse
-                withOutboundHeaderValidation: false,  // HTTPTypes validates fields as they are made
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: decoderLimits)
+            // NIO's HTTP/1 server pipeline, laid out by hand to place the
+            // wire between the decoder and the encoder (its own
+            // configureHTTPServerPipeline would put the encoder first). Its
+            // encoder is not told which requests were HEADs, so it frames
+            // answers by their status alone: every answer to a HEAD here
+            // comes without a body already (PreparedAnswer, the live page).
+            let wire = AnswerWire()
+            try pipeline.addHandler(
+                ByteToMessageHandler(
+                    HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits)))
+            try pipeline.addHandler(wire)
+            try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try pipeline.addHandler(CachedAnswers(site: site, wire: wire, idleTimeout: .init(idleTimeout)))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
-            try pipeline.addHandler(CachedAnswers(site: site))
+            // Its idle timeout is CachedAnswers's, which sees every request.
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(
                 wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }

@@ -98,7 +98,8 @@ struct ServeCommand: AsyncParsableCommand {
         decoderLimits.maxHeaderFieldCount = 100
         let app = Application(
             responder: SiteResponder(site: site),
-            server: SiteChannel.server(site: site, idleTimeout: .seconds(60), decoderLimits: decoderLimits),
+            server: SiteChannel.server(
+                site: site, idleTimeout: .seconds(options.idleSeconds), decoderLimits: decoderLimits),
             configuration: .init(address: .hostname(host, port: options.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0

@@ -42,10 +42,10 @@ final class Site: Sendable {
     /// Counts an answered request and writes its one log line: what was
     /// asked and answered, nothing about who asked.
     func answered(
-        _ method: HTTPRequest.Method, _ asked: SiteRequest, status: HTTPResponse.Status,
+        _ method: String, _ asked: SiteRequest, status: HTTPResponse.Status,
         since started: ContinuousClock.Instant
     ) {
-        record(method: method.rawValue, path: asked.path, route: asked.route.name, status: status.code, since: started)
+        record(method: method, path: asked.path, route: asked.route.name, status: status.code, since: started)
     }
 
     /// Counts and logs a request that could not be read as HTTP (a broken

@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import NewsdeskCore
 import PostgresClient
 
@@ -114,7 +116,7 @@ struct SiteResponder: HTTPResponder {
         case .read:
             response = finish(await reply(to: asked.route, request: request), request: request)
         }
-        site.answered(request.method, asked, status: response.status, since: started)
+        site.answered(request.method.rawValue, asked, status: response.status, since: started)
         return response
     }
 
@@ -213,13 +215,16 @@ struct PreparedAnswer: Sendable {
     let body: ByteBuffer
     /// The memory it holds, about: the body's buffer and the headers' text.
     let size: Int
-    /// The headers as first prepared, and, for a 200 answer, its 304.
-    private let headers: HTTPFields
-    private let notModifiedHeaders: HTTPFields
-    /// A 200 answer's Last-Modified, and both header sets with it.
+    /// A 200 answer's Last-Modified.
     private let lastModified: Date?
-    private let datedHeaders: HTTPFields
-    private let datedNotModifiedHeaders: HTTPFields
+    /// The header sets a request may get, as fields and as sent (see ``Form``).
+    private let fields: [HTTPFields]
+    private let sentHeads: [ByteBuffer]
+
+    /// The header sets: as first prepared; a 200's 304; and both with Last-Modified.
+    private enum Form: Int, CaseIterable {
+        case full, notModified, dated, datedNotModified
+    }
 
     init(_ reply: Reply, entityTag: String? = nil) {
         var headers = SiteResponder.securityFields
@@ -238,35 +243,48 @@ struct PreparedAnswer: Sendable {
         } else if reply.status == .notModified {
             headers[.contentType] = nil
         }
-        // A 200's 304 and the sets with Last-Modified; other answers send
-        // their headers as they are. Copies share their storage until
-        // changed: only the changed ones are counted.
+        // Other answers than a 200 send their headers as they are.
         var notModified = headers, dated = headers, datedNotModified = headers
-        var kept = [headers]
         if tag != nil {
             notModified[.contentType] = nil
             datedNotModified = notModified
-            kept.append(notModified)
             if let lastModified = reply.lastModified {
                 dated[.lastModified] = HTTPDate.string(lastModified)
                 datedNotModified[.lastModified] = dated[.lastModified]
-                kept += [dated, datedNotModified]
+            }
+        }
+        let fields = [headers, notModified, dated, datedNotModified]
+        let statuses = [reply.status, .notModified, reply.status, .notModified]
+        // Equal sets share one buffer, and are counted once.
+        var sentHeads: [ByteBuffer] = []
+        var headBytes = 0
+        for form in fields.indices {
+            if let same = fields.indices.prefix(form).first(where: {
+                fields[$0] == fields[form] && statuses[$0] == statuses[form]
+            }) {
+                sentHeads.append(sentHeads[same])
+            } else {
+                sentHeads.append(Self.sentHead(statuses[form], fields[form]))
+                headBytes += sentHeads[form].capacity
             }
         }
         self.status = reply.status
         self.entityTag = tag
         self.lastModified = tag == nil ? nil : reply.lastModified
-        self.headers = headers
-        self.notModifiedHeaders = notModified
-        self.datedHeaders = dated
-        self.datedNotModifiedHeaders = datedNotModified
+        self.fields = fields
+        self.sentHeads = sentHeads
         self.body = ByteBuffer(bytes: reply.body)
-        // A field's storage is more than its text; 32 bytes each is a fair guess.
-        self.size =
-            body.capacity
-            + kept.reduce(0) { total, fields in
-                total + fields.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 32 }
-            }
+        // The fields hold the same text again, in storage larger than
+        // the text: three times the sent heads' bytes, about.
+        self.size = body.capacity + 3 * headBytes
+    }
+
+    /// The status line and fields of an answer, as HTTP/1.1 sends them
+    /// (RFC 9112 §4, §5), and as NIO's encoder writes the same answer.
+    private static func sentHead(_ status: HTTPResponse.Status, _ fields: HTTPFields) -> ByteBuffer {
+        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        for field in fields { text += "\(field.name.rawName): \(field.value)\r\n" }
+        return ByteBuffer(string: text)
     }
 
     /// The answer to `request`: 304 when its copy is current, no body for HEAD.
@@ -281,42 +299,90 @@ struct PreparedAnswer: Sendable {
     /// headers then give the body's length).
     func parts(method: HTTPRequest.Method, requestHeaders: HTTPFields) -> (HTTPResponse.Status, HTTPFields, ByteBuffer?)
     {
-        var headers = headers
+        let (status, form, sendsBody) = choose(headOnly: method == .head, Self.conditions(of: requestHeaders))
+        var headers = fields[form.rawValue]
+        if status == .notModified { return (status, headers, nil) }
+        if !sendsBody { headers[.contentLength] = String(body.readableBytes) }
+        return (status, headers, sendsBody ? body : nil)
+    }
+
+    /// The same answer as ``parts(method:requestHeaders:)``, as sent: the
+    /// status line and fields, with `Content-Length` and `Date` where
+    /// Hummingbird adds them, and the body to send after it (nil for none).
+    func sent(headOnly: Bool, conditions: Conditions, date: String, allocator: ByteBufferAllocator)
+        -> (HTTPResponse.Status, head: ByteBuffer, body: ByteBuffer?)
+    {
+        let (status, form, sendsBody) = choose(headOnly: headOnly, conditions)
+        let kept = sentHeads[form.rawValue]
+        var head = allocator.buffer(capacity: kept.readableBytes + 64)
+        head.writeImmutableBuffer(kept)
+        if status != .notModified {
+            head.writeString("Content-Length: \(body.readableBytes)\r\n")
+        }
+        head.writeString("Date: \(date)\r\n\r\n")
+        return (status, head, sendsBody ? body : nil)
+    }
+
+    /// Which status and header set a request gets, and whether the body
+    /// goes with them: the one rule for both ways of sending an answer.
+    private func choose(headOnly: Bool, _ conditions: Conditions) -> (HTTPResponse.Status, Form, sendsBody: Bool) {
+        var form = Form.full
         if let entityTag {
             // Last-Modified is sent once the second of the change has passed
             // (HTTPCaching.lastModified), so whether it is sent is decided per request.
             let lastModified = HTTPCaching.lastModified(lastModified, now: Date())
             let dated = lastModified != nil
-            let conditions = Self.conditions(of: requestHeaders)
             if HTTPCaching.notModified(
                 ifNoneMatch: conditions.ifNoneMatch, ifModifiedSince: conditions.ifModifiedSince,
                 entityTag: entityTag, lastModified: lastModified)
             {
-                return (.notModified, dated ? datedNotModifiedHeaders : notModifiedHeaders, nil)
+                return (.notModified, dated ? .datedNotModified : .notModified, false)
             }
-            headers = dated ? datedHeaders : headers
+            form = dated ? .dated : .full
         }
-        if status == .notModified { return (status, headers, nil) }
-        if method == .head {
-            headers[.contentLength] = String(body.readableBytes)
-            return (status, headers, nil)
-        }
-        return (status, headers, body)
+        return (status, form, status != .notModified && !headOnly)
     }
 
-    /// The request's `If-None-Match` and `If-Modified-Since`, each field of
-    /// a repeated one joined with ", " as HTTP combines them, in one pass over
-    /// its fields: looking each up by name costs twice the rest of a 304.
-    static func conditions(of requestHeaders: HTTPFields) -> (ifNoneMatch: String?, ifModifiedSince: String?) {
-        var ifNoneMatch: String?, ifModifiedSince: String?
+    /// A request's `If-None-Match` and `If-Modified-Since`, each field of a
+    /// repeated one joined with ", " as HTTP combines them.
+    struct Conditions {
+        var ifNoneMatch: String?
+        var ifModifiedSince: String?
+
+        mutating func add(ifNoneMatch value: String) {
+            ifNoneMatch = ifNoneMatch.map { $0 + ", " + value } ?? value
+        }
+
+        mutating func add(ifModifiedSince value: String) {
+            ifModifiedSince = ifModifiedSince.map { $0 + ", " + value } ?? value
+        }
+    }
+
+    /// The conditions of a request read through Hummingbird, in one pass
+    /// over its fields: looking each up by name costs twice the rest of a 304.
+    static func conditions(of requestHeaders: HTTPFields) -> Conditions {
+        var conditions = Conditions()
         for field in requestHeaders {
             if field.name == .ifNoneMatch {
-                ifNoneMatch = ifNoneMatch.map { $0 + ", " + field.value } ?? field.value
+                conditions.add(ifNoneMatch: field.value)
             } else if field.name == .ifModifiedSince {
-                ifModifiedSince = ifModifiedSince.map { $0 + ", " + field.value } ?? field.value
+                conditions.add(ifModifiedSince: field.value)
             }
         }
-        return (ifNoneMatch, ifModifiedSince)
+        return conditions
+    }
+
+    /// The conditions of a request as NIO's HTTP/1 decoder reads it.
+    static func conditions(of requestHeaders: HTTPHeaders) -> Conditions {
+        var conditions = Conditions()
+        for (name, value) in requestHeaders {
+            if name.utf8.count == 13 && name.lowercased() == "if-none-match" {
+                conditions.add(ifNoneMatch: value)
+            } else if name.utf8.count == 17 && name.lowercased() == "if-modified-since" {
+                conditions.add(ifModifiedSince: value)
+            }
+        }
+        return conditions
     }
 }
 

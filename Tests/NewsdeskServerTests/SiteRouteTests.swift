@@ -300,15 +300,25 @@ struct SiteRouteTests {
         #expect(asset.status == 200 && asset["content-type"] == "text/javascript; charset=utf-8")
         #expect(asset.body.contains("new EventSource"))
 
-        // Asked to close, in any case and among other options, the server
-        // closes the connection after its answer (the exchange reads until then).
-        for connection in ["close", "Close", "keep-alive, CLOSE"] {
+        // Asked to close, in any case and among other options, or by HTTP/1.0
+        // without keep-alive, the server closes the connection after its
+        // answer (the exchange reads until then), whether the answer was read
+        // (health) or kept in memory (the article, asked for above).
+        for (version, connection) in [
+            ("1.1", "close"), ("1.1", "Close"), ("1.1", "keep-alive, CLOSE"), ("1.0", nil), ("1.0", "Close")
+        ] {
             for target in ["/healthz", "/en/\(live.slug)"] {
-                let closed = try server.exchange(
-                    "GET \(target) HTTP/1.1\r\nHost: x\r\nConnection: \(connection)\r\n\r\n", seconds: 5)
-                #expect(closed.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(connection) \(target): \(closed.prefix(200))")
+                let field = connection.map { "Connection: \($0)\r\n" } ?? ""
+                let closed = try server.exchange("GET \(target) HTTP/\(version)\r\nHost: x\r\n\(field)\r\n", seconds: 5)
+                #expect(closed.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(version) \(field) \(target): \(closed.prefix(200))")
             }
         }
+        // HTTP/1.0 asking to keep the connection has it kept: the request
+        // after it on the connection is answered too.
+        let kept = try server.exchange(
+            "GET /en/\(live.slug) HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                + "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n", seconds: 5)
+        #expect(kept.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 4, "\(kept.prefix(300))")
 
         // What is not HTTP, or is past the header limits, is answered 400 and
         // the connection closed; it too has its line and its count.
@@ -321,5 +331,35 @@ struct SiteRouteTests {
         let malformed = try server.request("/metrics").body
         #expect(
             malformed.contains("newsdesk_http_requests_total{route=\"malformed\",status=\"400\"} 2"), "\(malformed)")
+    }
+
+    @Test(
+        "a connection left idle for --idle-seconds is closed; one kept busy, with answers from memory or read, is not")
+    func idleConnections() throws {
+        let newsroom = try TestNewsroom("siteidle")
+        let desk = try newsroom.desk()
+        let live = try desk.publish(desk.createStory(NewStory(lang: "en", headline: "Council meets")).reference)
+        let refused = try newsroom.run(["serve", "--idle-seconds", "0"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.hasPrefix("Error: --idle-seconds: from 1 to 3600.\n"), "\(refused.stderr)")
+        let server = try SiteServer(newsroom, arguments: ["--idle-seconds", "2"])
+        defer { server.stop() }
+        let tag = try #require(try server.request("/en/\(live.slug)")["etag"])
+
+        // Asked every half second for four seconds, twice the idle time, the
+        // connection stays open, for answers from memory (the article's 304)
+        // as for read ones (health); left idle after, it is closed.
+        for request in [
+            "GET /en/\(live.slug) HTTP/1.1\r\nHost: x\r\nIf-None-Match: \(tag)\r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        ] {
+            let paced = try server.paced(request, times: 9, interval: 0.5, thenIdle: 8)
+            let expected = request.contains("If-None-Match") ? "HTTP/1.1 304 Not Modified" : "HTTP/1.1 200 OK"
+            #expect(paced.statusLines == Array(repeating: expected, count: 9), "\(paced.statusLines)")
+            #expect(paced.closed)
+        }
+        // A request whose head never ends is closed, unanswered.
+        #expect(try server.exchange("GET /en/ HTTP/1.1\r\nHost: x\r\n", seconds: 8) == "")
+        #expect(try server.request("/en/\(live.slug)", headers: ["If-None-Match": tag]).status == 304)
     }
 }

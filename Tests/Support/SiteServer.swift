@@ -187,6 +187,56 @@ public final class SiteServer: Sendable {
         return sentBytes / request.utf8.count
     }
 
+    /// Sends `request` on one connection `times` times, `interval` seconds
+    /// apart, reading each answer in full; then waits up to `idle` seconds,
+    /// sending nothing, for the server to close the connection. Returns each
+    /// answer's status line, and whether the connection was closed in time.
+    public func paced(_ request: String, times: Int, interval: Double, thenIdle idle: Double) throws -> (
+        statusLines: [String], closed: Bool
+    ) {
+        let socket = try connectedSocket { socket in
+            var timeout = timeval(tv_sec: Int(idle), tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        defer { close(socket) }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        /// Reads on; false once the server has closed the connection (or the wait ran out).
+        func receive() -> Bool {
+            let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
+            received += chunk[..<count]
+            return true
+        }
+        var statusLines: [String] = []
+        for index in 0..<times {
+            if index > 0 { Thread.sleep(forTimeInterval: interval) }
+            let bytes = Array(request.utf8)
+            guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+            else { return (statusLines, true) }
+            // The head, then as many bytes as its Content-Length says.
+            var headEnd: Int?
+            while headEnd == nil {
+                headEnd = received.indices.dropLast(3).first { received[$0..<$0 + 4].elementsEqual("\r\n\r\n".utf8) }
+                if headEnd == nil && !receive() { return (statusLines, true) }
+            }
+            let head = String(decoding: received[..<headEnd!], as: UTF8.self)
+            let length =
+                head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            let isHead = request.hasPrefix("HEAD ")
+            let end = headEnd! + 4 + (isHead || head.contains(" 304 ") ? 0 : length)
+            while received.count < end {
+                if !receive() { return (statusLines, true) }
+            }
+            statusLines.append(head.components(separatedBy: "\r\n")[0])
+            received.removeFirst(end)
+        }
+        // 0: the server closed it; -1: the wait ran out with it open.
+        let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        return (statusLines, count == 0)
+    }
+
     /// Asks again every 50 ms, for up to `seconds`, until `done` holds for
     /// the answer, and returns the last answer: a change reaches the server's
     /// page cache when the server has followed it (at once on its
