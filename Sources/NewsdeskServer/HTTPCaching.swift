@@ -93,6 +93,7 @@ enum HTTPDate {
 
     /// Reads IMF-fixdate, which every current client sends; anything else is
     /// not a date, and a conditional header with no date is ignored (RFC 9110 §13.1.3).
+    /// A date is read only if it is written back the same, its weekday too.
     static func date(from text: String) -> Date? {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let parts = text.split(separator: " ")
@@ -100,6 +101,8 @@ enum HTTPDate {
             let month = months.firstIndex(of: String(parts[2])), parts[3].count == 4
         else { return nil }
         let month2 = month + 1 < 10 ? "0\(month + 1)" : "\(month + 1)"
-        return RFC3339.date(from: "\(parts[3])-\(month2)-\(parts[1])T\(parts[4])Z")
+        guard let date = RFC3339.date(from: "\(parts[3])-\(month2)-\(parts[1])T\(parts[4])Z"), string(date) == text
+        else { return nil }
+        return date
     }
 }

@@ -282,9 +282,16 @@ struct PreparedAnswer: Sendable {
     /// The status line and fields of an answer, as HTTP/1.1 sends them
     /// (RFC 9112 §4, §5), and as NIO's encoder writes the same answer.
     private static func sentHead(_ status: HTTPResponse.Status, _ fields: HTTPFields) -> ByteBuffer {
-        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
-        for field in fields { text += "\(field.name.rawName): \(field.value)\r\n" }
-        return ByteBuffer(string: text)
+        var head = ByteBuffer()
+        head.reserveCapacity(fields.reduce(32) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 })
+        head.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+        for field in fields {
+            head.writeString(field.name.rawName)
+            head.writeStaticString(": ")
+            head.writeString(field.value)
+            head.writeStaticString("\r\n")
+        }
+        return head
     }
 
     /// The answer to `request`: 304 when its copy is current, no body for HEAD.
