@@ -71,11 +71,8 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(var head):
             reading = true
-            if !head.isKeepAlive {
-                // HTTP/1.0 without keep-alive, or a Connection field naming
-                // close in another case or among other options (RFC 9110
-                // §7.6.1, RFC 9112 §9.3): Hummingbird keeps no version and
-                // closes only on the exact value "close".
+            if Self.closesConnection(head) {
+                // Hummingbird keeps no version, and closes only on the exact value "close".
                 head.headers.replaceOrAdd(name: "Connection", value: "close")
                 data = wrapInboundOut(.head(head))
             } else if handedOn == 0 && answer(head, context: context) {
@@ -106,11 +103,28 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Hummingbird answers it 400 and closes the connection. A connection
-        // already closed (a reset, the idle timeout) in the middle of a
-        // request also ends in a parser error, but no answer is sent.
-        if error is HTTPParserError && context.channel.isActive { site.answeredMalformed() }
+        // Hummingbird answers it 400 and closes the connection. No answer is
+        // sent, and none logged, for a connection already closed in the
+        // middle of a request (a reset, the idle timeout), nor for bytes
+        // after a request that closes the connection.
+        if let error = error as? HTTPParserError, context.channel.isActive, error != .closedConnection {
+            site.answeredMalformed()
+        }
         context.fireErrorCaught(error)
+    }
+
+    /// Whether the connection closes after the answer to `head` (RFC 9112
+    /// §9.3, §9.6): a Connection option `close` (options are a list,
+    /// case-insensitive, with whitespace around them, RFC 9110 §7.6.1), or
+    /// HTTP/1.0 without `keep-alive`. So does a request to switch protocols
+    /// (`Upgrade`), which the site does not do: NIO's decoder reads nothing
+    /// after one, so requests sent behind it would wait unanswered.
+    static func closesConnection(_ head: HTTPRequestHead) -> Bool {
+        let options = head.headers["Connection"].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        if options.contains("close") { return true }
+        if options.contains("upgrade") && head.headers.contains(name: "Upgrade") { return true }
+        return head.version.major == 1 && head.version.minor == 0 && !options.contains("keep-alive")
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -173,9 +187,11 @@ final class CachedAnswers: ChannelDuplexHandler, RemovableChannelHandler {
         guard idleCheck == nil else { return }
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             idleCheck = nil
-            if handedOn > 0 && !reading {
-                // An answer being made (a slow read, a live page's stream)
-                // keeps the connection however long it takes.
+            if (handedOn > 0 && !reading) || !context.channel.isWritable {
+                // An answer being made (a slow read, a live page's stream),
+                // or answers waiting for the reader to take them, keep the
+                // connection however long it takes, as Hummingbird's writer
+                // waits: closing it would throw those answers away.
                 scheduleIdleCheck(context: context, at: .now() + idleTimeout)
             } else if NIODeadline.now() >= lastActive + idleTimeout {
                 // Nothing asked (or a request's head or body not finished) for that long.

@@ -303,16 +303,28 @@ struct SiteRouteTests {
         // Asked to close, in any case and among other options, or by HTTP/1.0
         // without keep-alive, the server closes the connection after its
         // answer (the exchange reads until then), whether the answer was read
-        // (health) or kept in memory (the article, asked for above).
-        for (version, connection) in [
-            ("1.1", "close"), ("1.1", "Close"), ("1.1", "keep-alive, CLOSE"), ("1.0", nil), ("1.0", "Close")
+        // (health) or kept in memory (the article, asked for above). So it
+        // does after a request to switch protocols, which it does not do.
+        for (version, fields) in [
+            ("1.1", "Connection: close\r\n"), ("1.1", "Connection: Close\r\n"),
+            ("1.1", "Connection: keep-alive, CLOSE\r\n"), ("1.1", "Connection: close\t\r\n"), ("1.0", ""),
+            ("1.0", "Connection: Close\r\n"), ("1.0", "Connection: keep-alive, close\r\n"),
+            ("1.1", "Connection: Upgrade\r\nUpgrade: websocket\r\n")
         ] {
             for target in ["/healthz", "/en/\(live.slug)"] {
-                let field = connection.map { "Connection: \($0)\r\n" } ?? ""
-                let closed = try server.exchange("GET \(target) HTTP/\(version)\r\nHost: x\r\n\(field)\r\n", seconds: 5)
-                #expect(closed.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(version) \(field) \(target): \(closed.prefix(200))")
+                let closed = try server.exchange(
+                    "GET \(target) HTTP/\(version)\r\nHost: x\r\n\(fields)\r\n", seconds: 5)
+                #expect(
+                    closed.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(version) \(fields) \(target): \(closed.prefix(200))")
             }
         }
+        // Nothing is logged as malformed for what follows a request that
+        // closes the connection; a request whose reader ends its input in
+        // the middle of it is answered 400, and logged (counted below).
+        let pipelined = try server.exchange("GET /healthz HTTP/1.0\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n", seconds: 5)
+        #expect(pipelined.components(separatedBy: "HTTP/1.1 ").count == 2, "\(pipelined)")
+        let cut = try server.exchange("GET /en/ HTTP/1.1\r\nHost: x", seconds: 5, thenEnd: true)
+        #expect(cut.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(cut)")
         // HTTP/1.0 asking to keep the connection has it kept: the request
         // after it on the connection is answered too.
         let kept = try server.exchange(
@@ -330,7 +342,7 @@ struct SiteRouteTests {
         #expect(server.logs("] - - 400 malformed "), "\(server.log)")
         let malformed = try server.request("/metrics").body
         #expect(
-            malformed.contains("newsdesk_http_requests_total{route=\"malformed\",status=\"400\"} 2"), "\(malformed)")
+            malformed.contains("newsdesk_http_requests_total{route=\"malformed\",status=\"400\"} 3"), "\(malformed)")
     }
 
     @Test(
@@ -358,6 +370,12 @@ struct SiteRouteTests {
             #expect(paced.statusLines == Array(repeating: expected, count: 9), "\(paced.statusLines)")
             #expect(paced.closed)
         }
+        // A reader that asks for many pages at once and takes its answers
+        // only after a pause longer than the idle time gets every one:
+        // answers waiting for it keep the connection, as a slow read does.
+        let many = try server.pipelined(
+            "GET /en/\(live.slug) HTTP/1.1\r\nHost: x\r\n\r\n", count: 1000, readingAfter: 4)
+        #expect(many.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 1001, "\(many.utf8.count) bytes")
         // A request whose head never ends is closed, unanswered.
         #expect(try server.exchange("GET /en/ HTTP/1.1\r\nHost: x\r\n", seconds: 8) == "")
         #expect(try server.request("/en/\(live.slug)", headers: ["If-None-Match": tag]).status == 304)

@@ -130,8 +130,9 @@ public final class SiteServer: Sendable {
     /// Sends `raw` bytes as they are on one connection and returns all that
     /// comes back until the server closes it: for what curl cannot send, such
     /// as several requests written at once (pipelined). End the last request
-    /// with `Connection: close`.
-    public func exchange(_ raw: String, seconds: Double = 20) throws -> String {
+    /// with `Connection: close`, or end the input (`thenEnd`: the sending
+    /// side is shut after `raw`).
+    public func exchange(_ raw: String, seconds: Double = 20, thenEnd: Bool = false) throws -> String {
         let socket = try connectedSocket { socket in
             var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
             setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -141,6 +142,7 @@ public final class SiteServer: Sendable {
         guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, 0) }) == bytes.count else {
             throw TestSetupError("send to \(base): \(errno)")
         }
+        if thenEnd { shutdown(socket, Int32(SHUT_WR)) }
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -185,6 +187,35 @@ public final class SiteServer: Sendable {
         }
         try whileOpen()
         return sentBytes / request.utf8.count
+    }
+
+    /// Sends `request` `count` times at once on a connection whose receive
+    /// buffer is small, reads nothing for `pause` seconds, then reads what
+    /// comes until the server closes the connection, or for `seconds` more.
+    public func pipelined(_ request: String, count: Int, readingAfter pause: Double, seconds: Double = 10) throws
+        -> String
+    {
+        let socket = try connectedSocket { socket in
+            var small: Int32 = 2048
+            setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            var timeout = timeval(tv_sec: Int(seconds), tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        defer { close(socket) }
+        let bytes = Array(String(repeating: request, count: count).utf8)
+        guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+        else {
+            throw TestSetupError("send to \(base): \(errno)")
+        }
+        Thread.sleep(forTimeInterval: pause)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += chunk[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
     }
 
     /// Sends `request` on one connection `times` times, `interval` seconds
