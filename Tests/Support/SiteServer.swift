@@ -138,22 +138,30 @@ public final class SiteServer: Sendable {
             setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
         defer { close(socket) }
-        let bytes = Array(raw.utf8)
-        guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, 0) }) == bytes.count else {
-            throw TestSetupError("send to \(base): \(errno)")
-        }
+        try send(Array(raw.utf8), on: socket)
         if thenEnd { shutdown(socket, Int32(SHUT_WR)) }
+        let (received, closed) = receiveUntilClosed(socket)
+        guard closed else { throw TestSetupError("no end from \(base) within \(seconds) s (errno \(errno))") }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Sends all of `bytes` on `socket`.
+    private func send(_ bytes: [UInt8], on socket: Int32) throws {
+        guard
+            bytes.withUnsafeBytes({ Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+        else { throw TestSetupError("send to \(base): \(errno)") }
+    }
+
+    /// Reads what comes on `socket` until the server closes it (`closed`)
+    /// or its receive timeout passes.
+    private func receiveUntilClosed(_ socket: Int32) -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else {
-                if count < 0 { throw TestSetupError("no end from \(base) within \(seconds) s (errno \(errno))") }
-                break
-            }
+            guard count > 0 else { return (received, count == 0) }
             received += chunk[..<count]
         }
-        return String(decoding: received, as: UTF8.self)
     }
 
     /// Sends `request` again and again on one connection whose receive
@@ -173,7 +181,7 @@ public final class SiteServer: Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         var lastTaken = Date()
         while Date() < deadline && Date().timeIntervalSince(lastTaken) < 1 {
-            let count = pending.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = pending.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if count > 0 {
                 sentBytes += count
                 pending = pending.dropFirst(count)
@@ -202,20 +210,9 @@ public final class SiteServer: Sendable {
             setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
         defer { close(socket) }
-        let bytes = Array(String(repeating: request, count: count).utf8)
-        guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
-        else {
-            throw TestSetupError("send to \(base): \(errno)")
-        }
+        try send(Array(String(repeating: request, count: count).utf8), on: socket)
         Thread.sleep(forTimeInterval: pause)
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            received += chunk[..<count]
-        }
-        return String(decoding: received, as: UTF8.self)
+        return String(decoding: receiveUntilClosed(socket).bytes, as: UTF8.self)
     }
 
     /// Sends `request` on one connection `times` times, `interval` seconds
@@ -243,7 +240,9 @@ public final class SiteServer: Sendable {
         for index in 0..<times {
             if index > 0 { Thread.sleep(forTimeInterval: interval) }
             let bytes = Array(request.utf8)
-            guard bytes.withUnsafeBytes({ send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+            guard
+                bytes.withUnsafeBytes({ Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) })
+                    == bytes.count
             else { return (statusLines, true) }
             // The head, then as many bytes as its Content-Length says.
             var headEnd: Int?
